@@ -1,0 +1,3 @@
+from falguard.cli import main
+
+raise SystemExit(main())

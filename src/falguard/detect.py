@@ -1,0 +1,125 @@
+"""Bytes in, findings out. Pure: no I/O, no git, no printing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from falguard.models import Finding, Origin, Secret, Severity
+from falguard.rules import FAL_CONTEXT_RE, RULES, Pattern, Rule, Verdict
+
+#: How far around a keyword hit a windowed pattern looks (bytes before, bytes after).
+WINDOW_BEFORE = 256
+WINDOW_AFTER = 1024
+#: Keywords are matched case-insensitively on lowercased copies of this many bytes at a time,
+#: so a large input never costs a second full-size copy.
+CHUNK = 1 << 20
+_OVERLAP = 64
+
+DOC_SUFFIXES = (".md", ".markdown", ".mdx", ".rst", ".txt", ".adoc")
+
+
+def keyword_hits(content: bytes, keywords: re.Pattern[bytes], *, first_only: bool = False) -> list[int]:
+    """Offsets where ``keywords`` (lowercase) match ``content`` case-insensitively."""
+    hits: list[int] = []
+    size = len(content)
+    for lo in range(0, max(size, 1), CHUNK):
+        chunk = content[lo : lo + CHUNK + _OVERLAP].lower()
+        limit = CHUNK if lo + CHUNK < size else len(chunk)
+        for match in keywords.finditer(chunk):
+            if match.start() >= limit:
+                break  # the next chunk sees it
+            hits.append(lo + match.start())
+            if first_only:
+                return hits
+    return hits
+
+
+def keyword_windows(content: bytes, keywords: re.Pattern[bytes]) -> list[tuple[int, int]]:
+    """Merged byte ranges around every case-insensitive occurrence of a keyword."""
+    windows: list[tuple[int, int]] = []
+    size = len(content)
+    for hit in keyword_hits(content, keywords):
+        lo, hi = max(0, hit - WINDOW_BEFORE), min(size, hit + WINDOW_AFTER)
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], hi))
+        else:
+            windows.append((lo, hi))
+    return windows
+
+
+def _matches(pattern: Pattern, content: bytes) -> Iterator[re.Match[bytes]]:
+    if pattern.near is None:
+        yield from pattern.regex.finditer(content)
+        return
+    for lo, hi in keyword_windows(content, pattern.near):
+        yield from pattern.regex.finditer(content, lo, hi)
+
+
+def verdicts(content: bytes, origin: Origin, rules: Sequence[Rule] = RULES) -> list[tuple[Rule, Verdict]]:
+    """Every rule's accepted matches, with overlaps between credential rules resolved.
+
+    Credential rules are tried in priority order (the most specific shape first); a later
+    credential rule's match that overlaps an earlier one's is the same secret seen less
+    precisely and is dropped. Exposure rules (public-fal-key) are reported alongside.
+    """
+    taken: list[tuple[int, int]] = []
+    accepted: dict[tuple[str, int], tuple[Rule, Verdict]] = {}
+    fal_context: bool | None = None
+    for rule in rules:
+        if origin.ignored_env and not rule.applies_to_ignored_env:
+            continue
+        if rule.needs_fal_context:
+            if fal_context is None:
+                fal_context = bool(keyword_hits(content, FAL_CONTEXT_RE, first_only=True))
+            if not fal_context:
+                continue
+        for pattern in rule.patterns:
+            for match in _matches(pattern, content):
+                verdict = rule.judge(match, content)
+                if verdict is None or (rule.id, verdict.start) in accepted:
+                    continue
+                if rule.exclusive:
+                    if any(verdict.start < end and start < verdict.end for start, end in taken):
+                        continue
+                    taken.append((verdict.start, verdict.end))
+                accepted[(rule.id, verdict.start)] = (rule, verdict)
+    return sorted(accepted.values(), key=lambda item: (item[1].start, item[0].id))
+
+
+def _width(content: bytes, start: int, end: int) -> int:
+    """Characters between two byte offsets (undecodable bytes count as one each)."""
+    return len(content[start:end].decode("utf-8", "replace"))
+
+
+def detect(content: bytes, origin: Origin, rules: Sequence[Rule] = RULES) -> list[Finding]:
+    """Scan one piece of content; findings come in the order they appear."""
+    findings: list[Finding] = []
+    line, counted_to = 1, 0
+    is_doc = origin.path.lower().endswith(DOC_SUFFIXES)
+    for rule, verdict in verdicts(content, origin, rules):
+        line += content.count(b"\n", counted_to, verdict.start)
+        counted_to = verdict.start
+        line_start = content.rfind(b"\n", 0, verdict.start) + 1
+        column = _width(content, line_start, verdict.start) + 1
+        line_end = content.find(b"\n", verdict.start)
+        end = verdict.end if line_end == -1 else min(verdict.end, line_end)
+        severity = verdict.severity
+        if is_doc and not verdict.sensitive:
+            severity = Severity.LOW  # a variable named in documentation is an example, not wiring
+        findings.append(
+            Finding(
+                rule=rule.id,
+                severity=severity,
+                path=origin.path,
+                line=line,
+                column=column,
+                end_column=column + _width(content, verdict.start, end),
+                secret=Secret(verdict.secret, verdict.key_id, sensitive=verdict.sensitive),
+                message=rule.title if not verdict.detail else f"{rule.title}: {verdict.detail}",
+                remediation=rule.remediation,
+                commit=origin.commit,
+                source=origin.source,
+            )
+        )
+    return findings

@@ -1,0 +1,137 @@
+"""Values passed between the layers: secrets, origins, findings, summaries."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field
+
+
+class Severity(enum.IntEnum):
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r}") from None
+
+
+class Secret:
+    """A plaintext secret that refuses to show itself.
+
+    ``str``, ``repr`` and formatting all give the masked form, so a secret that ends up in a
+    log line or an exception message by accident is still masked. The plaintext is reachable
+    only through :meth:`reveal`, which the replacements writer alone calls.
+    """
+
+    __slots__ = ("_value", "_key_id", "_sensitive")
+
+    def __init__(self, value: str, key_id: str | None = None, *, sensitive: bool = True) -> None:
+        self._value = value
+        self._key_id = key_id
+        self._sensitive = sensitive
+
+    def reveal(self) -> str:
+        return self._value
+
+    @property
+    def key_id(self) -> str | None:
+        return self._key_id
+
+    @property
+    def sensitive(self) -> bool:
+        """False for values that are not secret (a variable name reported for where it is used)."""
+        return self._sensitive
+
+    @property
+    def masked(self) -> str:
+        return mask(self._value, self._key_id) if self._sensitive else self._value
+
+    def fingerprint(self, rule: str) -> str:
+        return hashlib.sha256(f"{rule}:{self._value}".encode()).hexdigest()
+
+    def __str__(self) -> str:
+        return self.masked
+
+    def __repr__(self) -> str:
+        return f"Secret({self.masked!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def mask(value: str, key_id: str | None = None) -> str:
+    """Mask a secret for display.
+
+    ``<key_id>:<key_secret>`` keeps the key id (fal shows it on the dashboard; it is how a key
+    is found and revoked) and the last 4 characters of the secret. Anything else keeps at
+    most 4 leading and 4 trailing characters, fewer for short values, so that at most a
+    third of the value is ever shown.
+    """
+    if key_id and value.startswith(key_id + ":"):
+        secret = value[len(key_id) + 1 :]
+        return f"{key_id}:{'*' * 4}{secret[-min(4, len(secret) // 3):] if len(secret) >= 6 else ''}"
+    keep = min(4, len(value) // 6)
+    if keep == 0:
+        return "*" * 4
+    return f"{value[:keep]}{'*' * 4}{value[-keep:]}"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a piece of content came from."""
+
+    path: str
+    commit: str | None = None
+    source: str = "worktree"  # worktree | staged | history | stdin
+    ignored_env: bool = False  # an env file git ignores: the right place for a key
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: Severity
+    path: str
+    line: int
+    column: int
+    secret: Secret
+    message: str
+    remediation: str
+    commit: str | None = None
+    end_column: int | None = None
+    source: str = "worktree"
+    extra: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def fingerprint(self) -> str:
+        return self.secret.fingerprint(self.rule)
+
+
+@dataclass
+class Summary:
+    """Counts of what a scan covered and what it could not."""
+
+    files_scanned: int = 0
+    bytes_scanned: int = 0
+    skipped_binary: int = 0
+    skipped_large: int = 0
+    skipped_other: int = 0
+    unreadable: list[str] = field(default_factory=list)
+    skipped_paths: list[str] = field(default_factory=list)
+    incomplete: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not (self.unreadable or self.incomplete)

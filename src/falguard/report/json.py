@@ -1,0 +1,63 @@
+"""The JSON contract: field names here are public and only ever extended."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from falguard import __version__
+from falguard.models import Finding, Severity, Summary
+from falguard.report import ReportContext
+from falguard.scan import ScanResult
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity.label,
+        "path": finding.path,
+        "line": finding.line,
+        "column": finding.column,
+        "end_column": finding.end_column,
+        "secret": finding.secret.masked,
+        "key_id": finding.secret.key_id,
+        "fingerprint": finding.fingerprint,
+        "commit": finding.commit,
+        "source": finding.source,
+        "message": finding.message,
+        "remediation": finding.remediation,
+    }
+
+
+def summary_dict(result: ScanResult, context: ReportContext) -> dict[str, Any]:
+    summary: Summary = result.summary
+    by_severity = {severity.label: 0 for severity in sorted(Severity, reverse=True)}
+    for finding in result.findings:
+        by_severity[finding.severity.label] += 1
+    return {
+        "findings": len(result.findings),
+        "by_severity": by_severity,
+        "fail_on": context.fail_on.label,
+        "failed": bool(result.failing(context.fail_on)),
+        "files_scanned": summary.files_scanned,
+        "bytes_scanned": summary.bytes_scanned,
+        "skipped": {
+            "binary": summary.skipped_binary,
+            "too_large": summary.skipped_large,
+            "other": summary.skipped_other,
+        },
+        "skipped_paths": summary.skipped_paths,
+        "unreadable": summary.unreadable,
+        "incomplete": summary.incomplete,
+        "complete": summary.complete,
+    }
+
+
+def render(result: ScanResult, context: ReportContext) -> str:
+    document = {
+        "tool": "falguard",
+        "version": __version__,
+        "findings": [finding_dict(finding) for finding in result.findings],
+        "summary": summary_dict(result, context),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,70 @@
+"""Human-readable report: one block per finding, then a summary."""
+
+from __future__ import annotations
+
+from falguard.models import Finding, Severity
+from falguard.report import ReportContext
+from falguard.scan import ScanResult
+
+_COLORS = {
+    Severity.CRITICAL: "\033[1;31m",
+    Severity.HIGH: "\033[31m",
+    Severity.MEDIUM: "\033[33m",
+    Severity.LOW: "\033[2m",
+}
+_RESET = "\033[0m"
+
+
+def _paint(text: str, code: str, context: ReportContext) -> str:
+    return f"{code}{text}{_RESET}" if context.color else text
+
+
+def finding_block(finding: Finding, context: ReportContext) -> str:
+    where = f"{finding.path}:{finding.line}:{finding.column}"
+    if finding.commit:
+        where += f" (commit {finding.commit[:12]})"
+    head = f"{_paint(finding.severity.label.upper(), _COLORS[finding.severity], context)}  {finding.rule}  {where}"
+    lines = [head, f"  {finding.message}"]
+    label = "secret" if finding.secret.sensitive else "name"
+    lines.append(f"  {label}: {finding.secret.masked}    fingerprint: {finding.fingerprint[:16]}")
+    lines.append(f"  what to do: {finding.remediation}")
+    return "\n".join(lines)
+
+
+def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
+    summary = result.summary
+    counts: dict[str, int] = {}
+    for finding in result.findings:
+        counts[finding.severity.label] = counts.get(finding.severity.label, 0) + 1
+    if result.findings:
+        detail = ", ".join(f"{counts[s.label]} {s.label}" for s in sorted(Severity, reverse=True) if s.label in counts)
+        head = f"falguard: {len(result.findings)} finding{'s' if len(result.findings) != 1 else ''} ({detail})"
+    else:
+        head = "falguard: no fal credentials found"
+    scanned = f"{summary.files_scanned} file{'s' if summary.files_scanned != 1 else ''} scanned ({summary.bytes_scanned:,} bytes)"
+    skipped = []
+    if summary.skipped_binary:
+        skipped.append(f"{summary.skipped_binary} binary")
+    if summary.skipped_large:
+        skipped.append(f"{summary.skipped_large} too large")
+    if summary.skipped_other:
+        skipped.append(f"{summary.skipped_other} not regular files")
+    line = f"{head}; {scanned}"
+    if skipped:
+        line += "; skipped " + ", ".join(skipped)
+    lines = [line]
+    for path in summary.unreadable:
+        lines.append(f"falguard: could not read {path}")
+    for reason in summary.incomplete:
+        lines.append(f"falguard: incomplete: {reason}")
+    if result.failing(context.fail_on):
+        lines.append(f"falguard: failing: findings at or above {context.fail_on.label}")
+    return lines
+
+
+def render(result: ScanResult, context: ReportContext) -> str:
+    blocks = [finding_block(finding, context) for finding in result.findings]
+    out = "\n\n".join(blocks)
+    if out:
+        out += "\n\n"
+    return out + "\n".join(summary_lines(result, context)) + "\n"

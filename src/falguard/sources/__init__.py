@@ -1,0 +1,52 @@
+"""Sources turn an input (working tree, index, history) into content with its origin.
+
+Each source yields :class:`Item` values and records what it could not read in the scan's
+:class:`~falguard.models.Summary`, so a scan is never silently partial.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from falguard.models import Origin, Summary
+
+#: A file whose first 8 KiB hold a NUL byte is binary (as git decides it).
+BINARY_SNIFF = 8192
+DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+@dataclass(frozen=True)
+class Item:
+    origin: Origin
+    content: bytes
+
+
+def text_content(data: bytes) -> bytes | None:
+    """The bytes to scan, or None for binary content.
+
+    UTF-16 text (a BOM, then NULs everywhere) is re-encoded as UTF-8, so a Windows editor's
+    ``.env`` is scanned rather than dismissed as binary.
+    """
+    if data.startswith(_UTF16_BOMS):
+        encoding = "utf-16-le" if data.startswith(b"\xff\xfe") else "utf-16-be"
+        return data[2:].decode(encoding, "replace").encode("utf-8")
+    if b"\0" in data[:BINARY_SNIFF]:
+        return None
+    return data
+
+
+def accept(data: bytes, origin: Origin, summary: Summary, max_size: int) -> Item | None:
+    """Apply the size and binary checks every source shares, counting what is skipped."""
+    if len(data) > max_size:
+        summary.skipped_large += 1
+        summary.skipped_paths.append(f"{origin.path} (larger than {max_size} bytes)")
+        return None
+    content = text_content(data)
+    if content is None:
+        summary.skipped_binary += 1
+        return None
+    summary.files_scanned += 1
+    summary.bytes_scanned += len(data)
+    return Item(origin, content)

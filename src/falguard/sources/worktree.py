@@ -1,0 +1,126 @@
+"""Files on disk: inside a repository, what git would track; outside, a plain directory walk."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from falguard import git
+from falguard.envfiles import ENV_PATHSPECS, is_env_file
+from falguard.errors import InputError
+from falguard.models import Origin, Summary
+from falguard.sources import Item, accept
+
+
+def display_path(raw: bytes) -> str:
+    """A path git printed, as text: undecodable bytes survive as escapes, never crash."""
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def read_regular_file(fs_path: str | bytes, display: str, summary: Summary, max_size: int) -> bytes | None:
+    """Read a regular file without following symlinks or blocking on FIFOs and devices.
+
+    Returns None for anything not scanned, after counting it in the summary: unreadable
+    files are listed, special files counted; a file that vanished is simply gone.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(fs_path, flags)
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        return None  # a submodule or a directory given by git: nothing to read here
+    except OSError as error:
+        if os.path.islink(fs_path):
+            summary.skipped_other += 1  # a symlink: its target is scanned where it lives
+            return None
+        summary.unreadable.append(f"{display}: {error.strerror or error}")
+        return None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            summary.skipped_other += 1
+            summary.skipped_paths.append(f"{display} (not a regular file)")
+            return None
+        if info.st_size > max_size:
+            summary.skipped_large += 1
+            summary.skipped_paths.append(f"{display} (larger than {max_size} bytes)")
+            return None
+        chunks = []
+        remaining = max_size + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 24))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+    except OSError as error:
+        summary.unreadable.append(f"{display}: {error.strerror or error}")
+        return None
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True)
+class _Listed:
+    fs_path: str
+    display: str
+    ignored_env: bool
+
+
+def _repo_listing(repo: git.Repo, target: Path) -> Iterator[_Listed]:
+    assert repo.toplevel is not None
+    top = repo.toplevel.resolve()
+    relative = os.path.relpath(target, top)
+    scope = [] if relative == "." else [f":(literal){relative}"]
+    prefix = "" if relative == "." else relative.replace(os.sep, "/").rstrip("/") + "/"
+    for raw in git.ls_files(repo, scope):
+        display = display_path(raw)
+        yield _Listed(os.path.join(os.fsencode(top), raw).decode("utf-8", "surrogateescape"), display, False)
+    # env files are scanned even when ignored: a public-prefixed fal variable there still
+    # ends up in the browser bundle
+    for raw in git.ls_files(repo, ENV_PATHSPECS, ignored=True):
+        display = display_path(raw)
+        if prefix and not (display + "/").startswith(prefix) and display != relative:
+            continue
+        yield _Listed(os.path.join(os.fsencode(top), raw).decode("utf-8", "surrogateescape"), display, True)
+
+
+def _walk_listing(target: Path, shown_as: str) -> Iterator[_Listed]:
+    if target.is_file() or not target.is_dir():
+        yield _Listed(str(target), shown_as, False)
+        return
+    for root, dirs, files in os.walk(target, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d != ".git")
+        for name in sorted(files):
+            full = os.path.join(root, name)
+            rel = os.path.relpath(full, target)
+            display = rel if shown_as in ("", ".") else os.path.join(shown_as, rel)
+            yield _Listed(full, display.replace(os.sep, "/"), False)
+
+
+def worktree_items(paths: Sequence[str], summary: Summary, max_size: int) -> Iterator[Item]:
+    """Content of every file a scan of ``paths`` covers, in a stable order."""
+    for given in paths or (".",):
+        target = Path(given)
+        if not os.path.lexists(target):
+            raise InputError(f"no such file or directory: {given}")
+        start = target if target.is_dir() else target.parent
+        repo = git.find_repo(start or Path("."))
+        if repo is not None and not repo.bare:
+            listing = _repo_listing(repo, target.resolve())
+        else:
+            listing = _walk_listing(target, given.rstrip("/") or given)
+        for entry in listing:
+            data = read_regular_file(entry.fs_path, entry.display, summary, max_size)
+            if data is None:
+                continue
+            item = accept(data, Origin(entry.display, ignored_env=entry.ignored_env and is_env_file(entry.display)), summary, max_size)
+            if item is not None:
+                yield item

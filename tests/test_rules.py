@@ -1,0 +1,155 @@
+"""Every rule against its own true and false examples, and real-world shapes."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from keys import expand_example, fake_fal_key, fake_hex32, fake_key_id_secret, fake_token, fake_uuid
+
+from falguard.detect import detect
+from falguard.models import Origin, Severity
+from falguard.rules import RULES, RULES_BY_ID
+
+
+def rules_found(text: str, path: str = "sample.txt") -> set[str]:
+    return {finding.rule for finding in detect(text.encode(), Origin(path))}
+
+
+TRUE_CASES = [(rule.id, example) for rule in RULES for example in rule.true_examples]
+FALSE_CASES = [(rule.id, example) for rule in RULES for example in rule.false_examples]
+
+
+@pytest.mark.parametrize("rule_id,template", TRUE_CASES)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_rule_flags_its_true_examples(rule_id: str, template: str, seed: int) -> None:
+    assert rule_id in rules_found(expand_example(template, seed))
+
+
+@pytest.mark.parametrize("rule_id,template", FALSE_CASES)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_rule_ignores_its_false_examples(rule_id: str, template: str, seed: int) -> None:
+    assert rule_id not in rules_found(expand_example(template, seed))
+
+
+def test_every_rule_has_examples_both_ways() -> None:
+    for rule in RULES:
+        assert len(rule.true_examples) >= 3, rule.id
+        assert len(rule.false_examples) >= 3, rule.id
+
+
+def test_rule_ids_are_the_public_contract() -> None:
+    assert set(RULES_BY_ID) >= {"fal-key", "fal-key-id-secret", "fal-key-pair", "fal-key-assignment", "public-fal-key"}
+
+
+# Identifiers and placeholders from fal's own repositories and docs: no rule may flag them.
+NEVER_FLAGGED = [
+    "import fal_client",
+    "fal_key = os.environ['FAL_KEY']",
+    "fal_key_id = os.environ['FAL_KEY_ID']",
+    "fal_key_secret = os.environ['FAL_KEY_SECRET']",
+    "fal_api_key = settings.FAL_API_KEY",
+    "fal_host = 'rest.alpha.fal.ai'",
+    "token = fal_jwt_token(user)",
+    "headers = fal_file_repository_v3_auth_headers()",
+    "model = 'fal_ai_sdxl_1690489104504'",
+    'FAL_KEY="FAL_KEY_ID:FAL_KEY_SECRET"',
+    "FAL_KEY=your-api-key",
+    "FAL_KEY=your-api-key-here",
+    "FAL_KEY=YOUR_FAL_KEY",
+    "FAL_KEY=PASTE_YOUR_FAL_KEY_HERE",
+    "FAL_KEY=fal_...",
+    "FAL_KEY=fal_xxxxxxxxxxxxxxxxxxxxxxxx",
+    "FAL_KEY=fal_****",
+    "FAL_KEY_ID=your-key-id\nFAL_KEY_SECRET=your-key-secret",
+    "FAL_KEY=xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
+    "FAL_KEY=$FAL_KEY",
+    "FAL_KEY=${FAL_KEY}",
+    "fal.config({ credentials: process.env.FAL_KEY });",
+    "const falKey = process.env.FAL_KEY;",
+    "is_fal = false; default_fal = None",
+    "fal_client.subscribe('fal-ai/flux/dev', arguments={'prompt': 'a cat'})",
+]
+
+
+@pytest.mark.parametrize("text", NEVER_FLAGGED)
+def test_identifiers_and_placeholders_are_never_flagged(text: str) -> None:
+    assert rules_found(text, "app.py") == set()
+
+
+def _shapes(rng: random.Random) -> list[tuple[str, str, str]]:
+    """(file name, content, the rule that must fire) in the shapes keys take in real projects."""
+    kis = fake_key_id_secret(rng)
+    fal = fake_fal_key(rng)
+    uid, hex32, token = fake_uuid(rng), fake_hex32(rng), fake_token(rng)
+    return [
+        (".env", f"FAL_KEY={kis}\n", "fal-key-id-secret"),
+        (".env", f'FAL_KEY="{fal}"\n', "fal-key"),
+        ("main.py", f'import fal_client\nos.environ["FAL_KEY"] = "{kis}"\n', "fal-key-id-secret"),
+        ("app.ts", f'import {{ fal }} from "@fal-ai/client";\nfal.config({{ credentials: "{kis}" }});\n', "fal-key-id-secret"),
+        (
+            "app.ts",
+            f'fal.config({{ credentials: {{ keyId: "{uid}", keySecret: "{hex32}" }} }});\n',
+            "fal-key-pair",
+        ),
+        ("config.json", f'{{"fal": {{"FAL_KEY": "{token}"}}}}\n', "fal-key-assignment"),
+        ("deploy.yaml", f"env:\n  - name: FAL_KEY\n    FAL_KEY: {kis}\n", "fal-key-id-secret"),
+        ("Dockerfile", f"FROM python:3.12\nENV FAL_KEY {token}\n", "fal-key-assignment"),
+        ("run.sh", f"#!/bin/sh\nexport FAL_KEY={fal}\n", "fal-key"),
+        ("call.sh", f'curl -H "Authorization: Key {kis}" https://queue.fal.run/fal-ai/flux\n', "fal-key-id-secret"),
+        ("call.sh", f'curl -H "Authorization: Key {token}" https://fal.run/fal-ai/flux\n', "fal-key-assignment"),
+        ("bundle.min.js", "!function(e){" + "var a=1;" * 500 + f'e.k="{kis}"' + "}();", "fal-key-id-secret"),
+        (".env.production", f"NEXT_PUBLIC_{'FAL'}_KEY={kis}\n", "public-fal-key"),
+        ("secrets.js", f"const FAL_KEY_ID = '{uid}';\nconst FAL_KEY_SECRET = '{hex32}';\n", "fal-key-pair"),
+    ]
+
+
+@pytest.mark.parametrize("index", range(14))
+def test_real_world_shapes(index: int) -> None:
+    name, content, rule = _shapes(random.Random(index))[index]
+    assert rule in rules_found(content, name)
+
+
+def test_public_variable_with_a_real_key_is_critical_and_without_is_high() -> None:
+    rng = random.Random(5)
+    with_key = detect(f"NEXT_PUBLIC_{'FAL'}_KEY={fake_key_id_secret(rng)}\n".encode(), Origin(".env"))
+    public = [f for f in with_key if f.rule == "public-fal-key"]
+    assert [f.severity for f in public] == [Severity.CRITICAL]
+    use = detect(f"fetch(url, {{key: process.env.NEXT_PUBLIC_{'FAL'}_KEY}})".encode(), Origin("a.ts"))
+    assert [(f.rule, f.severity) for f in use] == [("public-fal-key", Severity.HIGH)]
+
+
+def test_public_variable_named_in_documentation_is_low() -> None:
+    found = detect(f"Set `NEXT_PUBLIC_{'FAL'}_KEY=` only for prototypes.".encode(), Origin("README.md"))
+    assert [(f.rule, f.severity) for f in found] == [("public-fal-key", Severity.LOW)]
+
+
+def test_sequential_test_values_are_not_critical() -> None:
+    rng = random.Random(3)
+    uid = fake_uuid(rng)
+    found = detect(f"FAL_KEY_ID={uid}\nFAL_KEY_SECRET={'0123456789abcdef' * 2}\n".encode(), Origin(".env"))
+    assert [(f.rule, f.severity) for f in found] == [("fal-key-pair", Severity.LOW)]
+    found = detect(f"FAL_KEY={uid}:{'0123456789abcdef' * 2}\n".encode(), Origin(".env"))
+    assert [(f.rule, f.severity) for f in found] == [("fal-key-id-secret", Severity.LOW)]
+
+
+def test_pair_reports_the_key_id_that_finds_the_key_on_the_dashboard() -> None:
+    rng = random.Random(4)
+    uid, hex32 = fake_uuid(rng), fake_hex32(rng)
+    (finding,) = detect(f"FAL_KEY_ID={uid}\nFAL_KEY_SECRET={hex32}\n".encode(), Origin(".env"))
+    assert finding.secret.key_id == uid
+    assert finding.line == 2
+    assert hex32 not in finding.secret.masked
+
+
+def test_one_secret_is_reported_once_by_the_most_specific_rule() -> None:
+    rng = random.Random(6)
+    found = detect(f"FAL_KEY={fake_fal_key(rng)}\nFAL_API_KEY='{fake_key_id_secret(rng)}'\n".encode(), Origin(".env"))
+    assert [f.rule for f in found] == ["fal-key", "fal-key-id-secret"]
+
+
+def test_ignored_env_file_reports_only_browser_exposure() -> None:
+    rng = random.Random(7)
+    content = f"FAL_KEY={fake_key_id_secret(rng)}\nNEXT_PUBLIC_{'FAL'}_KEY={fake_fal_key(rng)}\n".encode()
+    found = detect(content, Origin(".env.local", ignored_env=True))
+    assert [(f.rule, f.line) for f in found] == [("public-fal-key", 2)]
