@@ -54,7 +54,7 @@ def emit(result: ScanResult, fmt: str, output: str | None, fail_on: Severity) ->
     if output:
         write_atomic(output, text)
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=context.color)
     if output or fmt != "text":
         from falguard.report.text import summary_lines
 

@@ -1,0 +1,99 @@
+"""The detection engine: positions, hostile bytes, linear time, and a property test."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from keys import fake_fal_key, fake_key_id_secret
+
+from falguard.detect import detect
+from falguard.models import Origin
+from falguard.sources import text_content
+
+
+def test_line_and_column_are_exact_and_counted_in_characters() -> None:
+    key = fake_key_id_secret(random.Random(1))
+    content = f"# first\n# ünïcödé → ok\nx = 'ü'; FAL_KEY = \"{key}\"\n".encode()
+    (finding,) = detect(content, Origin("a.py"))
+    assert (finding.line, finding.column) == (3, 21)
+    assert finding.end_column == 21 + len(key)
+
+
+def test_invalid_utf8_does_not_crash_and_keys_after_it_are_found() -> None:
+    key = fake_fal_key(random.Random(2))
+    content = b"\xff\xfe\xc3(\x80garbage\n\xed\xa0\x80" + f"FAL_KEY={key}\n".encode()
+    (finding,) = detect(content, Origin("blob"))
+    assert finding.rule == "fal-key"
+    assert finding.line == 2
+
+
+def test_utf16_text_is_decoded_not_dismissed_as_binary() -> None:
+    key = fake_key_id_secret(random.Random(3))
+    data = "\ufeffFAL_KEY={}\r\n".format(key).encode("utf-16-le")
+    content = text_content(data)
+    assert content is not None
+    assert [f.rule for f in detect(content, Origin(".env"))] == ["fal-key-id-secret"]
+
+
+def test_nul_in_the_first_8k_is_binary() -> None:
+    assert text_content(b"abc\0def") is None
+    assert text_content(b"a" * 9000 + b"\0") is not None
+
+
+def test_key_at_the_end_of_a_50mb_single_line_bundle() -> None:
+    key = fake_key_id_secret(random.Random(4))
+    unit = b'function(e,t,n){"use strict";var r=n(12),o=n(-1);e.exports={a:r,b:o,c:"x-y-z:0"}},'
+    filler = unit * (50_000_000 // len(unit))
+    content = filler + f'k="{key}"'.encode()
+    (finding,) = detect(content, Origin(".next/static/chunks/main.js"))
+    assert finding.line == 1
+    assert finding.column == len(filler) + 4
+
+
+def test_adversarial_near_misses_scan_without_backtracking() -> None:
+    # each block is a near miss for one rule, repeated; a backtracking pattern would take
+    # minutes on this, a linear one takes well under a second per megabyte
+    blocks = [
+        b"fal_" * 250_000,
+        b"FAL_KEY=" * 125_000,
+        b"-aaaaaaaaaaaa:" * 70_000,
+        b"NEXT_PUBLIC_FAL_KEY" * 50_000,
+        b"a_" * 500_000 + b"fal_key",
+        b"id: '" * 200_000,
+        b"keySecret: '0" * 80_000,
+        (b"0" * 8 + b"-") * 100_000,
+        b"Authorization: Key " * 50_000,
+    ]
+    for block in blocks:
+        assert [f for f in detect(block, Origin("x")) if f.severity.label != "high"] == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lines=st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60), max_size=12),
+    where=st.integers(min_value=0, max_value=12),
+    seed=st.integers(min_value=0, max_value=10_000),
+)
+def test_a_key_inserted_anywhere_is_found_exactly_there(lines: list[str], where: int, seed: int) -> None:
+    key = fake_key_id_secret(random.Random(seed))
+    lines = [line.replace("\r", " ").replace("\n", " ").replace("\x0b", " ").replace("\x0c", " ") for line in lines]
+    lines = [line.replace("\x1c", " ").replace("\x1d", " ").replace("\x1e", " ").replace("\x85", " ") for line in lines]
+    lines = [line.replace("\u2028", " ").replace("\u2029", " ") for line in lines]
+    where = min(where, len(lines))
+    prefix = "token = "
+    text = "\n".join([*lines[:where], prefix + key, *lines[where:]])
+    findings = [f for f in detect(text.encode(), Origin("x.txt")) if f.rule == "fal-key-id-secret"]
+    assert [(f.line, f.column) for f in findings] == [(where + 1, len(prefix) + 1)]
+    without = "\n".join([*lines[:where], prefix, *lines[where:]])
+    assert [f for f in detect(without.encode(), Origin("x.txt")) if f.severity.label == "critical"] == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.binary(max_size=4096))
+def test_scanning_never_raises_on_arbitrary_bytes(data: bytes) -> None:
+    detect(data, Origin("x"))
+    content = text_content(data)
+    if content is not None:
+        detect(content, Origin("x"))
