@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from falguard.models import Severity
+from falguard.models import Finding, Secret, Severity
 
 HEX = rb"[0-9a-fA-F]"
 UUID = HEX + rb"{8}-" + HEX + rb"{4}-" + HEX + rb"{4}-" + HEX + rb"{4}-" + HEX + rb"{12}"
@@ -184,14 +184,22 @@ def _p(regex: bytes, *near: bytes) -> Pattern:
 
 
 @dataclass(frozen=True)
-class Rule:
+class RuleInfo:
+    """What every rule has, content rule or not: the public id and the words around it."""
+
     id: str
     severity: Severity  # the highest severity this rule reports
     title: str
     description: str
     remediation: str
-    patterns: tuple[Pattern, ...]
-    judge: Judge
+
+
+@dataclass(frozen=True)
+class Rule(RuleInfo):
+    """A content rule: patterns over bytes and a judge for each match."""
+
+    patterns: tuple[Pattern, ...] = ()
+    judge: Judge = lambda match, content: None
     needs_fal_context: bool = False  # runs only on content that mentions fal at all
     exclusive: bool = True  # a credential rule: overlapping matches keep the first rule's
     applies_to_ignored_env: bool = False  # a key in an ignored .env.local is in the right place
@@ -583,3 +591,73 @@ RULES: tuple[Rule, ...] = (
 )
 
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+
+#: Rules decided from a repository's state rather than from content (env hygiene, ...).
+#: Their findings carry a non-sensitive subject (a path) instead of a secret.
+REPOSITORY_RULES: tuple[RuleInfo, ...] = (
+    RuleInfo(
+        id="env-tracked",
+        severity=Severity.HIGH,  # critical when the file holds a key
+        title="env file committed to the repository",
+        description="An env file is tracked by git (or staged to be). Ignore rules do not apply to tracked files.",
+        remediation=(
+            "Stop tracking it with `git rm --cached <file>` (the file stays on disk), make sure .gitignore "
+            "covers it, and rotate every key it held on the fal dashboard if the commit was ever pushed."
+        ),
+    ),
+    RuleInfo(
+        id="env-not-ignored",
+        severity=Severity.HIGH,
+        title="env file not ignored by git",
+        description="An env file on disk that `git add .` would stage.",
+        remediation="Add `.env*` (and `!.env.example` for templates) to the repository's .gitignore; `falguard fix` does it.",
+    ),
+    RuleInfo(
+        id="gitignore-missing-env",
+        severity=Severity.MEDIUM,
+        title="no .gitignore rule covers env files",
+        description="No ignore rule shared with the team covers env files: the next .env.local is one `git add .` from a leak.",
+        remediation="Add `.env*` and `!.env.example` to the root .gitignore and commit it; `falguard fix` does it.",
+    ),
+    RuleInfo(
+        id="shared-key-across-envs",
+        severity=Severity.MEDIUM,
+        title="one fal key shared by several environments",
+        description="The same fal key appears in the settings of different environments (development, staging, production).",
+        remediation=(
+            "Create one key per environment on the fal dashboard (fal.ai/dashboard/keys), so each can be "
+            "rotated independently, and replace the shared one everywhere."
+        ),
+    ),
+)
+
+#: Every rule id falguard can report, content rules first.
+ALL_RULES: dict[str, RuleInfo] = {rule.id: rule for rule in (*RULES, *REPOSITORY_RULES)}
+
+
+def repository_finding(
+    rule_id: str,
+    path: str,
+    detail: str,
+    *,
+    severity: Severity | None = None,
+    line: int = 1,
+    column: int = 1,
+    subject: str | None = None,
+    source: str = "worktree",
+    commit: str | None = None,
+) -> Finding:
+    """A finding about a repository's state: ``subject`` (default the path) is its identity."""
+    info = ALL_RULES[rule_id]
+    return Finding(
+        rule=rule_id,
+        severity=severity or info.severity,
+        path=path,
+        line=line,
+        column=column,
+        secret=Secret(subject if subject is not None else path, sensitive=False),
+        message=f"{info.title}: {detail}" if detail else info.title,
+        remediation=info.remediation,
+        commit=commit,
+        source=source,
+    )
