@@ -55,7 +55,7 @@ def emit(result: ScanResult, fmt: str, output: str | None, fail_on: Severity) ->
         write_atomic(output, text)
     else:
         click.echo(text, nl=False, color=context.color)
-    if output or fmt != "text":
+    if output or fmt in ("json", "sarif"):
         from falguard.report.text import summary_lines
 
         for line in summary_lines(result, ReportContext(fail_on=fail_on)):
@@ -73,6 +73,7 @@ def cli(debug: bool) -> None:
 def report_options(function):  # type: ignore[no-untyped-def]
     function = click.option("--max-file-size", type=ByteSize(), default=DEFAULT_MAX_FILE_SIZE, show_default=True, help="Skip (and count) files larger than this.")(function)
     function = click.option("--fail-on", type=click.Choice(SEVERITIES), default="medium", show_default=True, help="Exit 1 when a finding is at or above this severity.")(function)
+    function = click.option("--write-replacements", "replacements", type=click.Path(dir_okay=False), help="Also write git filter-repo's --replace-text file (PLAINTEXT keys, mode 0600, outside the repository).")(function)
     function = click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file.")(function)
     function = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format.")(function)
     return function
@@ -81,14 +82,35 @@ def report_options(function):  # type: ignore[no-untyped-def]
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @report_options
-def scan(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str, max_file_size: int) -> int:
+def scan(
+    paths: tuple[str, ...], fmt: str, output: str | None, replacements: str | None, fail_on: str, max_file_size: int
+) -> int:
     """Scan files and directories (default: the current directory).
 
     Inside a git repository: tracked files, untracked files git does not ignore, and env
     files even when ignored. Outside: every file under PATHS.
     """
     result = scan_worktree(paths, max_file_size=max_file_size)
+    if replacements:
+        write_replacements_for(replacements, result, paths)
     return emit(result, fmt, output, Severity.parse(fail_on))
+
+
+def write_replacements_for(target: str, result: ScanResult, paths: Sequence[str]) -> None:
+    from pathlib import Path
+
+    from falguard import git
+    from falguard.replacements import WARNING, write_replacements
+
+    protected = []
+    for given in paths or (".",):
+        start = Path(given) if Path(given).is_dir() else Path(given).parent
+        repo = git.find_repo(start)
+        if repo is not None:
+            protected.extend(p for p in (repo.toplevel, repo.git_dir, repo.common_dir) if p is not None)
+    count = write_replacements(target, result.findings, protected)
+    click.echo(f"falguard: wrote {count} secret{'s' if count != 1 else ''} to {target}", err=True)
+    click.echo(WARNING.format(path=target), err=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

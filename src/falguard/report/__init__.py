@@ -18,12 +18,15 @@ class ReportContext:
 Renderer = Callable[[ScanResult, ReportContext], str]
 
 
+FORMATS = ("text", "json", "sarif", "github")
+
+
 def renderer(name: str) -> Renderer:
-    if name == "json":
-        from falguard.report import json as module
-    else:
-        from falguard.report import text as module  # type: ignore[no-redef]
-    return module.render
+    """The render function of a format; modules are imported only when used."""
+    import importlib
 
-
-FORMATS = ("text", "json")
+    if name not in FORMATS:
+        raise ValueError(f"unknown format {name!r}")
+    module = importlib.import_module(f"falguard.report.{name}")
+    render: Renderer = module.render
+    return render

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from falguard import __version__
+from falguard.guidance import steps
 from falguard.models import Finding, Severity, Summary
 from falguard.report import ReportContext
 from falguard.scan import ScanResult
@@ -26,6 +27,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "source": finding.source,
         "message": finding.message,
         "remediation": finding.remediation,
+        "steps": steps(finding),
     }
 
 

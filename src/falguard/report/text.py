@@ -1,7 +1,11 @@
-"""Human-readable report: one block per finding, then a summary."""
+"""Human-readable report: one block per distinct secret with every place it occurs and the
+steps to take, then a summary."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
+from falguard.guidance import steps
 from falguard.models import Finding, Severity
 from falguard.report import ReportContext
 from falguard.scan import ScanResult
@@ -12,6 +16,7 @@ _COLORS = {
     Severity.MEDIUM: "\033[33m",
     Severity.LOW: "\033[2m",
 }
+_BOLD = "\033[1m"
 _RESET = "\033[0m"
 
 
@@ -19,15 +24,43 @@ def _paint(text: str, code: str, context: ReportContext) -> str:
     return f"{code}{text}{_RESET}" if context.color else text
 
 
-def finding_block(finding: Finding, context: ReportContext) -> str:
+def group_key(finding: Finding) -> Hashable:
+    """Findings about the same secret belong together, whatever rule or file reported them."""
+    if finding.secret.sensitive:
+        return ("secret", finding.secret)
+    return ("subject", finding.rule, finding.secret.reveal())
+
+
+def grouped(findings: list[Finding]) -> list[list[Finding]]:
+    groups: dict[Hashable, list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault(group_key(finding), []).append(finding)
+    return sorted(groups.values(), key=lambda group: (-max(f.severity for f in group), group[0].path, group[0].line))
+
+
+def location(finding: Finding) -> str:
     where = f"{finding.path}:{finding.line}:{finding.column}"
     if finding.commit:
-        where += f" (commit {finding.commit[:12]})"
-    head = f"{_paint(finding.severity.label.upper(), _COLORS[finding.severity], context)}  {finding.rule}  {where}"
-    lines = [head, f"  {finding.message}"]
-    label = "secret" if finding.secret.sensitive else "name"
-    lines.append(f"  {label}: {finding.secret.masked}    fingerprint: {finding.fingerprint[:16]}")
-    lines.append(f"  what to do: {finding.remediation}")
+        where += f" @ {finding.commit[:12]}"
+    return where
+
+
+def group_block(group: list[Finding], context: ReportContext) -> str:
+    worst = max(group, key=lambda finding: finding.severity)
+    rules = ", ".join(dict.fromkeys(finding.rule for finding in group))
+    label = worst.severity.label.upper()
+    head = f"{_paint(label, _COLORS[worst.severity], context)}  {_paint(worst.secret.masked, _BOLD, context)}  ({rules})"
+    lines = [head, f"  {worst.message}"]
+    lines.append("  found at:")
+    several_rules = len({finding.rule for finding in group}) > 1
+    for finding in group:
+        detail = f"  {finding.message} [{finding.rule}]" if several_rules else ""
+        lines.append(f"    {location(finding)}{detail}")
+    lines.append(f"  fingerprint: {worst.fingerprint[:16]}")
+    todo = steps(worst)
+    if todo:
+        lines.append("  what to do:")
+        lines.extend(f"    {number}. {step}" for number, step in enumerate(todo, 1))
     return "\n".join(lines)
 
 
@@ -63,7 +96,7 @@ def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
 
 
 def render(result: ScanResult, context: ReportContext) -> str:
-    blocks = [finding_block(finding, context) for finding in result.findings]
+    blocks = [group_block(group, context) for group in grouped(result.findings)]
     out = "\n\n".join(blocks)
     if out:
         out += "\n\n"

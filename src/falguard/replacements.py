@@ -1,0 +1,45 @@
+"""The one file falguard writes plaintext secrets into, on request: git filter-repo's
+``--replace-text`` expressions, to purge keys from history after they were rotated."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from falguard.errors import InputError
+from falguard.models import Finding
+from falguard.output import write_atomic
+
+REPLACEMENT = "***FAL-KEY-REMOVED***"
+WARNING = (
+    "falguard: {path} holds the plaintext keys (mode 0600). Rotate them first, run "
+    "`git filter-repo --replace-text {path}`, then delete the file."
+)
+
+
+def replacement_lines(findings: Iterable[Finding]) -> list[str]:
+    """One ``literal:<secret>==>replacement`` line per distinct secret, sorted."""
+    secrets = {finding.secret.reveal() for finding in findings if finding.secret.sensitive}
+    return [f"literal:{secret}==>{REPLACEMENT}" for secret in sorted(secrets) if "\n" not in secret]
+
+
+def check_outside(target: Path, protected: Iterable[Path]) -> None:
+    """Refuse a target inside a scanned repository, where it could be committed."""
+    resolved = target.resolve()
+    for root in protected:
+        root = root.resolve()
+        if resolved == root or root in resolved.parents:
+            raise InputError(
+                f"refusing to write plaintext keys inside the repository ({root}): "
+                f"choose a path outside it, for example ../{target.name}"
+            )
+
+
+def write_replacements(target: str, findings: Iterable[Finding], protected: Iterable[Path]) -> int:
+    """Write the expressions file with mode 0600; return how many secrets it holds."""
+    check_outside(Path(target), protected)
+    lines = replacement_lines(findings)
+    write_atomic(target, "".join(line + "\n" for line in lines), mode=0o600)
+    os.chmod(target, 0o600)
+    return len(lines)

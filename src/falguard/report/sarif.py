@@ -1,0 +1,111 @@
+"""SARIF 2.1.0 for code scanning (GitHub and others): every rule with help, every finding
+with a stable partial fingerprint. No full secret anywhere."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from falguard import __version__
+from falguard.guidance import steps, steps_for_rule
+from falguard.models import Finding, Severity
+from falguard.report import ReportContext
+from falguard.rules import ALL_RULES, RuleInfo
+from falguard.scan import ScanResult
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://fal.ai/dashboard/keys"
+
+#: GitHub ranks alerts by this CVSS-like score: over 9 critical, 7-8.9 high, 4-6.9 medium.
+SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "2.0"}
+LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note"}
+
+
+def rule_descriptor(rule: RuleInfo) -> dict[str, Any]:
+    todo = steps_for_rule(rule.id)
+    markdown = f"**{rule.title}**\n\n{rule.description}\n\n## What to do\n\n" + "\n".join(
+        f"{number}. {step}" for number, step in enumerate(todo, 1)
+    )
+    text = f"{rule.description} What to do: " + " ".join(f"({n}) {step}" for n, step in enumerate(todo, 1))
+    return {
+        "id": rule.id,
+        "name": "".join(part.capitalize() for part in rule.id.split("-")),
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.description},
+        "help": {"text": text, "markdown": markdown},
+        "defaultConfiguration": {"level": LEVEL[rule.severity]},
+        "properties": {
+            "security-severity": SECURITY_SEVERITY[rule.severity],
+            "tags": ["security", "secret", "fal"],
+            "precision": "high" if rule.severity is Severity.CRITICAL else "medium",
+        },
+    }
+
+
+def result(finding: Finding, rule_index: int) -> dict[str, Any]:
+    region: dict[str, Any] = {"startLine": max(finding.line, 1), "startColumn": max(finding.column, 1)}
+    if finding.end_column and finding.end_column > region["startColumn"]:
+        region["endColumn"] = finding.end_column
+    subject = "secret" if finding.secret.sensitive else "variable"
+    todo = steps(finding)
+    message = f"{finding.message} ({subject} {finding.secret.masked})."
+    if todo:
+        message += " " + todo[0]
+    properties: dict[str, Any] = {"severity": finding.severity.label, "source": finding.source}
+    if finding.commit:
+        properties["commit"] = finding.commit
+    if finding.secret.key_id:
+        properties["keyId"] = finding.secret.key_id
+    return {
+        "ruleId": finding.rule,
+        "ruleIndex": rule_index,
+        "level": LEVEL[finding.severity],
+        "message": {"text": message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(finding.path), "uriBaseId": "%SRCROOT%"},
+                    "region": region,
+                }
+            }
+        ],
+        "partialFingerprints": {"falguardFingerprint/v1": finding.fingerprint},
+        "properties": properties,
+    }
+
+
+def _uri(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path.replace("\\", "/"), safe="/")
+
+
+def render(scan: ScanResult, context: ReportContext) -> str:
+    rule_ids = list(ALL_RULES)
+    notifications = [
+        {"level": "warning", "message": {"text": f"could not read {entry}"}} for entry in scan.summary.unreadable
+    ] + [{"level": "warning", "message": {"text": f"incomplete: {reason}"}} for reason in scan.summary.incomplete]
+    invocation: dict[str, Any] = {"executionSuccessful": True}
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+    document = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "falguard",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [rule_descriptor(ALL_RULES[rule_id]) for rule_id in rule_ids],
+                    }
+                },
+                "invocations": [invocation],
+                "results": [result(finding, rule_ids.index(finding.rule)) for finding in scan.findings],
+                "columnKind": "unicodeCodePoints",
+            }
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

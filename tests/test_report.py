@@ -1,0 +1,119 @@
+"""Every output format: golden files, the SARIF schema, and no full secret anywhere."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import stat
+from pathlib import Path
+
+import pytest
+from conftest import write
+from keys import fake_fal_key, fake_hex32, fake_key_id_secret, fake_token, fake_uuid
+
+GOLDEN = Path(__file__).parent / "golden"
+SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+PUBLIC = "NEXT_PUBLIC_" + "FAL_KEY"
+FORMATS = ["text", "json", "sarif", "github"]
+
+
+def planted(repo: Path) -> list[str]:
+    """A small repository with one key of every shape; returns every plaintext secret."""
+    rng = random.Random(2026)
+    kis, fal, uid, hex32, token = (
+        fake_key_id_secret(rng), fake_fal_key(rng), fake_uuid(rng), fake_hex32(rng), fake_token(rng),
+    )
+    write(repo, ".gitignore", ".env.local\n")
+    write(repo, ".env", f"FAL_KEY={kis}\n")
+    write(repo, ".env.local", f"{PUBLIC}={kis}\n")
+    write(repo, "src/client.ts", f'import {{ fal }} from "@fal-ai/client";\nfal.config({{ credentials: process.env.{PUBLIC} }});\n')
+    write(repo, "src/creds.js", f"// fal.ai\nconst FAL_KEY_ID = '{uid}';\nconst FAL_KEY_SECRET = '{hex32}';\n")
+    write(repo, "deploy/run.sh", f"export FAL_KEY={fal}\ncurl -H 'Authorization: Key {token}' https://fal.run/x\n")
+    return [kis, kis.split(":")[1], fal, fal[4:], hex32, token]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_golden_output(repo: Path, falguard, fmt: str) -> None:
+    planted(repo)
+    run = falguard("scan", "--format", fmt, cwd=repo)
+    assert run.code == 1
+    golden = GOLDEN / f"scan.{fmt}"
+    if os.environ.get("FALGUARD_UPDATE_GOLDEN"):
+        golden.write_text(run.out, encoding="utf-8")
+    assert run.out == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_no_format_holds_a_full_secret(repo: Path, falguard, tmp_path: Path, fmt: str) -> None:
+    secrets = planted(repo)
+    report = tmp_path / "report"
+    for run in (falguard("scan", "--format", fmt, cwd=repo), falguard("scan", "--format", fmt, "-o", str(report), cwd=repo)):
+        for text in (run.out, run.err, report.read_text() if report.exists() else ""):
+            for secret in secrets:
+                assert secret not in text
+
+
+def test_sarif_validates_against_the_official_schema(repo: Path, falguard) -> None:
+    if not SCHEMA.exists():
+        pytest.skip(f"SARIF schema not found at {SCHEMA} (../shared is not beside this checkout)")
+    import jsonschema
+
+    planted(repo)
+    document = json.loads(falguard("scan", "--format", "sarif", cwd=repo).out)
+    jsonschema.validate(document, json.loads(SCHEMA.read_text()))
+    run = document["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert {rule["id"] for rule in rules} >= {"fal-key", "fal-key-id-secret", "fal-key-pair", "fal-key-assignment", "public-fal-key", "env-tracked"}
+    for rule in rules:
+        assert float(rule["properties"]["security-severity"]) > 0
+        assert "What to do" in rule["help"]["markdown"]
+        assert "dashboard" in rule["help"]["markdown"] or "gitignore" in rule["help"]["markdown"]
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        assert len(result["partialFingerprints"]["falguardFingerprint/v1"]) == 64
+        region = result["locations"][0]["physicalLocation"]["region"]
+        assert region["startLine"] >= 1 and region["startColumn"] >= 1
+
+
+def test_github_annotations_escape_and_locate(repo: Path, falguard) -> None:
+    kis = fake_key_id_secret(random.Random(1))
+    write(repo, "dir,with:odd/a%b.py", f"\nk = '{kis}'\n")
+    run = falguard("scan", "--format", "github", cwd=repo)
+    (line,) = [line for line in run.out.splitlines() if line.startswith("::")]
+    assert line.startswith("::error file=dir%2Cwith%3Aodd/a%25b.py,line=2,col=6,")
+    message = line.split("::", 2)[2]
+    assert "\n" not in message and "%0A1. Revoke" in message
+
+
+def test_text_groups_findings_by_secret(repo: Path, falguard) -> None:
+    kis = fake_key_id_secret(random.Random(2))
+    write(repo, "a.py", f"k = '{kis}'\n")
+    write(repo, "b.py", f"k = '{kis}'\n")
+    run = falguard("scan", cwd=repo)
+    assert run.out.count("CRITICAL") == 1
+    assert "a.py:1:6" in run.out and "b.py:1:6" in run.out
+    assert "falguard: 2 findings (2 critical)" in run.out
+
+
+def test_write_replacements(repo: Path, falguard, tmp_path: Path) -> None:
+    secrets = planted(repo)
+    target = tmp_path / "replacements.txt"
+    run = falguard("scan", "--write-replacements", str(target), cwd=repo)
+    assert run.code == 1
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    lines = target.read_text().splitlines()
+    assert lines == sorted(lines)
+    assert f"literal:{secrets[0]}==>***FAL-KEY-REMOVED***" in lines
+    assert f"literal:{secrets[4]}==>***FAL-KEY-REMOVED***" in lines
+    assert "plaintext keys" in run.err
+    for secret in secrets:
+        assert secret not in run.out and secret not in run.err
+
+
+def test_write_replacements_refuses_inside_the_repository(repo: Path, falguard) -> None:
+    planted(repo)
+    run = falguard("scan", "--write-replacements", "keys.txt", cwd=repo)
+    assert run.code == 2
+    assert "refusing to write plaintext keys inside the repository" in run.err
+    assert not (repo / "keys.txt").exists()
