@@ -13,14 +13,24 @@ from collections.abc import Sequence
 
 import click
 
+from dataclasses import dataclass
+from pathlib import Path
+
 from falguard import __version__
-from falguard.errors import FalguardError
+from falguard.baseline import DEFAULT_NAME as BASELINE_NAME
+from falguard.baseline import Entry
+from falguard.baseline import create as create_baseline
+from falguard.baseline import load as load_baseline
+from falguard.baseline import prune as prune_baseline
+from falguard.baseline import write as write_baseline
+from falguard.config import Config, parse_size
+from falguard.config import load as load_config
+from falguard.errors import FalguardError, InputError
 from falguard.models import Severity
 from falguard.output import write_atomic
 from falguard.redact import redact
 from falguard.report import FORMATS, ReportContext, renderer
-from falguard.scan import ScanResult, scan_worktree
-from falguard.sources import DEFAULT_MAX_FILE_SIZE
+from falguard.scan import ScanResult, apply_suppressions, scan_worktree
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 SEVERITIES = [severity.label for severity in sorted(Severity, reverse=True)]
@@ -30,17 +40,12 @@ class ByteSize(click.ParamType):
     """``1048576``, ``512k``, ``10MB``, ``1GiB``."""
 
     name = "size"
-    _UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2, "mib": 1024**2, "g": 1024**3, "gb": 1024**3, "gib": 1024**3}
 
     def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        if isinstance(value, int):
-            return value
-        text = str(value).strip().lower()
-        digits = text.rstrip("abcdefghijklmnopqrstuvwxyz")
-        unit = text[len(digits) :]
-        if not digits.isdigit() or unit not in self._UNITS or int(digits) <= 0:
+        try:
+            return parse_size(value)
+        except ValueError:
             self.fail(f"{value!r} is not a size (examples: 1048576, 512k, 10MB)", param, ctx)
-        return int(digits) * self._UNITS[unit]
 
 
 def use_color(stream: object) -> bool:
@@ -71,34 +76,93 @@ def cli(debug: bool) -> None:
 
 
 def report_options(function):  # type: ignore[no-untyped-def]
-    function = click.option("--max-file-size", type=ByteSize(), default=DEFAULT_MAX_FILE_SIZE, show_default=True, help="Skip (and count) files larger than this.")(function)
-    function = click.option("--fail-on", type=click.Choice(SEVERITIES), default="medium", show_default=True, help="Exit 1 when a finding is at or above this severity.")(function)
-    function = click.option("--write-replacements", "replacements", type=click.Path(dir_okay=False), help="Also write git filter-repo's --replace-text file (PLAINTEXT keys, mode 0600, outside the repository).")(function)
-    function = click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file.")(function)
-    function = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format.")(function)
+    """Options every scanning command shares. Defaults of None defer to the configuration."""
+    options = [
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format."),
+        click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file (atomically)."),
+        click.option("--write-replacements", "replacements", type=click.Path(dir_okay=False), help="Also write git filter-repo's --replace-text file (PLAINTEXT keys, mode 0600, outside the repository)."),
+        click.option("--fail-on", type=click.Choice(SEVERITIES), default=None, help="Exit 1 when a finding is at or above this severity [default: medium]."),
+        click.option("--max-file-size", type=ByteSize(), default=None, help="Skip (and count) files larger than this [default: 100MiB]."),
+        click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), default=None, help=f"Report only findings not in this baseline [default: {BASELINE_NAME} at the repository root, if present]."),
+        click.option("--no-baseline", is_flag=True, help="Ignore any baseline file."),
+    ]
+    for option in reversed(options):
+        function = option(function)
     return function
+
+
+@dataclass(frozen=True)
+class Reporting:
+    """What a scanning command was asked for, resolved against the configuration."""
+
+    fmt: str
+    output: str | None
+    replacements: str | None
+    baseline_path: str | None
+    no_baseline: bool
+
+
+def project_root(paths: Sequence[str]) -> Path:
+    """Where configuration and the default baseline live: the repository of the first path."""
+    from falguard import git
+
+    first = Path(paths[0]) if paths else Path(".")
+    start = first if first.is_dir() else first.parent
+    repo = git.find_repo(start) if start.exists() else None
+    if repo is not None and repo.toplevel is not None:
+        return repo.toplevel
+    return start.resolve()
+
+
+def settings(paths: Sequence[str], fail_on: str | None, max_file_size: int | None) -> tuple[Path, Config]:
+    root = project_root(paths)
+    return root, load_config(root, {"fail-on": fail_on, "max-file-size": max_file_size})
+
+
+def baseline_entries(root: Path, reporting: Reporting) -> dict[tuple[str, str], Entry]:
+    if reporting.no_baseline:
+        return {}
+    if reporting.baseline_path:
+        path = Path(reporting.baseline_path)
+        if not path.is_file():
+            raise InputError(f"baseline file not found: {reporting.baseline_path}")
+        return load_baseline(path)
+    default = root / BASELINE_NAME
+    return load_baseline(default) if default.is_file() else {}
+
+
+def finish(result: ScanResult, root: Path, config: Config, reporting: Reporting, paths: Sequence[str]) -> int:
+    """Suppressions, the optional replacements file, the report, the exit code."""
+    apply_suppressions(result, config, baseline_entries(root, reporting))
+    if reporting.replacements:
+        write_replacements_for(reporting.replacements, result, paths)
+    return emit(result, reporting.fmt, reporting.output, config.fail_on)
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @report_options
 def scan(
-    paths: tuple[str, ...], fmt: str, output: str | None, replacements: str | None, fail_on: str, max_file_size: int
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    replacements: str | None,
+    fail_on: str | None,
+    max_file_size: int | None,
+    baseline_path: str | None,
+    no_baseline: bool,
 ) -> int:
     """Scan files and directories (default: the current directory).
 
     Inside a git repository: tracked files, untracked files git does not ignore, and env
     files even when ignored. Outside: every file under PATHS.
     """
-    result = scan_worktree(paths, max_file_size=max_file_size)
-    if replacements:
-        write_replacements_for(replacements, result, paths)
-    return emit(result, fmt, output, Severity.parse(fail_on))
+    root, config = settings(paths, fail_on, max_file_size)
+    result = scan_worktree(paths, config)
+    return finish(result, root, config, Reporting(fmt, output, replacements, baseline_path, no_baseline), paths)
 
 
 def write_replacements_for(target: str, result: ScanResult, paths: Sequence[str]) -> None:
-    from pathlib import Path
-
     from falguard import git
     from falguard.replacements import WARNING, write_replacements
 
@@ -108,9 +172,65 @@ def write_replacements_for(target: str, result: ScanResult, paths: Sequence[str]
         repo = git.find_repo(start)
         if repo is not None:
             protected.extend(p for p in (repo.toplevel, repo.git_dir, repo.common_dir) if p is not None)
-    count = write_replacements(target, result.findings, protected)
+    count = write_replacements(target, [*result.findings, *result.suppressed], protected)
     click.echo(f"falguard: wrote {count} secret{'s' if count != 1 else ''} to {target}", err=True)
     click.echo(WARNING.format(path=target), err=True)
+
+
+@cli.group()
+def baseline() -> None:
+    """Record reviewed findings so scans report only new ones."""
+
+
+@baseline.command("create")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help=f"Baseline file [default: {BASELINE_NAME} at the repository root].")
+def baseline_create(paths: tuple[str, ...], output: str | None) -> int:
+    """Record every current finding (review notes of existing entries are kept)."""
+    root, config = settings(paths, None, None)
+    target = Path(output) if output else root / BASELINE_NAME
+    previous = load_baseline(target) if target.is_file() else {}
+    result = apply_suppressions(scan_worktree(paths, config), config, {})
+    entries = create_baseline(result.findings, previous)
+    write_baseline(target, entries)
+    click.echo(f"falguard: baseline {target} records {len(entries)} finding{'s' if len(entries) != 1 else ''}", err=True)
+    return EXIT_CLEAN
+
+
+@baseline.command("update")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-f", "--file", "path", type=click.Path(dir_okay=False), default=None, help=f"Baseline file [default: {BASELINE_NAME} at the repository root].")
+def baseline_update(paths: tuple[str, ...], path: str | None) -> int:
+    """Drop entries that no longer occur, keeping the notes of the rest; adds nothing."""
+    root, config = settings(paths, None, None)
+    target = Path(path) if path else root / BASELINE_NAME
+    if not target.is_file():
+        raise InputError(f"baseline file not found: {target} (create one with `falguard baseline create`)")
+    previous = load_baseline(target)
+    result = apply_suppressions(scan_worktree(paths, config), config, {})
+    entries = prune_baseline(previous, result.findings)
+    write_baseline(target, entries)
+    dropped = len(previous) - len(entries)
+    click.echo(f"falguard: baseline {target}: kept {len(entries)}, dropped {dropped} that no longer occur", err=True)
+    return EXIT_CLEAN
+
+
+@cli.group()
+def config() -> None:
+    """Inspect the configuration."""
+
+
+@config.command("show")
+@click.argument("path", required=False, type=click.Path())
+def config_show(path: str | None) -> int:
+    """Print the effective configuration and where each value came from."""
+    from falguard.config import describe
+
+    root, effective = settings([path] if path else [], None, None)
+    click.echo(f"# falguard configuration for {root}")
+    for key, value, origin in describe(effective):
+        click.echo(f"{key} = {value}    # {origin}")
+    return EXIT_CLEAN
 
 
 def main(argv: Sequence[str] | None = None) -> int:

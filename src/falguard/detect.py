@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 
 from falguard.models import Finding, Origin, Secret, Severity
 from falguard.rules import FAL_CONTEXT_RE, RULES, Pattern, Rule, Verdict
+from falguard.suppress import inline_suppression
 
 #: How far around a keyword hit a windowed pattern looks (bytes before, bytes after).
 WINDOW_BEFORE = 256
@@ -48,11 +49,16 @@ def keyword_windows(content: bytes, keywords: re.Pattern[bytes]) -> list[tuple[i
     return windows
 
 
-def _matches(pattern: Pattern, content: bytes) -> Iterator[re.Match[bytes]]:
+def _matches(
+    pattern: Pattern, content: bytes, windows: dict[bytes, list[tuple[int, int]]]
+) -> Iterator[re.Match[bytes]]:
     if pattern.near is None:
         yield from pattern.regex.finditer(content)
         return
-    for lo, hi in keyword_windows(content, pattern.near):
+    key = pattern.near.pattern
+    if key not in windows:  # patterns that share keywords share one search
+        windows[key] = keyword_windows(content, pattern.near)
+    for lo, hi in windows[key]:
         yield from pattern.regex.finditer(content, lo, hi)
 
 
@@ -66,16 +72,17 @@ def verdicts(content: bytes, origin: Origin, rules: Sequence[Rule] = RULES) -> l
     taken: list[tuple[int, int]] = []
     accepted: dict[tuple[str, int], tuple[Rule, Verdict]] = {}
     fal_context: bool | None = None
+    windows: dict[bytes, list[tuple[int, int]]] = {}
     for rule in rules:
         if origin.ignored_env and not rule.applies_to_ignored_env:
             continue
-        if rule.needs_fal_context:
-            if fal_context is None:
-                fal_context = bool(keyword_hits(content, FAL_CONTEXT_RE, first_only=True))
-            if not fal_context:
-                continue
         for pattern in rule.patterns:
-            for match in _matches(pattern, content):
+            if pattern.needs_fal_context:
+                if fal_context is None:
+                    fal_context = bool(keyword_hits(content, FAL_CONTEXT_RE, first_only=True))
+                if not fal_context:
+                    continue
+            for match in _matches(pattern, content, windows):
                 verdict = rule.judge(match, content)
                 if verdict is None or (rule.id, verdict.start) in accepted:
                     continue
@@ -120,6 +127,7 @@ def detect(content: bytes, origin: Origin, rules: Sequence[Rule] = RULES) -> lis
                 remediation=rule.remediation,
                 commit=origin.commit,
                 source=origin.source,
+                suppression=inline_suppression(content, line_start, rule.id),
             )
         )
     return findings

@@ -100,6 +100,14 @@ class Origin:
 
 
 @dataclass(frozen=True)
+class Suppression:
+    """Why a finding does not count: an inline allow comment, a config allow entry."""
+
+    kind: str  # inline | config
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: str
     severity: Severity
@@ -112,7 +120,7 @@ class Finding:
     commit: str | None = None
     end_column: int | None = None
     source: str = "worktree"
-    extra: tuple[tuple[str, str], ...] = field(default=())
+    suppression: Suppression | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -128,6 +136,8 @@ class Summary:
     skipped_binary: int = 0
     skipped_large: int = 0
     skipped_other: int = 0
+    excluded: int = 0
+    baselined: int = 0
     unreadable: list[str] = field(default_factory=list)
     skipped_paths: list[str] = field(default_factory=list)
     incomplete: list[str] = field(default_factory=list)

@@ -16,8 +16,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from falguard.models import Finding, Secret, Severity
 
@@ -176,11 +176,12 @@ class Pattern:
 
     regex: re.Pattern[bytes]
     near: re.Pattern[bytes] | None = None
+    needs_fal_context: bool = False  # runs only on content that mentions fal at all
 
 
-def _p(regex: bytes, *near: bytes) -> Pattern:
+def _p(regex: bytes, *near: bytes, fal_context: bool = False) -> Pattern:
     keywords = re.compile(b"|".join(re.escape(k) for k in near)) if near else None
-    return Pattern(re.compile(regex), keywords)
+    return Pattern(re.compile(regex), keywords, fal_context)
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,6 @@ class Rule(RuleInfo):
 
     patterns: tuple[Pattern, ...] = ()
     judge: Judge = lambda match, content: None
-    needs_fal_context: bool = False  # runs only on content that mentions fal at all
     exclusive: bool = True  # a credential rule: overlapping matches keep the first rule's
     applies_to_ignored_env: bool = False  # a key in an ignored .env.local is in the right place
     true_examples: tuple[str, ...] = ()
@@ -272,6 +272,7 @@ def _judge_pair(match: re.Match[bytes], content: bytes) -> Verdict | None:
 
 
 _QUOTES = "\"'`"
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-.+/=:~]{1,256}")
 
 
 def _clean_value(raw: str) -> str:
@@ -287,6 +288,8 @@ def _judge_assignment(match: re.Match[bytes], content: bytes) -> Verdict | None:
         return None
     if _UUID_RE.match(value.encode()):
         return None  # a key id alone is not secret
+    if not _TOKEN_CHARS.fullmatch(value):
+        return None  # code (calls, operators), not a credential literal
     if not looks_random(value):
         return None
     severity = Severity.LOW if looks_like_test_value(value) else Severity.HIGH
@@ -347,11 +350,48 @@ FAL_NAME_KEYWORDS: tuple[bytes, ...] = (b"fal_", b"fal-", b"falkey", b"falapi", 
 #: It starts with the literal "fal" so the search skips ahead; "false" fails on its next byte.
 FAL_CONTEXT_RE = re.compile(rb"fal(?:[^a-z0-9]|key|api|ai|secret|token|cred)")
 
-_PUBLIC_NAME = (
-    rb"(?P<name>(?:"
-    + b"|".join(p.encode() for p in PUBLIC_PREFIXES)
-    + rb")FAL_(?:AI_)?(?:API_)?KEY(?:_ID|_SECRET)?)"
-)
+
+
+def assignment_patterns(extra_names: Sequence[str] = ()) -> tuple[Pattern, ...]:
+    """Patterns of fal-key-assignment; ``extra_names`` are more variable names holding fal keys."""
+    patterns = [
+        _p(_NOT_WORD_BEFORE + FAL_NAME + _NOT_WORD_AFTER + _ASSIGN + _VALUE, *FAL_NAME_KEYWORDS, fal_context=True),
+        _p(rb"(?m)^[ \t]{0,16}ENV[ \t]{1,8}" + FAL_NAME + rb"[ \t]{1,8}" + _VALUE, *FAL_NAME_KEYWORDS, fal_context=True),
+        _p(
+            rb"(?i:authorization)[\"']?[ \t]{0,8}[:=,][ \t]{0,8}[\"'`]?Key[ \t]{1,8}"
+            + rb"(?P<secret>[^\s\"'`,;)}\]<>]{1,256})",
+            b"authorization",
+            fal_context=True,
+        ),
+    ]
+    if extra_names:
+        names = b"|".join(re.escape(name.encode()) for name in extra_names)
+        patterns.append(
+            _p(
+                _NOT_WORD_BEFORE + rb"(?P<name>" + names + rb")" + _NOT_WORD_AFTER + _ASSIGN + _VALUE,
+                *(name.lower().encode() for name in extra_names),
+            )
+        )
+    return tuple(patterns)
+
+
+def public_patterns(prefixes: Sequence[str]) -> tuple[Pattern, ...]:
+    """Patterns of public-fal-key for a set of bundler-inlined prefixes."""
+    name = (
+        rb"(?P<name>(?:"
+        + b"|".join(re.escape(p.encode()) for p in sorted(prefixes, key=len, reverse=True))
+        + rb")FAL_(?:AI_)?(?:API_)?KEY(?:_ID|_SECRET)?)"
+    )
+    near = tuple(dict.fromkeys([b"_fal_", *(p.lower().encode() + b"fal_" for p in prefixes if not p.endswith("_"))]))
+    return (
+        # definitions: .env, YAML, JSON, shell export, Dockerfile ENV/ARG NAME=value
+        _p(_NOT_WORD_BEFORE + name + _NOT_WORD_AFTER + _ASSIGN + rb"(?P<secret>[^\s,;)}\]<>]{0,256})", *near, fal_context=True),
+        _p(rb"(?m)^[ \t]{0,16}ENV[ \t]{1,8}" + name + rb"[ \t]{1,8}(?P<secret>[^\s]{1,256})", *near, fal_context=True),
+        # uses: process.env.X, process.env["X"], import.meta.env.X, $env/static/public imports
+        _p(rb"env(?:\.|\[[\"'])" + name + _NOT_WORD_AFTER, *near, fal_context=True),
+        _p(rb"import[ \t]{0,8}\{[^}]{0,200}?" + _NOT_WORD_BEFORE + name + _NOT_WORD_AFTER, *near, fal_context=True),
+    )
+
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -447,6 +487,7 @@ RULES: tuple[Rule, ...] = (
                 + HEX32
                 + rb")(?![0-9A-Za-z])",
                 b"secret",
+                fal_context=True,
             ),
             # { id: "<uuid>", key: "<32 hex>" } in either order; each starts at a literal
             _p(
@@ -454,18 +495,19 @@ RULES: tuple[Rule, ...] = (
                 + UUID
                 + rb")[\"']\s{0,8},\s{0,8}[\"']?key[\"']?\s{0,8}:\s{0,8}[\"'](?P<secret>"
                 + HEX32
-                + rb")[\"']"
+                + rb")[\"']",
+                fal_context=True,
             ),
             _p(
                 rb"key(?<![A-Za-z0-9_]key)[\"']?\s{0,8}:\s{0,8}[\"'](?P<secret>"
                 + HEX32
                 + rb")[\"']\s{0,8},\s{0,8}[\"']?id[\"']?\s{0,8}:\s{0,8}[\"'](?P<keyid>"
                 + UUID
-                + rb")[\"']"
+                + rb")[\"']",
+                fal_context=True,
             ),
         ),
         judge=_judge_pair,
-        needs_fal_context=True,
         true_examples=(
             "FAL_KEY_ID={uuid}\nFAL_KEY_SECRET={hex32}",
             "FAL_KEY_SECRET={hex32}",
@@ -495,17 +537,8 @@ RULES: tuple[Rule, ...] = (
             "If this is a real fal key, revoke it on the fal dashboard (fal.ai/dashboard/keys) and load the "
             "new one from the FAL_KEY environment variable instead of a literal."
         ),
-        patterns=(
-            _p(_NOT_WORD_BEFORE + FAL_NAME + _NOT_WORD_AFTER + _ASSIGN + _VALUE, *FAL_NAME_KEYWORDS),
-            _p(rb"(?m)^[ \t]{0,16}ENV[ \t]{1,8}" + FAL_NAME + rb"[ \t]{1,8}" + _VALUE, *FAL_NAME_KEYWORDS),
-            _p(
-                rb"(?i:authorization)[\"']?[ \t]{0,8}[:=,][ \t]{0,8}[\"'`]?Key[ \t]{1,8}"
-                + rb"(?P<secret>[^\s\"'`,;)}\]<>]{1,256})",
-                b"authorization",
-            ),
-        ),
+        patterns=assignment_patterns(),
         judge=_judge_assignment,
-        needs_fal_context=True,
         true_examples=(
             "FAL_KEY={token}",
             'FAL_API_KEY = "{token}"',
@@ -533,6 +566,7 @@ RULES: tuple[Rule, ...] = (
             "fal_key = get_fal_key_from_vault()",
             "Authorization: Key $FAL_KEY",
             "headers = {'Authorization': f'Key {FAL_KEY}'}",
+            '"public-fal-key": public_patterns((*PUBLIC_PREFIXES, *extra_public_prefixes)),',
         ),
     ),
     Rule(
@@ -549,19 +583,8 @@ RULES: tuple[Rule, ...] = (
             "(@fal-ai/server-proxy at /api/fal/proxy), point the client at it with "
             'fal.config({ proxyUrl: "/api/fal/proxy" }), rebuild, and rotate the key if it was ever deployed.'
         ),
-        patterns=(
-            # definitions: .env, YAML, JSON, shell export, Dockerfile ENV/ARG NAME=value
-            _p(
-                _NOT_WORD_BEFORE + _PUBLIC_NAME + _NOT_WORD_AFTER + _ASSIGN + rb"(?P<secret>[^\s,;)}\]<>]{0,256})",
-                b"_fal_",
-            ),
-            _p(rb"(?m)^[ \t]{0,16}ENV[ \t]{1,8}" + _PUBLIC_NAME + rb"[ \t]{1,8}(?P<secret>[^\s]{1,256})", b"_fal_"),
-            # uses: process.env.X, process.env["X"], import.meta.env.X, $env/static/public imports
-            _p(rb"env(?:\.|\[[\"'])" + _PUBLIC_NAME + _NOT_WORD_AFTER, b"_fal_"),
-            _p(rb"import[ \t]{0,8}\{[^}]{0,200}?" + _NOT_WORD_BEFORE + _PUBLIC_NAME + _NOT_WORD_AFTER, b"_fal_"),
-        ),
+        patterns=public_patterns(PUBLIC_PREFIXES),
         judge=_judge_public,
-        needs_fal_context=True,
         exclusive=False,
         applies_to_ignored_env=True,
         true_examples=(
@@ -591,6 +614,17 @@ RULES: tuple[Rule, ...] = (
 )
 
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+
+
+def build_rules(extra_public_prefixes: Sequence[str] = (), extra_key_names: Sequence[str] = ()) -> tuple[Rule, ...]:
+    """The content rules, extended by a project's configuration."""
+    if not extra_public_prefixes and not extra_key_names:
+        return RULES
+    extended = {
+        "fal-key-assignment": assignment_patterns(extra_key_names),
+        "public-fal-key": public_patterns((*PUBLIC_PREFIXES, *extra_public_prefixes)),
+    }
+    return tuple(replace(rule, patterns=extended[rule.id]) if rule.id in extended else rule for rule in RULES)
 
 #: Rules decided from a repository's state rather than from content (env hygiene, ...).
 #: Their findings carry a non-sensitive subject (a path) instead of a secret.

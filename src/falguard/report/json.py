@@ -28,6 +28,9 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "message": finding.message,
         "remediation": finding.remediation,
         "steps": steps(finding),
+        "suppression": (
+            {"kind": finding.suppression.kind, "reason": finding.suppression.reason} if finding.suppression else None
+        ),
     }
 
 
@@ -49,6 +52,9 @@ def summary_dict(result: ScanResult, context: ReportContext) -> dict[str, Any]:
             "other": summary.skipped_other,
         },
         "skipped_paths": summary.skipped_paths,
+        "excluded": summary.excluded,
+        "suppressed": len(result.suppressed),
+        "baselined": summary.baselined,
         "unreadable": summary.unreadable,
         "incomplete": summary.incomplete,
         "complete": summary.complete,
@@ -60,6 +66,7 @@ def render(result: ScanResult, context: ReportContext) -> str:
         "tool": "falguard",
         "version": __version__,
         "findings": [finding_dict(finding) for finding in result.findings],
+        "suppressed": [finding_dict(finding) for finding in result.suppressed],
         "summary": summary_dict(result, context),
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

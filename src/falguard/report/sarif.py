@@ -56,7 +56,7 @@ def result(finding: Finding, rule_index: int) -> dict[str, Any]:
         properties["commit"] = finding.commit
     if finding.secret.key_id:
         properties["keyId"] = finding.secret.key_id
-    return {
+    document: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
         "level": LEVEL[finding.severity],
@@ -72,6 +72,13 @@ def result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "partialFingerprints": {"falguardFingerprint/v1": finding.fingerprint},
         "properties": properties,
     }
+    if finding.suppression is not None:
+        kind = "inSource" if finding.suppression.kind == "inline" else "external"
+        suppression: dict[str, Any] = {"kind": kind, "status": "accepted"}
+        if finding.suppression.reason:
+            suppression["justification"] = finding.suppression.reason
+        document["suppressions"] = [suppression]
+    return document
 
 
 def _uri(path: str) -> str:
@@ -103,7 +110,9 @@ def render(scan: ScanResult, context: ReportContext) -> str:
                     }
                 },
                 "invocations": [invocation],
-                "results": [result(finding, rule_ids.index(finding.rule)) for finding in scan.findings],
+                "results": [
+                    result(finding, rule_ids.index(finding.rule)) for finding in [*scan.findings, *scan.suppressed]
+                ],
                 "columnKind": "unicodeCodePoints",
             }
         ],

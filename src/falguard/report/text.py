@@ -85,6 +85,15 @@ def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
     line = f"{head}; {scanned}"
     if skipped:
         line += "; skipped " + ", ".join(skipped)
+    quiet = []
+    if result.suppressed:
+        quiet.append(f"{len(result.suppressed)} allowed")
+    if summary.baselined:
+        quiet.append(f"{summary.baselined} in the baseline")
+    if summary.excluded:
+        quiet.append(f"{summary.excluded} files excluded by configuration")
+    if quiet:
+        line += "; " + ", ".join(quiet)
     lines = [line]
     for path in summary.unreadable:
         lines.append(f"falguard: could not read {path}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,8 +105,10 @@ def _walk_listing(target: Path, shown_as: str) -> Iterator[_Listed]:
             yield _Listed(full, display.replace(os.sep, "/"), False)
 
 
-def worktree_items(paths: Sequence[str], summary: Summary, max_size: int) -> Iterator[Item]:
-    """Content of every file a scan of ``paths`` covers, in a stable order."""
+def worktree_items(
+    paths: Sequence[str], summary: Summary, max_size: int, skip: Callable[[str], bool] = lambda path: False
+) -> Iterator[Item]:
+    """Content of every file a scan of ``paths`` covers, in a stable order; ``skip`` excludes paths."""
     for given in paths or (".",):
         target = Path(given)
         if not os.path.lexists(target):
@@ -118,6 +120,9 @@ def worktree_items(paths: Sequence[str], summary: Summary, max_size: int) -> Ite
         else:
             listing = _walk_listing(target, given.rstrip("/") or given)
         for entry in listing:
+            if skip(entry.display):
+                summary.excluded += 1
+                continue
             data = read_regular_file(entry.fs_path, entry.display, summary, max_size)
             if data is None:
                 continue

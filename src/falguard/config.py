@@ -1,0 +1,218 @@
+"""Configuration: ``[tool.falguard]`` in pyproject.toml, ``.falguard.toml`` (wins), then the
+command line (wins over both). Every value remembers where it came from; every mistake is an
+error naming the file, the key and what is expected."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from falguard.errors import ConfigError
+from falguard.models import Severity
+from falguard.sources import DEFAULT_MAX_FILE_SIZE
+
+PYPROJECT = "pyproject.toml"
+FALGUARD_TOML = ".falguard.toml"
+DEFAULT_SOURCE = "default"
+COMMAND_LINE = "command line"
+
+_SIZE = re.compile(r"(?i)\s*(\d+)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\s*")
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2, "mib": 1024**2}
+_SIZE_UNITS |= {"g": 1024**3, "gb": 1024**3, "gib": 1024**3}
+_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,127}")
+_FINGERPRINT = re.compile(r"[0-9a-f]{64}")
+
+
+def parse_size(value: object) -> int:
+    """``1048576``, ``"512k"``, ``"10MB"``; raises ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int):
+        if value <= 0:
+            raise ValueError(value)
+        return value
+    if isinstance(value, str):
+        match = _SIZE.fullmatch(value)
+        if match and int(match.group(1)) > 0:
+            return int(match.group(1)) * _SIZE_UNITS[(match.group(2) or "").lower()]
+    raise ValueError(value)
+
+
+@dataclass(frozen=True)
+class AllowEntry:
+    fingerprint: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Config:
+    exclude: tuple[str, ...] = ()
+    fail_on: Severity = Severity.MEDIUM
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    extra_public_prefixes: tuple[str, ...] = ()
+    extra_key_names: tuple[str, ...] = ()
+    allow: tuple[AllowEntry, ...] = ()
+    origins: Mapping[str, str] = field(default_factory=dict)  # key -> where its value came from
+
+    def allowed(self, fingerprint: str) -> AllowEntry | None:
+        for entry in self.allow:
+            if entry.fingerprint == fingerprint:
+                return entry
+        return None
+
+
+# --- validation: each key's checker turns a raw TOML value into the Config field's value -----
+
+
+def _strings(check: re.Pattern[str] | None, expected: str) -> Callable[[Any], tuple[str, ...]]:
+    def convert(value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ValueError(f"expected a list of strings ({expected})")
+        for item in value:
+            if check is not None and not check.fullmatch(item):
+                raise ValueError(f"{item!r} is not {expected}")
+        return tuple(value)
+
+    return convert
+
+
+def _exclude(value: Any) -> tuple[str, ...]:
+    patterns = _strings(None, "gitignore-style patterns")(value)
+    import pathspec
+
+    for pattern in patterns:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except Exception as error:  # pathspec raises several types for bad patterns
+            raise ValueError(f"invalid pattern {pattern!r}: {error}") from None
+    return patterns
+
+
+def _fail_on(value: Any) -> Severity:
+    labels = ", ".join(s.label for s in sorted(Severity, reverse=True))
+    if not isinstance(value, str):
+        raise ValueError(f"expected one of {labels}")
+    try:
+        return Severity.parse(value)
+    except ValueError:
+        raise ValueError(f"expected one of {labels}, got {value!r}") from None
+
+
+def _max_file_size(value: Any) -> int:
+    try:
+        return parse_size(value)
+    except ValueError:
+        raise ValueError(f"expected a positive size in bytes or a string such as \"10MB\", got {value!r}") from None
+
+
+def _allow(value: Any) -> tuple[AllowEntry, ...]:
+    if not isinstance(value, list):
+        raise ValueError('expected a list of tables: { fingerprint = "<64 hex>", reason = "..." }')
+    entries = []
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise ValueError(f"entry {index + 1}: expected a table with fingerprint and reason")
+        unknown = set(item) - {"fingerprint", "reason"}
+        if unknown:
+            raise ValueError(f"entry {index + 1}: unknown key {sorted(unknown)[0]!r} (expected fingerprint, reason)")
+        fingerprint, reason = item.get("fingerprint"), item.get("reason")
+        if not isinstance(fingerprint, str) or not _FINGERPRINT.fullmatch(fingerprint):
+            raise ValueError(f"entry {index + 1}: fingerprint must be 64 lowercase hex characters")
+        if not isinstance(reason, str) or not reason.strip():
+            raise ValueError(f"entry {index + 1}: reason must be a non-empty string")
+        entries.append(AllowEntry(fingerprint, reason))
+    return tuple(entries)
+
+
+#: TOML key -> (Config field, converter)
+KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "exclude": ("exclude", _exclude),
+    "fail-on": ("fail_on", _fail_on),
+    "max-file-size": ("max_file_size", _max_file_size),
+    "extra-public-prefixes": ("extra_public_prefixes", _strings(_PREFIX, "an environment variable prefix such as APP_")),
+    "extra-key-names": ("extra_key_names", _strings(_NAME, "a variable name such as IMAGE_API_KEY")),
+    "allow": ("allow", _allow),
+}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as error:
+        raise ConfigError(f"{path.name}: cannot read: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path.name}: not UTF-8 text") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path.name}: invalid TOML: {error}") from None
+
+
+def _table(path: Path) -> dict[str, Any] | None:
+    document = _read_toml(path)
+    if path.name == PYPROJECT:
+        tool = document.get("tool", {})
+        table = tool.get("falguard") if isinstance(tool, dict) else None
+        if table is None:
+            return None
+        where = "[tool.falguard]"
+    else:
+        table, where = document, "the top level"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path.name}: {where} must be a table")
+    return table
+
+
+def _apply(values: dict[str, Any], origins: dict[str, str], table: Mapping[str, Any], source: str, label: str) -> None:
+    for key, raw in table.items():
+        if key not in KEYS:
+            known = ", ".join(KEYS)
+            raise ConfigError(f"{label}: unknown key {key!r} (known keys: {known})")
+        attribute, convert = KEYS[key]
+        try:
+            values[attribute] = convert(raw)
+        except ValueError as error:
+            raise ConfigError(f"{label}: {key}: {error}") from None
+        origins[key] = source
+
+
+def load(root: Path, overrides: Mapping[str, Any] | None = None) -> Config:
+    """The effective configuration for a project rooted at ``root``.
+
+    ``overrides`` maps TOML keys to values given on the command line (None means not given).
+    """
+    values: dict[str, Any] = {}
+    origins: dict[str, str] = {key: DEFAULT_SOURCE for key in KEYS}
+    for name in (PYPROJECT, FALGUARD_TOML):  # later wins
+        path = root / name
+        if not path.is_file():
+            continue
+        table = _table(path)
+        if table is not None:
+            label = f"{name} [tool.falguard]" if name == PYPROJECT else name
+            _apply(values, origins, table, str(path.relative_to(root)) if path.is_relative_to(root) else str(path), label)
+    given = {key: value for key, value in (overrides or {}).items() if value is not None}
+    _apply(values, origins, given, COMMAND_LINE, "command line")
+    return Config(**values, origins=origins)
+
+
+def describe(config: Config) -> list[tuple[str, str, str]]:
+    """(key, value as TOML-ish text, where it came from) for ``falguard config show``."""
+    rows = []
+    for key, (attribute, _) in KEYS.items():
+        value = getattr(config, attribute)
+        if isinstance(value, Severity):
+            text = value.label
+        elif key == "allow":
+            text = "[" + ", ".join(f"{entry.fingerprint[:16]}… ({entry.reason})" for entry in value) + "]"
+        elif isinstance(value, tuple):
+            text = "[" + ", ".join(repr(item) for item in value) + "]"
+        else:
+            text = str(value)
+        rows.append((key, text, config.origins.get(key, DEFAULT_SOURCE)))
+    return rows

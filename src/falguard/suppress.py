@@ -1,0 +1,58 @@
+"""Inline allow comments: ``falguard:allow`` on a finding's line, ``falguard:allow-next-line``
+on the line before, in any comment syntax.
+
+    key = load()  # falguard:allow                       (any rule on this line)
+    key = "..."   // falguard:allow fal-key reason="test fixture"
+    # falguard:allow-next-line fal-key-pair,public-fal-key reason="documented example"
+
+A comment that names rules hides only those rules' findings; one that names none hides all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from falguard.models import Suppression
+
+_DIRECTIVE = re.compile(
+    rb"falguard:allow(?P<next>-next-line)?(?![A-Za-z0-9_-])"
+    rb"(?P<rules>(?:[ \t]{1,8}(?!reason=)[a-z][a-z0-9-]{0,63}(?:[ \t]{0,4},[ \t]{0,4}[a-z][a-z0-9-]{0,63}){0,16})?)"
+    rb"(?:[ \t]{1,8}reason=(?:\"(?P<dq>[^\"\n]{0,300})\"|'(?P<sq>[^'\n]{0,300})'|(?P<bare>[^\s]{1,300})))?"
+)
+
+
+@dataclass(frozen=True)
+class Allow:
+    next_line: bool
+    rules: frozenset[str]  # empty: every rule
+    reason: str
+
+    def covers(self, rule: str) -> bool:
+        return not self.rules or rule in self.rules
+
+
+def directives(line: bytes) -> list[Allow]:
+    if b"falguard:allow" not in line:
+        return []
+    found = []
+    for match in _DIRECTIVE.finditer(line):
+        rules = frozenset(part.strip().decode() for part in match.group("rules").split(b",") if part.strip())
+        reason = match.group("dq") or match.group("sq") or match.group("bare") or b""
+        found.append(Allow(bool(match.group("next")), rules, reason.decode("utf-8", "replace")))
+    return found
+
+
+def inline_suppression(content: bytes, line_start: int, rule: str) -> Suppression | None:
+    """The allow comment covering a finding of ``rule`` on the line starting at ``line_start``."""
+    line_end = content.find(b"\n", line_start)
+    line = content[line_start : line_end if line_end != -1 else len(content)]
+    for allow in directives(line):
+        if not allow.next_line and allow.covers(rule):
+            return Suppression("inline", allow.reason)
+    if line_start > 0:
+        previous_start = content.rfind(b"\n", 0, line_start - 1) + 1
+        for allow in directives(content[previous_start : line_start - 1]):
+            if allow.next_line and allow.covers(rule):
+                return Suppression("inline", allow.reason)
+    return None
