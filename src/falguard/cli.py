@@ -236,6 +236,8 @@ def config_show(path: str | None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or bool(os.environ.get("FALGUARD_DEBUG"))
+    if "--debug" in args[1:]:  # accepted anywhere, not only before the command
+        args = [args[0], *(arg for arg in args[1:] if arg != "--debug")]
     try:
         code = cli.main(args=args, prog_name="falguard", standalone_mode=False)
     except click.exceptions.Abort:
