@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import click
 
@@ -36,7 +37,7 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 SEVERITIES = [severity.label for severity in sorted(Severity, reverse=True)]
 
 
-class ByteSize(click.ParamType):
+class ByteSize(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
     """``1048576``, ``512k``, ``10MB``, ``1GiB``."""
 
     name = "size"
@@ -49,7 +50,8 @@ class ByteSize(click.ParamType):
 
 
 def use_color(stream: object) -> bool:
-    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and bool(stream.isatty())  # type: ignore[attr-defined]
+    isatty = getattr(stream, "isatty", None)
+    return "NO_COLOR" not in os.environ and callable(isatty) and bool(isatty())
 
 
 def emit(result: ScanResult, fmt: str, output: str | None, fail_on: Severity) -> int:
@@ -75,7 +77,10 @@ def cli(debug: bool) -> None:
     """Find leaked fal.ai credentials in files, staged changes and git history."""
 
 
-def report_options(function):  # type: ignore[no-untyped-def]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def report_options(function: F) -> F:
     """Options every scanning command shares. Defaults of None defer to the configuration."""
     options = [
         click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format."),
@@ -166,7 +171,7 @@ def write_replacements_for(target: str, result: ScanResult, paths: Sequence[str]
     from falguard import git
     from falguard.replacements import WARNING, write_replacements
 
-    protected = []
+    protected: list[Path] = []
     for given in paths or (".",):
         start = Path(given) if Path(given).is_dir() else Path(given).parent
         repo = git.find_repo(start)
