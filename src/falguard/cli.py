@@ -19,7 +19,7 @@ from falguard.models import Severity
 from falguard.output import write_atomic
 from falguard.redact import redact
 from falguard.report import FORMATS, ReportContext, renderer
-from falguard.scan import ScanResult, scan_worktree
+from falguard.scan import ScanResult, scan_staged, scan_worktree
 from falguard.sources import DEFAULT_MAX_FILE_SIZE
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -80,15 +80,101 @@ def report_options(function):  # type: ignore[no-untyped-def]
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--staged", is_flag=True, help="Scan what the next commit adds, read from the git index.")
 @report_options
-def scan(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str, max_file_size: int) -> int:
+def scan(paths: tuple[str, ...], staged: bool, fmt: str, output: str | None, fail_on: str, max_file_size: int) -> int:
     """Scan files and directories (default: the current directory).
 
     Inside a git repository: tracked files, untracked files git does not ignore, and env
-    files even when ignored. Outside: every file under PATHS.
+    files even when ignored. Outside: every file under PATHS. With --staged: the lines the
+    staged change adds (content from the index, never the working tree), and every env file
+    it stages.
     """
-    result = scan_worktree(paths, max_file_size=max_file_size)
+    if staged:
+        if paths:
+            raise click.UsageError("--staged scans the whole index and takes no paths")
+        result = scan_staged(max_file_size=max_file_size)
+    else:
+        result = scan_worktree(paths, max_file_size=max_file_size)
     return emit(result, fmt, output, Severity.parse(fail_on))
+
+
+def refuse_or_pass(result: ScanResult, fail_on: str, stage: str, has_head: bool = True) -> int:
+    """A hook's verdict: silence when clean, the refusal message on stderr when not."""
+    from falguard.report.hook import render_refusal
+    from falguard.report.text import summary_lines
+
+    context = ReportContext(fail_on=Severity.parse(fail_on), color=use_color(sys.stderr))
+    if not result.failing(context.fail_on):
+        for line in summary_lines(result, context)[1:]:  # only what could not be read
+            click.echo(line, err=True)
+        return EXIT_CLEAN
+    click.echo(render_refusal(result, context, stage=stage, has_head=has_head), err=True, nl=False, color=context.color)
+    return EXIT_FINDINGS
+
+
+def hook_options(function):  # type: ignore[no-untyped-def]
+    function = click.option("--max-file-size", type=ByteSize(), default=DEFAULT_MAX_FILE_SIZE, show_default=True, help="Skip (and count) files larger than this.")(function)
+    function = click.option("--fail-on", type=click.Choice(SEVERITIES), default="medium", show_default=True, help="Refuse when a finding is at or above this severity.")(function)
+    return function
+
+
+@cli.group()
+def hook() -> None:
+    """Run as a git hook (what `falguard install` and .pre-commit-hooks.yaml call)."""
+
+
+@hook.command("pre-commit")
+@click.argument("hook_args", nargs=-1)
+@hook_options
+def hook_pre_commit(hook_args: tuple[str, ...], fail_on: str, max_file_size: int) -> int:
+    """Refuse a commit that adds a fal credential or stages an env file."""
+    from falguard import git
+    from falguard.hook import pre_commit
+
+    repo, result = pre_commit(max_file_size=max_file_size)
+    failing = bool(result.failing(Severity.parse(fail_on)))
+    return refuse_or_pass(result, fail_on, "commit", has_head=not failing or git.has_head(repo))
+
+
+@hook.command("pre-push")
+@click.argument("remote", required=False)
+@click.argument("url", required=False)
+@hook_options
+def hook_pre_push(remote: str | None, url: str | None, fail_on: str, max_file_size: int) -> int:
+    """Refuse a push whose new commits add a fal credential (refs on stdin, as git gives them)."""
+    from falguard.hook import pre_push
+
+    stdin_text = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+    _, result = pre_push(stdin_text, os.environ, max_file_size=max_file_size)
+    return refuse_or_pass(result, fail_on, "push")
+
+
+HOOK_CHOICE = click.Choice(["pre-commit", "pre-push"])
+
+
+@cli.command()
+@click.option("--hook", "hooks", type=HOOK_CHOICE, multiple=True, default=("pre-commit",), show_default=True, help="Which hook (repeat for both).")
+def install(hooks: tuple[str, ...]) -> int:
+    """Install falguard as a native git hook (honours core.hooksPath; keeps and chains an existing hook)."""
+    from falguard.install import describe, install as install_hook, locate
+
+    repo = locate()
+    for name in hooks:
+        click.echo(describe(install_hook(repo, name)))
+    return EXIT_CLEAN
+
+
+@cli.command()
+@click.option("--hook", "hooks", type=HOOK_CHOICE, multiple=True, default=("pre-commit", "pre-push"), show_default=True, help="Which hook (repeat for both).")
+def uninstall(hooks: tuple[str, ...]) -> int:
+    """Remove falguard's git hooks, putting back any hook they replaced."""
+    from falguard.install import describe, locate, uninstall as uninstall_hook
+
+    repo = locate()
+    for name in hooks:
+        click.echo(describe(uninstall_hook(repo, name)))
+    return EXIT_CLEAN
 
 
 def main(argv: Sequence[str] | None = None) -> int:
