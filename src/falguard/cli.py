@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 
 import click
@@ -16,7 +15,6 @@ import click
 from falguard import __version__
 from falguard.errors import FalguardError
 from falguard.models import Severity
-from falguard.output import write_atomic
 from falguard.redact import redact
 from falguard.report import FORMATS, ReportContext, renderer
 from falguard.scan import ScanResult, scan_staged, scan_worktree
@@ -52,6 +50,8 @@ def emit(result: ScanResult, fmt: str, output: str | None, fail_on: Severity) ->
     context = ReportContext(fail_on=fail_on, color=output is None and fmt == "text" and use_color(sys.stdout))
     text = renderer(fmt)(result, context)
     if output:
+        from falguard.output import write_atomic  # lazily: tempfile is not needed on the hook path
+
         write_atomic(output, text)
     else:
         click.echo(text, nl=False, color=context.color)
@@ -190,6 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except FalguardError as error:
         if debug:
+            import traceback
+
             click.echo(redact(traceback.format_exc()), err=True)
         click.echo(f"falguard: error: {redact(str(error))}", err=True)
         return EXIT_ERROR
@@ -198,6 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except Exception as error:  # a bug: still one line, still masked
         if debug:
+            import traceback
+
             click.echo(redact(traceback.format_exc()), err=True)
         message = redact(str(error)).splitlines()[0] if str(error) else ""
         click.echo(
