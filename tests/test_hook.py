@@ -194,3 +194,12 @@ def test_merge_commits_count_only_what_the_merge_adds(pushed: Path) -> None:
     git(pushed, "merge", "-q", "--no-edit", "side")
     proc = attempt(pushed, "push", "-q", "origin", "main")
     assert proc.returncode == 0, proc.stderr  # side.py came from a published branch
+
+
+def test_push_of_a_repository_root_commit_scans_it(repo: Path) -> None:
+    write(repo, "root file.py", f"FAL_KEY = '{key(12)}'\n")
+    root = commit_all(repo, "root")
+    git(repo, "config", "log.showRoot", "false")  # must not hide the root commit's content
+    run = run_cli("hook", "pre-push", "origin", "url", cwd=repo, input=f"refs/heads/main {root} refs/heads/main {ZERO}\n".encode())
+    assert run.code == 1
+    assert f"root file.py:1:12 (commit {root[:12]})" in run.err

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import click
 
@@ -113,7 +114,10 @@ def refuse_or_pass(result: ScanResult, fail_on: str, stage: str, has_head: bool 
     return EXIT_FINDINGS
 
 
-def hook_options(function):  # type: ignore[no-untyped-def]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def hook_options(function: F) -> F:
     function = click.option("--max-file-size", type=ByteSize(), default=DEFAULT_MAX_FILE_SIZE, show_default=True, help="Skip (and count) files larger than this.")(function)
     function = click.option("--fail-on", type=click.Choice(SEVERITIES), default="medium", show_default=True, help="Refuse when a finding is at or above this severity.")(function)
     return function
