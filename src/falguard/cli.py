@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -28,10 +27,9 @@ from falguard.config import Config, parse_size
 from falguard.config import load as load_config
 from falguard.errors import FalguardError, InputError
 from falguard.models import Severity
-from falguard.output import write_atomic
 from falguard.redact import redact
 from falguard.report import FORMATS, ReportContext, renderer
-from falguard.scan import ScanResult, apply_suppressions, scan_worktree
+from falguard.scan import ScanResult, apply_suppressions, scan_staged, scan_worktree
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 SEVERITIES = [severity.label for severity in sorted(Severity, reverse=True)]
@@ -59,6 +57,8 @@ def emit(result: ScanResult, fmt: str, output: str | None, fail_on: Severity) ->
     context = ReportContext(fail_on=fail_on, color=output is None and fmt == "text" and use_color(sys.stdout))
     text = renderer(fmt)(result, context)
     if output:
+        from falguard.output import write_atomic  # lazily: tempfile is not needed on the hook path
+
         write_atomic(output, text)
     else:
         click.echo(text, nl=False, color=context.color)
@@ -146,9 +146,11 @@ def finish(result: ScanResult, root: Path, config: Config, reporting: Reporting,
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--staged", is_flag=True, help="Scan what the next commit adds, read from the git index.")
 @report_options
 def scan(
     paths: tuple[str, ...],
+    staged: bool,
     fmt: str,
     output: str | None,
     replacements: str | None,
@@ -160,10 +162,14 @@ def scan(
     """Scan files and directories (default: the current directory).
 
     Inside a git repository: tracked files, untracked files git does not ignore, and env
-    files even when ignored. Outside: every file under PATHS.
+    files even when ignored. Outside: every file under PATHS. With --staged: the lines the
+    staged change adds (content from the index, never the working tree), and every env file
+    it stages.
     """
+    if staged and paths:
+        raise click.UsageError("--staged scans the whole index and takes no paths")
     root, config = settings(paths, fail_on, max_file_size)
-    result = scan_worktree(paths, config)
+    result = scan_staged(config=config) if staged else scan_worktree(paths, config)
     return finish(result, root, config, Reporting(fmt, output, replacements, baseline_path, no_baseline), paths)
 
 
@@ -238,6 +244,95 @@ def config_show(path: str | None) -> int:
     return EXIT_CLEAN
 
 
+def refuse_or_pass(result: ScanResult, fail_on: Severity, stage: str, has_head: bool = True) -> int:
+    """A hook's verdict: silence when clean, the refusal message on stderr when not."""
+    from falguard.report.hook import render_refusal
+    from falguard.report.text import summary_lines
+
+    context = ReportContext(fail_on=fail_on, color=use_color(sys.stderr))
+    if not result.failing(context.fail_on):
+        for line in summary_lines(result, context)[1:]:  # only what could not be read
+            click.echo(line, err=True)
+        return EXIT_CLEAN
+    click.echo(render_refusal(result, context, stage=stage, has_head=has_head), err=True, nl=False, color=context.color)
+    return EXIT_FINDINGS
+
+
+def hook_options(function: F) -> F:
+    function = click.option("--max-file-size", type=ByteSize(), default=None, help="Skip (and count) files larger than this [default: 100MiB].")(function)
+    function = click.option("--fail-on", type=click.Choice(SEVERITIES), default=None, help="Refuse when a finding is at or above this severity [default: medium].")(function)
+    return function
+
+
+def hook_settings(fail_on: str | None, max_file_size: int | None) -> tuple[Path, Config, dict[tuple[str, str], Entry]]:
+    """Configuration and the default baseline of the repository a hook runs in."""
+    root, config = settings([], fail_on, max_file_size)
+    default = root / BASELINE_NAME
+    return root, config, load_baseline(default) if default.is_file() else {}
+
+
+@cli.group()
+def hook() -> None:
+    """Run as a git hook (what `falguard install` and .pre-commit-hooks.yaml call)."""
+
+
+@hook.command("pre-commit")
+@click.argument("hook_args", nargs=-1)
+@hook_options
+def hook_pre_commit(hook_args: tuple[str, ...], fail_on: str | None, max_file_size: int | None) -> int:
+    """Refuse a commit that adds a fal credential or stages an env file."""
+    from falguard import git
+    from falguard.hook import pre_commit
+
+    _, config, baseline_found = hook_settings(fail_on, max_file_size)
+    repo, result = pre_commit(config=config)
+    apply_suppressions(result, config, baseline_found)
+    failing = bool(result.failing(config.fail_on))
+    return refuse_or_pass(result, config.fail_on, "commit", has_head=not failing or git.has_head(repo))
+
+
+@hook.command("pre-push")
+@click.argument("remote", required=False)
+@click.argument("url", required=False)
+@hook_options
+def hook_pre_push(remote: str | None, url: str | None, fail_on: str | None, max_file_size: int | None) -> int:
+    """Refuse a push whose new commits add a fal credential (refs on stdin, as git gives them)."""
+    from falguard.hook import pre_push
+
+    _, config, baseline_found = hook_settings(fail_on, max_file_size)
+    stdin_text = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+    _, result = pre_push(stdin_text, os.environ, config=config)
+    apply_suppressions(result, config, baseline_found)
+    return refuse_or_pass(result, config.fail_on, "push")
+
+
+HOOK_CHOICE = click.Choice(["pre-commit", "pre-push"])
+
+
+@cli.command()
+@click.option("--hook", "hooks", type=HOOK_CHOICE, multiple=True, default=("pre-commit",), show_default=True, help="Which hook (repeat for both).")
+def install(hooks: tuple[str, ...]) -> int:
+    """Install falguard as a native git hook (honours core.hooksPath; keeps and chains an existing hook)."""
+    from falguard.install import describe, install as install_hook, locate
+
+    repo = locate()
+    for name in hooks:
+        click.echo(describe(install_hook(repo, name)))
+    return EXIT_CLEAN
+
+
+@cli.command()
+@click.option("--hook", "hooks", type=HOOK_CHOICE, multiple=True, default=("pre-commit", "pre-push"), show_default=True, help="Which hook (repeat for both).")
+def uninstall(hooks: tuple[str, ...]) -> int:
+    """Remove falguard's git hooks, putting back any hook they replaced."""
+    from falguard.install import describe, locate, uninstall as uninstall_hook
+
+    repo = locate()
+    for name in hooks:
+        click.echo(describe(uninstall_hook(repo, name)))
+    return EXIT_CLEAN
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or bool(os.environ.get("FALGUARD_DEBUG"))
@@ -253,6 +348,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except FalguardError as error:
         if debug:
+            import traceback
+
             click.echo(redact(traceback.format_exc()), err=True)
         click.echo(f"falguard: error: {redact(str(error))}", err=True)
         return EXIT_ERROR
@@ -261,6 +358,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except Exception as error:  # a bug: still one line, still masked
         if debug:
+            import traceback
+
             click.echo(redact(traceback.format_exc()), err=True)
         message = redact(str(error)).splitlines()[0] if str(error) else ""
         click.echo(

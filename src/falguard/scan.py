@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from falguard.baseline import Entry, identity
 from falguard.config import Config
@@ -12,6 +13,11 @@ from falguard.models import Finding, Severity, Summary, Suppression
 from falguard.rules import RULES, Rule, build_rules
 from falguard.sources import Item
 from falguard.sources.worktree import worktree_items
+
+if TYPE_CHECKING:
+    from falguard.git import Repo
+    from falguard.sources.changes import ChangedItem
+    from falguard.sources.commits import CommitRange
 
 
 @dataclass
@@ -72,3 +78,49 @@ def scan_worktree(paths: Sequence[str], config: Config = Config()) -> ScanResult
     result = ScanResult()
     items = worktree_items(paths, result.summary, config.max_file_size, skip=exclusion(config))
     return scan_items(items, result, rules_for(config))
+
+
+def scan_changed_items(items: Iterable[ChangedItem], result: ScanResult, config: Config) -> ScanResult:
+    """Findings on the lines a change adds, plus one ``env-tracked`` finding for every env
+    file it commits (critical when the file holds a key, on any line)."""
+    from falguard.rules import repository_finding
+
+    rules, excluded = rules_for(config), exclusion(config)
+    for changed in items:
+        if excluded(changed.path):
+            result.summary.excluded += 1
+            continue
+        findings = detect(changed.item.content, changed.item.origin, rules) if changed.item is not None else []
+        result.findings.extend(finding for finding in findings if finding.line in changed.added)
+        if changed.env_file:
+            holds_key = any(f.secret.sensitive and f.severity >= Severity.HIGH for f in findings)
+            detail = "staged for commit" if changed.commit is None else "added in a commit being pushed"
+            result.findings.append(
+                repository_finding(
+                    "env-tracked",
+                    changed.path,
+                    detail,
+                    severity=Severity.CRITICAL if holds_key else None,
+                    source="staged" if changed.commit is None else "history",
+                    commit=changed.commit,
+                )
+            )
+    result.findings.sort(key=sort_key)
+    return result
+
+
+def scan_staged(start: str = ".", config: Config = Config()) -> ScanResult:
+    """What the next commit adds, read from the index."""
+    from falguard.sources.staged import find_work_tree, staged_items
+
+    result = ScanResult()
+    repo = find_work_tree(start)
+    return scan_changed_items(staged_items(repo, result.summary, config.max_file_size), result, config)
+
+
+def scan_commits(repo: Repo, ranges: Sequence[CommitRange], config: Config = Config()) -> ScanResult:
+    """What the commits in ``ranges`` add (each finding names its commit)."""
+    from falguard.sources.commits import commit_items
+
+    result = ScanResult()
+    return scan_changed_items(commit_items(repo, ranges, result.summary, config.max_file_size), result, config)

@@ -41,8 +41,17 @@ def grouped(findings: list[Finding]) -> list[list[Finding]]:
 def location(finding: Finding) -> str:
     where = f"{finding.path}:{finding.line}:{finding.column}"
     if finding.commit:
-        where += f" @ {finding.commit[:12]}"
+        where += f" (commit {finding.commit[:12]})"
     return where
+
+
+def finding_block(finding: Finding, context: ReportContext) -> str:
+    """One finding, compactly: what, where, which secret (masked)."""
+    head = f"{_paint(finding.severity.label.upper(), _COLORS[finding.severity], context)}  {finding.rule}  {location(finding)}"
+    label = "secret" if finding.secret.sensitive else "name"
+    return "\n".join(
+        [head, f"  {finding.message}", f"  {label}: {finding.secret.masked}    fingerprint: {finding.fingerprint[:16]}"]
+    )
 
 
 def group_block(group: list[Finding], context: ReportContext) -> str:

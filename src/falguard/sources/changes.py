@@ -1,0 +1,75 @@
+"""Content a change writes, read from git objects, with the lines the change adds.
+
+Shared by the staged scan and the commit-range scan: each turns its patch into
+:class:`~falguard.sources.patch.FileChange` values; this module reads the blobs they name
+through one ``git cat-file --batch`` process and yields :class:`ChangedItem` values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from falguard import git
+from falguard.envfiles import is_env_file, is_env_template
+from falguard.models import Origin, Summary
+from falguard.sources import Item, accept
+from falguard.sources.patch import GITLINK_MODE, REGULAR_MODES, AddedLines, FileChange
+from falguard.sources.worktree import display_path
+
+
+def stages_env_file(path: str) -> bool:
+    """A change that writes this file commits an env file (templates excepted)."""
+    return is_env_file(path) and not is_env_template(path)
+
+
+@dataclass(frozen=True)
+class ChangedItem:
+    """A file's new content (None when it was not scanned), the lines the change adds, and
+    whether the change commits an env file."""
+
+    path: str
+    item: Item | None
+    added: AddedLines
+    env_file: bool
+    commit: str | None = None
+
+
+def _wanted(change: FileChange, summary: Summary) -> bool:
+    if change.deleted:
+        return False  # a deletion writes nothing
+    if change.new_mode == GITLINK_MODE:
+        summary.skipped_other += 1  # a submodule: its own repository, its own hook
+        return False
+    if change.new_mode not in REGULAR_MODES:
+        summary.skipped_other += 1  # a symlink: its target path is all the blob holds
+        summary.skipped_paths.append(f"{display_path(change.path)} (not a regular file)")
+        return False
+    return True
+
+
+def changed_items(
+    repo: git.Repo,
+    changes: Iterable[tuple[str | None, FileChange]],
+    summary: Summary,
+    max_size: int,
+    source: str,
+) -> Iterator[ChangedItem]:
+    """Read what each change writes; ``changes`` pairs every file change with its commit
+    (None for the index)."""
+    with git.CatFile(repo) as objects:
+        for commit, change in changes:
+            if not _wanted(change, summary):
+                continue
+            path = display_path(change.path)
+            env_file = stages_env_file(path)
+            if not change.added and not env_file:
+                continue  # a mode change, or lines only removed: nothing new to read
+            assert change.new_oid is not None
+            data = objects.read(change.new_oid)
+            if data is None:
+                where = f" in commit {commit[:12]}" if commit else " in the index"
+                summary.incomplete.append(f"object {change.new_oid[:12]} for {path}{where} is missing")
+                continue
+            item = accept(data, Origin(path, commit=commit, source=source), summary, max_size)
+            yield ChangedItem(path, item, change.added, env_file, commit)

@@ -1,0 +1,45 @@
+"""The index: what the next commit will contain, never the working tree.
+
+Content is read from the blobs the index names, so a key in a hunk left unstaged
+(``git add -p``) is not reported and a key staged then deleted on disk still is. The index
+is the one git chose: hooks run by ``git commit -a`` or ``git commit <path>`` see the
+temporary index git names in ``GIT_INDEX_FILE``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from falguard import git
+from falguard.errors import InputError
+from falguard.models import Summary
+from falguard.sources.changes import ChangedItem, changed_items
+from falguard.sources.patch import FileChange, intersect, parse_patch
+
+
+def staged_changes(repo: git.Repo) -> list[FileChange]:
+    """Files the index changes relative to HEAD (or to nothing, before the first commit).
+
+    During a merge, only what the index changes relative to every parent counts: lines that
+    arrive unchanged from the merged branch were committed there and are not new.
+    """
+    changes = parse_patch(git.staged_patch(repo))
+    others = git.merge_heads(repo)
+    if not others:
+        return changes
+    return intersect([changes, *(parse_patch(git.staged_patch(repo, other)) for other in others)])
+
+
+def find_work_tree(start: str | Path = ".") -> git.Repo:
+    repo = git.find_repo(start)
+    if repo is None:
+        raise InputError("--staged needs a git repository (none found here)")
+    if repo.bare:
+        raise InputError("--staged needs a repository with a working tree (this one is bare)")
+    return repo
+
+
+def staged_items(repo: git.Repo, summary: Summary, max_size: int) -> Iterator[ChangedItem]:
+    changes = staged_changes(repo)
+    yield from changed_items(repo, ((None, change) for change in changes), summary, max_size, "staged")
