@@ -109,6 +109,7 @@ class Project:
     root: str  # "" for the top of the scan, else "apps/web"
     dependencies: frozenset[str]
     config_files: frozenset[str]  # names of bundler configs at the root
+    has_routes: bool = False  # src/routes/ exists (SvelteKit's layout)
 
     def has_config(self, stem: str) -> bool:
         return any(name.startswith(stem) for name in self.config_files)
@@ -119,7 +120,7 @@ class Project:
 
     @property
     def sveltekit(self) -> bool:
-        return "@sveltejs/kit" in self.dependencies or self.has_config("svelte.config.")
+        return self.has_config("svelte.config.") or ("@sveltejs/kit" in self.dependencies and self.has_routes)
 
     @property
     def spa(self) -> str | None:
@@ -153,7 +154,7 @@ def _dependencies(package_json: bytes) -> frozenset[str]:
     if not isinstance(document, dict):
         return frozenset()
     names: set[str] = set()
-    for key in ("dependencies", "devDependencies", "peerDependencies"):
+    for key in ("dependencies", "devDependencies"):  # a library's peerDependencies are not its bundler
         table = document.get(key)
         if isinstance(table, dict):
             names.update(str(name) for name in table)
@@ -175,7 +176,8 @@ def find_projects(index: ProjectIndex) -> list[Project]:
     for root in roots:
         package = index.files.get(posixpath.join(root, "package.json") if root else "package.json")
         dependencies = _dependencies(package.content) if package else frozenset()
-        projects.append(Project(root, dependencies, frozenset(configs[root])))
+        routes = (root + "/" if root else "") + "src/routes/"
+        projects.append(Project(root, dependencies, frozenset(configs[root]), any(p.startswith(routes) for p in index.paths)))
     return sorted(projects, key=lambda project: (-project.root.count("/") - bool(project.root), project.root))
 
 
@@ -234,7 +236,8 @@ def scan_to(content: bytes, start: int, stops: bytes = b"") -> int:
     return limit
 
 
-_KEY = re.compile(rb"\s*(?:\.\.\.)?(?:(?P<ident>[A-Za-z_$][\w$]{0,127})|\"(?P<dq>[^\"\n]{0,200})\"|'(?P<sq>[^'\n]{0,200})'|\[)")
+_KEY = re.compile(rb"(?:\.\.\.)?(?:(?P<ident>[A-Za-z_$][\w$]{0,127})|\"(?P<dq>[^\"\n]{0,200})\"|'(?P<sq>[^'\n]{0,200})'|\[)")
+_GAP = re.compile(rb"(?:\s{1,200}|//[^\n]{0,2000}|/\*(?:[^*]|\*(?!/)){0,4000}\*/|,){1,50}")
 
 
 @dataclass(frozen=True)
@@ -250,24 +253,25 @@ class Entry:
 def object_entries(content: bytes, open_brace: int) -> list[Entry]:
     """The top-level properties of the object literal whose ``{`` is at ``open_brace``."""
     entries: list[Entry] = []
+    close = scan_to(content, open_brace + 1)
     index = open_brace + 1
-    close = scan_to(content, index)
     while index < close and len(entries) < 500:
+        gap = _GAP.match(content, index, close)
+        index = gap.end() if gap else index
         match = _KEY.match(content, index, close)
-        if match is None:
+        if index >= close or match is None or not match.group():
             break
         group = next((name for name in ("ident", "dq", "sq") if match.group(name) is not None), None)
-        key = match.group(group).decode("utf-8", "replace") if group else ""
-        key_start = match.start(group) if group else match.start()
-        after = scan_to(content, match.end(), b":,")
-        if after < close and content[after] == 0x3A and key:  # key: value
+        key_end = match.end() if group else scan_to(content, match.end()) + 1  # past a computed [key]
+        after = scan_to(content, key_end, b":,")
+        if group and after < close and content[after] == 0x3A:  # key: value
             value_end = scan_to(content, after + 1, b",")
-            entries.append(Entry(key, key_start, after + 1, value_end))
-            index = value_end + 1
-        else:
-            if group == "ident" and not content[match.end() : after].strip():  # shorthand { FAL_KEY }
-                entries.append(Entry(key, key_start, key_start, match.end()))
-            index = after + 1
+            entries.append(Entry(match.group(group).decode("utf-8", "replace"), match.start(group), after + 1, value_end))
+            index = value_end
+            continue
+        if group == "ident" and not match.group().startswith(b"...") and not content[key_end:after].strip():
+            entries.append(Entry(match.group(group).decode(), match.start(group), match.start(group), key_end))
+        index = scan_to(content, key_end, b",") if after < close and content[after] == 0x3A else after
     return entries
 
 
@@ -305,9 +309,9 @@ def _public(name: str, prefixes: Sequence[str]) -> bool:
     return any(name.startswith(prefix) for prefix in prefixes)
 
 
-_ENV_READ = re.compile(
-    rb"(?:(?<![\w$.])process\.env|import\.meta\.env|(?<![\w$.])env)(?:\.|\[\s{0,4}[\"'`])(?P<name>[A-Za-z_][A-Za-z0-9_]{0,127})"
-)
+#: process.env.X, import.meta.env.X, env.X ($env/dynamic/public, loadEnv), env["X"]; it starts
+#: with the literal "env" so the regex engine skips ahead quickly
+_ENV_READ = re.compile(rb"env(?<![\w$]env)(?:\.|\[\s{0,4}[\"'`])(?P<name>[A-Za-z_][A-Za-z0-9_]{0,127})")
 _ENV_IMPORT = re.compile(rb"import\s{0,8}\{(?P<names>[^}]{0,800})\}\s{0,8}from\s{0,8}[\"']\$env/(?:static|dynamic)/public[\"']")
 _STRING = re.compile(rb"\"(?P<dq>[^\"\\\n]{1,300})\"|'(?P<sq>[^'\\\n]{1,300})'|`(?P<bq>[^`\\$]{1,300})`")
 _IDENTIFIER = re.compile(rb"(?<![\w$.])[A-Za-z_$][\w$]{0,127}(?![\w$])")
@@ -566,7 +570,20 @@ def _finding(
     )
 
 
-_CONFIG_CALL = re.compile(rb"(?:(?<![\w$])fal\s{0,8}\.\s{0,8}config|(?<![\w$.])createFalClient)\s{0,8}\(")
+# each starts with a literal, so the regex engine skips ahead quickly
+_CONFIG_CALL = re.compile(rb"config\s{0,8}\(")
+_FAL_BEFORE_CONFIG = re.compile(rb"(?<![\w$])fal\s{0,8}\.\s{0,8}\Z")
+_CREATE_CLIENT_CALL = re.compile(rb"createFalClient(?<![\w$.]createFalClient)\s{0,8}\(")
+
+
+def config_calls(content: bytes) -> Iterator[int]:
+    """Offsets just inside the parenthesis of every ``fal.config(`` and ``createFalClient(``."""
+    for match in _CONFIG_CALL.finditer(content):
+        if _FAL_BEFORE_CONFIG.search(content, max(0, match.start() - 24), match.start()):
+            yield match.end()
+    for match in _CREATE_CLIENT_CALL.finditer(content):
+        yield match.end()
+
 _CREDENTIALS = re.compile(rb"(?<![\w$.])credentials(?![\w$])\s{0,8}(?P<colon>:)?")
 
 
@@ -602,9 +619,9 @@ def credential_findings(source: SourceFile, context: str, analysis: Analysis) ->
     content = source.content
     env_imports = public_env_imports(content)
     found: list[Finding] = []
-    for call in _CONFIG_CALL.finditer(content):
-        close = scan_to(content, call.end())
-        for credentials in _CREDENTIALS.finditer(content, call.end(), close):
+    for call in config_calls(content):
+        close = scan_to(content, call)
+        for credentials in _CREDENTIALS.finditer(content, call, close):
             if credentials.group("colon"):
                 start = credentials.end()
                 end = scan_to(content, start, b",")
@@ -649,7 +666,7 @@ def inlining_findings(source: SourceFile, items: Sequence[Inlining], read_in_bro
 _FAL_CLIENT_IMPORT = re.compile(rb"[\"']@fal-ai/(?:client|serverless-client)[\"']")
 _PROXY_IMPORT = re.compile(rb"@fal-ai/(?:server-proxy|serverless-proxy)")
 _NEXT_ROUTE = re.compile(
-    r"(?:src/)?(?:app/api/fal/proxy/route\.[cm]?[jt]sx?|pages/api/fal/proxy(?:\.[cm]?[jt]sx?|/index\.[jt]sx?|/\[\.\.\.[^/\]]{1,40}\]\.[jt]sx?))"
+    r"(?:^|/)(?:src/)?(?:app/api/fal/proxy/route\.[cm]?[jt]sx?|pages/api/fal/proxy(?:\.[cm]?[jt]sx?|/index\.[jt]sx?|/\[\.\.\.[^/\]]{1,40}\]\.[jt]sx?))\Z"
 )
 
 
@@ -658,7 +675,7 @@ def has_proxy(index: ProjectIndex, project: Project) -> bool:
     for path, source in index.files.items():
         if is_env_file(path):
             continue
-        if project.contains(path) and _NEXT_ROUTE.fullmatch(project.relative(path)):
+        if project.contains(path) and _NEXT_ROUTE.search(project.relative(path)):
             if _PROXY_IMPORT.search(source.content) or b"x-fal-target-url" in source.content or b"FAL_KEY" in source.content:
                 return True
         if _PROXY_IMPORT.search(source.content) and not _FAL_CLIENT_IMPORT.search(source.content):
@@ -666,21 +683,28 @@ def has_proxy(index: ProjectIndex, project: Project) -> bool:
     return False
 
 
-def suggested_route(index: ProjectIndex, project: Project) -> tuple[str, str]:
-    """(file to add, what it contains) for this project's framework."""
+_ROUTER_DIR = re.compile(r"\A(?P<base>(?:[^/]{1,255}/){0,16}?)(?P<kind>app|pages)/")
+
+
+def suggested_route(index: ProjectIndex, project: Project, caller: str) -> tuple[str, str]:
+    """(file to add, what it contains) for this project's framework, beside the calling code."""
     relative = [project.relative(path) for path in index.paths if project.contains(path)]
     typescript = any(path == "tsconfig.json" or path.endswith((".ts", ".tsx")) for path in relative)
     ext = "ts" if typescript else "js"
-    src = "src/" if any(path.startswith(("src/app/", "src/pages/")) for path in relative) else ""
     if project.sveltekit:
         return project.join(f"src/routes/api/fal/proxy/+server.{ext}"), (
             'import { createRequestHandler } from "@fal-ai/server-proxy/svelte"; '
             "export const { GET, POST, PUT } = createRequestHandler();"
         )
     if project.next or project.unknown:
-        app_router = any(path.startswith(f"{src}app/") for path in relative) or not any(
-            path.startswith(f"{src}pages/") for path in relative
-        )
+        router = _ROUTER_DIR.match(project.relative(caller))
+        if router:  # beside the calling code: apps/web/app/..., src/pages/...
+            src, app_router = router.group("base"), router.group("kind") == "app"
+        else:
+            src = "src/" if any(path.startswith(("src/app/", "src/pages/")) for path in relative) else ""
+            app_router = any(path.startswith(f"{src}app/") for path in relative) or not any(
+                path.startswith(f"{src}pages/") for path in relative
+            )
         if app_router:
             return project.join(f"{src}app/api/fal/proxy/route.{ext}"), (
                 'import { createRouteHandler } from "@fal-ai/server-proxy/nextjs"; '
@@ -709,9 +733,10 @@ def proxy_findings(index: ProjectIndex, project: Project, browser: dict[str, str
         return []
     if has_proxy(index, project):
         return []
-    route, content = suggested_route(index, project)
+    route, content = suggested_route(index, project, callers[0])
     first = index.files[callers[0]]
-    line, column, _ = _position(first.content, _FAL_CLIENT_IMPORT.search(first.content).start())  # type: ignore[union-attr]
+    imported = _FAL_CLIENT_IMPORT.search(first.content)
+    line, column, _ = _position(first.content, imported.start() if imported else 0)
     finding = repository_finding(
         PROXY_MISSING,
         first.path,
