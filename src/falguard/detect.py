@@ -18,6 +18,7 @@ CHUNK = 1 << 20
 _OVERLAP = 64
 
 DOC_SUFFIXES = (".md", ".markdown", ".mdx", ".rst", ".txt", ".adoc")
+SERVED_NOTE = " (in build output the site serves to every visitor)"
 
 
 def keyword_hits(content: bytes, keywords: re.Pattern[bytes], *, first_only: bool = False) -> list[int]:
@@ -114,6 +115,10 @@ def detect(content: bytes, origin: Origin, rules: Sequence[Rule] = RULES) -> lis
         severity = verdict.severity
         if is_doc and not verdict.sensitive:
             severity = Severity.LOW  # a variable named in documentation is an example, not wiring
+        message = rule.title if not verdict.detail else f"{rule.title}: {verdict.detail}"
+        if origin.served and verdict.sensitive and severity > Severity.LOW:
+            severity = Severity.CRITICAL  # in what the site serves: every visitor has the key
+            message += SERVED_NOTE
         findings.append(
             Finding(
                 rule=rule.id,
@@ -123,7 +128,7 @@ def detect(content: bytes, origin: Origin, rules: Sequence[Rule] = RULES) -> lis
                 column=column,
                 end_column=column + _width(content, verdict.start, end),
                 secret=Secret(verdict.secret, verdict.key_id, sensitive=verdict.sensitive),
-                message=rule.title if not verdict.detail else f"{rule.title}: {verdict.detail}",
+                message=message,
                 remediation=rule.remediation,
                 commit=origin.commit,
                 source=origin.source,

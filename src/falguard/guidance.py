@@ -53,6 +53,24 @@ STEPS: dict[str, tuple[str, ...]] = {
         + DASHBOARD
         + "), create one key per environment, and check usage and billing for abuse.",
     ),
+    "client-credentials": (
+        "Remove the credentials from browser code and bundler config: no fal.config({ credentials }) in a client "
+        "component, page or SPA source, no fal key under next.config env, Vite define or webpack DefinePlugin.",
+        "Keep the key server-side only, as FAL_KEY with no public prefix.",
+        "Add the proxy route: " + PROXY_ROUTE + " exporting { GET, POST, PUT } = createRouteHandler() from "
+        "@fal-ai/server-proxy/nextjs (Pages Router: pages/api/fal/proxy.ts; SvelteKit: src/routes/api/fal/proxy/+server.ts "
+        "with @fal-ai/server-proxy/svelte; an SPA: @fal-ai/server-proxy/express on your server).",
+        'Point the client at it: fal.config({ proxyUrl: "/api/fal/proxy" }).',
+        "Rebuild and redeploy, so no served bundle still holds the key.",
+        "If the key was ever deployed this way, it is public: revoke it on the fal dashboard's keys page ("
+        + DASHBOARD
+        + "), create one key per environment, and check usage and billing for abuse.",
+    ),
+    "fal-proxy-missing": (
+        "{remediation}",
+        "Never give browser code a key instead: anything it holds is served to every visitor. If one already was, "
+        "revoke it on the fal dashboard's keys page (" + DASHBOARD + ").",
+    ),
     "env-tracked": (
         "Stop tracking the file: `git rm --cached -- {path}` (the file stays on disk) and commit.",
         "Make sure .gitignore covers it (`falguard fix` adds `.env*` with the template exceptions).",
@@ -78,23 +96,32 @@ STEPS: dict[str, tuple[str, ...]] = {
 
 def steps_for_rule(rule_id: str) -> list[str]:
     """The generic steps of a rule, for rule documentation (SARIF help, docs)."""
-    return [_fill(step, None, "<file>") for step in STEPS.get(rule_id, ())] + (
+    from falguard.rules import ALL_RULES
+
+    generic = ALL_RULES[rule_id].remediation if rule_id in ALL_RULES else ""
+    return [_fill(step, None, "<file>", generic) for step in STEPS.get(rule_id, ())] + (
         [_HISTORY] if rule_id in ("fal-key-id-secret", "fal-key", "fal-key-pair", "fal-key-assignment") else []
     )
 
 
+#: One fix for a chain (a key or public variable from its definition to the served bundle).
+CHAIN_STEPS = STEPS["public-fal-key"]
+
+
 def steps(finding: Finding) -> list[str]:
-    """The ordered steps for one finding, with its key id and path filled in."""
-    filled = [_fill(step, finding.secret.key_id, finding.path) for step in STEPS.get(finding.rule, ())]
+    """The ordered steps for one finding, with its key id, path and remediation filled in."""
+    todo = CHAIN_STEPS if finding.chain else STEPS.get(finding.rule, ())
+    filled = [_fill(step, finding.secret.key_id, finding.path, finding.remediation) for step in todo]
     if finding.commit and finding.secret.sensitive:
         filled.insert(1, _HISTORY)
     return filled
 
 
-def _fill(step: str, key_id: str | None, path: str) -> str:
+def _fill(step: str, key_id: str | None, path: str, remediation: str = "") -> str:
     which = f"; it is the key with id {key_id}" if key_id else ""
     return (
-        step.replace("{dashboard}", DASHBOARD)
+        step.replace("{remediation}", remediation)
+        .replace("{dashboard}", DASHBOARD)
         .replace("{which}", which)
         .replace("{path}", path)
         .replace("{route}", PROXY_ROUTE)

@@ -97,6 +97,7 @@ class Origin:
     commit: str | None = None
     source: str = "worktree"  # worktree | staged | history | stdin
     ignored_env: bool = False  # an env file git ignores: the right place for a key
+    served: bool = False  # build output a site serves (.next/static/, dist/, ...): a key there is public
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,18 @@ class Suppression:
 
     kind: str  # inline | config
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    """One point on the way from where a credential is defined to what a browser downloads."""
+
+    path: str
+    line: int
+    what: str  # "defines NEXT_PUBLIC_FAL_KEY", "reads it in a client component", ...
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line} {self.what}"
 
 
 @dataclass(frozen=True)
@@ -121,6 +134,7 @@ class Finding:
     end_column: int | None = None
     source: str = "worktree"
     suppression: Suppression | None = None
+    chain: tuple[ChainLink, ...] = ()  # the same key or variable at every point it passes through
 
     @property
     def fingerprint(self) -> str:

@@ -665,8 +665,44 @@ REPOSITORY_RULES: tuple[RuleInfo, ...] = (
     ),
 )
 
+#: Rules decided from a whole project (which code runs in the browser, what bundlers inline):
+#: see browser.py. Their findings are built with ``repository_finding`` or carry a secret.
+PROJECT_RULES: tuple[RuleInfo, ...] = (
+    RuleInfo(
+        id="client-credentials",
+        severity=Severity.CRITICAL,  # high for an env read a bundler config inlines
+        title="fal credentials in browser code",
+        description=(
+            "fal.config({ credentials }) or createFalClient({ credentials }) in code that runs in the browser "
+            "(a 'use client' component, a Pages Router page, Vite/CRA/SvelteKit browser source), with a literal "
+            "key or a variable the bundler inlines; or a bundler config (next.config env, Vite define, webpack "
+            "DefinePlugin/EnvironmentPlugin) that inlines a fal key into the client bundle."
+        ),
+        remediation=(
+            "Remove the credentials from browser code and bundler config, keep the key server-side as FAL_KEY, "
+            "add the fal proxy route (@fal-ai/server-proxy at /api/fal/proxy), call "
+            'fal.config({ proxyUrl: "/api/fal/proxy" }) instead, rebuild, and rotate the key if it was ever deployed.'
+        ),
+    ),
+    RuleInfo(
+        id="fal-proxy-missing",
+        severity=Severity.MEDIUM,
+        title="browser code calls fal without a proxy",
+        description=(
+            "Browser code imports the fal client, no code sets a proxyUrl, and the project has no fal proxy route "
+            "(app/api/fal/proxy/route.ts, pages/api/fal/proxy.ts, or another @fal-ai/server-proxy handler): the "
+            "next step is usually a key in the bundle."
+        ),
+        remediation=(
+            "Add the proxy route for your framework with @fal-ai/server-proxy (Next.js App Router: "
+            "app/api/fal/proxy/route.ts exporting { GET, POST, PUT } = createRouteHandler()), keep FAL_KEY on the "
+            'server, and call fal.config({ proxyUrl: "/api/fal/proxy" }) in browser code.'
+        ),
+    ),
+)
+
 #: Every rule id falguard can report, content rules first.
-ALL_RULES: dict[str, RuleInfo] = {rule.id: rule for rule in (*RULES, *REPOSITORY_RULES)}
+ALL_RULES: dict[str, RuleInfo] = {rule.id: rule for rule in (*RULES, *REPOSITORY_RULES, *PROJECT_RULES)}
 
 
 def repository_finding(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from falguard.baseline import Entry, identity
+from falguard.browser import ProjectIndex, analyse
 from falguard.config import Config
 from falguard.detect import detect
 from falguard.models import Finding, Severity, Summary, Suppression
@@ -76,8 +77,13 @@ def apply_suppressions(result: ScanResult, config: Config, baseline: Mapping[tup
 
 def scan_worktree(paths: Sequence[str], config: Config = Config()) -> ScanResult:
     result = ScanResult()
-    items = worktree_items(paths, result.summary, config.max_file_size, skip=exclusion(config))
-    return scan_items(items, result, rules_for(config))
+    index = ProjectIndex()
+    items = index.watch(worktree_items(paths, result.summary, config.max_file_size, skip=exclusion(config)))
+    scan_items(items, result, rules_for(config))
+    # browser exposure: client code, bundler configs, project prefixes, chains to the bundle
+    result.findings = analyse(index, result.findings, config.extra_public_prefixes, config.extra_key_names)
+    result.findings.sort(key=sort_key)
+    return result
 
 
 def scan_changed_items(items: Iterable[ChangedItem], result: ScanResult, config: Config) -> ScanResult:

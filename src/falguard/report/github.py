@@ -33,6 +33,8 @@ def annotation(finding: Finding) -> str:
     message = f"{finding.message} ({subject} {finding.secret.masked})"
     if finding.commit:
         message += f" in commit {finding.commit[:12]}"
+    if finding.chain:
+        message += "\nchain: " + " -> ".join(str(link) for link in finding.chain)
     todo = steps(finding)
     if todo:
         message += "\n" + "\n".join(f"{number}. {step}" for number, step in enumerate(todo, 1))

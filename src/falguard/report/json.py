@@ -31,6 +31,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "suppression": (
             {"kind": finding.suppression.kind, "reason": finding.suppression.reason} if finding.suppression else None
         ),
+        "chain": [{"path": link.path, "line": link.line, "what": link.what, "text": str(link)} for link in finding.chain],
     }
 
 

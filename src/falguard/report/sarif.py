@@ -72,6 +72,19 @@ def result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "partialFingerprints": {"falguardFingerprint/v1": finding.fingerprint},
         "properties": properties,
     }
+    if finding.chain:
+        document["message"]["text"] += " Chain: " + " -> ".join(str(link) for link in finding.chain) + "."
+        document["relatedLocations"] = [
+            {
+                "id": number,
+                "message": {"text": link.what},
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(link.path), "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": max(link.line, 1)},
+                },
+            }
+            for number, link in enumerate(finding.chain)
+        ]
     if finding.suppression is not None:
         kind = "inSource" if finding.suppression.kind == "inline" else "external"
         suppression: dict[str, Any] = {"kind": kind, "status": "accepted"}

@@ -25,7 +25,10 @@ def _paint(text: str, code: str, context: ReportContext) -> str:
 
 
 def group_key(finding: Finding) -> Hashable:
-    """Findings about the same secret belong together, whatever rule or file reported them."""
+    """Findings about the same secret belong together, whatever rule or file reported them;
+    findings linked into one chain (env file -> browser code -> bundle) form one block."""
+    if finding.chain:
+        return ("chain", finding.chain)
     if finding.secret.sensitive:
         return ("secret", finding.secret)
     return ("subject", finding.rule, finding.secret.reveal())
@@ -65,6 +68,10 @@ def group_block(group: list[Finding], context: ReportContext) -> str:
     for finding in group:
         detail = f"  {finding.message} [{finding.rule}]" if several_rules else ""
         lines.append(f"    {location(finding)}{detail}")
+    chain = next((finding.chain for finding in group if finding.chain), ())
+    if chain:
+        lines.append(f"  chain: {chain[0]}")
+        lines.extend(f"      -> {link}" for link in chain[1:])
     lines.append(f"  fingerprint: {worst.fingerprint[:16]}")
     todo = steps(worst)
     if todo:

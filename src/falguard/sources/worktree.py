@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from falguard import git
+from falguard.buildoutput import SERVED_PATHSPECS, is_served
 from falguard.envfiles import ENV_PATHSPECS, is_env_file
 from falguard.errors import InputError
 from falguard.models import Origin, Summary
@@ -71,7 +72,7 @@ def read_regular_file(fs_path: str | bytes, display: str, summary: Summary, max_
 class _Listed:
     fs_path: str
     display: str
-    ignored_env: bool
+    ignored: bool  # listed although git ignores it: an env file or build output
 
 
 def _repo_listing(repo: git.Repo, target: Path) -> Iterator[_Listed]:
@@ -84,11 +85,13 @@ def _repo_listing(repo: git.Repo, target: Path) -> Iterator[_Listed]:
         display = display_path(raw)
         yield _Listed(os.path.join(os.fsencode(top), raw).decode("utf-8", "surrogateescape"), display, False)
     # env files are scanned even when ignored: a public-prefixed fal variable there still
-    # ends up in the browser bundle
-    for raw in git.ls_files(repo, ENV_PATHSPECS, ignored=True):
+    # ends up in the browser bundle; so is build output, which is what the site serves
+    for raw in git.ls_files(repo, (*ENV_PATHSPECS, *SERVED_PATHSPECS), ignored=True):
         display = display_path(raw)
         if prefix and not (display + "/").startswith(prefix) and display != relative:
             continue
+        if not is_env_file(display) and not is_served(display):
+            continue  # a dependency's own dist/ inside node_modules
         yield _Listed(os.path.join(os.fsencode(top), raw).decode("utf-8", "surrogateescape"), display, True)
 
 
@@ -126,6 +129,11 @@ def worktree_items(
             data = read_regular_file(entry.fs_path, entry.display, summary, max_size)
             if data is None:
                 continue
-            item = accept(data, Origin(entry.display, ignored_env=entry.ignored_env and is_env_file(entry.display)), summary, max_size)
+            origin = Origin(
+                entry.display,
+                ignored_env=entry.ignored and is_env_file(entry.display),
+                served=is_served(entry.display),
+            )
+            item = accept(data, origin, summary, max_size)
             if item is not None:
                 yield item
