@@ -70,24 +70,36 @@ def test_adversarial_near_misses_scan_without_backtracking() -> None:
         assert [f for f in detect(block, Origin("x")) if f.severity.label != "high"] == []
 
 
-@settings(max_examples=60, deadline=None)
+_LINE_BREAKS = str.maketrans({c: " " for c in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})
+
+
+@settings(max_examples=80, deadline=None)
 @given(
-    lines=st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60), max_size=12),
-    where=st.integers(min_value=0, max_value=12),
+    lines=st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60), min_size=1, max_size=12),
+    row=st.integers(min_value=0, max_value=11),
+    offset=st.integers(min_value=0, max_value=60),
     seed=st.integers(min_value=0, max_value=10_000),
+    shape=st.sampled_from(["id-secret", "fal"]),
 )
-def test_a_key_inserted_anywhere_is_found_exactly_there(lines: list[str], where: int, seed: int) -> None:
-    key = fake_key_id_secret(random.Random(seed))
-    lines = [line.replace("\r", " ").replace("\n", " ").replace("\x0b", " ").replace("\x0c", " ") for line in lines]
-    lines = [line.replace("\x1c", " ").replace("\x1d", " ").replace("\x1e", " ").replace("\x85", " ") for line in lines]
-    lines = [line.replace("\u2028", " ").replace("\u2029", " ") for line in lines]
-    where = min(where, len(lines))
-    prefix = "token = "
-    text = "\n".join([*lines[:where], prefix + key, *lines[where:]])
-    findings = [f for f in detect(text.encode(), Origin("x.txt")) if f.rule == "fal-key-id-secret"]
-    assert [(f.line, f.column) for f in findings] == [(where + 1, len(prefix) + 1)]
-    without = "\n".join([*lines[:where], prefix, *lines[where:]])
-    assert [f for f in detect(without.encode(), Origin("x.txt")) if f.severity.label == "critical"] == []
+def test_a_key_inserted_anywhere_is_found_exactly_there(
+    lines: list[str], row: int, offset: int, seed: int, shape: str
+) -> None:
+    rng = random.Random(seed)
+    key = fake_key_id_secret(rng) if shape == "id-secret" else fake_fal_key(rng)
+    lines = [line.translate(_LINE_BREAKS) for line in lines]
+    row = min(row, len(lines) - 1)
+    column = min(offset, len(lines[row]))
+    clean = "\n".join(lines)
+    lines[row] = lines[row][:column] + f' "{key}" ' + lines[row][column:]
+    text = "\n".join(lines)
+    baseline = {(f.line, f.column) for f in detect(clean.encode(), Origin("x.txt")) if f.severity.label == "critical"}
+    found = [
+        (f.line, f.column)
+        for f in detect(text.encode(), Origin("x.txt"))
+        if f.rule in ("fal-key-id-secret", "fal-key") and f.severity.label == "critical"
+    ]
+    assert found == [(row + 1, column + 3)]
+    assert baseline == set()  # removing the key leaves no finding
 
 
 @settings(max_examples=100, deadline=None)
