@@ -86,9 +86,17 @@ def _under(path: str, scope: str) -> bool:
 
 
 def list_env_files(
-    repo: git.Repo, rules: IgnoreRules, summary: Summary | None = None, max_size: int = DEFAULT_MAX_FILE_SIZE
+    repo: git.Repo,
+    rules: IgnoreRules,
+    summary: Summary | None = None,
+    max_size: int = DEFAULT_MAX_FILE_SIZE,
+    *,
+    read: bool = True,
 ) -> list[EnvFile]:
-    """Every env file of ``repo``: tracked (or staged), untracked, and ignored ones, templates included."""
+    """Every env file of ``repo``: tracked (or staged), untracked, and ignored ones, templates included.
+
+    With ``read``, each carries its content: the index version for a tracked file.
+    """
     assert repo.toplevel is not None
     summary = summary if summary is not None else Summary()
     top = os.fsencode(repo.toplevel)
@@ -97,7 +105,7 @@ def list_env_files(
         for e in git.index_entries(repo, ENV_PATHSPECS)
         if e.mode != _GITLINK and is_env_file(display_path(e.path))
     }
-    blobs = git.read_blobs(repo, sorted({e.oid for e in entries.values()}), max_size)
+    blobs = git.read_blobs(repo, sorted({e.oid for e in entries.values()}), max_size) if read else {}
     files = [
         EnvFile(path, True, False, rules.match(path), blobs.get(entry.oid))
         for path, entry in sorted(entries.items())
@@ -109,7 +117,7 @@ def list_env_files(
         if path in entries or not is_env_file(path):
             continue
         fs_path = os.path.join(top, raw).decode("utf-8", "surrogateescape")
-        content = read_regular_file(fs_path, path, summary, max_size)
+        content = read_regular_file(fs_path, path, summary, max_size) if read else None
         files.append(EnvFile(path, False, ignored, rules.match(path), content))
     return files
 
@@ -132,7 +140,7 @@ def not_ignored_finding(env: EnvFile, source: str = "worktree") -> Finding:
     keys = keys_in(env.content, env.path)
     detail = f"`git add .` would stage {env.path}"
     if keys:
-        detail += f" and the {_count(len(keys), 'fal key')} in it"
+        detail += " and the fal key in it" if len(keys) == 1 else f" and the {len(keys)} fal keys in it"
     if env.covered_by is not None and env.covered_by.pattern.negated:
         detail += f"; {env.covered_by.describe()} re-includes it"
     return repository_finding("env-not-ignored", env.path, detail, source=source)
@@ -190,6 +198,10 @@ def _names(paths: Sequence[str], limit: int = 6) -> str:
     return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
 
 
+def _and(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def _count(n: int, noun: str) -> str:
     return f"a {noun}" if n == 1 else f"{n} {noun}s"
 
@@ -204,10 +216,9 @@ def missing_env_finding(
     if not exposed:
         return None
     covered_shared = [p for p in probes if p not in exposed]
+    detail = f"`git add .` would stage a new {_names(exposed)}"
     if covered_shared:
-        detail = f"the .gitignore rules cover {_names(covered_shared)} but not {_names(exposed)}"
-    else:
-        detail = f"no .gitignore rule covers env files: `git add .` would stage a new {_names(exposed)}"
+        detail += f" (the .gitignore rules cover only {_names(covered_shared)})"
     local = [m for p in exposed if (m := rules.match(p)) is not None and m.ignored]
     if local:
         sources = sorted({f"{m.pattern.source}:{m.pattern.line} ({m.pattern.text})" for m in local})
@@ -332,7 +343,7 @@ def shared_key_findings(places: Iterable[KeyPlace], source: str = "worktree", sc
             continue
         where = sorted(found, key=lambda place: (place.path, place.line))
         listed = ", ".join(f"{place.path}:{place.line} ({place.environment})" for place in where)
-        detail = f"{' and '.join(environments)} use the same key {secret.masked}: {listed}"
+        detail = f"{_and(environments)} use the same key {secret.masked}: {listed}"
         findings.append(
             repository_finding(
                 "shared-key-across-envs", where[0].path, detail, line=where[0].line, subject=secret.masked, source=source

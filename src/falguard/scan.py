@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from falguard.detect import detect
+from falguard.envcheck import check_paths
 from falguard.models import Finding, Severity, Summary
 from falguard.sources import DEFAULT_MAX_FILE_SIZE, Item
 from falguard.sources.worktree import worktree_items
@@ -31,6 +32,12 @@ def scan_items(items: Iterable[Item], result: ScanResult) -> ScanResult:
     return result
 
 
-def scan_worktree(paths: Sequence[str], *, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> ScanResult:
+def scan_worktree(
+    paths: Sequence[str], *, max_file_size: int = DEFAULT_MAX_FILE_SIZE, env_hygiene: bool = True
+) -> ScanResult:
     result = ScanResult()
-    return scan_items(worktree_items(paths, result.summary, max_file_size), result)
+    scan_items(worktree_items(paths, result.summary, max_file_size), result)
+    if env_hygiene:  # env files tracked or stageable, .gitignore coverage, keys shared across environments
+        result.findings.extend(check_paths(paths, max_size=max_file_size))
+        result.findings.sort(key=sort_key)
+    return result
