@@ -441,4 +441,5 @@ def check_paths(
                 findings += check_repository(repo, scope=scope, summary=summary, max_size=max_size)
         elif repo is None and target.is_dir():
             findings += check_directory(target, given.rstrip("/") or given)
-    return findings
+    unique = {(f.rule, f.path, f.line, f.fingerprint): f for f in findings}  # overlapping PATHS
+    return list(unique.values())
