@@ -50,6 +50,12 @@ def write(root: Path, relative: str, content: str | bytes) -> Path:
     return path
 
 
+def ignoring_env(repo: Path) -> Path:
+    """A repository whose .gitignore keeps env files out: env hygiene has nothing to report."""
+    write(repo, ".gitignore", ".env*\n")
+    return repo
+
+
 def commit_all(repo: Path, message: str = "commit") -> str:
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "--allow-empty", "-m", message)

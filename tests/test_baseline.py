@@ -6,13 +6,14 @@ import json
 import random
 from pathlib import Path
 
-from conftest import write
+from conftest import ignoring_env, write
 from keys import fake_fal_key, fake_key_id_secret
 
 BASELINE = ".falguard-baseline.json"
 
 
 def test_baseline_survives_inserted_lines_and_new_secrets_still_report(repo: Path, falguard) -> None:
+    ignoring_env(repo)
     rng = random.Random(1)
     old, new = fake_key_id_secret(rng), fake_fal_key(rng)
     write(repo, "config.py", f"KEY = '{old}'\n")
@@ -29,6 +30,7 @@ def test_baseline_survives_inserted_lines_and_new_secrets_still_report(repo: Pat
 
 
 def test_same_secret_in_a_new_file_is_new(repo: Path, falguard) -> None:
+    ignoring_env(repo)
     key = fake_key_id_secret(random.Random(2))
     write(repo, "a.py", f"K = '{key}'\n")
     falguard("baseline", "create", cwd=repo)
@@ -38,6 +40,7 @@ def test_same_secret_in_a_new_file_is_new(repo: Path, falguard) -> None:
 
 
 def test_baseline_file_is_stable_sorted_and_free_of_secrets(repo: Path, falguard) -> None:
+    ignoring_env(repo)
     rng = random.Random(3)
     keys = [fake_key_id_secret(rng) for _ in range(3)] + [fake_fal_key(rng)]
     for index, key in enumerate(keys):
@@ -57,6 +60,7 @@ def test_baseline_file_is_stable_sorted_and_free_of_secrets(repo: Path, falguard
 
 
 def test_update_prunes_and_keeps_notes(repo: Path, falguard) -> None:
+    ignoring_env(repo)
     rng = random.Random(4)
     kept, gone = fake_key_id_secret(rng), fake_key_id_secret(rng)
     write(repo, "kept.py", f"K = '{kept}'\n")
@@ -77,6 +81,7 @@ def test_update_prunes_and_keeps_notes(repo: Path, falguard) -> None:
 
 
 def test_explicit_baseline_and_its_errors(repo: Path, falguard, tmp_path: Path) -> None:
+    ignoring_env(repo)
     write(repo, "a.py", f"K = '{fake_key_id_secret(random.Random(5))}'\n")
     elsewhere = tmp_path / "team-baseline.json"
     assert falguard("baseline", "create", "-o", str(elsewhere), cwd=repo).code == 0

@@ -358,7 +358,7 @@ def test_project_public_prefixes_extend_public_fal_key(repo: Path, falguard, con
 
 def test_minified_bundle_key_has_line_and_column(repo: Path, falguard) -> None:
     key = kis(12)
-    write(repo, ".gitignore", "dist/\nnode_modules/\n")
+    write(repo, ".gitignore", ".env*\ndist/\nnode_modules/\n")
     filler = "".join(f"function f{n}(a){{return a*{n}}}" for n in range(2000))
     text = f"/* built */\n{filler}var cfg={{credentials:\"{key}\"}};{filler}\n"
     write(repo, "dist/assets/index-7f3a.js", text)
@@ -373,7 +373,7 @@ def test_minified_bundle_key_has_line_and_column(repo: Path, falguard) -> None:
 
 def test_build_output_raises_key_findings_to_critical(repo: Path, falguard) -> None:
     token = "Qm9" + "vZ3VzVG9rZW5Gb3JUZXN0c0E3eDk"  # a random-looking value of no known key shape
-    write(repo, ".gitignore", "out/\n")
+    write(repo, ".gitignore", ".env*\nout/\n")
     write(repo, "out/index.html", f'<script>window.cfg={{FAL_KEY:"{token}"}}</script>\n')
     write(repo, "src/config.js", f'export const FAL_KEY = "{token}";\n')
     found = {f["path"]: f["severity"] for f in findings(falguard, repo)}
@@ -401,7 +401,7 @@ def test_is_served(path: str, served: bool) -> None:
 
 def test_ignored_build_output_is_listed_but_ignored_cache_is_not(repo: Path, falguard) -> None:
     key = kis(14)
-    write(repo, ".gitignore", ".next/\n")
+    write(repo, ".gitignore", ".env*\n.next/\n")
     write(repo, ".next/cache/fetch-cache/a.json", f'{{"k":"{key}"}}\n')
     write(repo, ".next/static/chunks/main.js", f'var k="{key}";\n')
     git(repo, "status")

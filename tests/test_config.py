@@ -7,11 +7,12 @@ import random
 from pathlib import Path
 
 import pytest
-from conftest import write
+from conftest import ignoring_env, write
 from keys import fake_key_id_secret, fake_token
 
 
 def test_precedence_pyproject_then_falguard_toml_then_command_line(repo: Path, falguard) -> None:
+    ignoring_env(repo)
     write(repo, "pyproject.toml", '[project]\nname = "x"\n\n[tool.falguard]\nfail-on = "low"\nmax-file-size = "1MB"\n')
     run = falguard("config", "show", cwd=repo)
     assert "fail-on = low    # pyproject.toml" in run.out
@@ -27,6 +28,7 @@ def test_precedence_pyproject_then_falguard_toml_then_command_line(repo: Path, f
 
 
 def test_exclude_uses_gitignore_patterns(repo: Path, falguard) -> None:
+    ignoring_env(repo)
     key = fake_key_id_secret(random.Random(1))
     write(repo, ".falguard.toml", 'exclude = ["fixtures/", "*.snap", "!keep.snap"]\n')
     write(repo, "fixtures/deep/a.py", f"K = '{key}'\n")
@@ -38,6 +40,7 @@ def test_exclude_uses_gitignore_patterns(repo: Path, falguard) -> None:
 
 
 def test_allow_by_fingerprint_with_reason(repo: Path, falguard) -> None:
+    ignoring_env(repo)
     key = fake_key_id_secret(random.Random(2))
     fingerprint = hashlib.sha256(f"fal-key-id-secret:{key}".encode()).hexdigest()
     write(repo, "a.py", f"K = '{key}'\n")
@@ -47,14 +50,18 @@ def test_allow_by_fingerprint_with_reason(repo: Path, falguard) -> None:
     assert run.json["suppressed"][0]["suppression"] == {"kind": "config", "reason": "revoked 2026-01"}
 
 
+def content_rules(run) -> set[tuple[str, str]]:
+    return {(f["path"], f["rule"]) for f in run.json["findings"] if f["rule"] in ("fal-key-assignment", "public-fal-key")}
+
+
 def test_extra_key_names_and_public_prefixes(repo: Path, falguard) -> None:
     token = fake_token(random.Random(3))
     write(repo, "settings.py", f"IMAGE_GEN_SECRET = '{token}'\n")
     write(repo, ".env.production", "APP_" + f"FAL_KEY={token}\n")
-    rules = {(f["path"], f["rule"]) for f in falguard("scan", "--format", "json", cwd=repo).json["findings"]}
+    rules = content_rules(falguard("scan", "--format", "json", cwd=repo))
     assert rules == {(".env.production", "fal-key-assignment")}  # a fal key name, but not known as public
     write(repo, ".falguard.toml", 'extra-key-names = ["IMAGE_GEN_SECRET"]\nextra-public-prefixes = ["APP_"]\n')
-    rules = {(f["path"], f["rule"]) for f in falguard("scan", "--format", "json", cwd=repo).json["findings"]}
+    rules = content_rules(falguard("scan", "--format", "json", cwd=repo))
     assert rules == {
         ("settings.py", "fal-key-assignment"),
         (".env.production", "fal-key-assignment"),
@@ -87,6 +94,7 @@ def test_bad_configuration_is_an_exact_exit_2_error(repo: Path, falguard, name: 
 
 
 def test_unreadable_configuration(repo: Path, falguard) -> None:
+    ignoring_env(repo)
     (repo / ".falguard.toml").mkdir()  # a directory where a file should be: not a file, ignored
     assert falguard("scan", cwd=repo).code == 0
     (repo / ".falguard.toml").rmdir()

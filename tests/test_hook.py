@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import commit_all, git, run_cli, write
+from conftest import commit_all, git, ignoring_env, run_cli, write
 from keys import fake_key_id_secret
 
 from falguard import git as falguard_git
@@ -26,6 +26,7 @@ def attempt(repo: Path, *args: str, input: bytes | None = None) -> subprocess.Co
 
 @pytest.fixture
 def hooked(repo: Path) -> Path:
+    ignoring_env(repo)
     write(repo, "README.md", "hello\n")
     commit_all(repo, "initial")
     run = run_cli("install", "--hook", "pre-commit", "--hook", "pre-push", cwd=repo)
@@ -221,3 +222,18 @@ def test_hook_honours_allow_comments_baseline_and_configuration(hooked: Path) ->
     git(hooked, "add", "-A")
     proc = attempt(hooked, "commit", "-m", "new key")
     assert proc.returncode != 0 and "new.py" in proc.stderr
+
+
+def test_pre_commit_hook_checks_that_env_files_are_ignored(repo: Path) -> None:
+    write(repo, "README.md", "hello\n")
+    commit_all(repo, "initial")  # no .gitignore at all
+    assert run_cli("install", cwd=repo).code == 0
+    write(repo, "notes.txt", "clean\n")
+    git(repo, "add", "notes.txt")
+    proc = attempt(repo, "commit", "-m", "clean change")
+    assert proc.returncode != 0
+    assert "gitignore-missing-env" in proc.stderr and "falguard fix" in proc.stderr
+    assert "rotate" not in proc.stderr  # no key was found: no rotation advice
+    assert run_cli("fix", cwd=repo).code == 0
+    git(repo, "add", ".gitignore")
+    assert attempt(repo, "commit", "-m", "ignore env files").returncode == 0

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import commit_all, git, write
+from conftest import commit_all, git, ignoring_env, write
 from keys import fake_key_id_secret
 
 from falguard.install import CHAINED_SUFFIX, MARKER
@@ -39,6 +39,7 @@ def test_install_is_idempotent(repo: Path, falguard) -> None:
 
 
 def test_existing_hook_is_chained_runs_first_and_is_restored(repo: Path, falguard, tmp_path: Path) -> None:
+    ignoring_env(repo)
     marker = tmp_path / "ran"
     existing = hooks(repo) / "pre-commit"
     existing.parent.mkdir(parents=True, exist_ok=True)

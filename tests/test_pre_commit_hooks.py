@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import commit_all, git, write
+from conftest import commit_all, git, ignoring_env, write
 from keys import fake_key_id_secret
 
 CHECKOUT = Path(__file__).resolve().parents[1]
@@ -60,7 +60,8 @@ def test_pre_commit_framework_refuses_a_staged_key_and_passes_clean_commits(repo
     )
     installed = pre_commit("install", "--hook-type", "pre-commit", "--hook-type", "pre-push", cwd=repo, env=env)
     assert installed.returncode == 0, installed.stdout + installed.stderr
-    git(repo, "add", ".pre-commit-config.yaml")
+    ignoring_env(repo)
+    git(repo, "add", ".pre-commit-config.yaml", ".gitignore")
     first = subprocess.run(["git", "commit", "-m", "config"], cwd=repo, env=env, capture_output=True, text=True)
     assert first.returncode == 0, first.stdout + first.stderr  # builds the hook environment
 

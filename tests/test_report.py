@@ -9,7 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import write
+from conftest import ignoring_env, write
 from keys import fake_fal_key, fake_hex32, fake_key_id_secret, fake_token, fake_uuid
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -77,6 +77,7 @@ def test_sarif_validates_against_the_official_schema(repo: Path, falguard) -> No
 
 
 def test_github_annotations_escape_and_locate(repo: Path, falguard) -> None:
+    ignoring_env(repo)
     kis = fake_key_id_secret(random.Random(1))
     write(repo, "dir,with:odd/a%b.py", f"\nk = '{kis}'\n")
     run = falguard("scan", "--format", "github", cwd=repo)
@@ -87,6 +88,7 @@ def test_github_annotations_escape_and_locate(repo: Path, falguard) -> None:
 
 
 def test_text_groups_findings_by_secret(repo: Path, falguard) -> None:
+    ignoring_env(repo)
     kis = fake_key_id_secret(random.Random(2))
     write(repo, "a.py", f"k = '{kis}'\n")
     write(repo, "b.py", f"k = '{kis}'\n")

@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 import pytest
-from conftest import commit_all, git, run_cli, write
+from conftest import commit_all, git, ignoring_env, run_cli, write
 from keys import fake_fal_key, fake_key_id_secret
 
 PUBLIC = "NEXT_PUBLIC_" + "FAL_KEY"
@@ -39,6 +39,7 @@ def test_repository_scan_covers_tracked_untracked_and_ignored_env_files(repo: Pa
 
 
 def test_json_contract(repo: Path, falguard) -> None:
+    ignoring_env(repo)
     kis, _ = keys(1)
     write(repo, "app.py", f"\n\nFAL_KEY = '{kis}'\n")
     run = falguard("scan", "--format", "json", cwd=repo)
@@ -62,6 +63,7 @@ def test_json_contract(repo: Path, falguard) -> None:
 
 
 def test_fingerprint_survives_moving_the_secret(repo: Path, falguard) -> None:
+    ignoring_env(repo)
     kis, _ = keys(2)
     write(repo, "a.py", f"FAL_KEY = '{kis}'\n")
     before = falguard("scan", "--format", "json", cwd=repo).json["findings"][0]
@@ -72,6 +74,7 @@ def test_fingerprint_survives_moving_the_secret(repo: Path, falguard) -> None:
 
 
 def test_masking_of_fal_prefixed_keys(repo: Path, falguard) -> None:
+    ignoring_env(repo)
     _, fal = keys(3)
     write(repo, "a.sh", f"export FAL_KEY={fal}\n")
     (finding,) = falguard("scan", "--format", "json", cwd=repo).json["findings"]
@@ -101,14 +104,16 @@ def test_exit_codes_follow_fail_on(repo: Path, falguard) -> None:
 
 
 def test_clean_repository_exits_zero_with_a_summary(repo: Path, falguard) -> None:
+    ignoring_env(repo)
     write(repo, "README.md", "nothing to see\n")
     run = falguard("scan", cwd=repo)
     assert run.code == 0
     assert "no fal credentials found" in run.out
-    assert "1 file scanned" in run.out
+    assert "2 files scanned" in run.out  # README.md and .gitignore
 
 
 def test_binary_and_large_files_are_skipped_and_counted(repo: Path, falguard) -> None:
+    ignoring_env(repo)
     kis, _ = keys(5)
     write(repo, "image.png", b"\x89PNG\0\0" + kis.encode())
     write(repo, "big.txt", "x" * 5000 + kis)
@@ -132,6 +137,7 @@ def test_plain_directory_is_walked_but_never_into_dot_git(tmp_path: Path, falgua
 
 
 def test_paths_limit_the_scan_inside_a_repository(repo: Path, falguard) -> None:
+    ignoring_env(repo)
     kis, fal = keys(7)
     write(repo, "a/one.py", f"k = '{kis}'\n")
     write(repo, "b/two.py", f"k = '{fal}'\n")
@@ -142,6 +148,7 @@ def test_paths_limit_the_scan_inside_a_repository(repo: Path, falguard) -> None:
 
 
 def test_odd_file_names(repo: Path, falguard) -> None:
+    ignoring_env(repo)
     kis, _ = keys(8)
     write(repo, "dir with space/ünï cödé.env.ts", f"k = '{kis}'\n")
     write(repo, "new\nline.txt", f"k = '{kis}'\n")
@@ -150,6 +157,7 @@ def test_odd_file_names(repo: Path, falguard) -> None:
 
 
 def test_symlinks_are_not_followed_and_fifos_do_not_block(repo: Path, tmp_path: Path, falguard) -> None:
+    ignoring_env(repo)
     kis, _ = keys(9)
     outside = write(tmp_path, "outside/secret.txt", f"FAL_KEY={kis}\n")
     os.symlink(outside, repo / "link.txt")
@@ -178,6 +186,7 @@ def test_bad_usage_is_exit_2_without_traceback(repo: Path, falguard, args: tuple
 
 
 def test_output_file_and_console_entry_point(repo: Path, tmp_path: Path) -> None:
+    ignoring_env(repo)
     kis, _ = keys(10)
     write(repo, "a.py", f"k = '{kis}'\n")
     report = tmp_path / "out.json"
@@ -210,6 +219,7 @@ def test_color_only_on_a_terminal_and_never_with_no_color(repo: Path, falguard, 
 
 
 def test_key_in_committed_history_only_is_not_a_worktree_finding(repo: Path, falguard) -> None:
+    ignoring_env(repo)
     kis, _ = keys(12)
     write(repo, "a.py", f"k = '{kis}'\n")
     commit_all(repo)

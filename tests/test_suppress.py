@@ -65,7 +65,9 @@ def test_allow_on_another_line_does_not_apply() -> None:
 
 
 def test_allowed_findings_do_not_fail_but_are_reported_in_json(repo, falguard) -> None:
-    from conftest import write
+    from conftest import ignoring_env, write
+
+    ignoring_env(repo)
 
     write(repo, "fixture.py", f"KEY = '{kis()}'  # falguard:allow reason=\"test fixture\"\n")
     run = falguard("scan", "--format", "json", cwd=repo)

@@ -337,3 +337,68 @@ class CatFile:
         self._proc.stderr.close()
         self._proc.wait()
         self._error = _first_line(error) if error.strip() else ""
+
+
+def _config(repo: Repo, kind: str, name: str) -> str | None:
+    """One configuration value as git reads it for ``repo`` (``kind``: --bool, --path), or None."""
+    out = run(["config", "-z", kind, "--get", name], repo.cwd, ok_codes=(0, 1))
+    values = split_z(out)
+    return values[-1].decode("utf-8", "surrogateescape") if values else None
+
+
+def config_bool(repo: Repo, name: str) -> bool | None:
+    value = _config(repo, "--bool", name)
+    return None if value is None else value == "true"
+
+
+def config_path(repo: Repo, name: str) -> str | None:
+    """A pathname setting with ``~`` expanded by git (``core.excludesFile``)."""
+    return _config(repo, "--path", name)
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    mode: str
+    oid: str
+    stage: int
+    path: bytes
+
+
+def index_entries(repo: Repo, pathspecs: Sequence[str] = ()) -> list[IndexEntry]:
+    """Files in the index (tracked, or staged to be), with their blob ids."""
+    entries = []
+    for record in split_z(run(["ls-files", "-z", "--stage", "--", *pathspecs], repo.cwd)):
+        info, _, path = record.partition(b"\t")
+        mode, oid, stage = info.decode().split(" ")
+        entries.append(IndexEntry(mode, oid, int(stage), path))
+    return entries
+
+
+def read_blobs(repo: Repo, oids: Sequence[str], max_size: int) -> dict[str, bytes]:
+    """Contents of the given blobs no larger than ``max_size``; missing ones are left out."""
+    if not oids:
+        return {}
+    request = "".join(f"{oid}\n" for oid in oids).encode()
+    sizes: dict[str, int] = {}
+    for line in run(["cat-file", "--batch-check"], repo.cwd, stdin=request).splitlines():
+        fields = line.decode().split(" ")
+        if len(fields) == 3 and fields[1] == "blob" and int(fields[2]) <= max_size:
+            sizes[fields[0]] = int(fields[2])
+    if not sizes:
+        return {}
+    wanted = list(sizes)
+    out = run(["cat-file", "--batch"], repo.cwd, stdin="".join(f"{oid}\n" for oid in wanted).encode())
+    blobs: dict[str, bytes] = {}
+    offset = 0
+    for oid in wanted:
+        header_end = out.index(b"\n", offset)
+        size = int(out[offset:header_end].split(b" ")[2])
+        blobs[oid] = out[header_end + 1 : header_end + 1 + size]
+        offset = header_end + 1 + size + 1
+    return blobs
+
+
+def rm_cached(repo: Repo, paths: Sequence[str]) -> None:
+    """Stop tracking ``paths`` (exact paths, not patterns); the files stay on disk."""
+    if paths:
+        run(["rm", "--cached", "-q", "--", *(f":(literal){path}" for path in paths)], repo.cwd)

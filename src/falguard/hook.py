@@ -16,13 +16,21 @@ from falguard.config import Config
 from falguard.sources.commits import CommitRange
 
 
-def environment_checks(repo: git.Repo, result: ScanResult) -> None:
-    """Repository checks the pre-commit hook adds to the staged scan.
+#: What the pre-commit hook adds from env hygiene: the gitignore check. ``env-tracked`` for a
+#: staged env file already comes from the staged scan; a file committed long ago and a key
+#: shared across environments are the business of `falguard scan`, not of every commit.
+HOOK_ENV_RULES = frozenset({"env-not-ignored", "gitignore-missing-env"})
 
-    The single place to wire in the env-file gitignore check (envcheck, issue 4): append its
-    findings (``env-not-ignored``, ``gitignore-missing-env``) to ``result.findings`` and
-    re-sort with ``falguard.scan.sort_key``. Nothing is checked here yet.
-    """
+
+def environment_checks(repo: git.Repo, result: ScanResult, config: Config) -> None:
+    """The env-file gitignore check the pre-commit hook runs beside the staged scan."""
+    from falguard.envcheck import check_repository
+    from falguard.scan import exclusion, sort_key
+
+    excluded = exclusion(config)
+    found = check_repository(repo, source="staged", summary=result.summary, max_size=config.max_file_size)
+    result.findings.extend(f for f in found if f.rule in HOOK_ENV_RULES and not excluded(f.path))
+    result.findings.sort(key=sort_key)
 
 
 def pre_commit(start: str = ".", *, config: Config = Config()) -> tuple[git.Repo, ScanResult]:
@@ -32,7 +40,7 @@ def pre_commit(start: str = ".", *, config: Config = Config()) -> tuple[git.Repo
     repo = find_work_tree(start)
     result = ScanResult()
     scan_changed_items(staged_items(repo, result.summary, config.max_file_size), result, config)
-    environment_checks(repo, result)
+    environment_checks(repo, result, config)
     return repo, result
 
 

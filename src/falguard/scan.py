@@ -10,6 +10,7 @@ from falguard.baseline import Entry, identity
 from falguard.browser import ProjectIndex, analyse
 from falguard.config import Config
 from falguard.detect import detect
+from falguard.envcheck import check_paths
 from falguard.models import Finding, Severity, Summary, Suppression
 from falguard.rules import RULES, Rule, build_rules
 from falguard.sources import Item
@@ -75,13 +76,17 @@ def apply_suppressions(result: ScanResult, config: Config, baseline: Mapping[tup
     return result
 
 
-def scan_worktree(paths: Sequence[str], config: Config = Config()) -> ScanResult:
+def scan_worktree(paths: Sequence[str], config: Config = Config(), *, env_hygiene: bool = True) -> ScanResult:
     result = ScanResult()
     index = ProjectIndex()
     items = index.watch(worktree_items(paths, result.summary, config.max_file_size, skip=exclusion(config)))
     scan_items(items, result, rules_for(config))
     # browser exposure: client code, bundler configs, project prefixes, chains to the bundle
     result.findings = analyse(index, result.findings, config.extra_public_prefixes, config.extra_key_names)
+    if env_hygiene:  # env files tracked or stageable, .gitignore coverage, keys shared across environments
+        excluded = exclusion(config)
+        env_findings = check_paths(paths, max_size=config.max_file_size)
+        result.findings.extend(finding for finding in env_findings if not excluded(finding.path))
     result.findings.sort(key=sort_key)
     return result
 

@@ -23,17 +23,24 @@ def _paths(findings: list[Finding]) -> list[str]:
     return sorted({finding.path for finding in findings})
 
 
+_GITIGNORE_RULES = ("env-not-ignored", "gitignore-missing-env")
+
+
 def _commit_steps(failing: list[Finding], has_head: bool) -> list[str]:
     unstage = "git restore --staged --" if has_head else "git rm --cached --"
-    files = " ".join(shlex.quote(path) for path in _paths(failing))
-    steps = [
-        f"Unstage what holds it (your edits stay on disk):\n       {unstage} {files}",
-        "Move the key out of the code: into .env.local (ignored by git) for local work, or the\n"
-        "     server's environment as FAL_KEY; read it on the server only, never in browser code.",
-    ]
-    if any(finding.rule == "env-tracked" for finding in failing):
-        steps.append("Keep env files out of git: add `.env*` and `!.env.example` to .gitignore.")
-    steps.append(f"If this key was ever pushed, shared or deployed, rotate it: revoke it at {KEYS_PAGE}\n     and create a new one.")
+    staged = [finding for finding in failing if finding.rule not in _GITIGNORE_RULES]
+    steps = []
+    if staged:
+        files = " ".join(shlex.quote(path) for path in _paths(staged))
+        steps += [
+            f"Unstage what holds it (your edits stay on disk):\n       {unstage} {files}",
+            "Move the key out of the code: into .env.local (ignored by git) for local work, or the\n"
+            "     server's environment as FAL_KEY; read it on the server only, never in browser code.",
+        ]
+    if any(finding.rule in ("env-tracked", *_GITIGNORE_RULES) for finding in failing):
+        steps.append("Keep env files out of git: `falguard fix` adds `.env*` and `!.env.example` to .gitignore.")
+    if any(finding.secret.sensitive for finding in staged):
+        steps.append(f"If this key was ever pushed, shared or deployed, rotate it: revoke it at {KEYS_PAGE}\n     and create a new one.")
     steps.append(_FALSE_POSITIVE.format(verb="commit"))
     return steps
 
