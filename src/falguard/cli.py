@@ -19,7 +19,8 @@ from falguard.models import Severity
 from falguard.output import write_atomic
 from falguard.redact import redact
 from falguard.report import FORMATS, ReportContext, renderer
-from falguard.scan import ScanResult, scan_worktree
+from falguard.progress import HistoryProgress
+from falguard.scan import ScanResult, scan_history, scan_worktree
 from falguard.sources import DEFAULT_MAX_FILE_SIZE
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -80,15 +81,37 @@ def report_options(function):  # type: ignore[no-untyped-def]
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--history", is_flag=True, help="Scan git history instead: every blob and commit message reachable from every ref, or from the REV-RANGEs given as arguments.")
+@click.option("--since", metavar="REV", help="With --history: only what REV..HEAD adds (for pull requests).")
 @report_options
-def scan(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str, max_file_size: int) -> int:
+def scan(paths: tuple[str, ...], history: bool, since: str | None, fmt: str, output: str | None, fail_on: str, max_file_size: int) -> int:
     """Scan files and directories (default: the current directory).
 
     Inside a git repository: tracked files, untracked files git does not ignore, and env
     files even when ignored. Outside: every file under PATHS.
+
+    With --history, the arguments are revision ranges (main..feature) and the repository is
+    the one the current directory is in.
     """
-    result = scan_worktree(paths, max_file_size=max_file_size)
+    if since and not history:
+        raise click.UsageError("--since needs --history")
+    if history:
+        result = _scan_history(paths, since, max_file_size)
+        if fmt == "text" and output is None:
+            for reason in result.summary.incomplete:  # the report goes to stdout: say it here too
+                click.echo(f"falguard: warning: incomplete: {reason}", err=True)
+    else:
+        result = scan_worktree(paths, max_file_size=max_file_size)
     return emit(result, fmt, output, Severity.parse(fail_on))
+
+
+def _scan_history(revisions: Sequence[str], since: str | None, max_file_size: int) -> ScanResult:
+    progress = HistoryProgress(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        return scan_history(".", revisions, since=since, max_file_size=max_file_size, progress=progress)
+    finally:
+        if progress is not None:
+            progress.clear()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

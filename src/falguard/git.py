@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +30,15 @@ SAFE_CONFIG: tuple[str, ...] = (
     "-c", "gc.auto=0",
     "-c", "maintenance.auto=false",
     "-c", "fetch.recurseSubmodules=false",
+    # git < 2.44 ignores GIT_NO_LAZY_FETCH: a partial clone would fetch a missing object
+    # from its promisor remote, and a user's protocol.<name>.allow beats protocol.allow.
+    # Forbidding every transport makes such a fetch fail instead of reaching a server.
+    "-c", "protocol.file.allow=never",
+    "-c", "protocol.git.allow=never",
+    "-c", "protocol.ssh.allow=never",
+    "-c", "protocol.http.allow=never",
+    "-c", "protocol.https.allow=never",
+    "-c", "protocol.ext.allow=never",
 )  # fmt: skip
 
 #: Variables git exports to hooks that falguard keeps on purpose: a hook runs against the
@@ -169,3 +178,261 @@ def ls_files(repo: Repo, pathspecs: Sequence[str] = (), *, ignored: bool = False
     else:
         args = ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate"]
     return split_z(run([*args, "--", *pathspecs], repo.cwd))
+
+
+# --- history -------------------------------------------------------------------------------
+
+#: What cat-file prints before each object: id, type, size, then whatever followed the id on
+#: its input line (the path rev-list gave the object). A missing object: ``<input> missing``.
+BATCH_FORMAT = "%(objectname) %(objecttype) %(objectsize) %(rest)"
+
+
+def check_revisions(revisions: Sequence[str]) -> None:
+    """Refuse revisions that git would read as options (``--output=...``)."""
+    for revision in revisions:
+        if not revision or revision.startswith("-"):
+            raise GitError(f"not a revision or range: {revision!r}")
+
+
+def is_shallow(repo: Repo) -> bool:
+    return run(["rev-parse", "--is-shallow-repository"], repo.cwd).strip() == b"true"
+
+
+def is_partial_clone(repo: Repo) -> bool:
+    """True when objects may be missing on purpose (``clone --filter``): a promisor remote."""
+    out = run(
+        ["config", "-z", "--get-regexp", r"^(extensions\.partialclone|remote\..*\.promisor)$"],
+        repo.cwd,
+        ok_codes=(0, 1),
+    )
+    for entry in split_z(out):
+        name, _, value = entry.partition(b"\n")
+        if name.lower() == b"extensions.partialclone" or value.strip().lower() in (b"true", b"yes", b"on", b"1"):
+            return True
+    return False
+
+
+def stash_commits(repo: Repo) -> list[str]:
+    """Every stash entry (``--all`` sees only the newest: the others live in the reflog)."""
+    if not run(["for-each-ref", "--format=%(refname)", "refs/stash"], repo.cwd).strip():
+        return []
+    out = run(["log", "-g", "-z", "--format=%H", "refs/stash", "--"], repo.cwd)
+    return [oid.decode().strip() for oid in split_z(out) if oid.strip()]
+
+
+def _spool() -> object:
+    import tempfile
+
+    return tempfile.TemporaryFile()
+
+
+def _error_text(stream: object) -> bytes:
+    stream.seek(0)  # type: ignore[attr-defined]
+    return stream.read()  # type: ignore[attr-defined,no-any-return]
+
+
+class ObjectStream:
+    """``git rev-list --objects | git cat-file --batch``: every reachable object once.
+
+    Trees are filtered out by rev-list (they hold no content worth scanning); commits and
+    annotated tags come first, then blobs. Objects rev-list knows are missing (a partial
+    clone) are printed as ``?<id>``, which cat-file answers with ``missing`` without trying
+    to fetch them. Read :attr:`fd` to the end, then call :meth:`close`, which raises
+    :class:`GitError` if either process failed. ``on_listed`` (optional) is called with the
+    number of objects rev-list listed once it has listed them all; rev-list's output is then
+    relayed through this process, buffered up to ``relay_limit`` bytes so the count is known
+    early.
+    """
+
+    def __init__(
+        self,
+        repo: Repo,
+        revisions: Sequence[str],
+        *,
+        on_listed: Callable[[int], None] | None = None,
+        relay_limit: int = 64 << 20,
+    ) -> None:
+        import threading
+
+        self._errors = [_spool(), _spool()]
+        env = git_environment()
+        lister = ["git", *SAFE_CONFIG, "rev-list", "--objects", "--filter=object:type=blob", "--missing=print"]
+        reader = ["git", *SAFE_CONFIG, "cat-file", "--buffer", f"--batch={BATCH_FORMAT}"]
+        self._threads: list[threading.Thread] = []
+        try:
+            self.lister = subprocess.Popen(
+                [*lister, *revisions],
+                cwd=repo.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=self._errors[0],  # type: ignore[arg-type]
+                env=env,
+            )
+            relay = on_listed is not None
+            self.reader = subprocess.Popen(
+                reader,
+                cwd=repo.cwd,
+                stdin=subprocess.PIPE if relay else self.lister.stdout,
+                stdout=subprocess.PIPE,
+                stderr=self._errors[1],  # type: ignore[arg-type]
+                env=env,
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed or not on PATH") from None
+        assert self.lister.stdout is not None and self.reader.stdout is not None
+        if on_listed is not None:
+            self._start_relay(on_listed, relay_limit)
+        else:
+            self.lister.stdout.close()  # cat-file holds the pipe now
+        self.fd = self.reader.stdout.fileno()
+        _grow_pipe(self.fd)
+
+    def _start_relay(self, on_listed: Callable[[int], None], limit: int) -> None:
+        import queue
+        import threading
+
+        assert self.lister.stdout is not None and self.reader.stdin is not None
+        chunks: queue.Queue[bytes] = queue.Queue(maxsize=max(1, limit >> 16))
+        source, sink = self.lister.stdout.fileno(), self.reader.stdin
+
+        def pull() -> None:
+            listed = 0
+            while chunk := os.read(source, 1 << 16):
+                listed += chunk.count(b"\n")
+                chunks.put(chunk)
+            chunks.put(b"")
+            on_listed(listed)
+
+        def push() -> None:
+            try:
+                while chunk := chunks.get():
+                    sink.write(chunk)
+            except (BrokenPipeError, OSError):
+                pass
+            finally:
+                try:
+                    sink.close()
+                except OSError:
+                    pass
+
+        self._threads = [threading.Thread(target=pull, daemon=True), threading.Thread(target=push, daemon=True)]
+        for thread in self._threads:
+            thread.start()
+
+    def close(self) -> None:
+        """Wait for both processes; raise GitError if either failed."""
+        assert self.reader.stdout is not None
+        self.reader.stdout.close()
+        reader_code = self.reader.wait()
+        lister_code = self.lister.wait()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        if self.lister.stdout is not None and not self.lister.stdout.closed:
+            self.lister.stdout.close()
+        lister_errors, reader_errors = (_error_text(stream) for stream in self._errors)
+        for stream in self._errors:
+            stream.close()  # type: ignore[attr-defined]
+        if lister_code != 0:
+            raise GitError(f"git rev-list: {_first_line(lister_errors)}")
+        if reader_code != 0:
+            raise GitError(f"git cat-file: {_first_line(reader_errors)}")
+        self.error_output = reader_errors
+
+    def kill(self) -> None:
+        for proc in (self.lister, self.reader):
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+        for stream in self._errors:
+            stream.close()  # type: ignore[attr-defined]
+
+
+def _grow_pipe(fd: int) -> None:
+    """A 1 MiB pipe lets git run further ahead of the scanner (Linux; ignored elsewhere)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError):
+        pass
+
+
+#: One commit in :func:`log_changes`' output: id, author, ISO date, commit time.
+LOG_FORMAT = "%x01%H%x00%an <%ae>%x00%aI%x00%ct"
+
+
+def log_changes(repo: Repo, revisions: Sequence[str]) -> subprocess.Popen[bytes]:
+    """``git log --raw`` over ``revisions``, newest first, parents after children.
+
+    No rename detection and no content reads (``--no-renames``): only trees are compared,
+    so a missing blob in a partial clone is never needed. Merges are diffed against every
+    parent (``-m``), so content that exists only in a merge shows up there.
+    """
+    args = [
+        "log", "--raw", "-z", "--no-abbrev", "-m", "--root", "--no-renames", "--topo-order",
+        "--no-ext-diff", "--no-textconv", f"--format={LOG_FORMAT}", *revisions, "--",
+    ]  # fmt: skip
+    try:
+        return subprocess.Popen(
+            ["git", *SAFE_CONFIG, *args],
+            cwd=repo.cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=_spool(),  # type: ignore[arg-type]
+            env=git_environment(),
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+
+
+def finish(proc: subprocess.Popen[bytes], what: str) -> None:
+    """Wait for a streaming git process started here; raise GitError if it failed."""
+    if proc.stdout is not None:
+        proc.stdout.close()
+    code = proc.wait()
+    errors = _error_text(proc.stderr) if proc.stderr is not None else b""
+    if code != 0:
+        raise GitError(f"git {what}: {_first_line(errors)}")
+
+
+def head_blobs(repo: Repo) -> set[str]:
+    """Blob ids in HEAD's tree (empty for an unborn HEAD)."""
+    try:
+        out = run(["ls-tree", "-r", "-z", "--full-tree", "HEAD"], repo.cwd)
+    except GitError:
+        if not run(["rev-parse", "--verify", "-q", "HEAD^{commit}"], repo.cwd, ok_codes=(0, 1)).strip():
+            return set()
+        raise
+    blobs = set()
+    for entry in split_z(out):
+        meta = entry.split(b"\t", 1)[0].split(b" ")
+        if len(meta) == 3 and meta[1] == b"blob":
+            blobs.add(meta[2].decode())
+    return blobs
+
+
+def refs_containing(repo: Repo, commits: Iterable[str]) -> list[str]:
+    """Every ref from which one of ``commits`` is reachable."""
+    contains = [f"--contains={commit}" for commit in commits]
+    if not contains:
+        return []
+    out = run(["for-each-ref", "--format=%(refname)", *contains], repo.cwd)
+    return [line for line in out.decode("utf-8", "surrogateescape").split("\n") if line]
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    commit: str
+    author: str  # "Name <email>"
+    date: str  # author date, ISO 8601
+    time: int  # commit time, seconds since the epoch
+
+
+def commit_infos(repo: Repo, commits: Sequence[str]) -> list[CommitInfo]:
+    out = run(["log", "--no-walk=unsorted", "-z", "--format=%H%x00%an <%ae>%x00%aI%x00%ct", *commits, "--"], repo.cwd)
+    fields = out.split(b"\0")
+    infos = []
+    for index in range(0, len(fields) - 3, 4):
+        commit, author, date, when = fields[index : index + 4]
+        infos.append(CommitInfo(commit.strip().decode(), author.decode("utf-8", "replace"), date.decode(), int(when or 0)))
+    return infos

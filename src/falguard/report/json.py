@@ -6,13 +6,13 @@ import json
 from typing import Any
 
 from falguard import __version__
-from falguard.models import Finding, Severity, Summary
+from falguard.models import Attribution, Finding, Severity, Summary
 from falguard.report import ReportContext
 from falguard.scan import ScanResult
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
-    return {
+    document = {
         "rule": finding.rule,
         "severity": finding.severity.label,
         "path": finding.path,
@@ -26,6 +26,23 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "source": finding.source,
         "message": finding.message,
         "remediation": finding.remediation,
+    }
+    if finding.history is not None:
+        document.update(history_dict(finding.history))
+    return document
+
+
+def history_dict(history: Attribution) -> dict[str, Any]:
+    """Fields only history findings carry (``commit`` is then the introducing commit)."""
+    return {
+        "author": history.author,
+        "date": history.date,
+        "paths": list(history.paths),
+        "in_head": history.in_head,
+        "refs": list(history.refs),
+        "ref_count": history.ref_count,
+        "pushed": history.pushed,
+        "blobs": history.blobs,
     }
 
 

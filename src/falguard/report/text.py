@@ -27,8 +27,29 @@ def finding_block(finding: Finding, context: ReportContext) -> str:
     lines = [head, f"  {finding.message}"]
     label = "secret" if finding.secret.sensitive else "name"
     lines.append(f"  {label}: {finding.secret.masked}    fingerprint: {finding.fingerprint[:16]}")
+    if finding.history is not None:
+        lines.extend(history_lines(finding))
     lines.append(f"  what to do: {finding.remediation}")
     return "\n".join(lines)
+
+
+def history_lines(finding: Finding) -> list[str]:
+    history = finding.history
+    assert history is not None
+    lines = []
+    if finding.commit and history.author:
+        lines.append(f"  introduced: {finding.commit[:12]} by {history.author} on {history.date}")
+    if len(history.paths) > 1:
+        lines.append(f"  paths: {', '.join(history.paths)}")
+    facts = []
+    if history.in_head is not None:
+        facts.append("still in HEAD" if history.in_head else "not in HEAD (still in history)")
+    if history.ref_count:
+        facts.append(f"reachable from {history.ref_count} ref{'s' if history.ref_count != 1 else ''}")
+        facts.append("pushed (a remote-tracking ref reaches it)" if history.pushed else "no remote-tracking ref reaches it")
+    if facts:
+        lines.append("  " + "; ".join(facts))
+    return lines
 
 
 def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
