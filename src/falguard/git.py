@@ -153,10 +153,7 @@ class Repo:
 def find_repo(path: str | os.PathLike[str]) -> Repo | None:
     """The repository containing ``path`` (a directory), or None outside any repository."""
     try:
-        out = run(
-            ["rev-parse", "--absolute-git-dir", "--git-common-dir", "--is-bare-repository", "--show-toplevel"],
-            path,
-        )
+        out = run(["rev-parse", "--absolute-git-dir", "--git-common-dir", "--is-bare-repository", "--is-inside-work-tree"], path)
     except GitError as error:
         if "not a git repository" in str(error):
             return None
@@ -166,9 +163,10 @@ def find_repo(path: str | os.PathLike[str]) -> Repo | None:
     common = Path(lines[1])
     if not common.is_absolute():
         common = (Path(path) / common).resolve()
-    if lines[2] == "true":
+    if lines[2] == "true" or lines[3] != "true":  # bare, or inside a .git directory
         return Repo(git_dir=git_dir, toplevel=None, common_dir=common)
-    return Repo(git_dir=git_dir, toplevel=Path(lines[3]), common_dir=common)
+    toplevel = run(["rev-parse", "--show-toplevel"], path).decode("utf-8", "surrogateescape").rstrip("\n")
+    return Repo(git_dir=git_dir, toplevel=Path(toplevel), common_dir=common)
 
 
 def ls_files(repo: Repo, pathspecs: Sequence[str] = (), *, ignored: bool = False) -> list[bytes]:
@@ -234,8 +232,10 @@ def _error_text(stream: object) -> bytes:
 class ObjectStream:
     """``git rev-list --objects | git cat-file --batch``: every reachable object once.
 
-    Trees are filtered out by rev-list (they hold no content worth scanning); commits and
-    annotated tags come first, then blobs. Objects rev-list knows are missing (a partial
+    Trees are filtered out by rev-list (they hold no content worth scanning), and so are
+    commits other than those named (the filter keeps named objects): what comes out is the
+    named commits and annotated tags, then every blob. With ``objects=False``, every commit
+    instead (``git rev-list | git cat-file --batch``). Objects rev-list knows are missing (a partial
     clone) are printed as ``?<id>``, which cat-file answers with ``missing`` without trying
     to fetch them. Read :attr:`fd` to the end, then call :meth:`close`, which raises
     :class:`GitError` if either process failed. ``on_listed`` (optional) is called with the
@@ -249,6 +249,7 @@ class ObjectStream:
         repo: Repo,
         revisions: Sequence[str],
         *,
+        objects: bool = True,
         on_listed: Callable[[int], None] | None = None,
         relay_limit: int = 64 << 20,
     ) -> None:
@@ -256,7 +257,9 @@ class ObjectStream:
 
         self._errors = [_spool(), _spool()]
         env = git_environment()
-        lister = ["git", *SAFE_CONFIG, "rev-list", "--objects", "--filter=object:type=blob", "--missing=print"]
+        lister = ["git", *SAFE_CONFIG, "rev-list"]
+        if objects:
+            lister += ["--objects", "--filter=object:type=blob", "--missing=print"]
         reader = ["git", *SAFE_CONFIG, "cat-file", "--buffer", f"--batch={BATCH_FORMAT}"]
         self._threads: list[threading.Thread] = []
         try:

@@ -74,8 +74,9 @@ class _Entry:
 class _BatchReader:
     """Parses cat-file's output in place and yields the candidates of each batch."""
 
-    def __init__(self, fd: int, summary: Summary, coverage: Coverage, max_size: int) -> None:
+    def __init__(self, fd: int, summary: Summary, coverage: Coverage, max_size: int, *, commits: bool) -> None:
         self.fd = fd
+        self.commits = commits  # scan commit messages (the blob stream also names ref tips)
         self.summary = summary
         self.coverage = coverage
         self.max_size = max_size
@@ -202,7 +203,7 @@ class _BatchReader:
                 summary.bytes_scanned += entry.end - entry.start
                 if index in candidates:
                     yield self._blob(entry)
-            elif entry.kind in (b"commit", b"tag"):
+            elif entry.kind == b"tag" or (entry.kind == b"commit" and self.commits):
                 coverage.commits += entry.kind == b"commit"
                 if index in candidates:
                     message = _message(entry.kind, bytes(buf[entry.start : entry.end]), entry.oid.decode())
@@ -251,9 +252,6 @@ def history_objects(
     Counts everything read, skipped or missing in ``summary`` and ``coverage``.
     """
 
-    def listed(count: int) -> None:
-        coverage.listed = count
-
     last = 0.0
 
     def batch_done() -> None:
@@ -262,16 +260,24 @@ def history_objects(
             progress(coverage)
             last = now
 
-    stream = git.ObjectStream(repo, revisions, on_listed=listed if progress else None)
-    done = False
-    try:
-        yield from _BatchReader(stream.fd, summary, coverage, max_size).batches(batch_done)
-        done = True
-    finally:
-        if done:
-            stream.close()
+    # commits first (every commit, for its message), then every blob and annotated tag
+    for objects in (False, True):
+        counted = coverage.objects
+        if objects and progress:
+            on_listed: Callable[[int], None] | None = lambda count: setattr(coverage, "listed", counted + count)
         else:
-            stream.kill()
+            on_listed = None
+        stream = git.ObjectStream(repo, revisions, objects=objects, on_listed=on_listed)
+        done = False
+        try:
+            reader = _BatchReader(stream.fd, summary, coverage, max_size, commits=not objects)
+            yield from reader.batches(batch_done)
+            done = True
+        finally:
+            if done:
+                stream.close()
+            else:
+                stream.kill()
     if progress:
         progress(coverage)
 
