@@ -255,7 +255,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--megabytes", type=int, default=1100, help="about this much unique blob content")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--peer-repeat", type=int, default=1, help="gitleaks runs (it is slow)")
+    parser.add_argument("--peer-repeat", type=int, default=3, help="gitleaks runs")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/falguard-bench-history"))
     args = parser.parse_args()
     params = Params(args.commits, args.files, args.branches, args.merges, args.seed, args.megabytes)
@@ -270,7 +270,7 @@ def main() -> None:
     ours, our_rss = timed([*falguard_command(), "scan", "--history", "--format", "json", "-o", str(report)], repo, args.repeat)
     floor, floor_rss = timed(["git rev-list --objects --all | cut -d' ' -f1 | git cat-file --batch > /dev/null"], repo, args.repeat, shell=True)
     ours_found = found_by_falguard(report, planted)
-    print(f"floor (rev-list | cat-file --batch): {floor:7.2f} s  1.00x")
+    print(f"floor (rev-list | cat-file --batch): {floor:7.2f} s  1.00x        peak RSS {floor_rss / 1024:.0f} MB")
     print(
         f"falguard scan --history:            {ours:7.2f} s  {ours / floor:.2f}x floor  peak RSS {our_rss / 1024:.0f} MB  "
         f"found {sum(ours_found.values())}/{len(planted)} planted keys"

@@ -235,13 +235,16 @@ class ObjectStream:
     Trees are filtered out by rev-list (they hold no content worth scanning), and so are
     commits other than those named (the filter keeps named objects): what comes out is the
     named commits and annotated tags, then every blob. With ``objects=False``, every commit
-    instead (``git rev-list | git cat-file --batch``). Objects rev-list knows are missing (a partial
-    clone) are printed as ``?<id>``, which cat-file answers with ``missing`` without trying
-    to fetch them. Read :attr:`fd` to the end, then call :meth:`close`, which raises
-    :class:`GitError` if either process failed. ``on_listed`` (optional) is called with the
-    number of objects rev-list listed once it has listed them all; rev-list's output is then
-    relayed through this process, buffered up to ``relay_limit`` bytes so the count is known
-    early.
+    instead (``git rev-list | git cat-file --batch``). Objects rev-list knows are missing (a
+    partial clone) are listed as ``?<id>``, which cat-file answers with ``missing`` without
+    trying to fetch them.
+
+    With ``workers`` > 1, rev-list's list is split between that many cat-file processes
+    (by path, so the versions of one file, which are deltas of each other, stay together)
+    and git reads on every core; read each of :attr:`fds` to the end (from one thread each),
+    then call :meth:`close`, which raises :class:`GitError` if any process failed.
+    ``on_listed``, when given, is called with the number of objects listed once rev-list is
+    done (the list is then relayed through this process, which buffers some of it).
     """
 
     def __init__(
@@ -250,18 +253,20 @@ class ObjectStream:
         revisions: Sequence[str],
         *,
         objects: bool = True,
+        workers: int = 1,
         on_listed: Callable[[int], None] | None = None,
-        relay_limit: int = 64 << 20,
     ) -> None:
         import threading
 
-        self._errors = [_spool(), _spool()]
+        self._errors = [_spool() for _ in range(workers + 1)]
         env = git_environment()
         lister = ["git", *SAFE_CONFIG, "rev-list"]
         if objects:
             lister += ["--objects", "--filter=object:type=blob", "--missing=print"]
         reader = ["git", *SAFE_CONFIG, "cat-file", "--buffer", f"--batch={BATCH_FORMAT}"]
+        relay = workers > 1 or on_listed is not None
         self._threads: list[threading.Thread] = []
+        self.readers: list[subprocess.Popen[bytes]] = []
         try:
             self.lister = subprocess.Popen(
                 [*lister, *revisions],
@@ -271,78 +276,109 @@ class ObjectStream:
                 stderr=self._errors[0],  # type: ignore[arg-type]
                 env=env,
             )
-            relay = on_listed is not None
-            self.reader = subprocess.Popen(
-                reader,
-                cwd=repo.cwd,
-                stdin=subprocess.PIPE if relay else self.lister.stdout,
-                stdout=subprocess.PIPE,
-                stderr=self._errors[1],  # type: ignore[arg-type]
-                env=env,
-            )
+            for index in range(workers):
+                self.readers.append(
+                    subprocess.Popen(
+                        reader,
+                        cwd=repo.cwd,
+                        stdin=subprocess.PIPE if relay else self.lister.stdout,
+                        stdout=subprocess.PIPE,
+                        stderr=self._errors[index + 1],  # type: ignore[arg-type]
+                        env=env,
+                    )
+                )
         except FileNotFoundError:
+            self.kill()
             raise GitError("git is not installed or not on PATH") from None
-        assert self.lister.stdout is not None and self.reader.stdout is not None
-        if on_listed is not None:
-            self._start_relay(on_listed, relay_limit)
+        assert self.lister.stdout is not None
+        if relay:
+            self._start_relay(on_listed)
         else:
             self.lister.stdout.close()  # cat-file holds the pipe now
-        self.fd = self.reader.stdout.fileno()
-        _grow_pipe(self.fd)
+        self.fds = [proc.stdout.fileno() for proc in self.readers if proc.stdout is not None]
+        for fd in self.fds:
+            _grow_pipe(fd)
 
-    def _start_relay(self, on_listed: Callable[[int], None], limit: int) -> None:
+    def _start_relay(self, on_listed: Callable[[int], None] | None) -> None:
         import queue
         import threading
+        import zlib
 
-        assert self.lister.stdout is not None and self.reader.stdin is not None
-        chunks: queue.Queue[bytes] = queue.Queue(maxsize=max(1, limit >> 16))
-        source, sink = self.lister.stdout.fileno(), self.reader.stdin
+        assert self.lister.stdout is not None
+        source = self.lister.stdout.fileno()
+        sinks = [proc.stdin for proc in self.readers]
+        queues: list[queue.Queue[bytes]] = [queue.Queue(maxsize=256) for _ in sinks]
+        count = len(sinks)
 
         def pull() -> None:
             listed = 0
-            while chunk := os.read(source, 1 << 16):
-                listed += chunk.count(b"\n")
-                chunks.put(chunk)
-            chunks.put(b"")
-            on_listed(listed)
-
-        def push() -> None:
+            tail = b""
             try:
-                while chunk := chunks.get():
-                    sink.write(chunk)
-            except (BrokenPipeError, OSError):
+                while chunk := os.read(source, 1 << 16):
+                    lines = (tail + chunk).split(b"\n")
+                    tail = lines.pop()
+                    listed += len(lines)
+                    if count == 1:
+                        queues[0].put(b"\n".join(lines) + b"\n" if lines else b"")
+                        continue
+                    routed: list[list[bytes]] = [[] for _ in range(count)]
+                    for line in lines:
+                        path = line[line.find(b" ") + 1 :] if b" " in line else line
+                        routed[zlib.crc32(path) % count].append(line)
+                    for index, group in enumerate(routed):
+                        if group:
+                            queues[index].put(b"\n".join(group) + b"\n")
+                if tail:
+                    listed += 1
+                    queues[0].put(tail + b"\n")
+            finally:
+                for pending in queues:
+                    pending.put(b"")
+            if on_listed is not None:
+                on_listed(listed)
+
+        def push(pending: queue.Queue[bytes], sink: object) -> None:
+            try:
+                while chunk := pending.get():
+                    sink.write(chunk)  # type: ignore[attr-defined]
+            except OSError:
                 pass
             finally:
                 try:
-                    sink.close()
+                    sink.close()  # type: ignore[attr-defined]
                 except OSError:
                     pass
 
-        self._threads = [threading.Thread(target=pull, daemon=True), threading.Thread(target=push, daemon=True)]
+        self._threads = [threading.Thread(target=pull, daemon=True)]
+        self._threads += [threading.Thread(target=push, args=pair, daemon=True) for pair in zip(queues, sinks)]
         for thread in self._threads:
             thread.start()
 
     def close(self) -> None:
-        """Wait for both processes; raise GitError if either failed."""
-        assert self.reader.stdout is not None
-        self.reader.stdout.close()
-        reader_code = self.reader.wait()
+        """Wait for every process; raise GitError if one failed."""
+        codes = []
+        for proc in self.readers:
+            if proc.stdout is not None:
+                proc.stdout.close()
+            codes.append(proc.wait())
         lister_code = self.lister.wait()
         for thread in self._threads:
             thread.join(timeout=5)
         if self.lister.stdout is not None and not self.lister.stdout.closed:
             self.lister.stdout.close()
-        lister_errors, reader_errors = (_error_text(stream) for stream in self._errors)
+        errors = [_error_text(stream) for stream in self._errors]
         for stream in self._errors:
             stream.close()  # type: ignore[attr-defined]
         if lister_code != 0:
-            raise GitError(f"git rev-list: {_first_line(lister_errors)}")
-        if reader_code != 0:
-            raise GitError(f"git cat-file: {_first_line(reader_errors)}")
-        self.error_output = reader_errors
+            raise GitError(f"git rev-list: {_first_line(errors[0])}")
+        for code, text in zip(codes, errors[1:]):
+            if code != 0:
+                raise GitError(f"git cat-file: {_first_line(text)}")
 
     def kill(self) -> None:
-        for proc in (self.lister, self.reader):
+        for proc in [getattr(self, "lister", None), *self.readers]:
+            if proc is None:
+                continue
             if proc.poll() is None:
                 proc.kill()
             proc.wait()
