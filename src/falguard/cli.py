@@ -29,7 +29,7 @@ from falguard.errors import FalguardError, InputError
 from falguard.models import Severity
 from falguard.redact import redact
 from falguard.report import FORMATS, ReportContext, renderer
-from falguard.scan import ScanResult, apply_suppressions, scan_staged, scan_worktree
+from falguard.scan import ScanResult, apply_suppressions, scan_history, scan_staged, scan_worktree
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 SEVERITIES = [severity.label for severity in sorted(Severity, reverse=True)]
@@ -147,10 +147,14 @@ def finish(result: ScanResult, root: Path, config: Config, reporting: Reporting,
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--staged", is_flag=True, help="Scan what the next commit adds, read from the git index.")
+@click.option("--history", is_flag=True, help="Scan git history instead: every blob and commit message reachable from every ref, or from the REV-RANGEs given as arguments.")
+@click.option("--since", metavar="REV", help="With --history: only what REV..HEAD adds (for pull requests).")
 @report_options
 def scan(
     paths: tuple[str, ...],
     staged: bool,
+    history: bool,
+    since: str | None,
     fmt: str,
     output: str | None,
     replacements: str | None,
@@ -164,13 +168,26 @@ def scan(
     Inside a git repository: tracked files, untracked files git does not ignore, and env
     files even when ignored. Outside: every file under PATHS. With --staged: the lines the
     staged change adds (content from the index, never the working tree), and every env file
-    it stages.
+    it stages. With --history, the arguments are revision ranges (main..feature) and the
+    repository is the one the current directory is in.
     """
     if staged and paths:
         raise click.UsageError("--staged scans the whole index and takes no paths")
+    if staged and history:
+        raise click.UsageError("--staged and --history are different scans: choose one")
+    if since and not history:
+        raise click.UsageError("--since needs --history")
+    reporting = Reporting(fmt, output, replacements, baseline_path, no_baseline)
+    if history:
+        root, config = settings([], fail_on, max_file_size)
+        result = _scan_history(paths, since, config)
+        if fmt == "text" and output is None:
+            for reason in result.summary.incomplete:  # the report goes to stdout: say it here too
+                click.echo(f"falguard: warning: incomplete: {reason}", err=True)
+        return finish(result, root, config, reporting, ())
     root, config = settings(paths, fail_on, max_file_size)
     result = scan_staged(config=config) if staged else scan_worktree(paths, config)
-    return finish(result, root, config, Reporting(fmt, output, replacements, baseline_path, no_baseline), paths)
+    return finish(result, root, config, reporting, paths)
 
 
 def write_replacements_for(target: str, result: ScanResult, paths: Sequence[str]) -> None:
@@ -365,6 +382,17 @@ def fix(path: str, untrack: bool) -> int:
         click.echo(f"    {envfix.untrack_command(tracked, plan.root, Path.cwd())}")
     click.echo("falguard: or run `falguard fix --untrack`; then commit, and rotate every key they held if the commits were ever pushed")
     return EXIT_CLEAN
+
+
+def _scan_history(revisions: Sequence[str], since: str | None, config: Config) -> ScanResult:
+    from falguard.progress import HistoryProgress
+
+    progress = HistoryProgress(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        return scan_history(".", revisions, since=since, config=config, progress=progress)
+    finally:
+        if progress is not None:
+            progress.clear()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from falguard.errors import GitError
 
@@ -30,6 +31,15 @@ SAFE_CONFIG: tuple[str, ...] = (
     "-c", "gc.auto=0",
     "-c", "maintenance.auto=false",
     "-c", "fetch.recurseSubmodules=false",
+    # git < 2.44 ignores GIT_NO_LAZY_FETCH: a partial clone would fetch a missing object
+    # from its promisor remote, and a user's protocol.<name>.allow beats protocol.allow.
+    # Forbidding every transport makes such a fetch fail instead of reaching a server.
+    "-c", "protocol.file.allow=never",
+    "-c", "protocol.git.allow=never",
+    "-c", "protocol.ssh.allow=never",
+    "-c", "protocol.http.allow=never",
+    "-c", "protocol.https.allow=never",
+    "-c", "protocol.ext.allow=never",
 )  # fmt: skip
 
 #: Variables git exports to hooks that falguard keeps on purpose: a hook runs against the
@@ -166,10 +176,7 @@ class Repo:
 def find_repo(path: str | os.PathLike[str]) -> Repo | None:
     """The repository containing ``path`` (a directory), or None outside any repository."""
     try:
-        out = run(
-            ["rev-parse", "--absolute-git-dir", "--git-common-dir", "--is-bare-repository", "--show-toplevel"],
-            path,
-        )
+        out = run(["rev-parse", "--absolute-git-dir", "--git-common-dir", "--is-bare-repository", "--is-inside-work-tree"], path)
     except GitError as error:
         if "not a git repository" in str(error):
             return None
@@ -179,9 +186,10 @@ def find_repo(path: str | os.PathLike[str]) -> Repo | None:
     common = Path(lines[1])
     if not common.is_absolute():
         common = (Path(path) / common).resolve()
-    if lines[2] == "true":
+    if lines[2] == "true" or lines[3] != "true":  # bare, or inside a .git directory
         return Repo(git_dir=git_dir, toplevel=None, common_dir=common)
-    return Repo(git_dir=git_dir, toplevel=Path(lines[3]), common_dir=common)
+    toplevel = run(["rev-parse", "--show-toplevel"], path).decode("utf-8", "surrogateescape").rstrip("\n")
+    return Repo(git_dir=git_dir, toplevel=Path(toplevel), common_dir=common)
 
 
 def ls_files(repo: Repo, pathspecs: Sequence[str] = (), *, ignored: bool = False) -> list[bytes]:
@@ -402,3 +410,303 @@ def rm_cached(repo: Repo, paths: Sequence[str]) -> None:
     """Stop tracking ``paths`` (exact paths, not patterns); the files stay on disk."""
     if paths:
         run(["rm", "--cached", "-q", "--", *(f":(literal){path}" for path in paths)], repo.cwd)
+
+
+# --- history -------------------------------------------------------------------------------
+
+#: What cat-file prints before each object: id, type, size, then whatever followed the id on
+#: its input line (the path rev-list gave the object). A missing object: ``<input> missing``.
+BATCH_FORMAT = "%(objectname) %(objecttype) %(objectsize) %(rest)"
+
+
+def check_revisions(revisions: Sequence[str]) -> None:
+    """Refuse revisions that git would read as options (``--output=...``)."""
+    for revision in revisions:
+        if not revision or revision.startswith("-"):
+            raise GitError(f"not a revision or range: {revision!r}")
+
+
+def is_shallow(repo: Repo) -> bool:
+    return run(["rev-parse", "--is-shallow-repository"], repo.cwd).strip() == b"true"
+
+
+def is_partial_clone(repo: Repo) -> bool:
+    """True when objects may be missing on purpose (``clone --filter``): a promisor remote."""
+    out = run(
+        ["config", "-z", "--get-regexp", r"^(extensions\.partialclone|remote\..*\.promisor)$"],
+        repo.cwd,
+        ok_codes=(0, 1),
+    )
+    for entry in split_z(out):
+        name, _, value = entry.partition(b"\n")
+        if name.lower() == b"extensions.partialclone" or value.strip().lower() in (b"true", b"yes", b"on", b"1"):
+            return True
+    return False
+
+
+def stash_commits(repo: Repo) -> list[str]:
+    """Every stash entry (``--all`` sees only the newest: the others live in the reflog)."""
+    if not run(["for-each-ref", "--format=%(refname)", "refs/stash"], repo.cwd).strip():
+        return []
+    out = run(["log", "-g", "-z", "--format=%H", "refs/stash", "--"], repo.cwd)
+    return [oid.decode().strip() for oid in split_z(out) if oid.strip()]
+
+
+def _spool() -> IO[bytes]:
+    """Where a long-running git writes its stderr: a file, so a full pipe never stalls it."""
+    import tempfile
+
+    return tempfile.TemporaryFile()
+
+
+def _error_text(stream: IO[bytes]) -> bytes:
+    stream.seek(0)
+    return stream.read()
+
+
+class ObjectStream:
+    """``git rev-list --objects | git cat-file --batch``: every reachable object once.
+
+    Trees are filtered out by rev-list (they hold no content worth scanning), and so are
+    commits other than those named (the filter keeps named objects): what comes out is the
+    named commits and annotated tags, then every blob. With ``objects=False``, every commit
+    instead (``git rev-list | git cat-file --batch``). Objects rev-list knows are missing (a
+    partial clone) are listed as ``?<id>``, which cat-file answers with ``missing`` without
+    trying to fetch them.
+
+    With ``workers`` > 1, rev-list's list is split between that many cat-file processes
+    (by path, so the versions of one file, which are deltas of each other, stay together)
+    and git reads on every core; read each of :attr:`fds` to the end (from one thread each),
+    then call :meth:`close`, which raises :class:`GitError` if any process failed.
+    ``on_listed``, when given, is called with the number of objects listed once rev-list is
+    done (the list is then relayed through this process, which buffers some of it).
+    """
+
+    def __init__(
+        self,
+        repo: Repo,
+        revisions: Sequence[str],
+        *,
+        objects: bool = True,
+        workers: int = 1,
+        on_listed: Callable[[int], None] | None = None,
+    ) -> None:
+        import threading
+
+        self._errors = [_spool() for _ in range(workers + 1)]
+        env = git_environment()
+        lister = ["git", *SAFE_CONFIG, "rev-list"]
+        if objects:
+            lister += ["--objects", "--filter=object:type=blob", "--missing=print"]
+        reader = ["git", *SAFE_CONFIG, "cat-file", "--buffer", f"--batch={BATCH_FORMAT}"]
+        relay = workers > 1 or on_listed is not None
+        self._threads: list[threading.Thread] = []
+        self.readers: list[subprocess.Popen[bytes]] = []
+        try:
+            self.lister = subprocess.Popen(
+                [*lister, *revisions],
+                cwd=repo.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=self._errors[0],
+                env=env,
+            )
+            for index in range(workers):
+                self.readers.append(
+                    subprocess.Popen(
+                        reader,
+                        cwd=repo.cwd,
+                        stdin=subprocess.PIPE if relay else self.lister.stdout,
+                        stdout=subprocess.PIPE,
+                        stderr=self._errors[index + 1],
+                        env=env,
+                    )
+                )
+        except FileNotFoundError:
+            self.kill()
+            raise GitError("git is not installed or not on PATH") from None
+        assert self.lister.stdout is not None
+        if relay:
+            self._start_relay(on_listed)
+        else:
+            self.lister.stdout.close()  # cat-file holds the pipe now
+        self.fds = [proc.stdout.fileno() for proc in self.readers if proc.stdout is not None]
+        for fd in self.fds:
+            _grow_pipe(fd)
+
+    def _start_relay(self, on_listed: Callable[[int], None] | None) -> None:
+        import queue
+        import threading
+        import zlib
+
+        assert self.lister.stdout is not None
+        source = self.lister.stdout.fileno()
+        sinks = [proc.stdin for proc in self.readers]
+        queues: list[queue.Queue[bytes]] = [queue.Queue(maxsize=256) for _ in sinks]
+        count = len(sinks)
+
+        def pull() -> None:
+            listed = 0
+            tail = b""
+            try:
+                while chunk := os.read(source, 1 << 16):
+                    lines = (tail + chunk).split(b"\n")
+                    tail = lines.pop()
+                    listed += len(lines)
+                    if count == 1:
+                        queues[0].put(b"\n".join(lines) + b"\n" if lines else b"")
+                        continue
+                    routed: list[list[bytes]] = [[] for _ in range(count)]
+                    for line in lines:
+                        path = line[line.find(b" ") + 1 :] if b" " in line else line
+                        routed[zlib.crc32(path) % count].append(line)
+                    for index, group in enumerate(routed):
+                        if group:
+                            queues[index].put(b"\n".join(group) + b"\n")
+                if tail:
+                    listed += 1
+                    queues[0].put(tail + b"\n")
+            finally:
+                for pending in queues:
+                    pending.put(b"")
+            if on_listed is not None:
+                on_listed(listed)
+
+        def push(pending: queue.Queue[bytes], sink: object) -> None:
+            try:
+                while chunk := pending.get():
+                    sink.write(chunk)  # type: ignore[attr-defined]
+            except OSError:
+                pass
+            finally:
+                try:
+                    sink.close()  # type: ignore[attr-defined]
+                except OSError:
+                    pass
+
+        self._threads = [threading.Thread(target=pull, daemon=True)]
+        self._threads += [threading.Thread(target=push, args=pair, daemon=True) for pair in zip(queues, sinks)]
+        for thread in self._threads:
+            thread.start()
+
+    def close(self) -> None:
+        """Wait for every process; raise GitError if one failed."""
+        codes = []
+        for proc in self.readers:
+            if proc.stdout is not None:
+                proc.stdout.close()
+            codes.append(proc.wait())
+        lister_code = self.lister.wait()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        if self.lister.stdout is not None and not self.lister.stdout.closed:
+            self.lister.stdout.close()
+        errors = [_error_text(stream) for stream in self._errors]
+        for stream in self._errors:
+            stream.close()
+        if lister_code != 0:
+            raise GitError(f"git rev-list: {_first_line(errors[0])}")
+        for code, text in zip(codes, errors[1:]):
+            if code != 0:
+                raise GitError(f"git cat-file: {_first_line(text)}")
+
+    def kill(self) -> None:
+        for proc in [getattr(self, "lister", None), *self.readers]:
+            if proc is None:
+                continue
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+        for stream in self._errors:
+            stream.close()
+
+
+def _grow_pipe(fd: int) -> None:
+    """A 1 MiB pipe lets git run further ahead of the scanner (Linux; ignored elsewhere)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError):
+        pass
+
+
+#: One commit in :func:`log_changes`' output: id, author, ISO date, commit time.
+LOG_FORMAT = "%x01%H%x00%an <%ae>%x00%aI%x00%ct"
+
+
+def log_changes(repo: Repo, revisions: Sequence[str]) -> subprocess.Popen[bytes]:
+    """``git log --raw`` over ``revisions``, newest first, parents after children.
+
+    No rename detection and no content reads (``--no-renames``): only trees are compared,
+    so a missing blob in a partial clone is never needed. Merges are diffed against every
+    parent (``-m``), so content that exists only in a merge shows up there.
+    """
+    args = [
+        "log", "--raw", "-z", "--no-abbrev", "-m", "--root", "--no-renames", "--topo-order",
+        "--no-ext-diff", "--no-textconv", f"--format={LOG_FORMAT}", *revisions, "--",
+    ]  # fmt: skip
+    try:
+        return subprocess.Popen(
+            ["git", *SAFE_CONFIG, *args],
+            cwd=repo.cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=_spool(),
+            env=git_environment(),
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+
+
+def finish(proc: subprocess.Popen[bytes], what: str) -> None:
+    """Wait for a streaming git process started here; raise GitError if it failed."""
+    if proc.stdout is not None:
+        proc.stdout.close()
+    code = proc.wait()
+    errors = _error_text(proc.stderr) if proc.stderr is not None else b""
+    if code != 0:
+        raise GitError(f"git {what}: {_first_line(errors)}")
+
+
+def head_blobs(repo: Repo) -> set[str]:
+    """Blob ids in HEAD's tree (empty for an unborn HEAD)."""
+    try:
+        out = run(["ls-tree", "-r", "-z", "--full-tree", "HEAD"], repo.cwd)
+    except GitError:
+        if not run(["rev-parse", "--verify", "-q", "HEAD^{commit}"], repo.cwd, ok_codes=(0, 1)).strip():
+            return set()
+        raise
+    blobs = set()
+    for entry in split_z(out):
+        meta = entry.split(b"\t", 1)[0].split(b" ")
+        if len(meta) == 3 and meta[1] == b"blob":
+            blobs.add(meta[2].decode())
+    return blobs
+
+
+def refs_containing(repo: Repo, commits: Iterable[str]) -> list[str]:
+    """Every ref from which one of ``commits`` is reachable."""
+    contains = [f"--contains={commit}" for commit in commits]
+    if not contains:
+        return []
+    out = run(["for-each-ref", "--format=%(refname)", *contains], repo.cwd)
+    return [line for line in out.decode("utf-8", "surrogateescape").split("\n") if line]
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    commit: str
+    author: str  # "Name <email>"
+    date: str  # author date, ISO 8601
+    time: int  # commit time, seconds since the epoch
+
+
+def commit_infos(repo: Repo, commits: Sequence[str]) -> list[CommitInfo]:
+    out = run(["log", "--no-walk=unsorted", "-z", "--format=%H%x00%an <%ae>%x00%aI%x00%ct", *commits, "--"], repo.cwd)
+    fields = out.split(b"\0")
+    infos = []
+    for index in range(0, len(fields) - 3, 4):
+        commit, author, date, when = fields[index : index + 4]
+        infos.append(CommitInfo(commit.strip().decode(), author.decode("utf-8", "replace"), date.decode(), int(when or 0)))
+    return infos

@@ -121,6 +121,22 @@ class ChainLink:
 
 
 @dataclass(frozen=True)
+class Attribution:
+    """Where a secret found in git history came from and how far it travelled."""
+
+    author: str | None = None  # of the commit that introduced it ("Name <email>")
+    date: str | None = None  # that commit's author date, ISO 8601
+    paths: tuple[str, ...] = ()  # every path it appeared under, oldest first
+    in_head: bool | None = None  # still in HEAD's tree (None: not a file, or no HEAD)
+    refs: tuple[str, ...] = ()  # refs that reach it (at most REFS_SHOWN of them)
+    ref_count: int = 0  # how many refs reach it
+    pushed: bool = False  # a remote-tracking ref reaches it
+    blobs: int = 0  # distinct file versions (blobs) holding it
+
+    REFS_SHOWN = 20
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: str
     severity: Severity
@@ -135,6 +151,7 @@ class Finding:
     source: str = "worktree"
     suppression: Suppression | None = None
     chain: tuple[ChainLink, ...] = ()  # the same key or variable at every point it passes through
+    history: Attribution | None = None  # set by history scans
 
     @property
     def fingerprint(self) -> str:

@@ -7,13 +7,13 @@ from typing import Any
 
 from falguard import __version__
 from falguard.guidance import steps
-from falguard.models import Finding, Severity, Summary
+from falguard.models import Attribution, Finding, Severity, Summary
 from falguard.report import ReportContext
 from falguard.scan import ScanResult
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
-    return {
+    document = {
         "rule": finding.rule,
         "severity": finding.severity.label,
         "path": finding.path,
@@ -32,6 +32,23 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
             {"kind": finding.suppression.kind, "reason": finding.suppression.reason} if finding.suppression else None
         ),
         "chain": [{"path": link.path, "line": link.line, "what": link.what, "text": str(link)} for link in finding.chain],
+    }
+    if finding.history is not None:
+        document.update(history_dict(finding.history))
+    return document
+
+
+def history_dict(history: Attribution) -> dict[str, Any]:
+    """Fields only history findings carry (``commit`` is then the introducing commit)."""
+    return {
+        "author": history.author,
+        "date": history.date,
+        "paths": list(history.paths),
+        "in_head": history.in_head,
+        "refs": list(history.refs),
+        "ref_count": history.ref_count,
+        "pushed": history.pushed,
+        "blobs": history.blobs,
     }
 
 

@@ -52,9 +52,10 @@ def finding_block(finding: Finding, context: ReportContext) -> str:
     """One finding, compactly: what, where, which secret (masked)."""
     head = f"{_paint(finding.severity.label.upper(), _COLORS[finding.severity], context)}  {finding.rule}  {location(finding)}"
     label = "secret" if finding.secret.sensitive else "name"
-    return "\n".join(
-        [head, f"  {finding.message}", f"  {label}: {finding.secret.masked}    fingerprint: {finding.fingerprint[:16]}"]
-    )
+    lines = [head, f"  {finding.message}", f"  {label}: {finding.secret.masked}    fingerprint: {finding.fingerprint[:16]}"]
+    if finding.history is not None:
+        lines.extend(history_lines(finding))
+    return "\n".join(lines)
 
 
 def group_block(group: list[Finding], context: ReportContext) -> str:
@@ -68,6 +69,8 @@ def group_block(group: list[Finding], context: ReportContext) -> str:
     for finding in group:
         detail = f"  {finding.message} [{finding.rule}]" if several_rules else ""
         lines.append(f"    {location(finding)}{detail}")
+        if finding.history is not None:
+            lines.extend("  " + line for line in history_lines(finding))
     chain = next((finding.chain for finding in group if finding.chain), ())
     if chain:
         lines.append(f"  chain: {chain[0]}")
@@ -78,6 +81,25 @@ def group_block(group: list[Finding], context: ReportContext) -> str:
         lines.append("  what to do:")
         lines.extend(f"    {number}. {step}" for number, step in enumerate(todo, 1))
     return "\n".join(lines)
+
+
+def history_lines(finding: Finding) -> list[str]:
+    history = finding.history
+    assert history is not None
+    lines = []
+    if finding.commit and history.author:
+        lines.append(f"  introduced: {finding.commit[:12]} by {history.author} on {history.date}")
+    if len(history.paths) > 1:
+        lines.append(f"  paths: {', '.join(history.paths)}")
+    facts = []
+    if history.in_head is not None:
+        facts.append("still in HEAD" if history.in_head else "not in HEAD (still in history)")
+    if history.ref_count:
+        facts.append(f"reachable from {history.ref_count} ref{'s' if history.ref_count != 1 else ''}")
+        facts.append("pushed (a remote-tracking ref reaches it)" if history.pushed else "no remote-tracking ref reaches it")
+    if facts:
+        lines.append("  " + "; ".join(facts))
+    return lines
 
 
 def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
