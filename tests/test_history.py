@@ -94,15 +94,15 @@ def test_key_only_in_a_merge_commit(repo: Path, falguard) -> None:
 
 def test_key_in_a_renamed_file_lists_every_path(repo: Path, falguard) -> None:
     secret = key(3)
-    write(repo, "old/config.env", f"FAL_KEY={secret}\n")
+    write(repo, "old/config.cfg", f"FAL_KEY={secret}\n")
     introduced = commit_all(repo, "add")
     (repo / "new").mkdir()
-    git(repo, "mv", "old/config.env", "new/config.env")
+    git(repo, "mv", "old/config.cfg", "new/config.cfg")
     commit_all(repo, "rename")
     finding = by_secret(history(falguard, repo))[shown(secret)]
     assert finding["commit"] == introduced
-    assert finding["path"] == "old/config.env"
-    assert finding["paths"] == ["old/config.env", "new/config.env"]
+    assert finding["path"] == "old/config.cfg"
+    assert finding["paths"] == ["old/config.cfg", "new/config.cfg"]
     assert finding["in_head"] is True
     assert finding["blobs"] == 1
 
@@ -126,7 +126,7 @@ def test_key_reachable_only_from_a_tag(repo: Path, falguard) -> None:
     commit_all(repo, "a")
     git(repo, "checkout", "-q", "--detach")
     secret = fake_fal_key(random.Random(5))
-    write(repo, "deploy.env", f"FAL_KEY={secret}\n")
+    write(repo, "deploy.cfg", f"FAL_KEY={secret}\n")
     tagged = commit_all(repo, "release build")
     git(repo, "tag", "-a", "-m", "release", "v1.0")
     git(repo, "checkout", "-q", "main")
@@ -163,12 +163,12 @@ def test_key_in_a_commit_message(repo: Path, falguard) -> None:
 
 def test_pushed_when_a_remote_tracking_ref_reaches_it(repo: Path, tmp_path: Path, falguard) -> None:
     secret = key(9)
-    write(repo, "a.env", f"FAL_KEY={secret}\n")
+    write(repo, "a.cfg", f"FAL_KEY={secret}\n")
     commit_all(repo, "a")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(repo), str(clone))
     local_only = key(10)
-    write(clone, "b.env", f"FAL_KEY={local_only}\n")
+    write(clone, "b.cfg", f"FAL_KEY={local_only}\n")
     commit_all(clone, "local")
     found = by_secret(history(falguard, clone))
     assert found[shown(secret)]["pushed"] is True
@@ -179,11 +179,11 @@ def test_pushed_when_a_remote_tracking_ref_reaches_it(repo: Path, tmp_path: Path
 
 def test_ranges_and_since(repo: Path, falguard) -> None:
     old = key(11)
-    write(repo, "a.env", f"FAL_KEY={old}\n")
+    write(repo, "a.cfg", f"FAL_KEY={old}\n")
     commit_all(repo, "old")
     git(repo, "branch", "base")
     new = key(12)
-    write(repo, "b.env", f"FAL_KEY={new}\n")
+    write(repo, "b.cfg", f"FAL_KEY={new}\n")
     commit_all(repo, "new")
     for args in (("base..main",), ("--since", "base")):
         found = by_secret(history(falguard, repo, *args))
@@ -195,7 +195,7 @@ def test_ranges_and_since(repo: Path, falguard) -> None:
 
 def test_bare_repository(repo: Path, tmp_path: Path, falguard) -> None:
     secret = key(13)
-    write(repo, "a.env", f"FAL_KEY={secret}\n")
+    write(repo, "a.cfg", f"FAL_KEY={secret}\n")
     commit_all(repo, "a")
     bare = tmp_path / "bare.git"
     git(tmp_path, "clone", "-q", "--mirror", str(repo), str(bare))
@@ -208,7 +208,7 @@ def test_sha256_repository(tmp_path: Path, falguard) -> None:
     root.mkdir()
     git(root, "init", "-q", "--object-format=sha256")
     secret = key(14)
-    write(root, "a.env", f"FAL_KEY={secret}\n")
+    write(root, "a.cfg", f"FAL_KEY={secret}\n")
     commit = commit_all(root, "a")
     assert len(commit) == 64
     finding = by_secret(history(falguard, root))[shown(secret)]
@@ -238,7 +238,7 @@ def test_partial_clone_counts_missing_blobs_and_never_fetches(repo: Path, tmp_pa
     git(repo, "config", "uploadpack.allowFilter", "true")
     git(repo, "config", "uploadpack.allowAnySHA1InWant", "true")
     secret = key(16)
-    write(repo, "a.env", f"FAL_KEY={secret}\n")
+    write(repo, "a.cfg", f"FAL_KEY={secret}\n")
     write(repo, "b.txt", "b\n")
     commit_all(repo, "a")
     clone = tmp_path / "partial"
@@ -255,9 +255,9 @@ def test_partial_clone_counts_missing_blobs_and_never_fetches(repo: Path, tmp_pa
 
 def test_shallow_clone_says_history_stops(repo: Path, tmp_path: Path, falguard) -> None:
     old = key(17)
-    write(repo, "a.env", f"FAL_KEY={old}\n")
+    write(repo, "a.cfg", f"FAL_KEY={old}\n")
     commit_all(repo, "old")
-    write(repo, "a.env", "FAL_KEY=\n")
+    write(repo, "a.cfg", "FAL_KEY=\n")
     commit_all(repo, "removed")
     clone = tmp_path / "shallow"
     git(tmp_path, "clone", "-q", "--depth=1", f"file://{repo}", str(clone))
@@ -293,7 +293,7 @@ def test_corrupt_tree_is_an_error(repo: Path, falguard) -> None:
 
 def test_text_report_shows_attribution(repo: Path, falguard) -> None:
     secret = key(18)
-    write(repo, "a.env", f"FAL_KEY={secret}\n")
+    write(repo, "a.cfg", f"FAL_KEY={secret}\n")
     commit = commit_all(repo, "a")
     run = falguard("scan", "--history", cwd=repo)
     assert run.code == 1
@@ -316,3 +316,21 @@ def test_objects_of_any_size_around_batch_boundaries(repo: Path, falguard, size:
     commit_all(repo, "a")
     found = by_secret(history(falguard, repo))
     assert set(found) == {shown(first), shown(last)}
+
+
+def test_every_env_file_ever_committed_is_reported(repo: Path, falguard) -> None:
+    ignoring_env(repo)
+    write(repo, "deploy/prod.env", f"FAL_KEY={key(60)}\n")
+    write(repo, ".env.example", "FAL_KEY=\n")
+    git(repo, "add", "-f", "deploy/prod.env", ".env.example", ".gitignore")
+    added = commit_all(repo, "add env files")
+    git(repo, "rm", "-q", "--cached", "deploy/prod.env")
+    commit_all(repo, "untrack it")
+    write(repo, ".envrc", "export A=1\n")
+    git(repo, "add", "-f", ".envrc")
+    commit_all(repo, "direnv")
+    found = {
+        (f["path"], f["severity"], f["commit"]) for f in history(falguard, repo).json["findings"] if f["rule"] == "env-tracked"
+    }
+    envrc_commit = git(repo, "rev-parse", "HEAD").strip()
+    assert found == {("deploy/prod.env", "critical", added), (".envrc", "high", envrc_commit)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,12 +158,12 @@ def file_findings(files: Iterable[EnvFile], source: str = "worktree") -> list[Fi
     return findings
 
 
-def history_findings(files: Iterable[str | CommittedFile]) -> list[Finding]:
+def history_findings(files: Iterable[str | CommittedFile], holding_keys: Collection[str] = ()) -> list[Finding]:
     """``env-tracked`` for every env file ever committed (templates excluded), one per path.
 
     A history scan feeds it the paths it meets, with the commit and, when it has them, the
-    file's contents; the finding is critical when any version held a fal key, and names the
-    first commit given for the path.
+    file's contents; the finding is critical when any version held a fal key (by its
+    content, or because the path is in ``holding_keys``), and names the first commit given.
     """
     first: dict[str, CommittedFile] = {}
     holds_key: dict[str, bool] = {}
@@ -172,7 +172,9 @@ def history_findings(files: Iterable[str | CommittedFile]) -> list[Finding]:
         if not is_env_file(entry.path) or is_env_template(entry.path):
             continue
         first.setdefault(entry.path, entry)
-        holds_key[entry.path] = holds_key.get(entry.path, False) or bool(keys_in(entry.content, entry.path))
+        holds_key[entry.path] = (
+            holds_key.get(entry.path, False) or entry.path in holding_keys or bool(keys_in(entry.content, entry.path))
+        )
     findings = []
     for path, entry in sorted(first.items()):
         detail = f"{path} was committed" + (f" (commit {entry.commit[:12]})" if entry.commit else "")

@@ -710,3 +710,22 @@ def commit_infos(repo: Repo, commits: Sequence[str]) -> list[CommitInfo]:
         commit, author, date, when = fields[index : index + 4]
         infos.append(CommitInfo(commit.strip().decode(), author.decode("utf-8", "replace"), date.decode(), int(when or 0)))
     return infos
+
+
+def committed_paths(repo: Repo, revisions: Sequence[str], pathspecs: Sequence[str]) -> list[tuple[str, str]]:
+    """``(path, commit)`` for every path matching ``pathspecs`` that a commit in ``revisions``
+    added, with the oldest such commit. Only tree diffs are read (no blob, no fetch)."""
+    out = run(
+        [
+            "log", "--format=%x01%H", "-z", "--name-only", "--no-renames", "-m", "--diff-filter=A",
+            "--no-ext-diff", "--no-textconv", *revisions, "--", *pathspecs,
+        ],
+        repo.cwd,
+    )  # fmt: skip
+    oldest: dict[str, str] = {}
+    for chunk in out.split(b"\x01")[1:]:
+        commit, _, names = chunk.partition(b"\0")
+        for name in names.lstrip(b"\n").split(b"\0"):
+            if name:
+                oldest[name.decode("utf-8", "backslashreplace")] = commit.decode()  # log lists newest first
+    return sorted(oldest.items())

@@ -131,8 +131,19 @@ def scan_history(
     excluded = exclusion(config)
     attributed = attribute(repo, selection, groups, result.summary)
     result.findings.extend(finding for finding in attributed if not excluded(finding.path))
+    result.findings.extend(f for f in committed_env_findings(repo, selection, result.findings) if not excluded(f.path))
     result.findings.sort(key=sort_key)
     return result
+
+
+def committed_env_findings(repo: git.Repo, selection: Sequence[str], found: Sequence[Finding]) -> list[Finding]:
+    """``env-tracked`` for every env file history ever held; critical where a key was found in it."""
+    from falguard.envcheck import CommittedFile, history_findings
+    from falguard.envfiles import ENV_PATHSPECS
+
+    holding_keys = {path for f in found if f.history is not None and f.secret.sensitive for path in f.history.paths}
+    committed = git.committed_paths(repo, selection, ENV_PATHSPECS)
+    return history_findings((CommittedFile(path, commit) for path, commit in committed), holding_keys)
 
 
 def scan_changed_items(items: Iterable[ChangedItem], result: ScanResult, config: Config) -> ScanResult:
