@@ -190,6 +190,56 @@ def scan(
     return finish(result, root, config, reporting, paths)
 
 
+@cli.command()
+@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False))
+@report_options
+def audit(
+    path: str,
+    fmt: str,
+    output: str | None,
+    replacements: str | None,
+    fail_on: str | None,
+    max_file_size: int | None,
+    baseline_path: str | None,
+    no_baseline: bool,
+) -> int:
+    """One-off audit of a repository: history, working tree and env hygiene together.
+
+    Tells, for each distinct secret, when it was first introduced and by whom, where it
+    appeared, whether it is still in HEAD and whether it was pushed, with the steps to take,
+    most urgent first; ends with a summary to paste into a ticket.
+    """
+    from falguard.audit import collect, tell
+    from falguard.progress import HistoryProgress
+
+    root, config = settings([path], fail_on, max_file_size)
+    progress = HistoryProgress(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        found = collect(path, config, progress)
+    finally:
+        if progress is not None:
+            progress.clear()
+    reporting = Reporting(fmt, output, replacements, baseline_path, no_baseline)
+    apply_suppressions(found.result, config, baseline_entries(root, reporting))
+    if replacements:
+        write_replacements_for(replacements, found.result, [path])
+    story = tell(found)
+    if fmt not in ("text", "json"):
+        return emit(found.result, fmt, output, config.fail_on)
+    from falguard.report.audit import render_json, render_text
+
+    context = ReportContext(fail_on=config.fail_on, color=False)
+    text = (render_text if fmt == "text" else render_json)(story, context)
+    if output:
+        from falguard.output import write_atomic
+
+        write_atomic(output, text)
+        click.echo(f"falguard: audit report written to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+    return EXIT_FINDINGS if found.result.failing(config.fail_on) else EXIT_CLEAN
+
+
 def write_replacements_for(target: str, result: ScanResult, paths: Sequence[str]) -> None:
     from falguard import git
     from falguard.replacements import WARNING, write_replacements

@@ -1,0 +1,143 @@
+"""The one-off audit: history, working tree and env hygiene together, told as one story per
+distinct secret, most urgent first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from falguard import git
+from falguard.config import Config
+from falguard.guidance import DASHBOARD, PROXY_ROUTE
+from falguard.models import Finding, Secret, Summary
+from falguard.scan import ScanResult, scan_history, scan_worktree, sort_key
+from falguard.sources.history import Coverage
+
+#: Urgency, most urgent first; the labels are what the report and the ticket summary say.
+URGENCY = (
+    "pushed and still in HEAD",
+    "pushed, removed from HEAD",
+    "committed, not pushed",
+    "in the working tree only",
+)
+_BROWSER_RULES = ("public-fal-key", "client-credentials")
+
+
+@dataclass(frozen=True)
+class Story:
+    """Everything known about one distinct secret."""
+
+    secret: Secret
+    findings: tuple[Finding, ...]
+    urgency: int
+    introduced: Finding | None  # the history finding of the commit that first brought it in
+    paths: tuple[str, ...]
+    in_head: bool
+    in_worktree: bool
+    pushed: bool
+    steps: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return URGENCY[self.urgency]
+
+
+@dataclass
+class Audit:
+    result: ScanResult  # every finding, for the machine-readable formats and the exit code
+    stories: list[Story] = field(default_factory=list)
+    hygiene: list[Finding] = field(default_factory=list)  # findings about no secret (env files, variables, proxy)
+    repository: str = ""
+    head: str | None = None
+
+
+def _merge_summary(total: Summary, part: Summary) -> None:
+    for name in ("files_scanned", "bytes_scanned", "skipped_binary", "skipped_large", "skipped_other", "excluded"):
+        setattr(total, name, getattr(total, name) + getattr(part, name))
+    total.unreadable.extend(part.unreadable)
+    total.skipped_paths.extend(part.skipped_paths)
+    total.incomplete.extend(part.incomplete)
+
+
+def collect(path: str, config: Config, progress: Callable[[Coverage], None] | None = None) -> Audit:
+    """Run the history and working-tree scans of the repository at ``path``."""
+    repo = git.find_repo(path)
+    combined = ScanResult()
+    audit = Audit(combined, repository=str(Path(path).resolve()))
+    if repo is None:
+        combined.summary.incomplete.append(f"{path} is not a git repository: no history was audited")
+    else:
+        audit.repository = str(repo.toplevel or repo.git_dir)
+        audit.head = git.resolve_commit(repo, "HEAD")
+        history = scan_history(path, config=config, progress=progress)
+        combined.findings.extend(history.findings)
+        _merge_summary(combined.summary, history.summary)
+    if repo is None or not repo.bare:
+        worktree = scan_worktree([path], config)
+        combined.findings.extend(worktree.findings)
+        _merge_summary(combined.summary, worktree.summary)
+    combined.findings.sort(key=sort_key)
+    return audit
+
+
+def tell(audit: Audit) -> Audit:
+    """Group the (already suppressed and baselined) findings into stories, most urgent first."""
+    by_secret: dict[Secret, list[Finding]] = {}
+    audit.hygiene = []
+    for finding in audit.result.findings:
+        if finding.secret.sensitive:
+            by_secret.setdefault(finding.secret, []).append(finding)
+        else:
+            audit.hygiene.append(finding)
+    stories = [_story(secret, findings) for secret, findings in by_secret.items()]
+    audit.stories = sorted(stories, key=lambda s: (s.urgency, -max(f.severity for f in s.findings), s.paths))
+    return audit
+
+
+def _story(secret: Secret, findings: list[Finding]) -> Story:
+    history = [(f, f.history) for f in findings if f.history is not None]
+    worktree = [f for f in findings if f.source != "history"]
+    introduced = min(history, key=lambda pair: (pair[1].date or "", pair[0].commit or ""))[0] if history else None
+    paths = tuple(dict.fromkeys([p for _, h in history for p in h.paths] + [f.path for f in worktree]))
+    pushed = any(h.pushed for _, h in history)
+    in_head = any(h.in_head for _, h in history)
+    in_worktree = bool(worktree)
+    if history:
+        urgency = (0 if in_head else 1) if pushed else 2
+    else:
+        urgency = 3
+    return Story(
+        secret, tuple(findings), urgency, introduced, paths, in_head, in_worktree, pushed,
+        tuple(_steps(secret, findings, urgency, paths, in_head or in_worktree)),
+    )  # fmt: skip
+
+
+def _steps(secret: Secret, findings: list[Finding], urgency: int, paths: Sequence[str], live: bool) -> list[str]:
+    which = f" (key id {secret.key_id})" if secret.key_id else ""
+    steps = [f"Revoke the key{which} on the fal dashboard's keys page ({DASHBOARD}) now: rotation is what protects you."]
+    steps.append(
+        "Create a new key for each environment (development, staging, production) and keep each server-side "
+        "as FAL_KEY in that environment's secret settings."
+    )
+    if live:
+        steps.append(f"Remove the key from {', '.join(paths[:5])}{' and more' if len(paths) > 5 else ''}: read FAL_KEY from the environment instead.")
+    if any(f.rule in _BROWSER_RULES for f in findings):
+        steps.append(
+            f"Stop shipping it to browsers: add the proxy route ({PROXY_ROUTE} with @fal-ai/server-proxy), "
+            'call fal.config({ proxyUrl: "/api/fal/proxy" }), rebuild and redeploy.'
+        )
+    if urgency < 3:
+        if urgency < 2:
+            steps.append(
+                "It was pushed: rewriting history does not un-leak it (clones, forks and caches keep it), so rotate "
+                "first; then, optionally, purge it with `falguard audit --write-replacements ../fal-replacements.txt` "
+                "and `git filter-repo --replace-text ../fal-replacements.txt`, and have collaborators re-clone."
+            )
+        else:
+            steps.append(
+                "It is committed but not pushed: after rotating, purge it before anyone pushes "
+                "(`git filter-repo --replace-text` with the file `--write-replacements` writes, or rewrite the commits)."
+            )
+    steps.append("Check usage and billing on the fal dashboard for requests you did not make.")
+    return steps

@@ -1,0 +1,124 @@
+"""The audit report: one short story per distinct secret, most urgent first, the hygiene
+findings, and a summary a security lead can paste into a ticket."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from falguard.audit import URGENCY, Audit, Story
+from falguard.models import Finding
+from falguard.report import ReportContext
+from falguard.report.json import finding_dict, summary_dict
+from falguard.report.text import location, summary_lines
+from falguard import __version__
+
+
+def _introduced(story: Story) -> str:
+    first = story.introduced
+    if first is None or first.history is None:
+        return "never committed (working tree only)"
+    who = f" by {first.history.author}" if first.history.author else ""
+    when = f" on {first.history.date}" if first.history.date else ""
+    return f"commit {(first.commit or '')[:12]}{when}{who}"
+
+
+def story_block(number: int, story: Story) -> str:
+    worst = max(f.severity for f in story.findings)
+    rules = ", ".join(dict.fromkeys(f.rule for f in story.findings))
+    lines = [f"{number}. {story.secret.masked}  [{worst.label}; {story.label}]  ({rules})"]
+    lines.append(f"   first introduced: {_introduced(story)}")
+    lines.append(f"   paths: {', '.join(story.paths)}")
+    state = "still in HEAD" if story.in_head else ("in the working tree" if story.in_worktree else "no longer in HEAD")
+    pushed = "pushed (a remote-tracking ref reaches it)" if story.pushed else "not pushed (local only)"
+    lines.append(f"   now: {state}; {pushed}")
+    refs = sorted({r for f in story.findings if f.history for r in f.history.refs})
+    if refs:
+        lines.append(f"   reachable from: {', '.join(refs[:8])}{' …' if len(refs) > 8 else ''}")
+    lines.append("   steps:")
+    lines.extend(f"     {letter}) {step}" for letter, step in zip("abcdefghij", story.steps))
+    return "\n".join(lines)
+
+
+def hygiene_line(finding: Finding) -> str:
+    return f"  - [{finding.severity.label}] {finding.rule}: {finding.message} ({location(finding)})"
+
+
+def ticket_summary(audit: Audit, context: ReportContext) -> list[str]:
+    counts = [sum(1 for s in audit.stories if s.urgency == level) for level in range(len(URGENCY))]
+    head = audit.head[:12] if audit.head else "no commits"
+    lines = [
+        "----- summary for the ticket -----",
+        f"falguard {__version__} audit of {audit.repository} at {head}",
+        f"Distinct fal credentials found: {len(audit.stories)}"
+        + (" (" + "; ".join(f"{n} {label}" for n, label in zip(counts, URGENCY) if n) + ")" if audit.stories else ""),
+    ]
+    for number, story in enumerate(audit.stories, 1):
+        lines.append(f"  {number}. {story.secret.masked}: {story.label}; introduced {_introduced(story)}")
+    if audit.hygiene:
+        rules = sorted({f.rule for f in audit.hygiene})
+        lines.append(f"Hygiene findings: {len(audit.hygiene)} ({', '.join(rules)})")
+    summary = audit.result.summary
+    coverage = "complete" if summary.complete else "INCOMPLETE: " + "; ".join(summary.unreadable + summary.incomplete)
+    lines.append(f"Coverage: {summary.files_scanned} files and objects scanned ({summary.bytes_scanned:,} bytes); {coverage}")
+    if audit.stories:
+        lines.append(
+            "Action: revoke every key above on the fal dashboard now, one new key per environment, kept server-side "
+            "as FAL_KEY; purge history only after rotating."
+        )
+    else:
+        lines.append("Action: none for credentials.")
+    return lines
+
+
+def render_text(audit: Audit, context: ReportContext) -> str:
+    out = [f"falguard audit of {audit.repository}", ""]
+    if audit.stories:
+        out.append("Credentials, most urgent first:")
+        out.append("")
+        out.extend(story_block(number, story) + "\n" for number, story in enumerate(audit.stories, 1))
+    else:
+        out.extend(["No fal credentials found in history or the working tree.", ""])
+    if audit.hygiene:
+        out.append("Hygiene and exposure:")
+        out.extend(hygiene_line(finding) for finding in audit.hygiene)
+        out.append("")
+    out.extend(ticket_summary(audit, context))
+    out.append("")
+    out.extend(summary_lines(audit.result, context))
+    return "\n".join(out) + "\n"
+
+
+def render_json(audit: Audit, context: ReportContext) -> str:
+    def story_dict(story: Story) -> dict[str, Any]:
+        first = story.introduced
+        return {
+            "secret": story.secret.masked,
+            "key_id": story.secret.key_id,
+            "urgency": story.label,
+            "introduced": None if first is None or first.history is None else {
+                "commit": first.commit, "author": first.history.author, "date": first.history.date,
+            },
+            "paths": list(story.paths),
+            "in_head": story.in_head,
+            "in_worktree": story.in_worktree,
+            "pushed": story.pushed,
+            "rules": list(dict.fromkeys(f.rule for f in story.findings)),
+            "fingerprints": sorted({f.fingerprint for f in story.findings}),
+            "steps": list(story.steps),
+        }  # fmt: skip
+
+    document = {
+        "tool": "falguard",
+        "version": __version__,
+        "findings": [finding_dict(finding) for finding in audit.result.findings],
+        "suppressed": [finding_dict(finding) for finding in audit.result.suppressed],
+        "audit": {
+            "repository": audit.repository,
+            "head": audit.head,
+            "stories": [story_dict(story) for story in audit.stories],
+            "ticket": ticket_summary(audit, context),
+        },
+        "summary": summary_dict(audit.result, context),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
