@@ -41,6 +41,7 @@ def build_repository(repo: Path, files: int, touched: int) -> int:
             destination.parent.mkdir(parents=True, exist_ok=True)
             destination.write_bytes(source.read_bytes())
             written.append(destination)
+    (repo / ".gitignore").write_text(".env*\n!.env.example\n", encoding="utf-8")  # a well-kept repository
     run_git(repo, "add", "-A")
     run_git(repo, "-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-q", "-m", "initial")
     step = max(1, len(written) // touched)

@@ -29,7 +29,7 @@ from falguard.errors import FalguardError, InputError
 from falguard.models import Severity
 from falguard.redact import redact
 from falguard.report import FORMATS, ReportContext, renderer
-from falguard.scan import ScanResult, apply_suppressions, scan_history, scan_staged, scan_worktree
+from falguard.scan import ScanResult, apply_suppressions, scan_staged, scan_worktree
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 SEVERITIES = [severity.label for severity in sorted(Severity, reverse=True)]
@@ -435,6 +435,7 @@ def fix(path: str, untrack: bool) -> int:
 
 
 def _scan_history(revisions: Sequence[str], since: str | None, config: Config) -> ScanResult:
+    from falguard.historyscan import scan_history
     from falguard.progress import HistoryProgress
 
     progress = HistoryProgress(sys.stderr) if sys.stderr.isatty() else None
