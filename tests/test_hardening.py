@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import signal
@@ -14,6 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import commit_all, git, ignoring_env, run_cli, write
 from keys import fake_fal_key, fake_hex32, fake_key_id_secret
+
+from falguard.report import FORMATS
 
 PUBLIC = "NEXT_PUBLIC_" + "FAL_KEY"
 
@@ -117,59 +120,146 @@ def test_index_lock_held_by_another_process_does_not_matter(repo: Path, falguard
     assert lock.read_text() == "held"  # not taken, not removed
 
 
-def _hostile_repository(repo: Path, marker: Path) -> None:
-    """A repository whose own configuration would run a program at every opportunity."""
-    script = repo.parent / "evil.sh"
+ZERO = "0" * 40
+
+
+def _evil_script(directory: Path, marker: Path) -> Path:
+    script = directory / "evil.sh"
     script.write_text(f"#!/bin/sh\necho \"$0 $*\" >> {marker}\ncat\n")
     script.chmod(0o755)
+    return script
+
+
+def _signed_commit(repo: Path, message: str) -> str:
+    """A commit carrying a (fake) signature on top of HEAD, made HEAD: git verifies it when
+    ``log.showSignature`` is set, by running ``gpg.program``."""
+    tree = git(repo, "write-tree").strip()
+    parent = git(repo, "rev-parse", "HEAD").strip()
+    body = (
+        f"tree {tree}\nparent {parent}\n"
+        "author Mallory <m@example.com> 1700000000 +0000\ncommitter Mallory <m@example.com> 1700000000 +0000\n"
+        "gpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEE\n -----END PGP SIGNATURE-----\n"
+        f"\n{message}\n"
+    )
+    oid = git(repo, "hash-object", "-t", "commit", "-w", "--stdin", input=body.encode()).strip()
+    git(repo, "update-ref", "HEAD", oid)
+    return oid
+
+
+def _hostile_repository(repo: Path, marker: Path) -> None:
+    """Make ``repo``'s own configuration run a program at every opportunity git has."""
+    script = _evil_script(repo.parent, marker)
+    hooks_path = repo.parent / "evil-hooks"
+    hooks_path.mkdir(exist_ok=True)
     settings = {
         "core.fsmonitor": str(script),
         "core.pager": str(script),
+        "core.editor": str(script),
+        "sequence.editor": str(script),
         "core.sshCommand": str(script),
+        "core.gitProxy": str(script),
         "core.askPass": str(script),
+        "core.alternateRefsCommand": str(script),
+        "core.hooksPath": str(hooks_path),
         "diff.external": str(script),
         "diff.evil.textconv": str(script),
         "diff.evil.command": str(script),
+        "merge.evil.driver": str(script),
         "filter.evil.clean": str(script),
         "filter.evil.smudge": str(script),
         "filter.evil.process": str(script),
+        "filter.evil.required": "true",
         "credential.helper": f"!{script}",
+        "log.showSignature": "true",
+        "gpg.program": str(script),
+        "gpg.ssh.program": str(script),
+        "gpg.x509.program": str(script),
+        "trailer.evil.command": str(script),
         "pager.ls-files": str(script),
+        "pager.log": str(script),
         "alias.ls-files": f"!{script}",
+        "remote.origin.uploadpack": str(script),
+        "remote.origin.receivepack": str(script),
+        "protocol.allow": "always",
+        "protocol.file.allow": "always",
+        "protocol.ext.allow": "always",
+        "uploadpack.packObjectsHook": str(script),
+        "gc.auto": "1",
+        "maintenance.auto": "true",
     }
     for key, value in settings.items():
         git(repo, "config", key, value)
-    write(repo, ".gitattributes", "* diff=evil filter=evil\n")
-    hooks = repo / ".git" / "hooks"
-    for hook in ("pre-commit", "post-checkout", "reference-transaction", "post-index-change"):
-        (hooks / hook).write_text(f"#!/bin/sh\necho hook >> {marker}\n")
-        (hooks / hook).chmod(0o755)
+    for hooks in (repo / ".git" / "hooks", hooks_path):
+        for hook in ("pre-commit", "post-checkout", "reference-transaction", "post-index-change", "pre-auto-gc"):
+            (hooks / hook).write_text(f"#!/bin/sh\necho hook {hook} >> {marker}\n")
+            (hooks / hook).chmod(0o755)
 
 
-def test_scanning_an_untrusted_repository_runs_nothing_from_it(repo: Path, tmp_path: Path, falguard) -> None:
-    key = fake_key_id_secret(random.Random(5))
-    write(repo, "a.py", f"K = '{key}'\n")
-    write(repo, "b.py", "clean\n")
-    git(repo, "add", "a.py", "b.py")
-    git(repo, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "init")
+def _untrusted_clone(tmp_path: Path, marker: Path) -> tuple[Path, str, str]:
+    """A clone with every kind of state a command could look at, then made hostile: commits
+    (one signed), a remote-tracking ref, an annotated tag, a stash, a staged change, a
+    modified file, a tracked env file made racily clean. Returns (clone, HEAD, origin/main)."""
+    rng = random.Random(5)
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    git(origin, "init", "-q")
+    write(origin, "a.py", f"K = '{fake_key_id_secret(rng)}'\n")
+    write(origin, "b.py", "clean\n")
+    write(origin, ".gitattributes", "* diff=evil merge=evil filter=evil\n")
+    commit_all(origin, "init")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    published = git(clone, "rev-parse", "HEAD").strip()
+    write(clone, ".env.local", f"FAL_KEY={fake_fal_key(rng)}\n")
+    write(clone, "c.py", f"K = '{fake_key_id_secret(rng)}'\n")
+    commit_all(clone, f"local work {fake_key_id_secret(rng)}")
+    git(clone, "tag", "-a", "v1", "-m", "release")
+    write(clone, "b.py", f"stashed = '{fake_key_id_secret(rng)}'\n")
+    git(clone, "stash", "-q")
+    head = _signed_commit(clone, "signed")
+    git(clone, "reset", "-q", "--hard")
+    write(clone, "d.py", f"K = '{fake_key_id_secret(rng)}'\n")
+    git(clone, "add", "d.py")  # staged
+    write(clone, "b.py", "changed\n")  # modified: invites diff and clean filters
+    index_time = (clone / ".git" / "index").stat().st_mtime
+    os.utime(clone / ".env.local", (index_time, index_time))  # racily clean: git would re-hash it
+    _hostile_repository(clone, marker)
+    return clone, head, published
+
+
+def test_no_command_runs_anything_from_an_untrusted_repository(tmp_path: Path, falguard, monkeypatch) -> None:
     marker = tmp_path / "ran"
-    _hostile_repository(repo, marker)
-    write(repo, "b.py", "changed\n")  # a modified file invites diff and filter drivers
+    clone, head, published = _untrusted_clone(tmp_path, marker)
     outside = tmp_path / "out"
     outside.mkdir()
-    commands = [
-        ("scan",),
-        ("scan", "--format", "json"),
-        ("scan", "--format", "sarif"),
-        ("scan", "--format", "github"),
-        ("scan", "--write-replacements", str(outside / "r.txt")),
-        ("config", "show"),
-        ("baseline", "create", "-o", str(outside / "b.json")),
-        ("baseline", "update", "-f", str(outside / "b.json")),
+    push_lines = f"refs/heads/main {head} refs/heads/main {published}\n"
+    commands: list[tuple[tuple[str, ...], tuple[int, ...]]] = [
+        *((("scan", "--format", fmt), (1,)) for fmt in FORMATS),
+        *((("scan", "--staged", "--format", fmt), (1,)) for fmt in FORMATS),
+        *((("scan", "--history", "--format", fmt), (1,)) for fmt in FORMATS),
+        (("scan", "--history", "--since", "origin/main"), (1,)),
+        (("scan", "--history", "origin/main..main"), (1,)),
+        (("scan", "-o", str(outside / "report.sarif"), "--format", "sarif"), (1,)),
+        (("scan", "--write-replacements", str(outside / "r1.txt")), (1,)),
+        (("scan", "--staged", "--write-replacements", str(outside / "r2.txt")), (1,)),
+        (("scan", "--history", "--write-replacements", str(outside / "r3.txt")), (1,)),
+        (("hook", "pre-commit"), (1,)),
+        (("hook", "pre-push", "origin", str(tmp_path / "origin")), (1,)),
+        (("install", "--hook", "pre-commit", "--hook", "pre-push"), (0,)),
+        (("uninstall",), (0,)),
+        (("config", "show"), (0,)),
+        (("baseline", "create", "-o", str(outside / "b.json")), (0,)),
+        (("baseline", "update", "-f", str(outside / "b.json")), (0,)),
+        (("fix",), (0,)),
+        (("fix", "--untrack"), (0,)),
     ]
-    for args in commands:
-        falguard(*args, cwd=repo)
-        assert not marker.exists(), f"falguard {' '.join(args)} ran a program from the repository"
+    for args, codes in commands:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(push_lines))
+        run = falguard(*args, cwd=clone)
+        assert run.code in codes, (args, run.code, run.err)
+        ran = marker.read_text() if marker.exists() else ""
+        assert not ran, f"falguard {' '.join(args)} ran a program from the repository: {ran}"
+    assert ".env.local" not in git(clone, "ls-files")  # fix --untrack did its job, quietly
 
 
 def test_no_command_leaks_a_secret_even_with_debug(repo: Path, tmp_path: Path, falguard) -> None:

@@ -27,6 +27,11 @@ SAFE_CONFIG: tuple[str, ...] = (
     "-c", "core.askPass=false",
     "-c", "credential.helper=",
     "-c", "diff.external=",
+    # log.showSignature makes every `git log` verify signed commits by running gpg.program
+    "-c", "log.showSignature=false",
+    "-c", "gpg.program=false",
+    "-c", "gpg.ssh.program=false",
+    "-c", "gpg.x509.program=false",
     "-c", "protocol.allow=never",
     "-c", "gc.auto=0",
     "-c", "maintenance.auto=false",
@@ -104,6 +109,14 @@ def _first_line(data: bytes) -> str:
     return lines[0] if lines else "git failed"
 
 
+def _subcommand(args: Sequence[str]) -> str:
+    """The git command in ``args``, past any leading ``-c name=value`` pairs."""
+    index = 0
+    while index + 1 < len(args) and args[index] == "-c":
+        index += 2
+    return args[index] if index < len(args) else "git"
+
+
 def run(
     args: Sequence[str],
     cwd: str | os.PathLike[str],
@@ -133,7 +146,7 @@ def run(
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
     if proc.returncode not in tuple(ok_codes):
-        raise GitError(f"git {args[0]}: {_first_line(proc.stderr)}")
+        raise GitError(f"git {_subcommand(args)}: {_first_line(proc.stderr)}")
     return proc.stdout
 
 
@@ -406,10 +419,34 @@ def read_blobs(repo: Repo, oids: Sequence[str], max_size: int) -> dict[str, byte
     return blobs
 
 
+def filters_off(repo: Repo) -> tuple[str, ...]:
+    """``-c`` settings that switch off every filter driver the repository configures.
+
+    Read-only commands never convert working-tree content, but a command that writes the
+    index (``git rm --cached``) re-hashes files whose timestamps look "racily clean", and that
+    runs the path's clean filter (``filter.<driver>.clean`` or ``.process``) from the
+    repository's own configuration. Emptied drivers are skipped by git; ``required=false``
+    keeps it from refusing to work without them.
+    """
+    out = run(["config", "-z", "--name-only", "--get-regexp", r"^filter\..*\.(clean|smudge|process|required)$"], repo.cwd, ok_codes=(0, 1))
+    drivers = {os.fsdecode(name)[len("filter.") :].rsplit(".", 1)[0] for name in split_z(out)}
+    settings: list[str] = []
+    for driver in sorted(drivers):
+        if "=" in driver or "\n" in driver:  # `-c` splits at the first "=": no way to name it
+            raise GitError(f"the repository configures a filter driver falguard cannot switch off ({driver!r}); not running git")
+        for variable, value in (("clean", ""), ("smudge", ""), ("process", ""), ("required", "false")):
+            settings += ["-c", f"filter.{driver}.{variable}={value}"]
+    return tuple(settings)
+
+
 def rm_cached(repo: Repo, paths: Sequence[str]) -> None:
-    """Stop tracking ``paths`` (exact paths, not patterns); the files stay on disk."""
+    """Stop tracking ``paths`` (exact paths, not patterns); the files stay on disk.
+
+    The one git command falguard runs that writes: it takes the index lock (and fails if
+    another process holds it), runs no hook and no filter."""
     if paths:
-        run(["rm", "--cached", "-q", "--", *(f":(literal){path}" for path in paths)], repo.cwd)
+        pathspecs = [f":(literal){path}" for path in paths]
+        run([*filters_off(repo), "rm", "--cached", "-q", "--", *pathspecs], repo.cwd)
 
 
 # --- history -------------------------------------------------------------------------------
