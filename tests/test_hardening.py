@@ -262,37 +262,103 @@ def test_no_command_runs_anything_from_an_untrusted_repository(tmp_path: Path, f
     assert ".env.local" not in git(clone, "ls-files")  # fix --untrack did its job, quietly
 
 
-def test_no_command_leaks_a_secret_even_with_debug(repo: Path, tmp_path: Path, falguard) -> None:
+def _planted_repository(root: Path) -> tuple[Path, list[str]]:
+    """A repository with fal keys everywhere a command looks: the working tree, an env file
+    (tracked, and one only on disk), the index only, history only, a commit message, a
+    stash. Returns it and every string that must never be printed or written: each key,
+    the secret half of each ``id:secret`` key, each ``fal_`` key's body."""
     rng = random.Random(6)
-    kis, fal, hex32 = fake_key_id_secret(rng), fake_fal_key(rng), fake_hex32(rng)
-    secrets = [kis, kis.split(":")[1], fal, fal[4:], hex32]
-    write(repo, ".env", f"FAL_KEY={kis}\n{PUBLIC}={fal}\n")
-    write(repo, "creds.js", f"// fal.ai\nconst FAL_KEY_SECRET = '{hex32}';\n")
-    outside = tmp_path / "out"
-    outside.mkdir()
-    written = []
-    for index, args in enumerate(
-        [
-            ("scan",),
-            *(("scan", "--format", fmt, "-o", str(outside / f"report.{fmt}")) for fmt in ("text", "json", "sarif", "github")),
-            *(("scan", "--format", fmt) for fmt in ("text", "json", "sarif", "github")),
-            ("baseline", "create", "-o", str(outside / "baseline.json")),
-            ("baseline", "update", "-f", str(outside / "baseline.json")),
-            ("config", "show"),
-            ("scan", "--baseline", str(outside / "missing.json")),
-            ("scan", kis),  # a secret given as an argument comes back masked in the error
-        ]
-    ):
-        for debug in ((), ("--debug",)):
+    keys = {name: fake_key_id_secret(rng) for name in ("tree", "env", "index", "history", "message", "stash")}
+    fal, hex32, uuid_half = fake_fal_key(rng), fake_hex32(rng), fake_key_id_secret(rng).split(":")[0]
+    repo = root / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    write(repo, "old.py", f"OLD = '{keys['history']}'\n")
+    write(repo, ".env.production", f"FAL_KEY={keys['env']}\n")
+    commit_all(repo, f"add the key {keys['message']} for now")
+    (repo / "old.py").unlink()
+    write(repo, "stashme.py", "x = 1\n")
+    commit_all(repo, "remove it")
+    write(repo, "stashme.py", f"S = '{keys['stash']}'\n")
+    git(repo, "stash", "-q")
+    write(repo, ".env", f"FAL_KEY={keys['env']}\n{PUBLIC}={fal}\n")
+    write(repo, "creds.js", f"// fal.ai\nconst FAL_KEY_ID = '{uuid_half}';\nconst FAL_KEY_SECRET = '{hex32}';\nK = '{keys['tree']}'\n")
+    write(repo, "staged.py", f"K = '{keys['index']}'\n")
+    git(repo, "add", "staged.py")
+    write(repo, "staged.py", "K = None\n")  # the key is only in the index now
+    secrets = [*keys.values(), *(key.split(":")[1] for key in keys.values()), fal, fal[4:], hex32]
+    return repo, secrets
+
+
+def _files(root: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in root.rglob("*") if path.is_file() and "objects" not in path.parts}
+
+
+def test_no_command_leaks_a_secret_even_with_debug(tmp_path: Path, falguard, monkeypatch) -> None:
+    repo, secrets = _planted_repository(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    replacements = out / "replacements.txt"
+    head = git(repo, "rev-parse", "HEAD").strip()
+    key = secrets[0]
+    commands = [
+        *(("scan", *mode, "--format", fmt, *target)
+          for index, mode in enumerate(((), ("--staged",), ("--history",), ("--history", "--since", "HEAD~1"), ("--history", "HEAD~1..HEAD")))
+          for fmt in FORMATS
+          for target in ((), ("-o", str(out / f"report-{index}.{fmt}")))),
+        ("scan", "--write-replacements", str(replacements)),
+        ("scan", "--staged", "--write-replacements", str(replacements)),
+        ("scan", "--history", "--write-replacements", str(replacements)),
+        ("scan", "--fail-on", "low", "--no-baseline", ".", ".env", "creds.js"),
+        ("hook", "pre-commit"),
+        ("hook", "pre-push", "origin", "url"),
+        ("baseline", "create", "-o", str(out / "baseline.json")),
+        ("baseline", "update", "-f", str(out / "baseline.json")),
+        ("config", "show"),
+        ("install", "--hook", "pre-commit", "--hook", "pre-push"),
+        ("uninstall",),
+        ("fix",),
+        # errors that could quote a key back: as a path, a revision, a range base, a push line
+        ("scan", key),
+        ("scan", "--history", key),
+        ("scan", "--history", f"{key}..HEAD"),
+        ("scan", "--history", "--since", key),
+        ("scan", "--baseline", str(out / f"{key}.json")),
+        ("scan", "-o", str(tmp_path / "nowhere" / f"{key}.json")),
+        ("hook", "pre-push", "origin", key),
+        ("fix", "--untrack"),
+    ]
+    before = _files(tmp_path)
+    codes: list[int] = []
+    push = f"refs/heads/main {head} refs/heads/main {ZERO}\n"
+    for args in commands:
+        quoted = key in " ".join(args)
+        for debug in ((("--debug",), ()) if quoted else (("--debug",),)):  # --debug changes only errors
+            monkeypatch.setattr(sys, "stdin", io.StringIO(push + (f"{key} x\n" if quoted else "")))
             run = falguard(*args, *debug, cwd=repo)
+            codes.append(run.code)
             for secret in secrets:
                 assert secret not in run.out and secret not in run.err, (args, debug)
-        written = [p for p in outside.iterdir()]
-    assert len(written) >= 5
-    for path in written:
-        text = path.read_text()
+    assert codes.count(2) == 14 and {0, 1} < set(codes)
+    written = {path: data for path, data in _files(tmp_path).items() if before.get(path) != data}
+    assert replacements in written and (repo / ".gitignore") in written and len(written) >= 23
+    for path, data in written.items():
+        if path == replacements:
+            continue  # plaintext by design (mode 0600, outside the repository)
         for secret in secrets:
-            assert secret not in text, path
+            assert secret.encode() not in data, path
+
+
+def test_error_messages_mask_keys_where_they_are_made(repo: Path) -> None:
+    from falguard.errors import GitError
+    from falguard.scan import scan_history
+
+    key = fake_key_id_secret(random.Random(9))
+    commit_all(repo, "first")
+    with pytest.raises(GitError) as raised:
+        scan_history(str(repo), [key])  # git quotes the bad revision back
+    assert key not in str(raised.value) and key not in repr(raised.value)
+    assert key.split(":")[0] in str(raised.value)  # the key id stays: it names the key
 
 
 def test_internal_errors_are_one_masked_line_and_a_traceback_only_with_debug(repo: Path, falguard, monkeypatch) -> None:
@@ -345,3 +411,34 @@ def test_missing_git_is_a_clear_error(tmp_path: Path) -> None:
     assert run_cli("scan", "plain", cwd=tmp_path).code == 0
     run = run_cli("scan", "plain", cwd=tmp_path, env={"PATH": "/nonexistent"})
     assert (run.code, run.err.strip()) == (2, "falguard: error: git is not installed or not on PATH")
+
+
+def test_a_partial_clone_never_fetches_what_it_lacks(tmp_path: Path, falguard) -> None:
+    marker = tmp_path / "ran"
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    git(origin, "init", "-q")
+    git(origin, "config", "uploadpack.allowFilter", "true")
+    git(origin, "config", "uploadpack.allowAnySHA1InWant", "true")
+    write(origin, ".env.old", f"FAL_KEY={fake_fal_key(random.Random(8))}\n")
+    commit_all(origin, "old")
+    absent = git(origin, "rev-parse", "HEAD:.env.old").strip()
+    git(origin, "rm", "-q", "--cached", ".env.old")
+    write(origin, ".gitignore", ".env*\n")
+    commit_all(origin, "untrack")
+    clone = tmp_path / "partial"
+    git(tmp_path, "clone", "-q", "--filter=blob:none", f"file://{origin}", str(clone))
+    # the index names a blob only the promisor remote has (as in a sparse checkout); fetching
+    # it would run the remote's upload-pack, which this repository's configuration chooses
+    git(clone, "update-index", "--add", "--cacheinfo", f"100644,{absent},.env.old")
+    git(clone, "config", "remote.origin.uploadpack", str(_evil_script(tmp_path, marker)))
+    missing = git(clone, "rev-list", "--objects", "--all", "--missing=print").count("?")
+    expected = {("scan",): 1, ("scan", "--staged"): 2, ("hook", "pre-commit"): 2, ("scan", "--history"): 0, ("fix",): 0}
+    for args, code in expected.items():
+        run = falguard(*args, cwd=clone)
+        assert not marker.exists(), f"falguard {' '.join(args)} fetched from the promisor remote"
+        assert run.code == code, (args, run.err)
+        if code == 2:  # the staged patch needs the blob's content: say so, and what to do
+            (line,) = run.err.splitlines()
+            assert "could not fetch" in line and "falguard never fetches missing objects" in line
+    assert git(clone, "rev-list", "--objects", "--all", "--missing=print").count("?") == missing

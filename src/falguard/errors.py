@@ -4,7 +4,14 @@ from __future__ import annotations
 
 
 class FalguardError(Exception):
-    """An error the user can act on. The message is one line and never holds a secret."""
+    """An error the user can act on. The message is one line and never holds a secret:
+    anything credential-shaped in it (a key given as an argument, quoted back by git) is
+    masked when the error is made, so no caller, log or traceback ever sees it."""
+
+    def __init__(self, message: str) -> None:
+        from falguard.redact import redact  # lazily: redact needs the rules, errors are rare
+
+        super().__init__(redact(message))
 
 
 class GitError(FalguardError):

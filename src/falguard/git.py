@@ -100,13 +100,21 @@ def git_environment(keep_hook_variables: bool = True) -> dict[str, str]:
     return env
 
 
+#: What to do about git errors a user can meet when scanning someone else's repository.
+_ADVICE = (
+    ("from promisor remote", "falguard never fetches missing objects: fetch them first or scan a full clone"),
+    ("dubious ownership", "the repository belongs to another user; if you trust it, see `git config --global --add safe.directory`"),
+    ("index.lock", "another git process holds the index lock; retry when it has finished"),
+)
+
+
 def _first_line(data: bytes) -> str:
+    """git's first error line (the one that says what failed), with advice when falguard has some."""
     text = data.decode("utf-8", "replace").strip()
     lines = [line for line in text.splitlines() if line.strip()]
-    for line in lines:
-        if line.startswith(("fatal:", "error:")):
-            return line
-    return lines[0] if lines else "git failed"
+    first = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[0] if lines else "git failed")
+    advice = [hint for needle, hint in _ADVICE if needle in first]
+    return f"{first} ({advice[0]})" if advice else first
 
 
 def _subcommand(args: Sequence[str]) -> str:
@@ -400,8 +408,18 @@ def read_blobs(repo: Repo, oids: Sequence[str], max_size: int) -> dict[str, byte
     if not oids:
         return {}
     request = "".join(f"{oid}\n" for oid in oids).encode()
+    try:
+        checked = run(["cat-file", "--batch-check"], repo.cwd, stdin=request)
+    except GitError:
+        if not is_partial_clone(repo):
+            raise
+        # cat-file asks the promisor remote for a missing object, which falguard forbids
+        # (no transport is allowed), and dies: ask only for the objects that are here
+        present = local_objects(repo, oids)
+        request = "".join(f"{oid}\n" for oid in oids if oid in present).encode()
+        checked = run(["cat-file", "--batch-check"], repo.cwd, stdin=request) if request else b""
     sizes: dict[str, int] = {}
-    for line in run(["cat-file", "--batch-check"], repo.cwd, stdin=request).splitlines():
+    for line in checked.splitlines():
         fields = line.decode().split(" ")
         if len(fields) == 3 and fields[1] == "blob" and int(fields[2]) <= max_size:
             sizes[fields[0]] = int(fields[2])
@@ -437,6 +455,15 @@ def filters_off(repo: Repo) -> tuple[str, ...]:
         for variable, value in (("clean", ""), ("smudge", ""), ("process", ""), ("required", "false")):
             settings += ["-c", f"filter.{driver}.{variable}={value}"]
     return tuple(settings)
+
+
+def local_objects(repo: Repo, oids: Sequence[str]) -> set[str]:
+    """Which of ``oids`` this repository has, asking no promisor remote for the others
+    (``rev-list --missing=print`` never fetches; ``--ignore-missing`` drops absent names)."""
+    request = "".join(f"{oid}\n" for oid in oids).encode()
+    args = ["rev-list", "--objects", "--no-walk", "--missing=print", "--ignore-missing", "--stdin"]
+    out = run(args, repo.cwd, stdin=request)
+    return {line.split(" ", 1)[0] for line in out.decode("ascii", "replace").splitlines()} & set(oids)
 
 
 def rm_cached(repo: Repo, paths: Sequence[str]) -> None:
