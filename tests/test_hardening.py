@@ -442,3 +442,26 @@ def test_a_partial_clone_never_fetches_what_it_lacks(tmp_path: Path, falguard) -
             (line,) = run.err.splitlines()
             assert "could not fetch" in line and "falguard never fetches missing objects" in line
     assert git(clone, "rev-list", "--objects", "--all", "--missing=print").count("?") == missing
+
+
+def _corrupt(repo: Path, oid: str) -> None:
+    path = repo / ".git" / "objects" / oid[:2] / oid[2:]
+    path.chmod(0o644)
+    path.write_bytes(b"not zlib")
+
+
+def test_a_corrupt_object_is_one_clear_error_for_every_source(repo: Path, falguard, monkeypatch) -> None:
+    ignoring_env(repo)
+    commit_all(repo, "first")
+    write(repo, "b.py", "y = 2\n")
+    head = commit_all(repo, "second")
+    write(repo, "a.py", "x = 1\n")
+    git(repo, "add", "a.py")
+    _corrupt(repo, git(repo, "rev-parse", ":a.py").strip())
+    _corrupt(repo, git(repo, "rev-parse", "HEAD:b.py").strip())
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"refs/heads/main {head} refs/heads/main {ZERO}\n"))
+    for args in (("scan", "--staged"), ("hook", "pre-commit"), ("scan", "--history"), ("hook", "pre-push", "o", "u")):
+        run = falguard(*args, cwd=repo)
+        assert run.code == 2, (args, run.err)
+        (line,) = run.err.splitlines()
+        assert line.startswith("falguard: error: ") and "corrupt" in line and "git fsck" in line, line

@@ -105,6 +105,10 @@ _ADVICE = (
     ("from promisor remote", "falguard never fetches missing objects: fetch them first or scan a full clone"),
     ("dubious ownership", "the repository belongs to another user; if you trust it, see `git config --global --add safe.directory`"),
     ("index.lock", "another git process holds the index lock; retry when it has finished"),
+    *(
+        (symptom, "the repository may be corrupt: run `git fsck`")
+        for symptom in ("inflate:", "unable to read", "unable to unpack", "is corrupt", "loose object")
+    ),
 )
 
 
@@ -112,7 +116,9 @@ def _first_line(data: bytes) -> str:
     """git's first error line (the one that says what failed), with advice when falguard has some."""
     text = data.decode("utf-8", "replace").strip()
     lines = [line for line in text.splitlines() if line.strip()]
-    first = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[0] if lines else "git failed")
+    fatal = [line for line in lines if line.startswith("fatal:")]  # why git stopped
+    errors = [line for line in lines if line.startswith("error:")]
+    first = (fatal or errors or lines or ["git failed"])[0]
     advice = [hint for needle, hint in _ADVICE if needle in first]
     return f"{first} ({advice[0]})" if advice else first
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from falguard import git
 from falguard.envfiles import is_env_file, is_env_template
+from falguard.errors import GitError
 from falguard.models import Origin, Summary
 from falguard.sources import Item, accept
 from falguard.sources.patch import GITLINK_MODE, REGULAR_MODES, AddedLines, FileChange
@@ -69,6 +70,10 @@ def changed_items(
             data = objects.read(change.new_oid)
             if data is None:
                 where = f" in commit {commit[:12]}" if commit else " in the index"
+                if not git.is_partial_clone(repo):  # nothing may be missing on purpose: corruption
+                    raise GitError(
+                        f"repository is corrupt: object {change.new_oid[:12]} for {path}{where} cannot be read; run `git fsck`"
+                    )
                 summary.incomplete.append(f"object {change.new_oid[:12]} for {path}{where} is missing")
                 continue
             item = accept(data, Origin(path, commit=commit, source=source), summary, max_size)
