@@ -465,3 +465,91 @@ def test_a_corrupt_object_is_one_clear_error_for_every_source(repo: Path, falgua
         assert run.code == 2, (args, run.err)
         (line,) = run.err.splitlines()
         assert line.startswith("falguard: error: ") and "corrupt" in line and "git fsck" in line, line
+
+
+def test_odd_paths_in_staged_pushed_and_history_scans(repo: Path, falguard, monkeypatch) -> None:
+    ignoring_env(repo)
+    commit_all(repo, "first")
+    rng = random.Random(10)
+    names = [b"dir with space/a b.py", b"new\nline.py", b"caf\xe9\xff.py", b" lead and trail .py ", b'"quoted"\\.py', b"x\n+++ b/y.py"]
+    for name in names:
+        path = os.path.join(os.fsencode(repo), name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as handle:
+            handle.write(f"K = '{fake_key_id_secret(rng)}'\n".encode())
+    git(repo, "add", "-A")
+    shown = {name.decode("utf-8", "backslashreplace") for name in names}
+
+    def paths(*args: str) -> set[str]:
+        run = falguard(*args, "--format", "json", cwd=repo)
+        assert run.code == 1, run.err
+        return {finding["path"] for finding in run.json["findings"]}
+
+    assert paths("scan", "--staged") == shown
+    head = commit_all(repo, "odd names")
+    assert paths("scan") == shown
+    assert paths("scan", "--history") == shown
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"refs/heads/main {head} refs/heads/main {ZERO}\n"))
+    run = falguard("hook", "pre-push", "origin", "url", cwd=repo)
+    assert run.code == 1 and all(name.split("\n")[-1] in run.err for name in shown)
+
+
+def test_index_lock_held_does_not_stop_the_staged_scan_or_the_hook(repo: Path, falguard) -> None:
+    write(repo, ".env.production", "MODE=prod\n")
+    commit_all(repo, "first")  # a tracked env file: fix --untrack has something to do
+    key = fake_key_id_secret(random.Random(11))
+    write(repo, "a.py", f"K = '{key}'\n")
+    git(repo, "add", "a.py")
+    write(repo, "a.py", f"K = '{key}'\nB = 1\n")  # stat information git would like to refresh
+    lock = repo / ".git" / "index.lock"
+    lock.write_text("held")
+    index = (repo / ".git" / "index").read_bytes()
+    for args in (("scan", "--staged"), ("hook", "pre-commit"), ("scan",), ("scan", "--history"), ("fix",)):
+        run = falguard(*args, cwd=repo)
+        assert run.code in (0, 1) and "index.lock" not in run.err, (args, run.err)
+    assert lock.read_text() == "held"  # not taken, not removed
+    assert (repo / ".git" / "index").read_bytes() == index  # and the index was not rewritten
+    run = falguard("fix", "--untrack", cwd=repo)  # the one writer: fails, says why and what to do
+    assert run.code == 2 and lock.read_text() == "held"
+    (line,) = run.err.splitlines()
+    assert line.endswith("(another git process holds the index lock; retry when it has finished)")
+
+
+def test_nul_and_utf16_content_gets_the_same_verdict_from_every_source(repo: Path, falguard) -> None:
+    ignoring_env(repo)
+    commit_all(repo, "first")
+    rng = random.Random(12)
+    keys = {name: fake_key_id_secret(rng) for name in ("le", "be", "early", "late", "bare")}
+    write(repo, "utf16le.txt", ("\ufeff" + f"FAL_KEY={keys['le']}\r\n").encode("utf-16-le"))
+    write(repo, "utf16be.txt", ("\ufeff" + f"FAL_KEY={keys['be']}\n").encode("utf-16-be"))
+    write(repo, "early-nul.bin", b"\x89PNG\0\0" + f"FAL_KEY={keys['early']}".encode())  # binary: skipped
+    write(repo, "late-nul.txt", b"x" * 9000 + b"\0\n" + f"FAL_KEY={keys['late']}\n".encode())  # text, as git decides
+    write(repo, "no-bom.txt", f"FAL_KEY={keys['bare']}\n".encode("utf-16-le"))  # NULs, no BOM: binary
+    git(repo, "add", "-A")
+    expected = {("utf16le.txt", 1), ("utf16be.txt", 1), ("late-nul.txt", 2)}
+
+    def verdict(*args: str) -> tuple[set[tuple[str, int]], int]:
+        run = falguard(*args, "--format", "json", cwd=repo)
+        assert run.code == 1, run.err
+        return {(f["path"], f["line"]) for f in run.json["findings"]}, run.json["summary"]["skipped"]["binary"]
+
+    assert verdict("scan", "--staged") == (expected, 2)
+    commit_all(repo, "encodings")
+    assert verdict("scan") == (expected, 2)
+    assert verdict("scan", "--history") == (expected, 2)
+
+
+def test_a_blob_over_the_size_limit_in_history_is_skipped_and_counted(repo: Path, falguard) -> None:
+    # 101 MiB of text with a key at the end: found only if falguard read past the limit
+    key = fake_key_id_secret(random.Random(13))
+    content = b"abcdefgh" * (101 * 1024 * 1024 // 8) + f"\nFAL_KEY={key}\n".encode()
+    oid = git(repo, "hash-object", "-w", "--stdin", input=content).strip()
+    git(repo, "update-index", "--add", "--cacheinfo", f"100644,{oid},huge.log")
+    write(repo, "small.py", f"K = '{fake_key_id_secret(random.Random(14))}'\n")
+    git(repo, "add", "small.py")
+    git(repo, "commit", "-q", "-m", "huge")
+    run = falguard("scan", "--history", "--format", "json", cwd=repo)
+    assert run.code == 1
+    assert [f["path"] for f in run.json["findings"]] == ["small.py"]
+    assert run.json["summary"]["skipped"]["too_large"] == 1
+    assert any(path.startswith("huge.log (blob") for path in run.json["summary"]["skipped_paths"])
