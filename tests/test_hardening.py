@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import random
+import shutil
 import signal
 import stat
 import subprocess
@@ -406,6 +407,41 @@ def test_ctrl_c_exits_130_without_traceback_or_partial_report(repo: Path, tmp_pa
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".falguard-")]
 
 
+@pytest.mark.parametrize("stall_on", ["cat-file", "--objects"])  # reading commits; reading blobs with 4 readers
+def test_ctrl_c_during_a_history_scan_leaves_no_file_and_no_process(repo: Path, tmp_path: Path, stall_on: str) -> None:
+    write(repo, "a.py", f"K = '{fake_key_id_secret(random.Random(15))}'\n")
+    commit_all(repo, "a")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    started = tmp_path / "started"
+    real_git = shutil.which("git")
+    stand_in = bin_dir / "git"  # real git, except the history stream's process, which stalls
+    stand_in.write_text(
+        f'#!/bin/sh\nfor arg in "$@"; do\n  if [ "$arg" = "{stall_on}" ]; then echo $$ > {started}; exec sleep 30; fi\ndone\n'
+        f'exec {real_git} "$@"\n'
+    )
+    stand_in.chmod(0o755)
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    command = ["scan", "--history", "--format", "json", "-o", str(out / "r.json"), "--write-replacements", str(out / "k.txt")]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "falguard", *command], cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 20
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert started.exists()
+    time.sleep(0.1)  # let falguard settle into reading git's output
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    assert stderr.decode().strip().splitlines() == ["falguard: interrupted"]
+    assert stdout == b"" and list(out.iterdir()) == []
+    with pytest.raises(ProcessLookupError):  # the stalled git was stopped, not left behind
+        os.kill(int(started.read_text()), 0)
+
+
 def test_missing_git_is_a_clear_error(tmp_path: Path) -> None:
     write(tmp_path, "plain/a.txt", "hello\n")
     assert run_cli("scan", "plain", cwd=tmp_path).code == 0
@@ -553,3 +589,34 @@ def test_a_blob_over_the_size_limit_in_history_is_skipped_and_counted(repo: Path
     assert [f["path"] for f in run.json["findings"]] == ["small.py"]
     assert run.json["summary"]["skipped"]["too_large"] == 1
     assert any(path.startswith("huge.log (blob") for path in run.json["summary"]["skipped_paths"])
+
+
+def test_every_command_fails_with_one_line_and_a_traceback_only_with_debug(repo: Path, tmp_path: Path, falguard, monkeypatch) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    commit_all(repo, "first")
+    write(tmp_path, "broken/.falguard.toml", "fail-on = [\n")
+    in_repo = [
+        ("scan", "--history", "no-such-branch"),
+        ("scan", "--history", "--since", "no-such-branch"),
+        ("scan", "-o", str(tmp_path / "missing-dir" / "r.json")),
+        ("scan", "--baseline", str(tmp_path / "missing.json")),
+        ("scan", "--write-replacements", str(repo / "keys.txt")),  # inside the repository: refused
+        ("scan", "no-such-path"),
+        ("hook", "pre-push", "origin", "url"),  # stdin below is not a ref line
+        ("baseline", "update", "-f", str(tmp_path / "missing.json")),
+        ("config", "show", str(tmp_path / "broken")),
+        ("fix", "no-such-dir"),
+    ]
+    outside = [("scan", "--staged"), ("scan", "--history"), ("hook", "pre-commit"), ("install",), ("uninstall",)]
+    for cwd, commands in ((repo, in_repo), (plain, outside)):
+        for args in commands:
+            monkeypatch.setattr(sys, "stdin", io.StringIO("not a ref line\n"))
+            run = falguard(*args, cwd=cwd)
+            assert run.code == 2, (args, run.err)
+            (line,) = run.err.splitlines()
+            assert line.startswith("falguard: error: ") and "Traceback" not in run.err, (args, line)
+            monkeypatch.setattr(sys, "stdin", io.StringIO("not a ref line\n"))
+            debug = falguard(*args, "--debug", cwd=cwd)
+            assert debug.code == 2 and debug.err.splitlines()[-1] == line
+            assert "Traceback" in debug.err or line.startswith("falguard: error: Invalid value"), (args, debug.err)

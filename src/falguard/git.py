@@ -105,6 +105,7 @@ _ADVICE = (
     ("from promisor remote", "falguard never fetches missing objects: fetch them first or scan a full clone"),
     ("dubious ownership", "the repository belongs to another user; if you trust it, see `git config --global --add safe.directory`"),
     ("index.lock", "another git process holds the index lock; retry when it has finished"),
+    ("unknown revision", "name a branch, tag or commit this repository has: see `git branch -a` and `git tag`"),
     *(
         (symptom, "the repository may be corrupt: run `git fsck`")
         for symptom in ("inflate:", "unable to read", "unable to unpack", "is corrupt", "loose object")

@@ -31,7 +31,7 @@ def scan_history(
     """
     repo = git.find_repo(path)
     if repo is None:
-        raise InputError(f"not a git repository: {path}")
+        raise InputError(f"not a git repository: {path} (run the history scan inside a repository)")
     ranges = [*revisions, *([f"{since}..HEAD"] if since else [])]
     git.check_revisions(ranges)
     selection = ["--end-of-options", *ranges] if ranges else ["--all", *git.stash_commits(repo)]

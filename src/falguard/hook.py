@@ -63,7 +63,10 @@ def parse_push_lines(text: str) -> list[PushedRef]:
             continue
         parts = line.rsplit(" ", 3)
         if len(parts) != 4 or not (git.is_object_name(parts[1]) and git.is_object_name(parts[3])):
-            raise InputError(f"pre-push: unexpected input line {line[:200]!r}")
+            raise InputError(
+                f"pre-push: unexpected input line {line[:200]!r} "
+                "(git gives this hook '<local ref> <local sha> <remote ref> <remote sha>' lines on stdin)"
+            )
         refs.append(PushedRef(*parts))
     return refs
 

@@ -102,7 +102,7 @@ def _write_executable(path: Path, text: str) -> None:
 def locate(start: str = ".") -> git.Repo:
     repo = git.find_repo(start)
     if repo is None:
-        raise InputError("not inside a git repository: run falguard install from a repository")
+        raise InputError("not inside a git repository: run this from the repository whose hooks to change")
     return repo
 
 
