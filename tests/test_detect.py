@@ -109,3 +109,17 @@ def test_scanning_never_raises_on_arbitrary_bytes(data: bytes) -> None:
     content = text_content(data)
     if content is not None:
         detect(content, Origin("x"))
+
+
+def test_many_findings_on_one_line_and_across_lines_keep_exact_positions() -> None:
+    # detection walks the content once (a hostile bundle of thousands of keys on one line
+    # must stay linear: bench/hostile.py); positions and allow comments stay exact
+    rng = random.Random(9)
+    keys = [fake_key_id_secret(rng) for _ in range(60)]
+    allowed = fake_key_id_secret(rng)
+    line_one = "é".join(f"k='{key}'," for key in keys[:30])
+    lines = [line_one, *(f"  v = '{key}'" for key in keys[30:]), f"x = '{allowed}'  # falguard:allow"]
+    findings = detect("\n".join(lines).encode(), Origin("bundle.js"))
+    expected = [(1, line_one.index(key) + 1) for key in keys[:30]] + [(n, 8) for n in range(2, 32)]
+    assert [(f.line, f.column) for f in findings if f.suppression is None] == expected
+    assert [(f.line, f.suppression is not None) for f in findings][-1] == (32, True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator, Sequence
 
 from falguard.models import Finding, Origin, Secret, Severity
 from falguard.rules import FAL_CONTEXT_RE, RULES, Pattern, Rule, Verdict
-from falguard.suppress import inline_suppression
+from falguard.suppress import Allow, line_allows, suppression_for
 
 #: How far around a keyword hit a windowed pattern looks (bytes before, bytes after).
 WINDOW_BEFORE = 256
@@ -70,7 +71,7 @@ def verdicts(content: bytes, origin: Origin, rules: Sequence[Rule] = RULES) -> l
     credential rule's match that overlaps an earlier one's is the same secret seen less
     precisely and is dropped. Exposure rules (public-fal-key) are reported alongside.
     """
-    taken: list[tuple[int, int]] = []
+    taken = _Spans()
     accepted: dict[tuple[str, int], tuple[Rule, Verdict]] = {}
     fal_context: bool | None = None
     windows: dict[bytes, list[tuple[int, int]]] = {}
@@ -88,11 +89,29 @@ def verdicts(content: bytes, origin: Origin, rules: Sequence[Rule] = RULES) -> l
                 if verdict is None or (rule.id, verdict.start) in accepted:
                     continue
                 if rule.exclusive:
-                    if any(verdict.start < end and start < verdict.end for start, end in taken):
+                    if taken.overlaps(verdict.start, verdict.end):
                         continue
-                    taken.append((verdict.start, verdict.end))
+                    taken.add(verdict.start, verdict.end)
                 accepted[(rule.id, verdict.start)] = (rule, verdict)
     return sorted(accepted.values(), key=lambda item: (item[1].start, item[0].id))
+
+
+class _Spans:
+    """Disjoint byte ranges, sorted, with a logarithmic overlap test: a file holding a
+    hundred thousand keys must not cost a hundred thousand squared comparisons."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        before = bisect.bisect_left(self.starts, end)  # ranges starting before ``end``
+        return before > 0 and self.ends[before - 1] > start
+
+    def add(self, start: int, end: int) -> None:
+        index = bisect.bisect_left(self.starts, start)
+        self.starts.insert(index, start)
+        self.ends.insert(index, end)
 
 
 def _width(content: bytes, start: int, end: int) -> int:
@@ -100,17 +119,39 @@ def _width(content: bytes, start: int, end: int) -> int:
     return len(content[start:end].decode("utf-8", "replace"))
 
 
+class _Cursor:
+    """Line, line start and column of increasing offsets, found in one pass over the content
+    (a 50 MB single line with thousands of findings is read once, not once per finding)."""
+
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+        self.line, self.line_start = 1, 0
+        self.offset, self.column = 0, 1  # the column at ``offset``
+
+    def move(self, offset: int) -> tuple[int, int, int]:
+        content = self.content
+        newlines = content.count(b"\n", self.offset, offset)
+        if newlines:
+            self.line += newlines
+            self.line_start = content.rfind(b"\n", self.offset, offset) + 1
+            self.offset, self.column = self.line_start, 1
+        self.column += _width(content, self.offset, offset)
+        self.offset = offset
+        return self.line, self.line_start, self.column
+
+
 def detect(content: bytes, origin: Origin, rules: Sequence[Rule] = RULES) -> list[Finding]:
     """Scan one piece of content; findings come in the order they appear."""
     findings: list[Finding] = []
-    line, counted_to = 1, 0
+    cursor = _Cursor(content)
+    allows: dict[int, list[Allow]] = {}  # by line start: each line's comments are read once
+    line_end = -1
     is_doc = origin.path.lower().endswith(DOC_SUFFIXES)
     for rule, verdict in verdicts(content, origin, rules):
-        line += content.count(b"\n", counted_to, verdict.start)
-        counted_to = verdict.start
-        line_start = content.rfind(b"\n", 0, verdict.start) + 1
-        column = _width(content, line_start, verdict.start) + 1
-        line_end = content.find(b"\n", verdict.start)
+        line, line_start, column = cursor.move(verdict.start)
+        if line_start not in allows:  # a new line: its end and its allow comments, once
+            allows = {line_start: line_allows(content, line_start)}
+            line_end = content.find(b"\n", line_start)
         end = verdict.end if line_end == -1 else min(verdict.end, line_end)
         severity = verdict.severity
         if is_doc and not verdict.sensitive:
@@ -132,7 +173,7 @@ def detect(content: bytes, origin: Origin, rules: Sequence[Rule] = RULES) -> lis
                 remediation=rule.remediation,
                 commit=origin.commit,
                 source=origin.source,
-                suppression=inline_suppression(content, line_start, rule.id),
+                suppression=suppression_for(allows[line_start], rule.id),
             )
         )
     return findings

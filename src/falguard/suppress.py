@@ -43,16 +43,25 @@ def directives(line: bytes) -> list[Allow]:
     return found
 
 
-def inline_suppression(content: bytes, line_start: int, rule: str) -> Suppression | None:
-    """The allow comment covering a finding of ``rule`` on the line starting at ``line_start``."""
+def line_allows(content: bytes, line_start: int) -> list[Allow]:
+    """The allow comments that apply to the line starting at ``line_start``: its own
+    ``falguard:allow`` comments and the previous line's ``falguard:allow-next-line`` ones."""
     line_end = content.find(b"\n", line_start)
-    line = content[line_start : line_end if line_end != -1 else len(content)]
-    for allow in directives(line):
-        if not allow.next_line and allow.covers(rule):
-            return Suppression("inline", allow.reason)
+    allows = [a for a in directives(content[line_start : line_end if line_end != -1 else len(content)]) if not a.next_line]
     if line_start > 0:
         previous_start = content.rfind(b"\n", 0, line_start - 1) + 1
-        for allow in directives(content[previous_start : line_start - 1]):
-            if allow.next_line and allow.covers(rule):
-                return Suppression("inline", allow.reason)
+        allows += [a for a in directives(content[previous_start : line_start - 1]) if a.next_line]
+    return allows
+
+
+def suppression_for(allows: list[Allow], rule: str) -> Suppression | None:
+    """The first of a line's allow comments (see :func:`line_allows`) that covers ``rule``."""
+    for allow in allows:
+        if allow.covers(rule):
+            return Suppression("inline", allow.reason)
     return None
+
+
+def inline_suppression(content: bytes, line_start: int, rule: str) -> Suppression | None:
+    """The allow comment covering a finding of ``rule`` on the line starting at ``line_start``."""
+    return suppression_for(line_allows(content, line_start), rule)

@@ -1,0 +1,154 @@
+"""Time stays linear on hostile input: adversarial near misses, dense findings, huge files.
+
+For each adversarial pattern, builds content of two sizes (--small and --large megabytes,
+default 10 and 40) by repeating one unit, scans each with ``falguard.detect.detect`` and prints
+the throughput of both and the ratio of their seconds per megabyte: about 1.0 means linear
+time, 4.0 would mean quadratic. Then times the whole command, ``falguard scan``, on a 200 MB
+text file and on a 50 MB file that is one single line, in a temporary repository.
+
+    python bench/hostile.py [--small 10] [--large 40] [--skip-files]
+
+Fake keys are assembled at run time; nothing key-shaped is written outside a temporary
+directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from common import falguard_command, machine
+
+from falguard.detect import detect
+from falguard.models import Origin
+
+MB = 1_000_000
+
+
+def _hex(rng: random.Random, count: int) -> str:
+    return "".join(rng.choice("0123456789abcdef") for _ in range(count))
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _key(rng: random.Random) -> str:
+    return f"{_uuid(rng)}:{_hex(rng, 32)}"
+
+
+def _fal(rng: random.Random) -> str:
+    return "fal" + "_" + "".join(rng.choice("ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789") for _ in range(40))
+
+
+#: name -> (what it attacks, a function building one repeated unit)
+PATTERNS: dict[str, tuple[str, Callable[[random.Random], str]]] = {
+    "key-one-hex-short": (
+        "id:secret with 31 hex: the literal-anchored rule runs to the end every time",
+        lambda rng: f"x = '{_uuid(rng)}:{_hex(rng, 31)}'\n",
+    ),
+    "dash-hex-runs": (
+        "'-' + 12 hex + ':' + hex, no line breaks: every dash is a candidate",
+        lambda rng: f"-{_hex(rng, 12)}:{_hex(rng, 31)}g",
+    ),
+    "fal-token-too-long": (
+        "fal_ + 260 token characters: the bounded repeat backtracks 200 steps per start",
+        lambda rng: "fal" + "_" + _hex(rng, 260) + " ",
+    ),
+    "placeholder-assignments": (
+        "FAL_KEY=<placeholder> on every line: every context rule has a candidate",
+        lambda rng: rng.choice(["FAL_KEY=your-api-key\n", "FAL_KEY_ID=your-key-id\n", "NEXT_PUBLIC_" + "FAL_KEY=${FAL_KEY}\n"]),
+    ),
+    "keywords-spaced-apart": (
+        "a fal keyword every 1.3 kB: the most separate keyword windows",
+        lambda rng: "const falKey = x;" + " " * 1300 + "\n",
+    ),
+    "long-assignment-values": (
+        "FAL_KEY= followed by 300 value characters: the 256-character value bound",
+        lambda rng: "FAL_KEY=" + "x" * 300 + "\n",
+    ),
+    "findings-one-line": (
+        "a real-shaped key every 80 bytes on ONE line (a hostile minified bundle)",
+        lambda rng: f"k='{_key(rng)}',",
+    ),
+    "findings-many-lines": (
+        "a real-shaped key on every line",
+        lambda rng: f"k = '{_key(rng)}'\n",
+    ),
+    "allow-comments-one-line": (
+        "fal_ keys each followed by an allow comment, on one line",
+        lambda rng: f"/*{_fal(rng)}*/ /* falguard:allow */",
+    ),
+}
+
+
+def build(unit: Callable[[random.Random], str], size: int) -> bytes:
+    rng = random.Random(0)
+    units = [unit(rng).encode() for _ in range(64)]  # a little variety, cheap to repeat
+    block = b"".join(units)
+    return (block * (size // len(block) + 1))[:size]
+
+
+def seconds(content: bytes) -> tuple[float, int]:
+    start = time.perf_counter()
+    findings = detect(content, Origin("bench.js"))
+    return time.perf_counter() - start, len(findings)
+
+
+def adversarial(small: int, large: int) -> None:
+    print(f"{'pattern':26} {'MB/s @' + str(small) + 'MB':>12} {'MB/s @' + str(large) + 'MB':>12} {'s/MB ratio':>10} {'findings':>9}")
+    for name, (_, unit) in PATTERNS.items():
+        small_s, _ = seconds(build(unit, small * MB))
+        large_s, found = seconds(build(unit, large * MB))
+        ratio = (large_s / large) / (small_s / small)
+        print(f"{name:26} {small / small_s:12.1f} {large / large_s:12.1f} {ratio:10.2f} {found:9d}")
+
+
+def _scan(directory: Path, *args: str) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run([*falguard_command(), "scan", *args], cwd=directory, capture_output=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(proc.stderr.decode())
+    return elapsed
+
+
+def big_files() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = Path(tmp)
+        subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+        (repo / ".gitignore").write_text(".env*\n")
+        unit = b"var a=function(b){return b*2},c=[1,2,3].map(a);\n"
+        text = repo / "big.js"
+        text.write_bytes(unit * (200 * MB // len(unit)))
+        elapsed = _scan(repo, "--max-file-size", "256MB")
+        print(f"200 MB text file, {200 * MB // len(unit):,} lines: {elapsed:.2f} s ({200 / elapsed:.0f} MB/s, whole command)")
+        text.unlink()
+        line = repo / "bundle.min.js"
+        line.write_bytes(unit.rstrip(b"\n") * (50 * MB // (len(unit) - 1)) + f";k='{_key(random.Random(1))}'".encode())
+        elapsed = _scan(repo)
+        print(f"50 MB single line, key at the end: {elapsed:.2f} s ({50 / elapsed:.0f} MB/s, whole command)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--small", type=int, default=10, help="megabytes of the smaller input (default 10)")
+    parser.add_argument("--large", type=int, default=40, help="megabytes of the larger input (default 40)")
+    parser.add_argument("--skip-files", action="store_true", help="skip the 200 MB and 50 MB whole-command runs")
+    options = parser.parse_args()
+    print(f"machine: {machine()}")
+    adversarial(options.small, options.large)
+    if not options.skip_files:
+        big_files()
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
