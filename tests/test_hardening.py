@@ -244,6 +244,8 @@ def test_no_command_runs_anything_from_an_untrusted_repository(tmp_path: Path, f
         (("scan", "--write-replacements", str(outside / "r1.txt")), (1,)),
         (("scan", "--staged", "--write-replacements", str(outside / "r2.txt")), (1,)),
         (("scan", "--history", "--write-replacements", str(outside / "r3.txt")), (1,)),
+        *((("audit", "--format", fmt), (1,)) for fmt in FORMATS),
+        (("audit", "-o", str(outside / "audit.txt"), "--write-replacements", str(outside / "r4.txt")), (1,)),
         (("hook", "pre-commit"), (1,)),
         (("hook", "pre-push", "origin", str(tmp_path / "origin")), (1,)),
         (("install", "--hook", "pre-commit", "--hook", "pre-push"), (0,)),
@@ -311,6 +313,8 @@ def test_no_command_leaks_a_secret_even_with_debug(tmp_path: Path, falguard, mon
         ("scan", "--staged", "--write-replacements", str(replacements)),
         ("scan", "--history", "--write-replacements", str(replacements)),
         ("scan", "--fail-on", "low", "--no-baseline", ".", ".env", "creds.js"),
+        *(("audit", "--format", fmt, *target) for fmt in FORMATS for target in ((), ("-o", str(out / f"audit.{fmt}")))),
+        ("audit", "--write-replacements", str(replacements)),
         ("hook", "pre-commit"),
         ("hook", "pre-push", "origin", "url"),
         ("baseline", "create", "-o", str(out / "baseline.json")),
@@ -342,7 +346,7 @@ def test_no_command_leaks_a_secret_even_with_debug(tmp_path: Path, falguard, mon
                 assert secret not in run.out and secret not in run.err, (args, debug)
     assert codes.count(2) == 14 and {0, 1} < set(codes)
     written = {path: data for path, data in _files(tmp_path).items() if before.get(path) != data}
-    assert replacements in written and (repo / ".gitignore") in written and len(written) >= 23
+    assert replacements in written and (repo / ".gitignore") in written and len(written) >= 27
     for path, data in written.items():
         if path == replacements:
             continue  # plaintext by design (mode 0600, outside the repository)
@@ -352,7 +356,7 @@ def test_no_command_leaks_a_secret_even_with_debug(tmp_path: Path, falguard, mon
 
 def test_error_messages_mask_keys_where_they_are_made(repo: Path) -> None:
     from falguard.errors import GitError
-    from falguard.scan import scan_history
+    from falguard.historyscan import scan_history
 
     key = fake_key_id_secret(random.Random(9))
     commit_all(repo, "first")
@@ -469,7 +473,7 @@ def test_a_partial_clone_never_fetches_what_it_lacks(tmp_path: Path, falguard) -
     git(clone, "update-index", "--add", "--cacheinfo", f"100644,{absent},.env.old")
     git(clone, "config", "remote.origin.uploadpack", str(_evil_script(tmp_path, marker)))
     missing = git(clone, "rev-list", "--objects", "--all", "--missing=print").count("?")
-    expected = {("scan",): 1, ("scan", "--staged"): 2, ("hook", "pre-commit"): 2, ("scan", "--history"): 0, ("fix",): 0}
+    expected = {("scan",): 1, ("scan", "--staged"): 2, ("hook", "pre-commit"): 2, ("scan", "--history"): 1, ("fix",): 0}
     for args, code in expected.items():
         run = falguard(*args, cwd=clone)
         assert not marker.exists(), f"falguard {' '.join(args)} fetched from the promisor remote"
@@ -607,6 +611,8 @@ def test_every_command_fails_with_one_line_and_a_traceback_only_with_debug(repo:
         ("baseline", "update", "-f", str(tmp_path / "missing.json")),
         ("config", "show", str(tmp_path / "broken")),
         ("fix", "no-such-dir"),
+        ("audit", "no-such-dir"),
+        ("audit", "-o", str(tmp_path / "missing-dir" / "audit.txt")),
     ]
     outside = [("scan", "--staged"), ("scan", "--history"), ("hook", "pre-commit"), ("install",), ("uninstall",)]
     for cwd, commands in ((repo, in_repo), (plain, outside)):
