@@ -626,3 +626,23 @@ def test_every_command_fails_with_one_line_and_a_traceback_only_with_debug(repo:
             debug = falguard(*args, "--debug", cwd=cwd)
             assert debug.code == 2 and debug.err.splitlines()[-1] == line
             assert "Traceback" in debug.err or line.startswith("falguard: error: Invalid value"), (args, debug.err)
+
+
+def test_file_names_cannot_inject_into_terminals_or_ci_logs(repo: Path, falguard) -> None:
+    ignoring_env(repo)
+    key = fake_key_id_secret(random.Random(77))
+    hostile = "evil\x1b[2J\n::error file=x::forged.py"
+    write(repo, hostile, f"K = '{key}'\n")
+    write(repo, "big\r\n::warning::x.txt", "x" * 5000)
+    for fmt in ("text", "github"):
+        run = falguard("scan", "--format", fmt, "--max-file-size", "4k", cwd=repo)
+        assert run.code == 1
+        for stream in (run.out, run.err):
+            assert "\x1b" not in stream and "\r" not in stream
+            assert not any(line.startswith("::error file=x") or line.startswith("::warning::x") for line in stream.splitlines())
+        if fmt == "text":
+            assert "evil\\x1b[2J\\n::error file=x::forged.py" in run.out
+    git(repo, "add", "-A")
+    from falguard.report.hook import shell_quote
+
+    assert shell_quote(hostile) == "$'evil\\x1b[2J\\n::error file=x::forged.py'"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +20,16 @@ Renderer = Callable[[ScanResult, ReportContext], str]
 
 
 FORMATS = ("text", "json", "sarif", "github")
+
+#: Control characters (and Unicode line separators) that a file name or a git message could
+#: carry into a terminal or a CI log: escape sequences, carriage returns, newlines that
+#: would start a new GitHub workflow command.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters shown as escapes (``\\n``, ``\\x1b``), for human output."""
+    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
 
 
 def renderer(name: str) -> Renderer:

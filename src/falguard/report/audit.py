@@ -8,7 +8,7 @@ from typing import Any
 
 from falguard.audit import URGENCY, Audit, Story
 from falguard.models import Finding
-from falguard.report import ReportContext
+from falguard.report import ReportContext, printable
 from falguard.report.json import finding_dict, summary_dict
 from falguard.report.text import location, summary_lines
 from falguard import __version__
@@ -18,7 +18,7 @@ def _introduced(story: Story) -> str:
     first = story.introduced
     if first is None or first.history is None:
         return "never committed (working tree only)"
-    who = f" by {first.history.author}" if first.history.author else ""
+    who = f" by {printable(first.history.author)}" if first.history.author else ""
     when = f" on {first.history.date}" if first.history.date else ""
     return f"commit {(first.commit or '')[:12]}{when}{who}"
 
@@ -26,9 +26,9 @@ def _introduced(story: Story) -> str:
 def story_block(number: int, story: Story) -> str:
     worst = max(f.severity for f in story.findings)
     rules = ", ".join(dict.fromkeys(f.rule for f in story.findings))
-    lines = [f"{number}. {story.secret.masked}  [{worst.label}; {story.label}]  ({rules})"]
+    lines = [f"{number}. {printable(story.secret.masked)}  [{worst.label}; {story.label}]  ({rules})"]
     lines.append(f"   first introduced: {_introduced(story)}")
-    lines.append(f"   paths: {', '.join(story.paths)}")
+    lines.append(f"   paths: {', '.join(printable(path) for path in story.paths)}")
     state = "still in HEAD" if story.in_head else ("in the working tree" if story.in_worktree else "no longer in HEAD")
     pushed = "pushed (a remote-tracking ref reaches it)" if story.pushed else "not pushed (local only)"
     lines.append(f"   now: {state}; {pushed}")
@@ -36,12 +36,12 @@ def story_block(number: int, story: Story) -> str:
     if refs:
         lines.append(f"   reachable from: {', '.join(refs[:8])}{' …' if len(refs) > 8 else ''}")
     lines.append("   steps:")
-    lines.extend(f"     {letter}) {step}" for letter, step in zip("abcdefghij", story.steps))
+    lines.extend(f"     {letter}) {printable(step)}" for letter, step in zip("abcdefghij", story.steps))
     return "\n".join(lines)
 
 
 def hygiene_line(finding: Finding) -> str:
-    return f"  - [{finding.severity.label}] {finding.rule}: {finding.message} ({location(finding)})"
+    return f"  - [{finding.severity.label}] {finding.rule}: {printable(finding.message)} ({location(finding)})"
 
 
 def ticket_summary(audit: Audit, context: ReportContext) -> list[str]:
@@ -54,7 +54,7 @@ def ticket_summary(audit: Audit, context: ReportContext) -> list[str]:
         + (" (" + "; ".join(f"{n} {label}" for n, label in zip(counts, URGENCY) if n) + ")" if audit.stories else ""),
     ]
     for number, story in enumerate(audit.stories, 1):
-        lines.append(f"  {number}. {story.secret.masked}: {story.label}; introduced {_introduced(story)}")
+        lines.append(f"  {number}. {printable(story.secret.masked)}: {story.label}; introduced {_introduced(story)}")
     if audit.hygiene:
         rules = sorted({f.rule for f in audit.hygiene})
         lines.append(f"Hygiene findings: {len(audit.hygiene)} ({', '.join(rules)})")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shlex
 
 from falguard.models import Finding
-from falguard.report import ReportContext
+from falguard.report import ReportContext, printable
 from falguard.report.text import finding_block, summary_lines
 from falguard.scan import ScanResult
 
@@ -23,6 +23,17 @@ def _paths(findings: list[Finding]) -> list[str]:
     return sorted({finding.path for finding in findings})
 
 
+def shell_quote(path: str) -> str:
+    """A path as a shell word to paste: ANSI-C quoting (``$'...'``) when it holds control
+    characters, so the command is exact and nothing reaches the terminal raw."""
+    if printable(path) == path:
+        return shlex.quote(path)
+    escaped = "".join(
+        "\\'" if char == "'" else "\\\\" if char == "\\" else printable(char) for char in path
+    )
+    return f"$'{escaped}'"
+
+
 _GITIGNORE_RULES = ("env-not-ignored", "gitignore-missing-env")
 
 
@@ -31,7 +42,7 @@ def _commit_steps(failing: list[Finding], has_head: bool) -> list[str]:
     staged = [finding for finding in failing if finding.rule not in _GITIGNORE_RULES]
     steps = []
     if staged:
-        files = " ".join(shlex.quote(path) for path in _paths(staged))
+        files = " ".join(shell_quote(path) for path in _paths(staged))
         steps += [
             f"Unstage what holds it (your edits stay on disk):\n       {unstage} {files}",
             "Move the key out of the code: into .env.local (ignored by git) for local work, or the\n"

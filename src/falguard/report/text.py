@@ -7,7 +7,7 @@ from collections.abc import Hashable
 
 from falguard.guidance import steps
 from falguard.models import Finding, Severity
-from falguard.report import ReportContext
+from falguard.report import ReportContext, printable
 from falguard.scan import ScanResult
 
 _COLORS = {
@@ -42,7 +42,7 @@ def grouped(findings: list[Finding]) -> list[list[Finding]]:
 
 
 def location(finding: Finding) -> str:
-    where = f"{finding.path}:{finding.line}:{finding.column}"
+    where = f"{printable(finding.path)}:{finding.line}:{finding.column}"
     if finding.commit:
         where += f" (commit {finding.commit[:12]})"
     return where
@@ -52,7 +52,11 @@ def finding_block(finding: Finding, context: ReportContext) -> str:
     """One finding, compactly: what, where, which secret (masked)."""
     head = f"{_paint(finding.severity.label.upper(), _COLORS[finding.severity], context)}  {finding.rule}  {location(finding)}"
     label = "secret" if finding.secret.sensitive else "name"
-    lines = [head, f"  {finding.message}", f"  {label}: {finding.secret.masked}    fingerprint: {finding.fingerprint[:16]}"]
+    lines = [
+        head,
+        f"  {printable(finding.message)}",
+        f"  {label}: {printable(finding.secret.masked)}    fingerprint: {finding.fingerprint[:16]}",
+    ]
     if finding.history is not None:
         lines.extend(history_lines(finding))
     return "\n".join(lines)
@@ -62,19 +66,20 @@ def group_block(group: list[Finding], context: ReportContext) -> str:
     worst = max(group, key=lambda finding: finding.severity)
     rules = ", ".join(dict.fromkeys(finding.rule for finding in group))
     label = worst.severity.label.upper()
-    head = f"{_paint(label, _COLORS[worst.severity], context)}  {_paint(worst.secret.masked, _BOLD, context)}  ({rules})"
-    lines = [head, f"  {worst.message}"]
+    subject = printable(worst.secret.masked)
+    head = f"{_paint(label, _COLORS[worst.severity], context)}  {_paint(subject, _BOLD, context)}  ({rules})"
+    lines = [head, f"  {printable(worst.message)}"]
     lines.append("  found at:")
     several_rules = len({finding.rule for finding in group}) > 1
     for finding in group:
-        detail = f"  {finding.message} [{finding.rule}]" if several_rules else ""
+        detail = f"  {printable(finding.message)} [{finding.rule}]" if several_rules else ""
         lines.append(f"    {location(finding)}{detail}")
         if finding.history is not None:
             lines.extend("  " + line for line in history_lines(finding))
     chain = next((finding.chain for finding in group if finding.chain), ())
     if chain:
-        lines.append(f"  chain: {chain[0]}")
-        lines.extend(f"      -> {link}" for link in chain[1:])
+        lines.append(f"  chain: {printable(str(chain[0]))}")
+        lines.extend(f"      -> {printable(str(link))}" for link in chain[1:])
     lines.append(f"  fingerprint: {worst.fingerprint[:16]}")
     todo = steps(worst)
     if todo:
@@ -88,9 +93,9 @@ def history_lines(finding: Finding) -> list[str]:
     assert history is not None
     lines = []
     if finding.commit and history.author:
-        lines.append(f"  introduced: {finding.commit[:12]} by {history.author} on {history.date}")
+        lines.append(f"  introduced: {finding.commit[:12]} by {printable(history.author)} on {history.date}")
     if len(history.paths) > 1:
-        lines.append(f"  paths: {', '.join(history.paths)}")
+        lines.append(f"  paths: {', '.join(printable(path) for path in history.paths)}")
     facts = []
     if history.in_head is not None:
         facts.append("still in HEAD" if history.in_head else "not in HEAD (still in history)")
@@ -134,9 +139,9 @@ def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
         line += "; " + ", ".join(quiet)
     lines = [line]
     for path in summary.unreadable:
-        lines.append(f"falguard: could not read {path}")
+        lines.append(f"falguard: could not read {printable(path)}")
     for reason in summary.incomplete:
-        lines.append(f"falguard: incomplete: {reason}")
+        lines.append(f"falguard: incomplete: {printable(reason)}")
     if result.failing(context.fail_on):
         lines.append(f"falguard: failing: findings at or above {context.fail_on.label}")
     return lines
