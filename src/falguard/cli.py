@@ -334,8 +334,7 @@ def hook_options(function: F) -> F:
 def hook_settings(fail_on: str | None, max_file_size: int | None) -> tuple[Path, Config, dict[tuple[str, str], Entry]]:
     """Configuration and the default baseline of the repository a hook runs in."""
     root, config = settings([], fail_on, max_file_size)
-    default = root / BASELINE_NAME
-    return root, config, load_baseline(default) if default.is_file() else {}
+    return root, config, baseline_entries(root, Reporting("text", None, None, None, no_baseline=False))
 
 
 @cli.group()
