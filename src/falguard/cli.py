@@ -331,9 +331,15 @@ def hook_options(function: F) -> F:
     return function
 
 
-def hook_settings(fail_on: str | None, max_file_size: int | None) -> tuple[Path, Config, dict[tuple[str, str], Entry]]:
-    """Configuration and the default baseline of the repository a hook runs in."""
-    root, config = settings([], fail_on, max_file_size)
+def hook_settings(
+    fail_on: str | None, max_file_size: int | None, root: Path | None = None
+) -> tuple[Path, Config, dict[tuple[str, str], Entry]]:
+    """Configuration and the default baseline of the repository a hook runs in (at ``root``
+    when the caller already knows it, saving git calls on the hook's hot path)."""
+    if root is None:
+        root, config = settings([], fail_on, max_file_size)
+    else:
+        config = load_config(root, {"fail-on": fail_on, "max-file-size": max_file_size})
     return root, config, baseline_entries(root, Reporting("text", None, None, None, no_baseline=False))
 
 
@@ -349,9 +355,11 @@ def hook_pre_commit(hook_args: tuple[str, ...], fail_on: str | None, max_file_si
     """Refuse a commit that adds a fal credential or stages an env file."""
     from falguard import git
     from falguard.hook import pre_commit
+    from falguard.sources.staged import find_work_tree
 
-    _, config, baseline_found = hook_settings(fail_on, max_file_size)
-    repo, result = pre_commit(config=config)
+    repo = find_work_tree(".")
+    _, config, baseline_found = hook_settings(fail_on, max_file_size, repo.toplevel)
+    result = pre_commit(repo, config=config)
     apply_suppressions(result, config, baseline_found)
     failing = bool(result.failing(config.fail_on))
     return refuse_or_pass(result, config.fail_on, "commit", has_head=not failing or git.has_head(repo))

@@ -376,8 +376,11 @@ def check_repository(
     source: str = "worktree",
     summary: Summary | None = None,
     max_size: int = DEFAULT_MAX_FILE_SIZE,
+    shared_keys: bool = True,
 ) -> list[Finding]:
-    """Every env-hygiene finding for ``repo``'s work tree, or the part of it under ``scope``.
+    """Every env-hygiene finding for ``repo``'s work tree, or the part of it under ``scope``
+    (without ``shared_keys``, the check for keys shared across environments is skipped:
+    it reads every deploy config, which the pre-commit hook has no use for).
 
     ``scope`` is a path relative to the work tree root ("" for all of it). The pre-commit
     hook calls this with the repository git runs it in.
@@ -395,6 +398,8 @@ def check_repository(
         missing = missing_env_finding(rules, directories, posixpath.join(scope.strip("/"), ".gitignore"), source)
         if missing is not None:
             findings.append(missing)
+    if not shared_keys:
+        return findings
     places = [p for env in files if not env.template for p in key_places(env.path, env.content)]
     places += [p for path, content in _deploy_configs(repo, summary, max_size) for p in key_places(path, content)]
     return findings + shared_key_findings(places, source, scope)

@@ -28,20 +28,21 @@ def environment_checks(repo: git.Repo, result: ScanResult, config: Config) -> No
     from falguard.scan import exclusion, sort_key
 
     excluded = exclusion(config)
-    found = check_repository(repo, source="staged", summary=result.summary, max_size=config.max_file_size)
+    found = check_repository(
+        repo, source="staged", summary=result.summary, max_size=config.max_file_size, shared_keys=False
+    )
     result.findings.extend(f for f in found if f.rule in HOOK_ENV_RULES and not excluded(f.path))
     result.findings.sort(key=sort_key)
 
 
-def pre_commit(start: str = ".", *, config: Config = Config()) -> tuple[git.Repo, ScanResult]:
-    """The staged scan plus the repository checks, for the repository containing ``start``."""
-    from falguard.sources.staged import find_work_tree, staged_items
+def pre_commit(repo: git.Repo, *, config: Config = Config()) -> ScanResult:
+    """The staged scan plus the repository checks, for a repository with a work tree."""
+    from falguard.sources.staged import staged_items
 
-    repo = find_work_tree(start)
     result = ScanResult()
     scan_changed_items(staged_items(repo, result.summary, config.max_file_size), result, config)
     environment_checks(repo, result, config)
-    return repo, result
+    return result
 
 
 @dataclass(frozen=True)
