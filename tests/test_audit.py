@@ -116,6 +116,7 @@ def test_audit_of_a_bare_mirror_and_of_a_plain_directory(tmp_path: Path, falguar
     work, keys = four_stories(tmp_path)
     run = falguard("audit", "--format", "json", str(tmp_path / "origin.git"), cwd=tmp_path)
     assert {s["key_id"] for s in run.json["audit"]["stories"]} == {keys[0].split(":")[0], keys[1].split(":")[0]}
+    assert all(s["pushed"] for s in run.json["audit"]["stories"])  # a bare repository is the published copy
     plain = tmp_path / "plain"
     write(plain, "a.txt", f"K={keys[3]}\n")
     run = falguard("audit", "--format", "json", str(plain), cwd=tmp_path)

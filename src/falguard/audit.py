@@ -51,6 +51,7 @@ class Audit:
     hygiene: list[Finding] = field(default_factory=list)  # findings about no secret (env files, variables, proxy)
     repository: str = ""
     head: str | None = None
+    bare: bool = False  # a server-side copy (a mirror): everything in it is published
 
 
 def _merge_summary(total: Summary, part: Summary) -> None:
@@ -70,6 +71,7 @@ def collect(path: str, config: Config, progress: Callable[[Coverage], None] | No
         combined.summary.incomplete.append(f"{path} is not a git repository: no history was audited")
     else:
         audit.repository = str(repo.toplevel or repo.git_dir)
+        audit.bare = repo.bare
         audit.head = git.resolve_commit(repo, "HEAD")
         history = scan_history(path, config=config, progress=progress)
         combined.findings.extend(history.findings)
@@ -91,17 +93,17 @@ def tell(audit: Audit) -> Audit:
             by_secret.setdefault(finding.secret, []).append(finding)
         else:
             audit.hygiene.append(finding)
-    stories = [_story(secret, findings) for secret, findings in by_secret.items()]
+    stories = [_story(secret, findings, published=audit.bare) for secret, findings in by_secret.items()]
     audit.stories = sorted(stories, key=lambda s: (s.urgency, -max(f.severity for f in s.findings), s.paths))
     return audit
 
 
-def _story(secret: Secret, findings: list[Finding]) -> Story:
+def _story(secret: Secret, findings: list[Finding], *, published: bool = False) -> Story:
     history = [(f, f.history) for f in findings if f.history is not None]
     worktree = [f for f in findings if f.source != "history"]
     introduced = min(history, key=lambda pair: (pair[1].date or "", pair[0].commit or ""))[0] if history else None
     paths = tuple(dict.fromkeys([p for _, h in history for p in h.paths] + [f.path for f in worktree]))
-    pushed = any(h.pushed for _, h in history)
+    pushed = any(h.pushed for _, h in history) or (published and bool(history))
     in_head = any(h.in_head for _, h in history)
     in_worktree = bool(worktree)
     if history:
