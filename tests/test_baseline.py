@@ -92,3 +92,31 @@ def test_explicit_baseline_and_its_errors(repo: Path, falguard, tmp_path: Path) 
     broken = falguard("scan", "--baseline", str(elsewhere), cwd=repo)
     assert broken.code == 2 and "team-baseline.json: not a falguard baseline" in broken.err
     assert falguard("baseline", "update", cwd=repo).code == 2
+
+
+def test_history_baseline_lets_ci_history_scans_report_only_new_keys(repo: Path, falguard) -> None:
+    from conftest import commit_all, git
+
+    ignoring_env(repo)
+    rng = random.Random(9)
+    old, new = fake_key_id_secret(rng), fake_fal_key(rng)
+    write(repo, "legacy.py", f"K = '{old}'\n")
+    commit_all(repo, "legacy key (rotated since)")
+    git(repo, "rm", "-q", "legacy.py")
+    commit_all(repo, "remove it")
+    assert falguard("scan", "--history", cwd=repo).code == 1
+    assert falguard("baseline", "create", cwd=repo).code == 0  # the working tree alone: nothing recorded
+    assert falguard("scan", "--history", cwd=repo).code == 1
+    assert falguard("baseline", "create", "--history", cwd=repo).code == 0
+    assert falguard("scan", "--history", cwd=repo).code == 0
+    write(repo, "fresh.py", f"K = '{new}'\n")
+    commit_all(repo, "a new leak")
+    run = falguard("scan", "--history", "--format", "json", cwd=repo)
+    assert run.code == 1 and [f["path"] for f in run.json["findings"]] == ["fresh.py"]
+    assert falguard("baseline", "update", cwd=repo).code == 0  # without --history: history entries are kept
+    assert falguard("scan", "--history", "--format", "json", cwd=repo).json["summary"]["baselined"] == 1
+    git(repo, "rm", "-q", "fresh.py")
+    commit_all(repo, "remove the new one too")
+    falguard("baseline", "create", "--history", cwd=repo)
+    entries = json.loads((repo / BASELINE).read_text())["findings"]
+    assert sorted((e["path"], e.get("history", False)) for e in entries) == [("fresh.py", True), ("legacy.py", True)]

@@ -27,6 +27,7 @@ class Entry:
     rule: str
     secret: str  # masked
     note: str = ""
+    history: bool = False  # recorded by a history scan: only a history scan can prune it
 
     @property
     def identity(self) -> tuple[str, str]:
@@ -38,7 +39,7 @@ def identity(finding: Finding) -> tuple[str, str]:
 
 
 def entry_for(finding: Finding, note: str = "") -> Entry:
-    return Entry(finding.fingerprint, finding.path, finding.rule, finding.secret.masked, note)
+    return Entry(finding.fingerprint, finding.path, finding.rule, finding.secret.masked, note, finding.source == "history")
 
 
 def load(path: Path) -> dict[tuple[str, str], Entry]:
@@ -60,6 +61,7 @@ def load(path: Path) -> dict[tuple[str, str], Entry]:
                 rule=str(item["rule"]),
                 secret=str(item.get("secret", "")),
                 note=str(item.get("note", "")),
+                history=item.get("history") is True,
             )
         except (KeyError, TypeError):
             raise ConfigError(f"{label}: finding {index + 1} needs fingerprint, path and rule") from None
@@ -73,6 +75,7 @@ def render(entries: Iterable[Entry]) -> str:
         "falguard-baseline": FORMAT_VERSION,
         "findings": [
             {"fingerprint": e.fingerprint, "path": e.path, "rule": e.rule, "secret": e.secret, "note": e.note}
+            | ({"history": True} if e.history else {})
             for e in ordered
         ],
     }
@@ -89,10 +92,11 @@ def create(findings: Iterable[Finding], previous: dict[tuple[str, str], Entry]) 
     return list(entries.values())
 
 
-def prune(previous: dict[tuple[str, str], Entry], findings: Iterable[Finding]) -> list[Entry]:
-    """The entries that still occur, notes kept; nothing new is added."""
+def prune(previous: dict[tuple[str, str], Entry], findings: Iterable[Finding], *, history: bool) -> list[Entry]:
+    """The entries that still occur, notes kept; nothing new is added. Entries a history
+    scan recorded are judged only when ``findings`` include a history scan's."""
     current = {identity(finding) for finding in findings}
-    return [entry for key, entry in previous.items() if key in current]
+    return [entry for key, entry in previous.items() if key in current or (entry.history and not history)]
 
 
 def write(path: Path, entries: Iterable[Entry]) -> None:

@@ -26,7 +26,7 @@ from falguard.baseline import write as write_baseline
 from falguard.config import Config, parse_size
 from falguard.config import load as load_config
 from falguard.errors import FalguardError, InputError
-from falguard.models import Severity
+from falguard.models import Finding, Severity
 from falguard.redact import redact
 from falguard.report import FORMATS, ReportContext, renderer
 from falguard.scan import ScanResult, apply_suppressions, scan_staged, scan_worktree
@@ -260,16 +260,28 @@ def baseline() -> None:
     """Record reviewed findings so scans report only new ones."""
 
 
+def baseline_findings(paths: Sequence[str], config: Config, history: bool) -> list[Finding]:
+    """What a baseline records: the working tree's findings, and with ``history`` also every
+    finding of a whole-history scan of the repository the current directory is in."""
+    found = apply_suppressions(scan_worktree(paths, config), config, {}).findings
+    if history:
+        found += apply_suppressions(_scan_history([], None, config), config, {}).findings
+    return found
+
+
+_BASELINE_HISTORY = click.option("--history", is_flag=True, help="Also record (or keep) the findings of a whole-history scan, for `scan --history` and `audit`.")
+
+
 @baseline.command("create")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help=f"Baseline file [default: {BASELINE_NAME} at the repository root].")
-def baseline_create(paths: tuple[str, ...], output: str | None) -> int:
+@_BASELINE_HISTORY
+def baseline_create(paths: tuple[str, ...], output: str | None, history: bool) -> int:
     """Record every current finding (review notes of existing entries are kept)."""
     root, config = settings(paths, None, None)
     target = Path(output) if output else root / BASELINE_NAME
     previous = load_baseline(target) if target.is_file() else {}
-    result = apply_suppressions(scan_worktree(paths, config), config, {})
-    entries = create_baseline(result.findings, previous)
+    entries = create_baseline(baseline_findings(paths, config, history), previous)
     write_baseline(target, entries)
     click.echo(f"falguard: baseline {target} records {len(entries)} finding{'s' if len(entries) != 1 else ''}", err=True)
     return EXIT_CLEAN
@@ -278,15 +290,15 @@ def baseline_create(paths: tuple[str, ...], output: str | None) -> int:
 @baseline.command("update")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("-f", "--file", "path", type=click.Path(dir_okay=False), default=None, help=f"Baseline file [default: {BASELINE_NAME} at the repository root].")
-def baseline_update(paths: tuple[str, ...], path: str | None) -> int:
+@_BASELINE_HISTORY
+def baseline_update(paths: tuple[str, ...], path: str | None, history: bool) -> int:
     """Drop entries that no longer occur, keeping the notes of the rest; adds nothing."""
     root, config = settings(paths, None, None)
     target = Path(path) if path else root / BASELINE_NAME
     if not target.is_file():
         raise InputError(f"baseline file not found: {target} (create one with `falguard baseline create`)")
     previous = load_baseline(target)
-    result = apply_suppressions(scan_worktree(paths, config), config, {})
-    entries = prune_baseline(previous, result.findings)
+    entries = prune_baseline(previous, baseline_findings(paths, config, history), history=history)
     write_baseline(target, entries)
     dropped = len(previous) - len(entries)
     click.echo(f"falguard: baseline {target}: kept {len(entries)}, dropped {dropped} that no longer occur", err=True)
