@@ -228,12 +228,18 @@ def test_pre_commit_hook_checks_that_env_files_are_ignored(repo: Path) -> None:
     write(repo, "README.md", "hello\n")
     commit_all(repo, "initial")  # no .gitignore at all
     assert run_cli("install", cwd=repo).code == 0
+    write(repo, ".env.local", "DEBUG=1\n")  # on disk, not ignored: `git add .` would stage it
     write(repo, "notes.txt", "clean\n")
     git(repo, "add", "notes.txt")
     proc = attempt(repo, "commit", "-m", "clean change")
-    assert proc.returncode != 0
-    assert "gitignore-missing-env" in proc.stderr and "falguard fix" in proc.stderr
-    assert "rotate" not in proc.stderr  # no key was found: no rotation advice
+    assert proc.returncode == 0  # the commit adds nothing wrong: the gitignore check warns
+    assert "falguard: warning:" in proc.stderr and "falguard fix" in proc.stderr
+    assert ".env.local" in proc.stderr and "refused" not in proc.stderr
+    git(repo, "add", "-f", ".env.local")  # staging the env file itself is what blocks
+    proc = attempt(repo, "commit", "-m", "env file")
+    assert proc.returncode != 0 and "env-tracked" in proc.stderr
+    git(repo, "rm", "-q", "--cached", ".env.local")
     assert run_cli("fix", cwd=repo).code == 0
     git(repo, "add", ".gitignore")
-    assert attempt(repo, "commit", "-m", "ignore env files").returncode == 0
+    proc = attempt(repo, "commit", "-m", "ignore env files")
+    assert proc.returncode == 0 and "warning" not in proc.stderr

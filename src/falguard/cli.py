@@ -328,7 +328,17 @@ def refuse_or_pass(result: ScanResult, fail_on: Severity, stage: str, has_head: 
     from falguard.report.hook import render_refusal
     from falguard.report.text import summary_lines
 
+    from falguard.hook import HOOK_ENV_RULES
+    from falguard.report import printable
+
     context = ReportContext(fail_on=fail_on, color=use_color(sys.stderr))
+    # the gitignore check warns: it is about the repository, not about what this commit adds
+    warnings = [finding for finding in result.findings if finding.rule in HOOK_ENV_RULES]
+    result.findings = [finding for finding in result.findings if finding.rule not in HOOK_ENV_RULES]
+    for finding in warnings:
+        click.echo(f"falguard: warning: {printable(finding.message)} ({printable(finding.path)})", err=True)
+    if warnings:
+        click.echo("falguard: run `falguard fix` to add `.env*` to .gitignore, then commit it", err=True)
     if not result.failing(context.fail_on):
         for line in summary_lines(result, context)[1:]:  # only what could not be read
             click.echo(line, err=True)
