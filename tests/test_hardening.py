@@ -646,3 +646,26 @@ def test_file_names_cannot_inject_into_terminals_or_ci_logs(repo: Path, falguard
     from falguard.report.hook import shell_quote
 
     assert shell_quote(hostile) == "$'evil\\x1b[2J\\n::error file=x::forged.py'"
+
+
+def test_non_utf8_names_outside_a_repository_reach_every_writer(tmp_path: Path, falguard) -> None:
+    key = fake_key_id_secret(random.Random(78))
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    with open(os.path.join(os.fsencode(plain), b"conf\xe9.py"), "wb") as handle:
+        handle.write(f"K = '{key}'\n".encode())
+    with open(os.path.join(os.fsencode(plain), b".env.\xff"), "wb") as handle:
+        handle.write(b"A=1\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    for args in (
+        ("scan", "plain", "--format", "json", "-o", str(out / "r.json")),
+        ("scan", "plain", "--format", "sarif", "-o", str(out / "r.sarif")),
+        ("scan", "plain"),
+        ("baseline", "create", "plain", "-o", str(out / "b.json")),
+        ("audit", "plain", "-o", str(out / "a.txt")),
+    ):
+        run = falguard(*args, cwd=tmp_path)
+        assert run.code in (0, 1), (args, run.err)
+        assert "internal error" not in run.err
+    assert "conf\\\\xe9.py" in (out / "r.json").read_text()

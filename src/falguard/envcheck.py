@@ -414,7 +414,9 @@ def _walk(root: Path) -> tuple[list[str], bool]:
         relative = os.path.relpath(directory, root).replace(os.sep, "/")
         prefix = "" if relative == "." else relative + "/"
         has_gitignore = has_gitignore or ".gitignore" in names
-        env_files += [prefix + name for name in sorted(names) if is_env_file(name)]
+        env_files += [
+            os.fsencode(prefix + name).decode("utf-8", "backslashreplace") for name in sorted(names) if is_env_file(name)
+        ]
     return env_files, has_gitignore
 
 

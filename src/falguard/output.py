@@ -18,7 +18,8 @@ def write_atomic(path: str, text: str, *, mode: int = 0o644) -> None:
     except OSError as error:
         raise InputError(f"cannot write {path}: {error.strerror}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        # a stray undecodable name must never lose the report: it is written escaped
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline="") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

@@ -95,9 +95,14 @@ def _repo_listing(repo: git.Repo, target: Path) -> Iterator[_Listed]:
         yield _Listed(os.path.join(os.fsencode(top), raw).decode("utf-8", "surrogateescape"), display, True)
 
 
+def _shown(path: str) -> str:
+    """A file-system path as text: undecodable bytes become escapes, like git's paths."""
+    return display_path(os.fsencode(path))
+
+
 def _walk_listing(target: Path, shown_as: str) -> Iterator[_Listed]:
     if target.is_file() or not target.is_dir():
-        yield _Listed(str(target), shown_as, False)
+        yield _Listed(str(target), _shown(shown_as), False)
         return
     for root, dirs, files in os.walk(target, followlinks=False):
         dirs[:] = sorted(d for d in dirs if d != ".git")
@@ -105,7 +110,7 @@ def _walk_listing(target: Path, shown_as: str) -> Iterator[_Listed]:
             full = os.path.join(root, name)
             rel = os.path.relpath(full, target)
             display = rel if shown_as in ("", ".") else os.path.join(shown_as, rel)
-            yield _Listed(full, display.replace(os.sep, "/"), False)
+            yield _Listed(full, _shown(display.replace(os.sep, "/")), False)
 
 
 def worktree_items(
