@@ -74,6 +74,7 @@ def collect(path: str, config: Config, progress: Callable[[Coverage], None] | No
         audit.bare = repo.bare
         audit.head = git.resolve_commit(repo, "HEAD")
         history = scan_history(path, config=config, progress=progress)
+        combined.fatal = history.fatal
         combined.findings.extend(history.findings)
         _merge_summary(combined.summary, history.summary)
     if repo is None or not repo.bare:

@@ -141,7 +141,11 @@ def finish(result: ScanResult, root: Path, config: Config, reporting: Reporting,
     apply_suppressions(result, config, baseline_entries(root, reporting))
     if reporting.replacements:
         write_replacements_for(reporting.replacements, result, paths)
-    return emit(result, reporting.fmt, reporting.output, config.fail_on)
+    code = emit(result, reporting.fmt, reporting.output, config.fail_on)
+    if result.fatal:
+        click.echo(f"falguard: error: {redact(result.fatal)}", err=True)
+        return EXIT_ERROR
+    return code
 
 
 @cli.command()
@@ -224,20 +228,25 @@ def audit(
     if replacements:
         write_replacements_for(replacements, found.result, [path])
     story = tell(found)
-    if fmt not in ("text", "json"):
-        return emit(found.result, fmt, output, config.fail_on)
-    from falguard.report.audit import render_json, render_text
+    if fmt in ("text", "json"):
+        from falguard.report.audit import render_json, render_text
 
-    context = ReportContext(fail_on=config.fail_on, color=False)
-    text = (render_text if fmt == "text" else render_json)(story, context)
-    if output:
-        from falguard.output import write_atomic
+        context = ReportContext(fail_on=config.fail_on, color=False)
+        text = (render_text if fmt == "text" else render_json)(story, context)
+        if output:
+            from falguard.output import write_atomic
 
-        write_atomic(output, text)
-        click.echo(f"falguard: audit report written to {output}", err=True)
+            write_atomic(output, text)
+            click.echo(f"falguard: audit report written to {output}", err=True)
+        else:
+            click.echo(text, nl=False)
+        code = EXIT_FINDINGS if found.result.failing(config.fail_on) else EXIT_CLEAN
     else:
-        click.echo(text, nl=False)
-    return EXIT_FINDINGS if found.result.failing(config.fail_on) else EXIT_CLEAN
+        code = emit(found.result, fmt, output, config.fail_on)
+    if found.result.fatal:
+        click.echo(f"falguard: error: {redact(found.result.fatal)}", err=True)
+        return EXIT_ERROR
+    return code
 
 
 def write_replacements_for(target: str, result: ScanResult, paths: Sequence[str]) -> None:

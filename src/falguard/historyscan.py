@@ -47,7 +47,12 @@ def scan_history(
         for finding in detect(found.item.content, found.item.origin, rules):
             key = (finding.rule, finding.fingerprint, found.kind)
             groups.setdefault(key, {}).setdefault(found.oid, finding)
-    result.summary.incomplete.extend(coverage_notes(repo, coverage))
+    try:
+        result.summary.incomplete.extend(coverage_notes(repo, coverage))
+    except GitError as error:
+        # a corrupt repository: what could be read is still reported, then the scan fails
+        result.summary.incomplete.append(str(error))
+        result.fatal = str(error)
     excluded = exclusion(config)
     attributed = attribute(repo, selection, groups, result.summary)
     result.findings.extend(finding for finding in attributed if not excluded(finding.path))

@@ -24,6 +24,7 @@ class ScanResult:
     findings: list[Finding] = field(default_factory=list)  # the ones that count
     summary: Summary = field(default_factory=Summary)
     suppressed: list[Finding] = field(default_factory=list)  # allowed inline or by config
+    fatal: str | None = None  # why the scan, though reported, must fail with exit 2 (a corrupt repository)
 
     def failing(self, threshold: Severity) -> list[Finding]:
         return [finding for finding in self.findings if finding.severity >= threshold]
