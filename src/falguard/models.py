@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 
@@ -72,17 +73,22 @@ class Secret:
         return hash(self._value)
 
 
+_HEX32 = re.compile(r"[0-9a-fA-F]{32}")
+
+
 def mask(value: str, key_id: str | None = None) -> str:
     """Mask a secret for display.
 
-    ``<key_id>:<key_secret>`` keeps the key id (fal shows it on the dashboard; it is how a key
-    is found and revoked) and the last 4 characters of the secret. Anything else keeps at
-    most 4 leading and 4 trailing characters, fewer for short values, so that at most a
-    third of the value is ever shown.
+    A fal key's secret half (``<key_id>:<key_secret>``, or the secret of a split pair) keeps
+    the key id when known (fal shows it on the dashboard; it is how a key is found and
+    revoked) and the last 4 characters of the secret. Anything else keeps at most 4 leading
+    and 4 trailing characters, fewer for short values, so that at most a third of the value
+    is ever shown.
     """
-    if key_id and value.startswith(key_id + ":"):
-        secret = value[len(key_id) + 1 :]
-        return f"{key_id}:{'*' * 4}{secret[-min(4, len(secret) // 3):] if len(secret) >= 6 else ''}"
+    if key_id is not None or _HEX32.fullmatch(value):
+        secret = value[len(key_id) + 1 :] if key_id and value.startswith(key_id + ":") else value
+        tail = secret[-min(4, len(secret) // 3) :] if len(secret) >= 6 else ""
+        return f"{key_id + ':' if key_id else ''}{'*' * 4}{tail}"
     keep = min(4, len(value) // 6)
     if keep == 0:
         return "*" * 4

@@ -71,9 +71,11 @@ def group_block(group: list[Finding], context: ReportContext) -> str:
     lines = [head, f"  {printable(worst.message)}"]
     lines.append("  found at:")
     several_rules = len({finding.rule for finding in group}) > 1
+    mixed = len({finding.severity for finding in group}) > 1
     for finding in group:
         detail = f"  {printable(finding.message)} [{finding.rule}]" if several_rules else ""
-        lines.append(f"    {location(finding)}{detail}")
+        level = f"  ({finding.severity.label})" if mixed else ""
+        lines.append(f"    {location(finding)}{level}{detail}")
         if finding.history is not None:
             lines.extend("  " + line for line in history_lines(finding))
     chain = next((finding.chain for finding in group if finding.chain), ())
@@ -148,8 +150,12 @@ def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
 
 
 def render(result: ScanResult, context: ReportContext) -> str:
-    blocks = [group_block(group, context) for group in grouped(result.findings)]
+    groups = grouped(result.findings)
+    blocks = [group_block(group, context) for group in groups]
     out = "\n\n".join(blocks)
     if out:
         out += "\n\n"
-    return out + "\n".join(summary_lines(result, context)) + "\n"
+    lines = summary_lines(result, context)
+    if len(groups) != len(result.findings):
+        lines[0] += f"; shown in {len(groups)} block{'s' if len(groups) != 1 else ''} above, one per secret"
+    return out + "\n".join(lines) + "\n"
