@@ -127,3 +127,18 @@ def test_audit_of_a_bare_mirror_and_of_a_plain_directory(tmp_path: Path, falguar
 def test_audit_of_a_missing_path_is_exit_2(tmp_path: Path, falguard) -> None:
     run = falguard("audit", "nope", cwd=tmp_path)
     assert run.code == 2 and len(run.err.strip().splitlines()) == 1
+
+
+def test_hygiene_is_listed_once_per_problem_most_severe_first(repo: Path, falguard) -> None:
+    write(repo, "a.py", "print('hello')\n")
+    write(repo, "deploy/prod.env", "DEBUG=1\n")
+    write(repo, "web/app.ts", "const k = process.env." + "NEXT_PUBLIC_" + "FAL_KEY;\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "init")
+    run = falguard("audit", cwd=repo)
+    hygiene = [line for line in run.out.splitlines() if line.startswith("  - [")]
+    assert sum("env-tracked" in line and "prod.env" in line for line in hygiene) == 1
+    severities = [line.split("]")[0].removeprefix("  - [") for line in hygiene]
+    order = ["critical", "high", "medium", "low"]
+    assert severities == sorted(severities, key=order.index)
+    assert "Action: no key found, but fix the high-severity findings above" in run.out

@@ -94,9 +94,23 @@ def tell(audit: Audit) -> Audit:
             by_secret.setdefault(finding.secret, []).append(finding)
         else:
             audit.hygiene.append(finding)
+    audit.hygiene = _distinct(audit.hygiene)
     stories = [_story(secret, findings, published=audit.bare) for secret, findings in by_secret.items()]
     audit.stories = sorted(stories, key=lambda s: (s.urgency, -max(f.severity for f in s.findings), s.paths))
     return audit
+
+
+def _distinct(findings: list[Finding]) -> list[Finding]:
+    """One hygiene finding per rule and subject (an env file both in the working tree and in
+    history is one problem), the most severe first; history's version wins a tie, as it
+    names the commit."""
+    best: dict[tuple[str, str], Finding] = {}
+    for finding in findings:
+        key = (finding.rule, finding.secret.reveal())
+        kept = best.get(key)
+        if kept is None or (finding.severity, finding.commit is not None) > (kept.severity, kept.commit is not None):
+            best[key] = finding
+    return sorted(best.values(), key=lambda f: (-f.severity, f.path, f.rule))
 
 
 def _story(secret: Secret, findings: list[Finding], *, published: bool = False) -> Story:

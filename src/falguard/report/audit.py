@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from falguard.audit import URGENCY, Audit, Story
-from falguard.models import Finding
+from falguard.models import Finding, Severity
 from falguard.report import ReportContext, printable
 from falguard.report.json import finding_dict, summary_dict
 from falguard.report.text import location, summary_lines
@@ -65,6 +65,11 @@ def ticket_summary(audit: Audit, context: ReportContext) -> list[str]:
         lines.append(
             "Action: revoke every key above on the fal dashboard now, one new key per environment, kept server-side "
             "as FAL_KEY; purge history only after rotating."
+        )
+    elif any(f.severity >= Severity.HIGH for f in audit.hygiene):
+        lines.append(
+            "Action: no key found, but fix the high-severity findings above; if a key was ever deployed or "
+            "committed that way, revoke it on the fal dashboard."
         )
     else:
         lines.append("Action: none for credentials.")
