@@ -227,3 +227,8 @@ def test_key_in_committed_history_only_is_not_a_worktree_finding(repo: Path, fal
     commit_all(repo)
     assert git(repo, "log", "--oneline").count("\n") == 2
     assert falguard("scan", cwd=repo).code == 0
+
+
+def test_bare_falguard_prints_help(repo: Path, falguard) -> None:
+    run = falguard(cwd=repo)
+    assert run.code == 0 and "Usage: falguard" in run.out and "audit" in run.out

@@ -489,6 +489,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in args or bool(os.environ.get("FALGUARD_DEBUG"))
     if "--debug" in args[1:]:  # accepted anywhere, not only before the command
         args = [args[0], *(arg for arg in args[1:] if arg != "--debug")]
+    if not args:
+        args = ["--help"]  # a bare `falguard` shows what it can do, as a success
     try:
         code = cli.main(args=args, prog_name="falguard", standalone_mode=False)
     except click.exceptions.Abort:
