@@ -22,8 +22,20 @@ DOC_SUFFIXES = (".md", ".markdown", ".mdx", ".rst", ".txt", ".adoc")
 SERVED_NOTE = " (in build output the site serves to every visitor)"
 
 
-def keyword_hits(content: bytes, keywords: re.Pattern[bytes], *, first_only: bool = False) -> list[int]:
-    """Offsets where ``keywords`` (lowercase) match ``content`` case-insensitively."""
+def keyword_hits(
+    content: bytes, keywords: re.Pattern[bytes], *, first_only: bool = False, lowered: bytes | None = None
+) -> list[int]:
+    """Offsets where ``keywords`` (lowercase) match ``content`` case-insensitively.
+
+    ``lowered`` is ``content.lower()`` when the caller already has it (content up to one
+    chunk, lowered once for all its keyword searches); larger content is lowered a chunk
+    at a time, so it never costs a second full-size copy.
+    """
+    if lowered is not None:
+        if first_only:
+            found = keywords.search(lowered)
+            return [found.start()] if found else []
+        return [match.start() for match in keywords.finditer(lowered)]
     hits: list[int] = []
     size = len(content)
     for lo in range(0, max(size, 1), CHUNK):
@@ -38,11 +50,13 @@ def keyword_hits(content: bytes, keywords: re.Pattern[bytes], *, first_only: boo
     return hits
 
 
-def keyword_windows(content: bytes, keywords: re.Pattern[bytes]) -> list[tuple[int, int]]:
+def keyword_windows(
+    content: bytes, keywords: re.Pattern[bytes], lowered: bytes | None = None
+) -> list[tuple[int, int]]:
     """Merged byte ranges around every case-insensitive occurrence of a keyword."""
     windows: list[tuple[int, int]] = []
     size = len(content)
-    for hit in keyword_hits(content, keywords):
+    for hit in keyword_hits(content, keywords, lowered=lowered):
         lo, hi = max(0, hit - WINDOW_BEFORE), min(size, hit + WINDOW_AFTER)
         if windows and lo <= windows[-1][1]:
             windows[-1] = (windows[-1][0], max(windows[-1][1], hi))
@@ -52,14 +66,14 @@ def keyword_windows(content: bytes, keywords: re.Pattern[bytes]) -> list[tuple[i
 
 
 def _matches(
-    pattern: Pattern, content: bytes, windows: dict[bytes, list[tuple[int, int]]]
+    pattern: Pattern, content: bytes, windows: dict[bytes, list[tuple[int, int]]], lowered: bytes | None = None
 ) -> Iterator[re.Match[bytes]]:
     if pattern.near is None:
         yield from pattern.regex.finditer(content)
         return
     key = pattern.near.pattern
     if key not in windows:  # patterns that share keywords share one search
-        windows[key] = keyword_windows(content, pattern.near)
+        windows[key] = keyword_windows(content, pattern.near, lowered)
     for lo, hi in windows[key]:
         yield from pattern.regex.finditer(content, lo, hi)
 
@@ -75,16 +89,17 @@ def verdicts(content: bytes, origin: Origin, rules: Sequence[Rule] = RULES) -> l
     accepted: dict[tuple[str, int], tuple[Rule, Verdict]] = {}
     fal_context: bool | None = None
     windows: dict[bytes, list[tuple[int, int]]] = {}
+    lowered = content.lower() if len(content) <= CHUNK else None  # one copy for every keyword search
     for rule in rules:
         if origin.ignored_env and not rule.applies_to_ignored_env:
             continue
         for pattern in rule.patterns:
             if pattern.needs_fal_context:
                 if fal_context is None:
-                    fal_context = bool(keyword_hits(content, FAL_CONTEXT_RE, first_only=True))
+                    fal_context = bool(keyword_hits(content, FAL_CONTEXT_RE, first_only=True, lowered=lowered))
                 if not fal_context:
                     continue
-            for match in _matches(pattern, content, windows):
+            for match in _matches(pattern, content, windows, lowered):
                 verdict = rule.judge(match, content)
                 if verdict is None or (rule.id, verdict.start) in accepted:
                     continue
