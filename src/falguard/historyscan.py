@@ -36,6 +36,7 @@ def scan_history(
     git.check_revisions(ranges)
     selection = ["--end-of-options", *ranges] if ranges else ["--all", *git.stash_commits(repo)]
     result = ScanResult()
+    result.summary.scanned_noun = "object"  # blobs, commits and tags, each once
     coverage = Coverage()
     groups: dict[tuple[str, str, str], dict[str, Finding]] = {}
     objects = history_objects(

@@ -175,6 +175,7 @@ class Summary:
     skipped_other: int = 0
     excluded: int = 0
     baselined: int = 0
+    scanned_noun: str = "file"  # what files_scanned counts: files, or git objects in a history scan
     unreadable: list[str] = field(default_factory=list)
     skipped_paths: list[str] = field(default_factory=list)
     incomplete: list[str] = field(default_factory=list)

@@ -119,7 +119,8 @@ def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
         head = f"falguard: {len(result.findings)} finding{'s' if len(result.findings) != 1 else ''} ({detail})"
     else:
         head = "falguard: no fal credentials found"
-    scanned = f"{summary.files_scanned} file{'s' if summary.files_scanned != 1 else ''} scanned ({summary.bytes_scanned:,} bytes)"
+    noun = summary.scanned_noun
+    scanned = f"{summary.files_scanned} {noun}{'s' if summary.files_scanned != 1 else ''} scanned ({summary.bytes_scanned:,} bytes)"
     skipped = []
     if summary.skipped_binary:
         skipped.append(f"{summary.skipped_binary} binary")
