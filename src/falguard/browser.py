@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from falguard.buildoutput import is_served
@@ -418,8 +418,10 @@ _NUXT_BUILD_ONLY = ("modules/",)  # Nuxt modules run at build time, in Node
 # Astro: the frontmatter between --- fences runs on the server; <script> blocks run in the browser
 _ASTRO_FENCE = re.compile(rb"\A(?:\xef\xbb\xbf)?\s{0,200}---[ \t]{0,20}\r?\n")
 _ASTRO_FENCE_CLOSE = re.compile(rb"^---[ \t]{0,20}\r?$", re.MULTILINE)
-_ASTRO_SCRIPT = re.compile(rb"<script(?=[\s>])[^>]{0,2000}>", re.IGNORECASE)
-_ASTRO_ISLAND = re.compile(rb"<(?P<tag>[A-Z][\w$]{0,63}(?:\.[A-Za-z_$][\w$]{0,63})?)(?=[\s/>])[^>]{0,2000}?\sclient:[a-z]")
+_ASTRO_SCRIPT = re.compile(rb"<script(?=[\s>])", re.IGNORECASE)
+_ASTRO_TAG = re.compile(rb"<(?P<tag>[A-Z][\w$]{0,63}(?:\.[A-Za-z_$][\w$]{0,63})?)(?=[\s/>])")
+_ASTRO_ISLAND_LIMIT = 500  # client:* directives looked at per file
+_NUXT_READ_LIMIT = 50  # runtimeConfig.public reads reported per file
 _ASTRO_IMPORT = re.compile(
     rb"import\s{1,8}(?P<default>[A-Za-z_$][\w$]{0,127})?\s{0,8},?\s{0,8}(?:\{(?P<names>[^}]{0,800})\})?"
     rb"\s{0,8}from\s{0,8}[\"'](?P<spec>[^\"'\n]{1,200})[\"']"
@@ -444,9 +446,15 @@ def astro_scripts(content: bytes) -> list[tuple[int, int]]:
         opening = _ASTRO_SCRIPT.search(content, index)
         if opening is None:
             break
-        close = lowered.find(b"</script", opening.end())
+        tag_end = content.find(b">", opening.end())
+        if tag_end == -1:
+            break
+        if tag_end - opening.end() > 2000:  # not a tag: move on, every byte is looked at once
+            index = tag_end
+            continue
+        close = lowered.find(b"</script", tag_end + 1)
         end = len(content) if close == -1 else close
-        spans.append((opening.end(), end))
+        spans.append((tag_end + 1, end))
         index = end
     return spans
 
@@ -463,7 +471,18 @@ def astro_islands(content: bytes) -> list[str]:
             original, _, alias = part.strip().partition(" as ")
             if original.strip():
                 imported[(alias or original).strip()] = spec
-    tags = {match.group("tag").decode().split(".")[0] for match in _ASTRO_ISLAND.finditer(content, head)}
+    tags: set[str] = set()
+    seen = head  # each backward look starts after the last one: linear time
+    directive = content.find(b"client:", head)
+    for _ in range(_ASTRO_ISLAND_LIMIT):
+        if directive == -1:
+            break
+        opening = content.rfind(b"<", seen, directive)
+        tag = _ASTRO_TAG.match(content, opening) if opening != -1 and directive - opening <= 2000 else None
+        if tag and content.find(b">", opening, directive) == -1:
+            tags.add(tag.group("tag").decode().split(".")[0])
+        seen = directive
+        directive = content.find(b"client:", directive + 7)
     return sorted({imported[tag] for tag in tags if tag in imported})
 
 
@@ -696,9 +715,11 @@ def nuxt_public_findings(source: SourceFile, items: Sequence[NuxtPublic]) -> lis
 
 def nuxt_read_findings(source: SourceFile, context: str) -> list[Finding]:
     """``useRuntimeConfig().public.falKey`` in Nuxt browser code: a public key put to use."""
-    found = []
+    found: list[Finding] = []
     for match in _RUNTIME_PUBLIC_READ.finditer(source.content):
         key = match.group("name").decode()
+        if len(found) >= _NUXT_READ_LIMIT:
+            break
         if is_fal_key_name(key):
             detail = f"reads runtimeConfig.public.{key} in {context}: Nuxt sends it to every visitor in the page payload"
             secret = Secret(nuxt_env_name(key), sensitive=False)
@@ -1071,6 +1092,21 @@ def chains(
     return result
 
 
+def _line_counter(content: bytes) -> Callable[[int], int]:
+    """Line numbers of increasing offsets, counting each newline once (dense reads stay linear)."""
+    last_offset, last_line = 0, 1
+
+    def line(offset: int) -> int:
+        nonlocal last_offset, last_line
+        if offset < last_offset:
+            return content.count(b"\n", 0, offset) + 1
+        last_line += content.count(b"\n", last_offset, offset)
+        last_offset = offset
+        return last_line
+
+    return line
+
+
 def browser_reads(index: ProjectIndex, browser: dict[str, str]) -> list[tuple[str, int, str]]:
     """(path, line, name) for every env read of a fal name in browser code (a Nuxt
     ``runtimeConfig.public.falKey`` read counts as a read of ``NUXT_PUBLIC_FAL_KEY``)."""
@@ -1078,14 +1114,16 @@ def browser_reads(index: ProjectIndex, browser: dict[str, str]) -> list[tuple[st
     for path in browser:
         content = index.files[path].content
         spans = browser_spans(path, content)
+        line = _line_counter(content)
         for match in _ENV_READ.finditer(content):
             name = match.group("name").decode()
             if is_fal_key_name(name) and _within(match.start(), spans):
-                found.append((path, content.count(b"\n", 0, match.start()) + 1, name))
+                found.append((path, line(match.start()), name))
+        line = _line_counter(content)
         for match in _RUNTIME_PUBLIC_READ.finditer(content):
             key = match.group("name").decode()
             if is_fal_key_name(key) and _within(match.start(), spans):
-                found.append((path, content.count(b"\n", 0, match.start()) + 1, nuxt_env_name(key)))
+                found.append((path, line(match.start()), nuxt_env_name(key)))
         for local, name in public_env_imports(content).items():
             if is_fal_key_name(name):
                 offset = content.find(local.encode())
