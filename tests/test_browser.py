@@ -1,5 +1,5 @@
 """Browser exposure on small real project trees: Next.js (App and Pages Router), Vite React,
-SvelteKit; build output; custom public prefixes; chains from env file to bundle.
+SvelteKit, Nuxt, Astro; build output; custom public prefixes; chains from env file to bundle.
 
 Every tree is written by the test (no framework is installed). Public variable names and
 keys are assembled at run time so this file scans clean.
@@ -16,14 +16,24 @@ import pytest
 from conftest import git, write
 from keys import fake_fal_key, fake_key_id_secret
 
-from falguard.browser import Project, browser_context, is_key_value, object_entries, scan_to
+from falguard.browser import (
+    Project,
+    astro_islands,
+    astro_scripts,
+    browser_context,
+    is_key_value,
+    nuxt_env_name,
+    object_entries,
+    scan_to,
+)
 from falguard.buildoutput import is_served
 
 NEXT_PUBLIC = "NEXT_PUBLIC_" + "FAL_KEY"
 VITE_PUBLIC = "VITE_" + "FAL_KEY"
 SVELTE_PUBLIC = "PUBLIC_" + "FAL_KEY"
 CUSTOM_PUBLIC = "APP_" + "FAL_KEY"
-GITIGNORE = ".env*\n!.env.example\nnode_modules/\n.next/\ndist/\n.svelte-kit/\nbuild/\n"
+NUXT_PUBLIC = "NUXT_PUBLIC_" + "FAL_KEY"
+GITIGNORE = ".env*\n!.env.example\nnode_modules/\n.next/\ndist/\n.svelte-kit/\nbuild/\n.output/\n.nuxt/\n"
 
 
 def kis(seed: int) -> str:
@@ -330,6 +340,204 @@ def test_sveltekit_with_server_proxy_is_clean(repo: Path, falguard) -> None:
     assert findings(falguard, repo) == []
 
 
+# --- Nuxt ----------------------------------------------------------------------------------
+
+
+def nuxt_config(public: str, private: str = "") -> str:
+    return (
+        "export default defineNuxtConfig({\n  runtimeConfig: {\n"
+        f"{private}    public: {{\n      siteUrl: 'https://example.com',\n{public}    }},\n  }},\n}})\n"
+    )
+
+
+def test_nuxt_runtime_config_public_is_one_chain(repo: Path, falguard) -> None:
+    key = kis(16)
+    write(repo, "package.json", package("nuxt", "@fal-ai/client"))
+    write(repo, ".gitignore", GITIGNORE)
+    write(repo, ".env", f"{NUXT_PUBLIC}={key}\n")
+    write(repo, "nuxt.config.ts", nuxt_config("      falKey: '',\n"))
+    write(
+        repo,
+        "composables/useFal.ts",
+        'import { fal } from "@fal-ai/client";\n\nexport function useFal() {\n  const config = useRuntimeConfig();\n'
+        "  fal.config({ credentials: config.public.falKey });\n  return fal;\n}\n",
+    )
+    write(repo, "components/KeyBadge.vue", "<script setup>\nconst key = useRuntimeConfig().public?.falKey\n</script>\n")
+    write(repo, "server/api/generate.ts", "export default defineEventHandler(() => useRuntimeConfig().public.falKey)\n")
+    bundle, line, _ = minified_bundle(f'const p={{falKey:"{key}"}}')
+    write(repo, ".output/public/_nuxt/entry.Bx3k.js", bundle)
+    found = findings(falguard, repo)
+
+    client = {f["path"]: f for f in by_rule(found, "client-credentials")}
+    assert set(client) == {"nuxt.config.ts", "composables/useFal.ts", "components/KeyBadge.vue"}  # not server/
+    config = client["nuxt.config.ts"]
+    assert (config["line"], config["severity"], config["secret"]) == (5, "high", NUXT_PUBLIC)
+    assert "page payload" in config["message"]
+    use = client["composables/useFal.ts"]
+    assert (use["line"], use["severity"], use["secret"]) == (5, "critical", NUXT_PUBLIC)
+    assert "runtimeConfig.public.falKey" in use["message"] and "Nuxt browser code" in use["message"]
+    badge = client["components/KeyBadge.vue"]
+    assert (badge["line"], badge["severity"]) == (2, "high")
+
+    expected = [
+        f".env:1 defines {NUXT_PUBLIC}",
+        "nuxt.config.ts:5 puts it in runtimeConfig.public.falKey (sent to every visitor in the page payload)",
+        "components/KeyBadge.vue:2 reads it in Nuxt browser code",
+        "composables/useFal.ts:5 reads it in Nuxt browser code",
+        f".output/public/_nuxt/entry.Bx3k.js:{line} contains the key (served to every visitor)",
+    ]
+    for finding in (config, use, badge):
+        assert [link["text"] for link in finding["chain"]] == expected
+    assert "private runtimeConfig.falKey" in use["remediation"] and "NUXT_FAL_KEY" in use["remediation"]
+    assert use["steps"][0].startswith("Move the key out of runtimeConfig.public")
+    assert "server/api/fal/proxy.ts" in use["steps"][1]
+
+    (missing,) = by_rule(found, "fal-proxy-missing")
+    assert missing["path"] == "composables/useFal.ts"
+    assert missing["remediation"].startswith("Add server/api/fal/proxy.ts containing: export default defineEventHandler")
+    assert "handleRequest" in missing["remediation"] and "useRuntimeConfig(event).falKey" in missing["remediation"]
+
+
+@pytest.mark.parametrize("name", ["falKey", "falApiKey", "fal_key", "FAL_KEY"])
+def test_nuxt_public_fal_key_names_with_an_env_value_are_critical(repo: Path, falguard, name: str) -> None:
+    write(repo, "package.json", package("nuxt"))
+    write(repo, ".gitignore", GITIGNORE)
+    write(repo, ".env.local", f"FAL_KEY={kis(17)}\n")
+    write(repo, "nuxt.config.ts", nuxt_config(f"      {name}: process.env.FAL_KEY,\n"))
+    (finding,) = by_rule(findings(falguard, repo), "client-credentials")
+    assert (finding["line"], finding["severity"], finding["secret"]) == (5, "critical", nuxt_env_name(name))
+    assert f"runtimeConfig.public.{name} holds FAL_KEY" in finding["message"]
+    assert [link["text"].split(" ", 1)[0] for link in finding["chain"]] == [".env.local:1", "nuxt.config.ts:5"]
+
+
+def test_nuxt_public_literal_key_is_critical(repo: Path, falguard) -> None:
+    key = kis(18)
+    write(repo, "nuxt.config.js", nuxt_config(f'      falKey: "{key}",\n'))
+    found = findings(falguard, repo)
+    (finding,) = by_rule(found, "client-credentials")
+    assert (finding["line"], finding["severity"]) == (5, "critical")
+    assert "a literal key in runtimeConfig.public.falKey" in finding["message"]
+
+
+def test_nuxt_with_private_runtime_config_and_server_route_is_clean(repo: Path, falguard) -> None:
+    write(repo, "package.json", package("nuxt", "@fal-ai/client", "@fal-ai/server-proxy"))
+    write(repo, ".gitignore", GITIGNORE)
+    write(repo, ".env", f"NUXT_FAL_KEY={kis(19)}\n")
+    write(repo, "nuxt.config.ts", nuxt_config("", private="    falKey: '',\n"))
+    write(
+        repo,
+        "server/api/fal/proxy.ts",
+        'import { handleRequest } from "@fal-ai/server-proxy";\n\nexport default defineEventHandler((event) =>\n'
+        "  handleRequest({ id: 'nuxt', method: event.method, resolveApiKey: async () => useRuntimeConfig(event).falKey }),\n);\n",
+    )
+    write(
+        repo,
+        "server/api/generate.ts",
+        'import { fal } from "@fal-ai/client";\nfal.config({ credentials: useRuntimeConfig().falKey });\n',
+    )
+    write(repo, "plugins/fal.client.ts", 'import { fal } from "@fal-ai/client";\nfal.config({ proxyUrl: "/api/fal/proxy" });\n')
+    write(repo, "pages/index.vue", '<script setup>\nimport { fal } from "@fal-ai/client";\n</script>\n')
+    bundle, _, _ = minified_bundle('Jt.config({proxyUrl:"/api/fal/proxy"})')
+    write(repo, ".output/public/_nuxt/entry.Bx3k.js", bundle)
+    assert findings(falguard, repo) == []
+
+
+# --- Astro ---------------------------------------------------------------------------------
+
+
+def astro_page(frontmatter: str, body: str) -> str:
+    return f"---\n{frontmatter}---\n<html>\n  <body>\n{body}  </body>\n</html>\n"
+
+
+def test_astro_exposed(repo: Path, falguard) -> None:
+    key, server_key = kis(20), kis(21)
+    write(repo, "package.json", package("astro", "@astrojs/react", "react", "@fal-ai/client"))
+    write(repo, ".gitignore", GITIGNORE)
+    write(repo, ".env", f"{SVELTE_PUBLIC}={key}\n")
+    write(
+        repo,
+        "src/pages/index.astro",
+        astro_page(
+            'import Generator from "../components/Generator.tsx";\nimport Gallery from "../components/Gallery.tsx";\n'
+            f'import {{ fal }} from "@fal-ai/client";\nfal.config({{ credentials: "{server_key}" }});\n',
+            "    <Generator client:load />\n    <Gallery />\n    <script>\n"
+            '      import { fal } from "@fal-ai/client";\n'
+            f"      fal.config({{ credentials: import.meta.env.{SVELTE_PUBLIC} }});\n    </script>\n",
+        ),
+    )
+    write(repo, "src/components/Generator.tsx", 'import { fal } from "./fal";\nexport default function Generator() { return null; }\n')
+    write(repo, "src/components/fal.ts", f'import {{ fal }} from "@fal-ai/client";\nfal.config({{ credentials: "{key}" }});\nexport {{ fal }};\n')
+    write(repo, "src/components/Gallery.tsx", f'import {{ fal }} from "@fal-ai/client";\nfal.config({{ credentials: "{server_key}" }});\n')
+    bundle, line, _ = minified_bundle(f'const a="{key}";S.config({{credentials:a}})')
+    write(repo, "dist/_astro/index.Bx3k.js", bundle)
+    found = findings(falguard, repo)
+
+    client = {(f["path"], f["line"]): f for f in by_rule(found, "client-credentials")}
+    assert set(client) == {("src/pages/index.astro", 13), ("src/components/fal.ts", 2)}  # no frontmatter, no Gallery
+    page = client[("src/pages/index.astro", 13)]
+    assert page["severity"] == "critical" and "an Astro <script> block" in page["message"]
+    island = client[("src/components/fal.ts", 2)]
+    assert island["severity"] == "critical" and "src/components/Generator.tsx imports" in island["message"]
+    assert [link["text"] for link in page["chain"]] == [
+        f".env:1 defines {SVELTE_PUBLIC}",
+        "src/pages/index.astro:13 reads it in an Astro <script> block",
+        f"dist/_astro/index.Bx3k.js:{line} contains the key (served to every visitor)",
+    ]
+    assert page["steps"][0].startswith("Rename the variable to FAL_KEY (no PUBLIC_ prefix)")
+    assert "src/pages/api/fal/proxy.ts" in page["steps"][1]
+    (missing,) = by_rule(found, "fal-proxy-missing")
+    assert missing["remediation"].startswith("Add src/pages/api/fal/proxy.ts containing: export const prerender = false")
+
+
+def test_astro_with_server_endpoint_is_clean(repo: Path, falguard) -> None:
+    write(repo, "package.json", package("astro", "@astrojs/node", "@fal-ai/client", "@fal-ai/server-proxy"))
+    write(repo, ".gitignore", GITIGNORE)
+    write(repo, ".env", f"FAL_KEY={kis(22)}\n")
+    write(
+        repo,
+        "src/pages/api/fal/proxy.ts",
+        'import { handleRequest } from "@fal-ai/server-proxy";\nexport const prerender = false;\n'
+        "export const ALL = ({ request }) =>\n  handleRequest({ id: 'astro', method: request.method, "
+        "resolveApiKey: async () => import.meta.env.FAL_KEY });\n",
+    )
+    write(repo, "src/lib/fal-server.ts", 'import { fal } from "@fal-ai/client";\nfal.config({ credentials: import.meta.env.FAL_KEY });\n')
+    write(
+        repo,
+        "src/pages/index.astro",
+        astro_page(
+            'import Generator from "../components/Generator.tsx";\nimport { fal } from "@fal-ai/client";\n'
+            "fal.config({ credentials: import.meta.env.FAL_KEY });\n",
+            '    <Generator client:visible />\n    <script>\n      import { fal } from "@fal-ai/client";\n'
+            '      fal.config({ proxyUrl: "/api/fal/proxy" });\n    </script>\n',
+        ),
+    )
+    write(repo, "src/components/Generator.tsx", 'import { fal } from "@fal-ai/client";\nfal.config({ proxyUrl: "/api/fal/proxy" });\n')
+    bundle, _, _ = minified_bundle('S.config({proxyUrl:"/api/fal/proxy"})')
+    write(repo, "dist/_astro/index.Bx3k.js", bundle)
+    assert findings(falguard, repo) == []
+
+
+def test_astro_scripts_and_islands() -> None:
+    text = (
+        b'---\nimport A from "./A.tsx";\nimport { B as Bee, C } from "./parts";\nconst s = "<script>";\n---\n'
+        b'<A client:only="react" />\n<Bee />\n<C\n  client:idle\n/>\n<script is:inline>one()</script>\n<SCRIPT>two()</SCRIPT>\n'
+    )
+    assert [text[start:end] for start, end in astro_scripts(text)] == [b"one()", b"two()"]
+    assert astro_islands(text) == ["./A.tsx", "./parts"]
+    assert astro_scripts(b"<p>no script</p>\n") == []
+
+
+def test_nuxt_env_name() -> None:
+    assert [nuxt_env_name(key) for key in ("falKey", "falApiKey", "fal_key", "FAL_KEY", "falKey2")] == [
+        "NUXT_PUBLIC_FAL_KEY",
+        "NUXT_PUBLIC_FAL_API_KEY",
+        "NUXT_PUBLIC_FAL_KEY",
+        "NUXT_PUBLIC_FAL_KEY",
+        "NUXT_PUBLIC_FAL_KEY2",
+    ]
+    assert nuxt_env_name("falKey", public=False) == "NUXT_FAL_KEY"
+
+
 # --- custom public prefixes ----------------------------------------------------------------
 
 
@@ -413,6 +621,9 @@ def test_ignored_build_output_is_listed_but_ignored_cache_is_not(repo: Path, fal
 NEXT = Project("", frozenset({"next"}), frozenset())
 VITE = Project("", frozenset({"vite", "react"}), frozenset())
 KIT = Project("", frozenset({"@sveltejs/kit", "vite"}), frozenset())
+NUXT = Project("", frozenset({"nuxt", "vite"}), frozenset())
+ASTRO = Project("", frozenset({"astro", "@astrojs/react", "react"}), frozenset())
+ASTRO_PAGE = "---\nconst k = import.meta.env.FAL_KEY;\n---\n<h1>hi</h1>\n"
 
 BROWSER_CASES = [
     (NEXT, "app/page.tsx", '"use client";\nexport default 1', True),
@@ -433,6 +644,20 @@ BROWSER_CASES = [
     (KIT, "src/routes/api/x/+server.ts", "", False),
     (KIT, "src/lib/server/fal.ts", "", False),
     (KIT, "src/hooks.server.ts", "", False),
+    (NUXT, "components/Generator.vue", "", True),
+    (NUXT, "composables/useFal.ts", "", True),
+    (NUXT, "app/pages/index.vue", "", True),
+    (NUXT, "plugins/fal.client.ts", "", True),
+    (NUXT, "plugins/fal.server.ts", "", False),
+    (NUXT, "server/api/fal/proxy.ts", "", False),
+    (NUXT, "server/utils/fal.ts", "", False),
+    (NUXT, "nuxt.config.ts", "", False),
+    (NUXT, "modules/fal.ts", "", False),
+    (ASTRO, "src/pages/index.astro", ASTRO_PAGE + "<script>go()</script>\n", True),
+    (ASTRO, "src/pages/index.astro", ASTRO_PAGE, False),
+    (ASTRO, "src/lib/fal.ts", "const k = import.meta.env.FAL_KEY", False),
+    (ASTRO, "src/components/Generator.tsx", "", False),  # only as a client:* island
+    (ASTRO, "src/pages/api/fal/proxy.ts", "", False),
     (Project("", frozenset({"express"}), frozenset()), "web/main.js", "const u = import.meta.env.BASE_URL", True),
     (Project("", frozenset({"express"}), frozenset()), "lib/fal.js", "export {}", False),
 ]

@@ -23,12 +23,13 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from falguard.buildoutput import is_served
 from falguard.detect import detect, keyword_hits
 from falguard.envfiles import is_env_file, is_env_template
+from falguard.guidance import framework_remediation
 from falguard.models import ChainLink, Finding, Origin, Secret, Severity
 from falguard.rules import (
     ALL_RULES,
@@ -45,8 +46,16 @@ from falguard.rules import (
 from falguard.sources import Item
 from falguard.suppress import inline_suppression
 
-CODE_SUFFIXES = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts", ".vue", ".svelte")
-_CONFIG_STEMS = ("package.json", "next.config.", "vite.config.", "svelte.config.", "webpack.config.")
+CODE_SUFFIXES = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts", ".vue", ".svelte", ".astro")
+_CONFIG_STEMS = (
+    "package.json",
+    "next.config.",
+    "vite.config.",
+    "svelte.config.",
+    "webpack.config.",
+    "nuxt.config.",
+    "astro.config.",
+)
 _SCAN_LIMIT = 16384  # bytes a bracket scan looks at before giving up
 
 CLIENT_CREDENTIALS = "client-credentials"
@@ -86,6 +95,7 @@ class ProjectIndex:
         keep = name == "package.json" or name.startswith(_CONFIG_STEMS)
         if not keep and (name.endswith(CODE_SUFFIXES) or is_env_file(path)):
             keep = bool(keyword_hits(item.content, FAL_CONTEXT_RE, first_only=True))
+            keep = keep or (name.endswith(".astro") and b"client:" in item.content)  # islands it hydrates
         if keep:
             self.files[path] = SourceFile(path, item.content, item.origin.ignored_env)
 
@@ -123,9 +133,17 @@ class Project:
         return self.has_config("svelte.config.") or ("@sveltejs/kit" in self.dependencies and self.has_routes)
 
     @property
+    def nuxt(self) -> bool:
+        return "nuxt" in self.dependencies or self.has_config("nuxt.config.")
+
+    @property
+    def astro(self) -> bool:
+        return "astro" in self.dependencies or self.has_config("astro.config.")
+
+    @property
     def spa(self) -> str | None:
-        """The single-page-app bundler, if this is one (SvelteKit uses Vite but is not an SPA)."""
-        if self.next or self.sveltekit:
+        """The single-page-app bundler, if this is one (SvelteKit, Nuxt, Astro use Vite but are not SPAs)."""
+        if self.next or self.sveltekit or self.nuxt or self.astro:
             return None
         for dependency, label in _SPA_DEPENDENCIES.items():
             if dependency in self.dependencies:
@@ -134,7 +152,7 @@ class Project:
 
     @property
     def unknown(self) -> bool:
-        return not (self.next or self.sveltekit or self.spa or self.dependencies)
+        return not (self.next or self.sveltekit or self.nuxt or self.astro or self.spa or self.dependencies)
 
     def relative(self, path: str) -> str:
         return path[len(self.root) + 1 :] if self.root else path
@@ -305,6 +323,12 @@ def is_key_value(value: str) -> bool:
     return looks_random(value) and re.fullmatch(r"[A-Za-z0-9_\-.+/=:~]{16,256}", value) is not None
 
 
+def nuxt_env_name(key: str, public: bool = True) -> str:
+    """The variable that sets a Nuxt runtimeConfig key: ``falKey`` -> ``NUXT_PUBLIC_FAL_KEY``."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).upper()
+    return ("NUXT_PUBLIC_" if public else "NUXT_") + snake
+
+
 def _public(name: str, prefixes: Sequence[str]) -> bool:
     return any(name.startswith(prefix) for prefix in prefixes)
 
@@ -312,6 +336,8 @@ def _public(name: str, prefixes: Sequence[str]) -> bool:
 #: process.env.X, import.meta.env.X, env.X ($env/dynamic/public, loadEnv), env["X"]; it starts
 #: with the literal "env" so the regex engine skips ahead quickly
 _ENV_READ = re.compile(rb"env(?<![\w$]env)(?:\.|\[\s{0,4}[\"'`])(?P<name>[A-Za-z_][A-Za-z0-9_]{0,127})")
+#: useRuntimeConfig().public.falKey, config.public?.falKey (Nuxt); it starts with a literal too
+_RUNTIME_PUBLIC_READ = re.compile(rb"public(?<=[.]public)(?:\s{0,4}\??\.\s{0,4})(?P<name>[A-Za-z_$][\w$]{0,127})")
 _ENV_IMPORT = re.compile(rb"import\s{0,8}\{(?P<names>[^}]{0,800})\}\s{0,8}from\s{0,8}[\"']\$env/(?:static|dynamic)/public[\"']")
 _STRING = re.compile(rb"\"(?P<dq>[^\"\\\n]{1,300})\"|'(?P<sq>[^'\\\n]{1,300})'|`(?P<bq>[^`\\$]{1,300})`")
 _IDENTIFIER = re.compile(rb"(?<![\w$.])[A-Za-z_$][\w$]{0,127}(?![\w$])")
@@ -336,8 +362,8 @@ def public_env_imports(content: bytes) -> dict[str, str]:
 class Source:
     """Where a credentials expression gets its value: a literal or a variable read."""
 
-    kind: str  # literal | env
-    value: str  # the literal, or the variable's name
+    kind: str  # literal | env | runtime (Nuxt runtimeConfig.public)
+    value: str  # the literal, the variable's name, or the runtimeConfig.public key
     offset: int
     end: int
 
@@ -361,6 +387,10 @@ def sources(content: bytes, start: int, end: int, env_imports: dict[str, str], d
     for match in _STRING.finditer(content, start, end):
         group = "dq" if match.group("dq") else "sq" if match.group("sq") else "bq"
         found.append(Source("literal", match.group(group).decode("utf-8", "replace"), match.start(group), match.end(group)))
+    for match in _RUNTIME_PUBLIC_READ.finditer(content, start, end):
+        key = match.group("name").decode()
+        if is_fal_key_name(key):
+            found.append(Source("runtime", key, match.start(), match.end("name")))
     for match in _IDENTIFIER.finditer(content, start, end):
         word = match.group()
         if word in _JS_WORDS or any(s.offset <= match.start() < s.end for s in found):
@@ -383,12 +413,94 @@ _SERVER_ONLY = re.compile(
     r"|(?:^|/)(?:next|vite|svelte|webpack|nuxt|astro)\.config\."
 )
 _PAGES = re.compile(r"(?:src/)?pages/(?!api/)")
+_NUXT_BUILD_ONLY = ("modules/",)  # Nuxt modules run at build time, in Node
+
+# Astro: the frontmatter between --- fences runs on the server; <script> blocks run in the browser
+_ASTRO_FENCE = re.compile(rb"\A(?:\xef\xbb\xbf)?\s{0,200}---[ \t]{0,20}\r?\n")
+_ASTRO_FENCE_CLOSE = re.compile(rb"^---[ \t]{0,20}\r?$", re.MULTILINE)
+_ASTRO_SCRIPT = re.compile(rb"<script(?=[\s>])", re.IGNORECASE)
+_ASTRO_TAG = re.compile(rb"<(?P<tag>[A-Z][\w$]{0,63}(?:\.[A-Za-z_$][\w$]{0,63})?)(?=[\s/>])")
+_ASTRO_ISLAND_LIMIT = 500  # client:* directives looked at per file
+_NUXT_READ_LIMIT = 50  # runtimeConfig.public reads reported per file
+_ASTRO_IMPORT = re.compile(
+    rb"import\s{1,8}(?P<default>[A-Za-z_$][\w$]{0,127})?\s{0,8},?\s{0,8}(?:\{(?P<names>[^}]{0,800})\})?"
+    rb"\s{0,8}from\s{0,8}[\"'](?P<spec>[^\"'\n]{1,200})[\"']"
+)
+
+
+def astro_frontmatter_end(content: bytes) -> int:
+    """Where an .astro file's server-side frontmatter ends (0 if it has none)."""
+    fence = _ASTRO_FENCE.match(content)
+    if fence is None:
+        return 0
+    close = _ASTRO_FENCE_CLOSE.search(content, fence.end())
+    return len(content) if close is None else close.end()
+
+
+def astro_scripts(content: bytes) -> list[tuple[int, int]]:
+    """The (start, end) of every <script> block's body after the frontmatter: browser code."""
+    spans: list[tuple[int, int]] = []
+    index = astro_frontmatter_end(content)
+    lowered = content.lower()
+    while len(spans) < 200:
+        opening = _ASTRO_SCRIPT.search(content, index)
+        if opening is None:
+            break
+        tag_end = content.find(b">", opening.end())
+        if tag_end == -1:
+            break
+        if tag_end - opening.end() > 2000:  # not a tag: move on, every byte is looked at once
+            index = tag_end
+            continue
+        close = lowered.find(b"</script", tag_end + 1)
+        end = len(content) if close == -1 else close
+        spans.append((tag_end + 1, end))
+        index = end
+    return spans
+
+
+def astro_islands(content: bytes) -> list[str]:
+    """Import specifiers of the components an .astro file hydrates in the browser (``client:*``)."""
+    head = astro_frontmatter_end(content)
+    imported: dict[str, str] = {}
+    for match in _ASTRO_IMPORT.finditer(content, 0, head):
+        spec = match.group("spec").decode("utf-8", "replace")
+        if match.group("default"):
+            imported[match.group("default").decode()] = spec
+        for part in (match.group("names") or b"").decode("utf-8", "replace").split(","):
+            original, _, alias = part.strip().partition(" as ")
+            if original.strip():
+                imported[(alias or original).strip()] = spec
+    tags: set[str] = set()
+    seen = head  # each backward look starts after the last one: linear time
+    directive = content.find(b"client:", head)
+    for _ in range(_ASTRO_ISLAND_LIMIT):
+        if directive == -1:
+            break
+        opening = content.rfind(b"<", seen, directive)
+        tag = _ASTRO_TAG.match(content, opening) if opening != -1 and directive - opening <= 2000 else None
+        if tag and content.find(b">", opening, directive) == -1:
+            tags.add(tag.group("tag").decode().split(".")[0])
+        seen = directive
+        directive = content.find(b"client:", directive + 7)
+    return sorted({imported[tag] for tag in tags if tag in imported})
+
+
+def browser_spans(path: str, content: bytes) -> list[tuple[int, int]]:
+    """The parts of a browser file that run in the browser: all of it, or an .astro file's scripts."""
+    return astro_scripts(content) if path.endswith(".astro") else [(0, len(content))]
+
+
+def _within(offset: int, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(start <= offset < end for start, end in spans)
 
 
 def browser_context(relative: str, content: bytes, project: Project) -> str | None:
     """How a file ends up in the browser ("a client component"...), or None if it does not."""
     if not relative.endswith(CODE_SUFFIXES):
         return None
+    if relative.endswith(".astro"):
+        return "an Astro <script> block" if astro_scripts(content) else None
     if _USE_CLIENT.match(content):
         return "a client component"
     if _SERVER_ONLY.search(relative):
@@ -397,9 +509,13 @@ def browser_context(relative: str, content: bytes, project: Project) -> str | No
         return "a Pages Router page"
     if project.sveltekit and relative.startswith("src/") and not relative.startswith("src/hooks"):
         return "SvelteKit browser code"
+    if project.nuxt:  # universal rendering: everything outside server/ is also in the client bundle
+        return None if relative.startswith(_NUXT_BUILD_ONLY) else "Nuxt browser code"
     spa = project.spa
     if spa and relative.startswith(("src/", "app/", "components/")):
         return f"{spa} browser source"
+    if project.astro:  # only <script> blocks, client:* islands and what they import
+        return None
     if not project.next and not project.sveltekit and b"import.meta.env" in content:
         return "browser code (it reads import.meta.env)"
     return None
@@ -411,7 +527,7 @@ _RESOLVE_SUFFIXES = ("", ".ts", ".tsx", ".js", ".jsx", ".mjs", ".vue", ".svelte"
 
 def _resolve(importer: str, spec: str, project: Project, known: set[str]) -> str | None:
     if spec.startswith(("@/", "~/")):
-        bases = [project.join("src/" + spec[2:]), project.join(spec[2:])]
+        bases = [project.join("src/" + spec[2:]), project.join(spec[2:]), project.join("app/" + spec[2:])]
     else:
         bases = [posixpath.normpath(posixpath.join(posixpath.dirname(importer), spec))]
     for base in bases:
@@ -431,12 +547,22 @@ def browser_files(index: ProjectIndex, projects: Sequence[Project]) -> dict[str,
         if context:
             found[path] = context
     known = set(index.files)
+    for path, source in sorted(index.files.items()):  # Astro islands: client:load and the like
+        if path.endswith(".astro"):
+            for spec in astro_islands(source.content):
+                target = _resolve(path, spec, project_of(path, projects), known)
+                if target and target not in found and not target.endswith(".astro"):
+                    found[target] = f"an Astro island ({path} hydrates it with client:*)"
     frontier = list(found)
     for _ in range(3):
         following: list[str] = []
         for importer in frontier:
             project = project_of(importer, projects)
-            for match in _RELATIVE_IMPORT.finditer(index.files[importer].content):
+            content = index.files[importer].content
+            spans = browser_spans(importer, content)
+            for match in _RELATIVE_IMPORT.finditer(content):
+                if not _within(match.start(), spans):
+                    continue  # an .astro file's frontmatter imports run on the server
                 target = _resolve(importer, match.group("spec").decode("utf-8", "replace"), project, known)
                 if target and target not in found and not _SERVER_ONLY.search(project.relative(target)):
                     found[target] = f"a module {importer} imports into the browser bundle"
@@ -457,6 +583,8 @@ class Inlining:
     name: str  # the name code reads (FAL_KEY for process.env.FAL_KEY), or "*" for everything
     how: str  # "next.config env", "Vite define", ...
     literal: str | None = None  # a key written in the config itself
+    source_name: str | None = None  # the variable its value reads, when that differs from name
+    effect: str = ""  # what a chain says it does; default "inlines it into the client bundle (how)"
 
 
 _NEXT_ENV = re.compile(rb"(?<![\w$.])env\s{0,8}:\s{0,8}\{")
@@ -516,6 +644,86 @@ def inlinings(source: SourceFile, project: Project) -> list[Inlining]:
                 value = (literal.group("dq") or literal.group("sq") or literal.group("bq") or b"").decode()
                 if is_fal_key_name(value):
                     found.append(Inlining(path, literal.start(), value, how))
+    return found
+
+
+_RUNTIME_CONFIG = re.compile(rb"(?<![\w$.])runtimeConfig\s{0,8}:\s{0,8}\{")
+_OPEN_OBJECT = re.compile(rb"\s{0,200}\{")
+
+
+@dataclass(frozen=True)
+class NuxtPublic:
+    """A fal key name under ``runtimeConfig.public`` in a nuxt.config: sent in every page payload."""
+
+    inlining: Inlining
+    key: str  # falKey
+    severity: Severity
+    reads: str | None  # the variable or literal its value comes from
+
+
+def nuxt_public_keys(source: SourceFile) -> list[NuxtPublic]:
+    """``runtimeConfig: { public: { falKey: ... } }`` entries with a fal key name."""
+    content = source.content
+    found: list[NuxtPublic] = []
+    for config in _RUNTIME_CONFIG.finditer(content):
+        for section in object_entries(content, config.end() - 1):
+            opening = _OPEN_OBJECT.match(content, section.value_start, section.value_end)
+            if section.key != "public" or opening is None:
+                continue
+            for entry in object_entries(content, opening.end() - 1):
+                if not is_fal_key_name(entry.key):
+                    continue
+                found.append(_nuxt_public(source.path, content, entry))
+    return found
+
+
+def _nuxt_public(path: str, content: bytes, entry: Entry) -> NuxtPublic:
+    name = nuxt_env_name(entry.key)
+    how = f"Nuxt runtimeConfig.public.{entry.key}"
+    effect = f"puts it in runtimeConfig.public.{entry.key} (sent to every visitor in the page payload)"
+    found = sources(content, entry.value_start, entry.value_end, {})
+    literal = next((s for s in found if s.kind == "literal" and is_key_value(s.value)), None)
+    if literal is not None:
+        inlining = Inlining(path, literal.offset, name, how, literal=literal.value, effect=effect)
+        return NuxtPublic(inlining, entry.key, Severity.CRITICAL, "a literal key")
+    read = next((s for s in found if s.kind == "env" and is_fal_key_name(s.value)), None)
+    if read is not None:
+        inlining = Inlining(path, entry.key_start, name, how, source_name=read.value, effect=effect)
+        return NuxtPublic(inlining, entry.key, Severity.CRITICAL, read.value)
+    return NuxtPublic(Inlining(path, entry.key_start, name, how, effect=effect), entry.key, Severity.HIGH, None)
+
+
+def nuxt_public_findings(source: SourceFile, items: Sequence[NuxtPublic]) -> list[Finding]:
+    found = []
+    for item in items:
+        inlining = item.inlining
+        where = f"runtimeConfig.public.{item.key}"
+        if inlining.literal is not None:
+            secret = Secret(inlining.literal)
+            end = inlining.offset + len(inlining.literal.encode())
+            detail = f"a literal key in {where}: Nuxt sends it to every visitor in the page payload"
+        else:
+            secret = Secret(inlining.name, sensitive=False)
+            end = inlining.offset + len(item.key.encode())
+            if item.reads:
+                detail = f"{where} holds {item.reads}: Nuxt sends it to every visitor in the page payload"
+            else:
+                detail = f"{where} (set by {inlining.name}) is sent to every visitor in the page payload"
+        found.append(_finding(CLIENT_CREDENTIALS, source, inlining.offset, end, item.severity, secret, detail))
+    return found
+
+
+def nuxt_read_findings(source: SourceFile, context: str) -> list[Finding]:
+    """``useRuntimeConfig().public.falKey`` in Nuxt browser code: a public key put to use."""
+    found: list[Finding] = []
+    for match in _RUNTIME_PUBLIC_READ.finditer(source.content):
+        key = match.group("name").decode()
+        if len(found) >= _NUXT_READ_LIMIT:
+            break
+        if is_fal_key_name(key):
+            detail = f"reads runtimeConfig.public.{key} in {context}: Nuxt sends it to every visitor in the page payload"
+            secret = Secret(nuxt_env_name(key), sensitive=False)
+            found.append(_finding(CLIENT_CREDENTIALS, source, match.start(), match.end("name"), Severity.HIGH, secret, detail))
     return found
 
 
@@ -604,6 +812,10 @@ def _classify(source: Source, analysis: Analysis) -> tuple[Severity, str] | None
             return Severity.LOW, "a literal test key"
         return Severity.CRITICAL, "a literal key"
     name = source.value
+    if source.kind == "runtime":
+        if not analysis.project.nuxt:
+            return None
+        return Severity.CRITICAL, f"reads runtimeConfig.public.{name}, which Nuxt sends to every visitor in the page payload"
     if _public(name, analysis.prefixes):
         return Severity.CRITICAL, f"reads {name}, which the bundler inlines into the page"
     inlining = analysis.inlined.get(name) or analysis.inlined.get("*")
@@ -618,8 +830,11 @@ def credential_findings(source: SourceFile, context: str, analysis: Analysis) ->
     """``fal.config({ credentials })`` / ``createFalClient({ credentials })`` in browser code."""
     content = source.content
     env_imports = public_env_imports(content)
+    spans = browser_spans(source.path, content)
     found: list[Finding] = []
     for call in config_calls(content):
+        if not _within(call, spans):
+            continue  # an .astro file's frontmatter: server code
         close = scan_to(content, call)
         for credentials in _CREDENTIALS.finditer(content, call, close):
             if credentials.group("colon"):
@@ -635,7 +850,8 @@ def credential_findings(source: SourceFile, context: str, analysis: Analysis) ->
             if worst is None:
                 continue  # a user's own key typed into the page, a token fetched at run time...
             severity, detail, origin = worst
-            secret = Secret(origin.value) if origin.kind == "literal" else Secret(origin.value, sensitive=False)
+            name = nuxt_env_name(origin.value) if origin.kind == "runtime" else origin.value
+            secret = Secret(origin.value) if origin.kind == "literal" else Secret(name, sensitive=False)
             found.append(
                 _finding(CLIENT_CREDENTIALS, source, origin.offset, origin.end, severity, secret, f"{detail}, in {context}")
             )
@@ -667,7 +883,26 @@ _FAL_CLIENT_IMPORT = re.compile(rb"[\"']@fal-ai/(?:client|serverless-client)[\"'
 _PROXY_IMPORT = re.compile(rb"@fal-ai/(?:server-proxy|serverless-proxy)")
 _NEXT_ROUTE = re.compile(
     r"(?:^|/)(?:src/)?(?:app/api/fal/proxy/route\.[cm]?[jt]sx?|pages/api/fal/proxy(?:\.[cm]?[jt]sx?|/index\.[jt]sx?|/\[\.\.\.[^/\]]{1,40}\]\.[jt]sx?))\Z"
+    r"|(?:^|/)server/(?:api|routes/api)/fal/proxy(?:\.[cm]?[jt]s|/index\.[jt]s|/\[\.\.\.[^/\]]{1,40}\]\.[jt]s)\Z"  # Nuxt (Nitro)
 )
+#: @fal-ai/server-proxy has adapters for Next.js, Express, SvelteKit, Remix, Hono and Lambda, none
+#: for Nuxt (h3) or Astro: those routes hand the request to the package's generic handleRequest
+_NUXT_ROUTE_CONTENT = (
+    'export default defineEventHandler((event) => ...) passing the request to handleRequest from "@fal-ai/server-proxy" '
+    "(it has no Nuxt/h3 adapter; wire method, headers and body from the event as its SvelteKit adapter does), with "
+    "resolveApiKey returning useRuntimeConfig(event).falKey."
+)
+_ASTRO_ROUTE_CONTENT = (
+    "export const prerender = false (it needs an SSR adapter) and export const ALL = ({ request }) => ... passing the "
+    'request to handleRequest from "@fal-ai/server-proxy" (it has no Astro adapter; wire it as its SvelteKit adapter '
+    "does), with resolveApiKey returning import.meta.env.FAL_KEY (server-only in Astro)."
+)
+
+
+def _browser_fal_import(path: str, content: bytes) -> int | None:
+    """Offset of an ``@fal-ai/client`` import in the browser part of a browser file."""
+    spans = browser_spans(path, content)
+    return next((m.start() for m in _FAL_CLIENT_IMPORT.finditer(content) if _within(m.start(), spans)), None)
 
 
 def has_proxy(index: ProjectIndex, project: Project) -> bool:
@@ -676,7 +911,7 @@ def has_proxy(index: ProjectIndex, project: Project) -> bool:
         if is_env_file(path):
             continue
         if project.contains(path) and _NEXT_ROUTE.search(project.relative(path)):
-            if _PROXY_IMPORT.search(source.content) or b"x-fal-target-url" in source.content or b"FAL_KEY" in source.content:
+            if _PROXY_IMPORT.search(source.content) or any(word in source.content for word in (b"x-fal-target-url", b"FAL_KEY", b"falKey")):
                 return True
         if _PROXY_IMPORT.search(source.content) and not _FAL_CLIENT_IMPORT.search(source.content):
             return True
@@ -691,6 +926,10 @@ def suggested_route(index: ProjectIndex, project: Project, caller: str) -> tuple
     relative = [project.relative(path) for path in index.paths if project.contains(path)]
     typescript = any(path == "tsconfig.json" or path.endswith((".ts", ".tsx")) for path in relative)
     ext = "ts" if typescript else "js"
+    if project.nuxt:
+        return project.join(f"server/api/fal/proxy.{ext}"), _NUXT_ROUTE_CONTENT
+    if project.astro:
+        return project.join(f"src/pages/api/fal/proxy.{ext}"), _ASTRO_ROUTE_CONTENT
     if project.sveltekit:
         return project.join(f"src/routes/api/fal/proxy/+server.{ext}"), (
             'import { createRequestHandler } from "@fal-ai/server-proxy/svelte"; '
@@ -725,7 +964,9 @@ def suggested_route(index: ProjectIndex, project: Project, caller: str) -> tuple
 def proxy_findings(index: ProjectIndex, project: Project, browser: dict[str, str], owner: dict[str, Project]) -> list[Finding]:
     """Browser code that calls fal with no proxyUrl anywhere and no proxy route to point it at."""
     callers = sorted(
-        path for path in browser if owner[path] is project and _FAL_CLIENT_IMPORT.search(index.files[path].content)
+        path
+        for path in browser
+        if owner[path] is project and _browser_fal_import(path, index.files[path].content) is not None
     )
     if not callers:
         return []
@@ -735,8 +976,7 @@ def proxy_findings(index: ProjectIndex, project: Project, browser: dict[str, str
         return []
     route, content = suggested_route(index, project, callers[0])
     first = index.files[callers[0]]
-    imported = _FAL_CLIENT_IMPORT.search(first.content)
-    line, column, _ = _position(first.content, imported.start() if imported else 0)
+    line, column, _ = _position(first.content, _browser_fal_import(first.path, first.content) or 0)
     finding = repository_finding(
         PROXY_MISSING,
         first.path,
@@ -745,8 +985,13 @@ def proxy_findings(index: ProjectIndex, project: Project, browser: dict[str, str
         column=column,
         subject=route,
     )
+    server_key = (
+        "keep the key in private runtimeConfig.falKey (set by NUXT_FAL_KEY on the server)"
+        if project.nuxt
+        else "set FAL_KEY on the server only"
+    )
     remediation = (
-        f"Add {route} containing: {content} Then set FAL_KEY on the server only and call "
+        f"Add {route} containing: {content} Then {server_key} and call "
         'fal.config({ proxyUrl: "/api/fal/proxy" }) in browser code.'
     )
     return [replace(finding, remediation=remediation)]
@@ -820,14 +1065,16 @@ def chains(
     result: dict[str, list[tuple[ChainLink, frozenset[str]]]] = {}
     names = {d.name for d in defined} | {name for _, _, name in reads} | {i.name for i in inlined if i.name != "*"}
     for name in sorted(names):
-        values = frozenset(d.value for d in defined if d.name == name and d.value)
-        subjects = frozenset({name}) | values
+        # a config can feed the subject from another variable: runtimeConfig.public.falKey = process.env.FAL_KEY
+        fed = {name} | {i.source_name for i in inlined if i.name == name and i.source_name}
+        values = frozenset(d.value for d in defined if d.name in fed and d.value)
+        subjects = frozenset(fed) | values
         links: list[tuple[ChainLink, frozenset[str]]] = []
-        for d in sorted((d for d in defined if d.name == name), key=lambda d: (d.path, d.line)):
-            links.append((ChainLink(d.path, d.line, f"defines {name}"), subjects))
+        for d in sorted((d for d in defined if d.name in fed), key=lambda d: (d.path, d.line)):
+            links.append((ChainLink(d.path, d.line, f"defines {d.name}"), subjects))
         for i in sorted((i for i in inlined if i.name == name), key=lambda i: (i.path, i.offset)):
             line = index.files[i.path].content.count(b"\n", 0, i.offset) + 1
-            links.append((ChainLink(i.path, line, f"inlines it into the client bundle ({i.how})"), subjects))
+            links.append((ChainLink(i.path, line, i.effect or f"inlines it into the client bundle ({i.how})"), subjects))
         for path, line, read in sorted(r for r in reads if r[2] == name):
             links.append((ChainLink(path, line, f"reads it in {browser[path]}"), subjects))
         served = [f for value in values for f in served_by_value.get(value, ())]
@@ -845,15 +1092,38 @@ def chains(
     return result
 
 
+def _line_counter(content: bytes) -> Callable[[int], int]:
+    """Line numbers of increasing offsets, counting each newline once (dense reads stay linear)."""
+    last_offset, last_line = 0, 1
+
+    def line(offset: int) -> int:
+        nonlocal last_offset, last_line
+        if offset < last_offset:
+            return content.count(b"\n", 0, offset) + 1
+        last_line += content.count(b"\n", last_offset, offset)
+        last_offset = offset
+        return last_line
+
+    return line
+
+
 def browser_reads(index: ProjectIndex, browser: dict[str, str]) -> list[tuple[str, int, str]]:
-    """(path, line, name) for every env read of a fal name in browser code."""
+    """(path, line, name) for every env read of a fal name in browser code (a Nuxt
+    ``runtimeConfig.public.falKey`` read counts as a read of ``NUXT_PUBLIC_FAL_KEY``)."""
     found = []
     for path in browser:
         content = index.files[path].content
+        spans = browser_spans(path, content)
+        line = _line_counter(content)
         for match in _ENV_READ.finditer(content):
             name = match.group("name").decode()
-            if is_fal_key_name(name):
-                found.append((path, content.count(b"\n", 0, match.start()) + 1, name))
+            if is_fal_key_name(name) and _within(match.start(), spans):
+                found.append((path, line(match.start()), name))
+        line = _line_counter(content)
+        for match in _RUNTIME_PUBLIC_READ.finditer(content):
+            key = match.group("name").decode()
+            if is_fal_key_name(key) and _within(match.start(), spans):
+                found.append((path, line(match.start()), nuxt_env_name(key)))
         for local, name in public_env_imports(content).items():
             if is_fal_key_name(name):
                 offset = content.find(local.encode())
@@ -912,6 +1182,10 @@ def analyse(
                     for item in items:
                         inlined.setdefault(item.name, item)
                     all_inlined.extend(items)
+            if posixpath.basename(path).startswith("nuxt.config."):
+                public_keys = nuxt_public_keys(source)
+                add(nuxt_public_findings(source, public_keys))
+                all_inlined.extend(item.inlining for item in public_keys)
         analyses[project.root] = Analysis(project, prefixes, inlined)
         read_here = {
             match.group("name").decode()
@@ -923,8 +1197,26 @@ def analyse(
             add(inlining_findings(index.files[path], items, read_here))
     for path, context in sorted(browser.items()):
         add(credential_findings(index.files[path], context, analyses[owner[path].root]))
+    for path, context in sorted(browser.items()):  # after credentials: a fal.config use there is critical
+        if owner[path].nuxt:
+            add(nuxt_read_findings(index.files[path], context))
     for project in projects:
         add(proxy_findings(index, project, browser, owner))
     combined = [*findings, *added]
     subjects = chains(definitions(index), combined, browser, browser_reads(index, browser), all_inlined, index)
-    return link_chains(combined, subjects)
+    return with_framework_remediation(link_chains(combined, subjects), projects)
+
+
+_FRAMEWORK_RULES = (CLIENT_CREDENTIALS, PUBLIC_RULE)
+
+
+def with_framework_remediation(findings: list[Finding], projects: Sequence[Project]) -> list[Finding]:
+    """Browser findings (and chains) in a Nuxt or Astro project get that framework's fix."""
+    result = []
+    for finding in findings:
+        project = project_of(finding.path, projects)
+        framework = "nuxt" if project.nuxt else "astro" if project.astro else None
+        if framework and (finding.rule in _FRAMEWORK_RULES or finding.chain):
+            finding = replace(finding, remediation=framework_remediation(framework))
+        result.append(finding)
+    return result
