@@ -10,7 +10,6 @@ its batch is done, so memory stays flat whatever the history size.
 
 from __future__ import annotations
 
-import bisect
 import os
 import re
 import time
@@ -209,10 +208,7 @@ class _BatchReader:
 
     def _scan(self, entries: list[_Entry]) -> Iterator[HistoryObject]:
         buf = self.buf
-        lo, hi = entries[0].start, entries[-1].end
-        hits = _candidate_offsets(buf, lo, hi, self.extra)
-        starts = [entry.start for entry in entries]
-        candidates = {bisect.bisect_right(starts, hit) - 1 for hit in hits}
+        candidates = _candidates(buf, entries, self.extra)
         summary, coverage = self.summary, self.coverage
         for index, entry in enumerate(entries):
             coverage.objects += 1
@@ -243,14 +239,22 @@ class _BatchReader:
         return HistoryObject(oid, "blob", Item(Origin(path, source="history"), content if content is not None else b""))
 
 
-def _candidate_offsets(buf: bytearray, lo: int, hi: int, extra: re.Pattern[bytes] | None = None) -> list[int]:
-    """Offsets in ``buf[lo:hi]`` where some rule could start to match."""
-    hits = [match.start() for match in _KEY_ID_SECRET_HEAD.finditer(buf, lo, hi)]
+def _candidates(buf: bytearray, entries: list[_Entry], extra: re.Pattern[bytes] | None = None) -> set[int]:
+    """Indexes of the entries some rule could match in: one lowercased copy of the batch,
+    then per object a search that stops at its first hit (in a repository that names fal on
+    every line, that is a few bytes into each object, not a list of every mention)."""
+    lo, hi = entries[0].start, entries[-1].end
     lowered = buf[lo:hi].lower()
-    hits.extend(lo + match.start() for match in FAL_CONTEXT_RE.finditer(lowered))
-    if extra is not None:
-        hits.extend(lo + match.start() for match in extra.finditer(lowered))
-    return hits
+    found = set()
+    for index, entry in enumerate(entries):
+        start, end = entry.start - lo, entry.end - lo
+        if (
+            FAL_CONTEXT_RE.search(lowered, start, end)
+            or _KEY_ID_SECRET_HEAD.search(buf, entry.start, entry.end)
+            or (extra is not None and extra.search(lowered, start, end))
+        ):
+            found.add(index)
+    return found
 
 
 def _message(kind: bytes, raw: bytes, oid: str) -> HistoryObject | None:
