@@ -21,6 +21,8 @@ WARNING = (
 def replacement_lines(findings: Iterable[Finding]) -> list[str]:
     """One ``literal:<secret>==>replacement`` line per distinct secret, sorted."""
     secrets = {finding.secret.reveal() for finding in findings if finding.secret.sensitive}
+    # a <key_id>:<key_secret> key may also sit URL-encoded in a query string (key_id%3Asecret)
+    secrets |= {secret.replace(":", "%3A", 1) for secret in secrets if secret.count(":") == 1 and len(secret) == 69}
     return [f"literal:{secret}==>{REPLACEMENT}" for secret in sorted(secrets) if "\n" not in secret]
 
 

@@ -24,6 +24,8 @@ from falguard.models import Finding, Secret, Severity
 HEX = rb"[0-9a-fA-F]"
 UUID = HEX + rb"{8}-" + HEX + rb"{4}-" + HEX + rb"{4}-" + HEX + rb"{4}-" + HEX + rb"{12}"
 HEX32 = HEX + rb"{32}"
+#: Between key id and secret: a colon, or its URL encoding (a key pasted into a query string).
+KEY_SEPARATOR = rb"(?::|%3[Aa])"
 _UUID_RE = re.compile(UUID + rb"\Z")
 _HEX32_RE = re.compile(HEX32 + rb"\Z")
 
@@ -235,7 +237,7 @@ def _judge_key_id_secret(match: re.Match[bytes], content: bytes) -> Verdict | No
         return None
     if start > 0 and content[start - 1 : start].isalnum():
         return None
-    key_id = content[start : match.start("secret") - 1].decode()
+    key_id = content[start : match.start() + 13].decode()  # the dash and the 12 hex of the last UUID group
     secret = _text(match, "secret")
     severity = Severity.LOW if looks_like_test_value(secret) else Severity.CRITICAL
     return Verdict(severity, f"{key_id}:{secret}", start, match.end("secret"), key_id=key_id)
@@ -415,7 +417,7 @@ RULES: tuple[Rule, ...] = (
         ),
         # the pattern starts at a literal (the dash before the last UUID group), so the regex
         # engine skips ahead at memchr speed; the judge checks the rest of the key id before it
-        patterns=(_p(rb"-" + HEX + rb"{12}:(?P<secret>" + HEX32 + rb")(?![0-9A-Za-z])"),),
+        patterns=(_p(rb"-" + HEX + rb"{12}" + KEY_SEPARATOR + rb"(?P<secret>" + HEX32 + rb")(?![0-9A-Za-z])"),),
         judge=_judge_key_id_secret,
         true_examples=(
             'FAL_KEY="{uuid}:{hex32}"',
@@ -427,6 +429,7 @@ RULES: tuple[Rule, ...] = (
             'fal.config({ credentials: "{uuid}:{hex32}" });',
             'os.environ["FAL_KEY"] = "{uuid}:{hex32}"',
             'var a="x",k="{uuid}:{hex32}";function f(){return k}',
+            "https://example.com/run?fal_key={uuid}%3A{hex32}&prompt=cat",
         ),
         false_examples=(
             'FAL_KEY="FAL_KEY_ID:FAL_KEY_SECRET"',

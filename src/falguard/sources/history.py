@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from falguard import git
 from falguard.errors import GitError
 from falguard.models import Origin, Summary
-from falguard.rules import FAL_CONTEXT_RE, HEX
+from falguard.rules import FAL_CONTEXT_RE, HEX, KEY_SEPARATOR
 from falguard.sources import BINARY_SNIFF, Item, text_content
 
 #: Where a commit or tag message finding is said to be.
@@ -28,7 +28,7 @@ TAG_MESSAGE = "(tag message)"
 
 #: The head of fal-key-id-secret's pattern, the only rule that needs no fal context. Every
 #: other rule needs FAL_CONTEXT_RE to match lowercased content (fal-key's "fal_" does too).
-_KEY_ID_SECRET_HEAD = re.compile(rb"-" + HEX + rb"{12}:" + HEX)
+_KEY_ID_SECRET_HEAD = re.compile(rb"-" + HEX + rb"{12}" + KEY_SEPARATOR + HEX)
 
 #: cat-file processes reading blobs (see :func:`history_objects`).
 READ_WORKERS = 4
