@@ -336,3 +336,10 @@ def test_scan_exit_code_follows_env_rules(repo: Path, falguard: Any, ignore: str
     write(repo, ".gitignore", ignore)
     write(repo, "README.md", "hi\n")
     assert falguard("scan", cwd=repo).code == (1 if not ignore else 0)
+
+
+def test_missing_env_names_the_negation_that_re_includes(repo: Path, falguard) -> None:
+    write(repo, ".gitignore", ".env*\n!.env.local\n")
+    run = falguard("scan", "--format", "json", cwd=repo)
+    (finding,) = [f for f in run.json["findings"] if f["rule"] == "gitignore-missing-env"]
+    assert "re-included by .gitignore:2 (!.env.local)" in finding["message"]

@@ -221,6 +221,11 @@ def missing_env_finding(
     detail = f"`git add .` would stage a new {_names(exposed)}"
     if covered_shared:
         detail += f" (the .gitignore rules cover only {_names(covered_shared)})"
+    reincluded = sorted(
+        {f"{m.pattern.source}:{m.pattern.line} ({m.pattern.text})" for p in exposed if (m := shared.match(p)) is not None and not m.ignored}
+    )
+    if reincluded:
+        detail += f"; re-included by {', '.join(reincluded)}"
     local = [m for p in exposed if (m := rules.match(p)) is not None and m.ignored]
     if local:
         sources = sorted({f"{m.pattern.source}:{m.pattern.line} ({m.pattern.text})" for m in local})
