@@ -334,3 +334,16 @@ def test_every_env_file_ever_committed_is_reported(repo: Path, falguard) -> None
     }
     envrc_commit = git(repo, "rev-parse", "HEAD").strip()
     assert found == {("deploy/prod.env", "critical", added), (".envrc", "high", envrc_commit)}
+
+
+def test_a_bundler_config_that_inlined_a_fal_key_is_found_in_history(repo: Path, falguard) -> None:
+    ignoring_env(repo)
+    write(repo, "package.json", '{"dependencies": {"next": "14.0.0", "@fal-ai/client": "1.0.0"}}\n')
+    write(repo, "next.config.js", "module.exports = {\n  env: {\n    FAL_KEY: process.env.FAL_KEY,\n  },\n};\n")
+    introduced = commit_all(repo, "expose the key to the client")
+    write(repo, "next.config.js", "module.exports = {};\n")
+    commit_all(repo, "stop")
+    run = history(falguard, repo)
+    (finding,) = [f for f in run.json["findings"] if f["rule"] == "client-credentials"]
+    assert (finding["path"], finding["line"], finding["commit"]) == ("next.config.js", 3, introduced)
+    assert finding["in_head"] is False and "next.config env" in finding["message"]

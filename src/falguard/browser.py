@@ -647,6 +647,21 @@ def inlinings(source: SourceFile, project: Project) -> list[Inlining]:
     return found
 
 
+_BUNDLER_CONFIG_NAMES = ("next.config.", "vite.config.", "webpack.config.")
+
+
+def config_blob_findings(path: str, content: bytes) -> list[Finding]:
+    """What one bundler config inlines, judged alone: for a history scan, where no project
+    around it is known. ``next.config`` ``env``, Vite ``define`` and webpack's plugins need
+    no other file to tell that a fal key goes into every bundle."""
+    name = posixpath.basename(path)
+    if not name.startswith(_BUNDLER_CONFIG_NAMES):
+        return []
+    project = Project(root=posixpath.dirname(path), dependencies=frozenset(), config_files=frozenset({name}))
+    source = SourceFile(path, content, False)
+    return inlining_findings(source, inlinings(source, project), set())
+
+
 _RUNTIME_CONFIG = re.compile(rb"(?<![\w$.])runtimeConfig\s{0,8}:\s{0,8}\{")
 _OPEN_OBJECT = re.compile(rb"\s{0,200}\{")
 

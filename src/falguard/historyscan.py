@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from falguard import git
+from falguard.browser import config_blob_findings
 from falguard.config import Config
 from falguard.detect import detect
 from falguard.errors import GitError, InputError
@@ -45,7 +46,13 @@ def scan_history(
     )
     rules = rules_for(config)
     for found in objects:
-        for finding in detect(found.item.content, found.item.origin, rules):
+        findings = detect(found.item.content, found.item.origin, rules)
+        if found.kind == "blob":  # bundler configs that inline a fal key need no other file
+            findings += [
+                replace(finding, source="history")
+                for finding in config_blob_findings(found.item.origin.path, found.item.content)
+            ]
+        for finding in findings:
             key = (finding.rule, finding.fingerprint, found.kind)
             groups.setdefault(key, {}).setdefault(found.oid, finding)
     try:
