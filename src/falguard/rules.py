@@ -250,7 +250,21 @@ _KEY_ID_NEAR = re.compile(
 )
 
 
+_PAIR_SECRET_NAMES = frozenset({b"fal_key_secret", b"falkeysecret", b"fal_secret", b"key_secret", b"keysecret"})
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _identifier_ending_at(content: bytes, end: int, limit: int = 64) -> bytes:
+    start = end
+    while start > 0 and end - start < limit and content[start - 1] in _WORD_BYTES:
+        start -= 1
+    return content[start:end]
+
+
 def _judge_pair(match: re.Match[bytes], content: bytes) -> Verdict | None:
+    if "name" in match.re.groupindex and match.group("name") is not None:
+        if _identifier_ending_at(content, match.end("name")).lower() not in _PAIR_SECRET_NAMES:
+            return None  # some other secret (a webhook's, a session's), not a fal key's
     secret = _text(match, "secret")
     key_id: str | None = None
     if "keyid" in match.re.groupindex and match.group("keyid"):
@@ -491,9 +505,10 @@ RULES: tuple[Rule, ...] = (
             "create a new one and pass it server-side as FAL_KEY=<key_id>:<key_secret>."
         ),
         patterns=(
+            # matched from the "secret" every name ends with (the engine skips ahead to it);
+            # the judge checks the whole identifier is one of the names
             _p(
-                _NOT_WORD_BEFORE
-                + rb"(?P<name>(?i:fal_key_secret|falKeySecret|fal_secret|key_secret|keySecret))"
+                rb"(?P<name>(?i:secret))"
                 + _NOT_WORD_AFTER
                 + _ASSIGN
                 + rb"[\"'`]?(?P<secret>"
@@ -536,6 +551,8 @@ RULES: tuple[Rule, ...] = (
             "keySecret: process.env.FAL_KEY_SECRET",
             'stripe.config({ keySecret: "{hex32}" })',
             "{id: '{uuid}', key: 'your-key-secret'}",
+            'import fal_client\nwebhook_secret = "{hex32}"',
+            'import fal_client\nMY_KEY_SECRET = "{hex32}"',
         ),
     ),
     Rule(
