@@ -10,7 +10,7 @@ from pathlib import Path
 from falguard import git
 from falguard.config import Config
 from falguard.guidance import DASHBOARD, PROXY_ROUTE
-from falguard.models import Finding, Secret, Summary
+from falguard.models import Finding, Secret
 from falguard.historyscan import scan_history
 from falguard.scan import ScanResult, scan_worktree, sort_key
 from falguard.sources.history import Coverage
@@ -54,14 +54,6 @@ class Audit:
     bare: bool = False  # a server-side copy (a mirror): everything in it is published
 
 
-def _merge_summary(total: Summary, part: Summary) -> None:
-    for name in ("files_scanned", "bytes_scanned", "skipped_binary", "skipped_large", "skipped_other", "excluded"):
-        setattr(total, name, getattr(total, name) + getattr(part, name))
-    total.unreadable.extend(part.unreadable)
-    total.skipped_paths.extend(part.skipped_paths)
-    total.incomplete.extend(part.incomplete)
-
-
 def collect(path: str, config: Config, progress: Callable[[Coverage], None] | None = None) -> Audit:
     """Run the history and working-tree scans of the repository at ``path``."""
     repo = git.find_repo(path)
@@ -76,11 +68,11 @@ def collect(path: str, config: Config, progress: Callable[[Coverage], None] | No
         history = scan_history(path, config=config, progress=progress)
         combined.fatal = history.fatal
         combined.findings.extend(history.findings)
-        _merge_summary(combined.summary, history.summary)
+        combined.summary.add(history.summary)
     if repo is None or not repo.bare:
         worktree = scan_worktree([path], config)
         combined.findings.extend(worktree.findings)
-        _merge_summary(combined.summary, worktree.summary)
+        combined.summary.add(worktree.summary)
     combined.findings.sort(key=sort_key)
     return audit
 

@@ -164,6 +164,11 @@ class Finding:
         return self.secret.fingerprint(self.rule)
 
 
+_SUMMARY_COUNTS = (
+    "files_scanned", "bytes_scanned", "skipped_binary", "skipped_large", "skipped_other", "excluded", "baselined",
+)  # fmt: skip
+
+
 @dataclass
 class Summary:
     """Counts of what a scan covered and what it could not."""
@@ -179,6 +184,14 @@ class Summary:
     unreadable: list[str] = field(default_factory=list)
     skipped_paths: list[str] = field(default_factory=list)
     incomplete: list[str] = field(default_factory=list)
+
+    def add(self, other: Summary) -> None:
+        """Fold another part of the same scan (a reader, a second source) into this one."""
+        for name in _SUMMARY_COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.unreadable.extend(other.unreadable)
+        self.skipped_paths.extend(other.skipped_paths)
+        self.incomplete.extend(other.incomplete)
 
     @property
     def complete(self) -> bool:

@@ -367,16 +367,8 @@ def _stream(
         else:
             stream.kill()
         for part_summary, part_coverage in parts:
-            _merge(summary, part_summary)
+            summary.add(part_summary)
             _merge_coverage(coverage, part_coverage)
-
-
-def _merge(total: Summary, part: Summary) -> None:
-    total.files_scanned += part.files_scanned
-    total.bytes_scanned += part.bytes_scanned
-    total.skipped_binary += part.skipped_binary
-    total.skipped_large += part.skipped_large
-    total.skipped_paths.extend(part.skipped_paths)
 
 
 def _merge_coverage(total: Coverage, part: Coverage) -> None:
