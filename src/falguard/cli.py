@@ -214,15 +214,11 @@ def audit(
     most urgent first; ends with a summary to paste into a ticket.
     """
     from falguard.audit import collect, tell
-    from falguard.progress import HistoryProgress
+    from falguard.progress import progress_on
 
     root, config = settings([path], fail_on, max_file_size)
-    progress = HistoryProgress(sys.stderr) if sys.stderr.isatty() else None
-    try:
+    with progress_on(sys.stderr) as progress:
         found = collect(path, config, progress)
-    finally:
-        if progress is not None:
-            progress.clear()
     reporting = Reporting(fmt, output, replacements, baseline_path, no_baseline)
     apply_suppressions(found.result, config, baseline_entries(root, reporting))
     if replacements:
@@ -474,14 +470,10 @@ def fix(path: str, untrack: bool) -> int:
 
 def _scan_history(revisions: Sequence[str], since: str | None, config: Config) -> ScanResult:
     from falguard.historyscan import scan_history
-    from falguard.progress import HistoryProgress
+    from falguard.progress import progress_on
 
-    progress = HistoryProgress(sys.stderr) if sys.stderr.isatty() else None
-    try:
+    with progress_on(sys.stderr) as progress:
         return scan_history(".", revisions, since=since, config=config, progress=progress)
-    finally:
-        if progress is not None:
-            progress.clear()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
 from falguard.sources.history import Coverage
@@ -33,3 +35,14 @@ class HistoryProgress:
         if self.shown:
             self.stream.write("\r\033[K")
             self.stream.flush()
+
+
+@contextmanager
+def progress_on(stream: TextIO) -> Iterator[HistoryProgress | None]:
+    """A progress display on ``stream`` if it is a terminal (else None), erased on the way out."""
+    progress = HistoryProgress(stream) if stream.isatty() else None
+    try:
+        yield progress
+    finally:
+        if progress is not None:
+            progress.clear()
