@@ -112,11 +112,10 @@ def project_root(paths: Sequence[str]) -> Path:
     from falguard import git
 
     first = Path(paths[0]) if paths else Path(".")
-    start = first if first.is_dir() else first.parent
-    repo = git.find_repo(start) if start.exists() else None
+    repo = git.repo_of_path(first)
     if repo is not None and repo.toplevel is not None:
         return repo.toplevel
-    return start.resolve()
+    return (first if first.is_dir() else first.parent).resolve()
 
 
 def settings(paths: Sequence[str], fail_on: str | None, max_file_size: int | None) -> tuple[Path, Config]:
@@ -251,8 +250,7 @@ def write_replacements_for(target: str, result: ScanResult, paths: Sequence[str]
 
     protected: list[Path] = []
     for given in paths or (".",):
-        start = Path(given) if Path(given).is_dir() else Path(given).parent
-        repo = git.find_repo(start)
+        repo = git.repo_of_path(given)
         if repo is not None:
             protected.extend(p for p in (repo.toplevel, repo.git_dir, repo.common_dir) if p is not None)
     count = write_replacements(target, [*result.findings, *result.suppressed], protected)

@@ -220,6 +220,13 @@ def find_repo(path: str | os.PathLike[str]) -> Repo | None:
     return Repo(git_dir=git_dir, toplevel=Path(toplevel), common_dir=common)
 
 
+def repo_of_path(path: str | os.PathLike[str]) -> Repo | None:
+    """The repository a file or directory belongs to (None outside any, or for a missing path)."""
+    target = Path(path)
+    start = target if target.is_dir() else target.parent
+    return find_repo(start) if start.exists() else None
+
+
 def ls_files(repo: Repo, pathspecs: Sequence[str] = (), *, ignored: bool = False) -> list[bytes]:
     """Tracked files plus untracked files git does not ignore; with ``ignored``, only ignored ones."""
     if ignored:

@@ -121,8 +121,7 @@ def worktree_items(
         target = Path(given)
         if not os.path.lexists(target):
             raise InputError(f"no such file or directory: {given}")
-        start = target if target.is_dir() else target.parent
-        repo = git.find_repo(start or Path("."))
+        repo = git.repo_of_path(target)
         if repo is not None and not repo.bare:
             listing = _repo_listing(repo, target.resolve())
         else:
