@@ -82,12 +82,12 @@ def scan_worktree(paths: Sequence[str], config: Config = Config(), *, env_hygien
 
     result = ScanResult()
     index = ProjectIndex()
-    items = index.watch(worktree_items(paths, result.summary, config.max_file_size, skip=exclusion(config)))
+    excluded = exclusion(config)
+    items = index.watch(worktree_items(paths, result.summary, config.max_file_size, skip=excluded))
     scan_items(items, result, rules_for(config))
     # browser exposure: client code, bundler configs, project prefixes, chains to the bundle
     result.findings = analyse(index, result.findings, config.extra_public_prefixes, config.extra_key_names)
     if env_hygiene:  # env files tracked or stageable, .gitignore coverage, keys shared across environments
-        excluded = exclusion(config)
         env_findings = check_paths(paths, max_size=config.max_file_size)
         result.findings.extend(finding for finding in env_findings if not excluded(finding.path))
     result.findings.sort(key=sort_key)
