@@ -21,12 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from keys import fake_key_id_secret  # noqa: E402
-
-from falguard.config import Config  # noqa: E402
-from falguard.models import Summary  # noqa: E402
-from falguard.scan import ScanResult, rules_for, scan_items, scan_worktree  # noqa: E402
-from falguard.sources.worktree import worktree_items  # noqa: E402
+from falguard.config import Config
+from falguard.scan import ScanResult, rules_for, scan_items, scan_worktree
+from falguard.sources.worktree import worktree_items
+from keys import fake_key_id_secret
 
 PUBLIC = "NEXT_PUBLIC_" + "FAL_KEY"
 
@@ -87,7 +85,9 @@ def main() -> None:
         findings = len(scan_worktree([str(root)]).findings)
     print(f"corpus: {args.files} files + {args.bundle_megabytes} MB of .next/static chunks, {size:,} bytes scanned")
     print(f"listing + detection:                     {base:.2f} s")
-    print(f"listing + detection + browser analysis:  {full:.2f} s  (+{(full - base) / base * 100:.0f}%), {findings} findings")
+    print(
+        f"listing + detection + browser analysis:  {full:.2f} s  (+{(full - base) / base * 100:.0f}%), {findings} findings"
+    )
 
 
 if __name__ == "__main__":

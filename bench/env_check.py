@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 from common import machine
-
 from falguard import git
 from falguard.envcheck import check_repository
 from falguard.ignore import IgnoreRules
@@ -79,7 +78,9 @@ def main() -> None:
         print(f"check_repository: {env * 1000:.0f} ms")
         without = best(lambda: scan_worktree([str(root)], env_hygiene=False), repeat=5)
         with_env = best(lambda: scan_worktree([str(root)]), repeat=5)
-        print(f"scan: {with_env:.2f} s with env checks, {without:.2f} s without ({(with_env - without) * 1000:+.0f} ms)")
+        print(
+            f"scan: {with_env:.2f} s with env checks, {without:.2f} s without ({(with_env - without) * 1000:+.0f} ms)"
+        )
         listed = run(root, "ls-files", "-z", "--cached", "--others")  # every file on disk, ignored or not
         paths = sorted({p.decode() for p in listed.split(b"\0") if p})
         start = time.perf_counter()
@@ -89,7 +90,10 @@ def main() -> None:
         start = time.perf_counter()
         out = subprocess.run(
             ["git", "check-ignore", "--no-index", "-z", "--stdin"],
-            cwd=root, input=b"".join(p.encode() + b"\0" for p in paths), capture_output=True, check=False,
+            cwd=root,
+            input=b"".join(p.encode() + b"\0" for p in paths),
+            capture_output=True,
+            check=False,
         ).stdout
         theirs = {p.decode() for p in out.split(b"\0") if p}
         check_ignore = time.perf_counter() - start

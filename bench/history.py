@@ -35,7 +35,7 @@ from pathlib import Path
 from common import GITLEAKS_CONFIG, falguard_command, gitleaks, machine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from keys import fake_fal_key, fake_key_id_secret  # noqa: E402
+from keys import fake_fal_key, fake_key_id_secret
 
 GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "LC_ALL": "C", "PATH": "/usr/bin:/bin"}
 
@@ -121,7 +121,13 @@ class Builder:
         state = {path: self.blob(content) for path, content in contents.items()}
         head = self.commit("refs/heads/main", "initial import\n", dict(state), [])
         per_commit = min(p.files, max(1, (p.megabytes * 1_000_000 // max(1, p.commits)) // 30_000))
-        plant_at = {p.commits // 5: "deleted", p.commits // 3: "branch", p.commits // 2: "merge", (2 * p.commits) // 3: "tag", (3 * p.commits) // 4: "message"}
+        plant_at = {
+            p.commits // 5: "deleted",
+            p.commits // 3: "branch",
+            p.commits // 2: "merge",
+            (2 * p.commits) // 3: "tag",
+            (3 * p.commits) // 4: "message",
+        }
         branch_every = max(1, p.commits // max(1, p.merges))
         feature: tuple[str, int, dict[str, bytes], dict[str, int]] | None = None
         deleted_key_path = None
@@ -147,13 +153,19 @@ class Builder:
             if plant == "branch":  # a branch never merged, still a ref
                 key = fake_key_id_secret(rng)
                 blob = self.blob(f"export const config = {{ credentials: '{key}' }};\n".encode())
-                self.commit(f"refs/heads/experiment-{number}", "try fal from the browser\n", {"web/fal.ts": blob}, [head])
+                self.commit(
+                    f"refs/heads/experiment-{number}", "try fal from the browser\n", {"web/fal.ts": blob}, [head]
+                )
                 self.planted["unmerged branch"] = key
             if plant == "merge":  # an "evil merge": the key exists only in the merge commit
                 key = fake_key_id_secret(rng)
-                topic = self.commit("refs/heads/topic-docs", "docs tweak\n", {"docs/NOTES.txt": self.blob(b"notes\n")}, [head])
+                topic = self.commit(
+                    "refs/heads/topic-docs", "docs tweak\n", {"docs/NOTES.txt": self.blob(b"notes\n")}, [head]
+                )
                 evil = self.blob(f'import fal_client\nfal_client.api_key = "{key}"\n'.encode())
-                head = self.commit("refs/heads/main", "Merge topic-docs\n", {"src/fal_client_setup.py": evil}, [head, topic])
+                head = self.commit(
+                    "refs/heads/main", "Merge topic-docs\n", {"src/fal_client_setup.py": evil}, [head, topic]
+                )
                 self.planted["merge-only change"] = key
             if plant == "tag":  # a commit reachable only from a tag
                 key = fake_fal_key(rng)
@@ -196,7 +208,9 @@ def build_repository(params: Params, workdir: Path) -> tuple[Path, dict[str, str
     repo.mkdir(parents=True)
     run(["git", "init", "-q", "--bare", "."], repo)
     started = time.perf_counter()
-    proc = subprocess.Popen(["git", "fast-import", "--quiet", "--done", "--depth=50"], cwd=repo, stdin=subprocess.PIPE, env=GIT_ENV)
+    proc = subprocess.Popen(
+        ["git", "fast-import", "--quiet", "--done", "--depth=50"], cwd=repo, stdin=subprocess.PIPE, env=GIT_ENV
+    )
     builder = Builder(params, proc.stdin)
     builder.build()
     assert proc.stdin is not None
@@ -264,11 +278,20 @@ def main() -> None:
     size_pack = next(line.split()[1] for line in counts.splitlines() if line.startswith("size-pack"))
     commits = run(["git", "rev-list", "--all", "--count"], repo).strip()
     print(f"machine: {machine()}")
-    print(f"repository: {repo} ({commits} commits, pack {int(size_pack) / 1024:.0f} MB, planted keys: {', '.join(planted)})")
+    print(
+        f"repository: {repo} ({commits} commits, pack {int(size_pack) / 1024:.0f} MB, planted keys: {', '.join(planted)})"
+    )
     report = args.workdir / "falguard-report.json"
     report.unlink(missing_ok=True)
-    ours, our_rss = timed([*falguard_command(), "scan", "--history", "--format", "json", "-o", str(report)], repo, args.repeat)
-    floor, floor_rss = timed(["git rev-list --objects --all | cut -d' ' -f1 | git cat-file --batch > /dev/null"], repo, args.repeat, shell=True)
+    ours, our_rss = timed(
+        [*falguard_command(), "scan", "--history", "--format", "json", "-o", str(report)], repo, args.repeat
+    )
+    floor, floor_rss = timed(
+        ["git rev-list --objects --all | cut -d' ' -f1 | git cat-file --batch > /dev/null"],
+        repo,
+        args.repeat,
+        shell=True,
+    )
     ours_found = found_by_falguard(report, planted)
     print(f"floor (rev-list | cat-file --batch): {floor:7.2f} s  1.00x        peak RSS {floor_rss / 1024:.0f} MB")
     print(

@@ -71,7 +71,9 @@ def median_wall(command: list[str], cwd: Path, repeat: int, ok: tuple[int, ...] 
 
 def report(label: str, command: list[str], cwd: Path, repeat: int) -> float:
     median, times = median_wall(command, cwd, repeat)
-    print(f"{label:34s} median {median * 1000:6.0f} ms   (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}, n={len(times)})")
+    print(
+        f"{label:34s} median {median * 1000:6.0f} ms   (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}, n={len(times)})"
+    )
     return median
 
 
@@ -86,7 +88,9 @@ def main() -> None:
         repo = Path(tmp) / "repo"
         size = build_repository(repo, args.files, args.touched)
         print(f"machine: {machine()}")
-        print(f"repository: {args.files} Python files; staged change: {args.touched} files modified ({size / 1000:.0f} kB)")
+        print(
+            f"repository: {args.files} Python files; staged change: {args.touched} files modified ({size / 1000:.0f} kB)"
+        )
         report("python -c pass", [sys.executable, "-c", "pass"], repo, args.repeat)
         report("falguard --version", [*falguard_command(), "--version"], repo, args.repeat)
         ours = report("falguard hook pre-commit", [*falguard_command(), "hook", "pre-commit"], repo, args.repeat)
@@ -95,7 +99,19 @@ def main() -> None:
         if peer:
             theirs = report(
                 "gitleaks git --staged",
-                [peer, "git", "--staged", "--config", str(GITLEAKS_CONFIG), "--no-banner", "--exit-code", "0", "--log-level", "error", "."],
+                [
+                    peer,
+                    "git",
+                    "--staged",
+                    "--config",
+                    str(GITLEAKS_CONFIG),
+                    "--no-banner",
+                    "--exit-code",
+                    "0",
+                    "--log-level",
+                    "error",
+                    ".",
+                ],
                 repo,
                 args.repeat,
             )

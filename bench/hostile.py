@@ -25,7 +25,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from common import falguard_command, machine
-
 from falguard.detect import detect
 from falguard.models import Origin
 
@@ -45,7 +44,9 @@ def _key(rng: random.Random) -> str:
 
 
 def _fal(rng: random.Random) -> str:
-    return "fal" + "_" + "".join(rng.choice("ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789") for _ in range(40))
+    return (
+        "fal" + "_" + "".join(rng.choice("ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789") for _ in range(40))
+    )
 
 
 #: name -> (what it attacks, a function building one repeated unit)
@@ -64,7 +65,9 @@ PATTERNS: dict[str, tuple[str, Callable[[random.Random], str]]] = {
     ),
     "placeholder-assignments": (
         "FAL_KEY=<placeholder> on every line: every context rule has a candidate",
-        lambda rng: rng.choice(["FAL_KEY=your-api-key\n", "FAL_KEY_ID=your-key-id\n", "NEXT_PUBLIC_" + "FAL_KEY=${FAL_KEY}\n"]),
+        lambda rng: rng.choice(
+            ["FAL_KEY=your-api-key\n", "FAL_KEY_ID=your-key-id\n", "NEXT_PUBLIC_" + "FAL_KEY=${FAL_KEY}\n"]
+        ),
     ),
     "keywords-spaced-apart": (
         "a fal keyword every 1.3 kB: the most separate keyword windows",
@@ -103,7 +106,9 @@ def seconds(content: bytes) -> tuple[float, int]:
 
 
 def adversarial(small: int, large: int) -> None:
-    print(f"{'pattern':26} {'MB/s @' + str(small) + 'MB':>12} {'MB/s @' + str(large) + 'MB':>12} {'s/MB ratio':>10} {'findings':>9}")
+    print(
+        f"{'pattern':26} {'MB/s @' + str(small) + 'MB':>12} {'MB/s @' + str(large) + 'MB':>12} {'s/MB ratio':>10} {'findings':>9}"
+    )
     for name, (_, unit) in PATTERNS.items():
         small_s, _ = seconds(build(unit, small * MB))
         large_s, found = seconds(build(unit, large * MB))
@@ -129,7 +134,9 @@ def big_files() -> None:
         text = repo / "big.js"
         text.write_bytes(unit * (200 * MB // len(unit)))
         elapsed = _scan(repo, "--max-file-size", "256MB")
-        print(f"200 MB text file, {200 * MB // len(unit):,} lines: {elapsed:.2f} s ({200 / elapsed:.0f} MB/s, whole command)")
+        print(
+            f"200 MB text file, {200 * MB // len(unit):,} lines: {elapsed:.2f} s ({200 / elapsed:.0f} MB/s, whole command)"
+        )
         text.unlink()
         line = repo / "bundle.min.js"
         line.write_bytes(unit.rstrip(b"\n") * (50 * MB // (len(unit) - 1)) + f";k='{_key(random.Random(1))}'".encode())

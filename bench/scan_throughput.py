@@ -50,7 +50,18 @@ def main() -> None:
         peer = gitleaks()
         if peer:
             peer_seconds = timed(
-                [peer, "dir", str(corpus), "--config", str(GITLEAKS_CONFIG), "--no-banner", "--exit-code", "0", "--log-level", "error"],
+                [
+                    peer,
+                    "dir",
+                    str(corpus),
+                    "--config",
+                    str(GITLEAKS_CONFIG),
+                    "--no-banner",
+                    "--exit-code",
+                    "0",
+                    "--log-level",
+                    "error",
+                ],
                 Path(tmp),
                 args.repeat,
             )

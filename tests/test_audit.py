@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 import random
-import subprocess
 from pathlib import Path
 
 import pytest
+
 from conftest import git, ignoring_env, write
 from keys import fake_key_id_secret
 
@@ -24,7 +24,17 @@ def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def commit(repo: Path, message: str, author: str) -> str:
     git(repo, "add", "-A")
-    git(repo, "-c", f"user.name={author}", "-c", f"user.email={author.lower()}@example.com", "commit", "-q", "-m", message)
+    git(
+        repo,
+        "-c",
+        f"user.name={author}",
+        "-c",
+        f"user.email={author.lower()}@example.com",
+        "commit",
+        "-q",
+        "-m",
+        message,
+    )
     return git(repo, "rev-parse", "HEAD").strip()
 
 
@@ -56,7 +66,10 @@ def test_stories_are_ordered_by_urgency(tmp_path: Path, falguard, fixed_clock: N
     assert run.code == 1
     stories = run.json["audit"]["stories"]
     assert [s["urgency"] for s in stories] == [
-        "pushed and still in HEAD", "pushed, removed from HEAD", "committed, not pushed", "in the working tree only",
+        "pushed and still in HEAD",
+        "pushed, removed from HEAD",
+        "committed, not pushed",
+        "in the working tree only",
     ]
     assert [s["key_id"] for s in stories] == [k.split(":")[0] for k in keys]
     assert stories[0]["paths"] == ["app.py"] and stories[0]["in_head"] and stories[0]["pushed"]

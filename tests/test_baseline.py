@@ -87,7 +87,10 @@ def test_explicit_baseline_and_its_errors(repo: Path, falguard, tmp_path: Path) 
     assert falguard("baseline", "create", "-o", str(elsewhere), cwd=repo).code == 0
     assert falguard("scan", "--baseline", str(elsewhere), cwd=repo).code == 0
     missing = falguard("scan", "--baseline", str(tmp_path / "nope.json"), cwd=repo)
-    assert (missing.code, missing.err.strip()) == (2, f"falguard: error: baseline file not found: {tmp_path / 'nope.json'}")
+    assert (missing.code, missing.err.strip()) == (
+        2,
+        f"falguard: error: baseline file not found: {tmp_path / 'nope.json'}",
+    )
     elsewhere.write_text("{not json")
     broken = falguard("scan", "--baseline", str(elsewhere), cwd=repo)
     assert broken.code == 2 and "team-baseline.json: not a falguard baseline" in broken.err

@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import git, write
-from keys import fake_fal_key, fake_key_id_secret
 
+from conftest import git, write
 from falguard.browser import (
     Project,
     astro_islands,
@@ -27,6 +26,7 @@ from falguard.browser import (
     scan_to,
 )
 from falguard.buildoutput import is_served
+from keys import fake_fal_key, fake_key_id_secret
 
 NEXT_PUBLIC = "NEXT_PUBLIC_" + "FAL_KEY"
 VITE_PUBLIC = "VITE_" + "FAL_KEY"
@@ -62,7 +62,7 @@ def minified_bundle(payload: str) -> tuple[str, int, int]:
     """A two-line minified chunk with ``payload`` on line 2; returns (text, line, column)."""
     banner = "/*! For license information please see page-3f2a9c.js.LICENSE.txt */"
     head = '(self.webpackChunk_N_E=self.webpackChunk_N_E||[]).push([[931],{4821:function(e,t,n){"use strict";n.r(t);var r=n(7313),o=n(1882);'
-    tail = ";function i(){return(0,r.jsx)(\"main\",{})}t.default=i}},function(e){e.O(0,[971,23],function(){return e(e.s=4821)}),_N_E=e.O()}]);"
+    tail = ';function i(){return(0,r.jsx)("main",{})}t.default=i}},function(e){e.O(0,[971,23],function(){return e(e.s=4821)}),_N_E=e.O()}]);'
     return f"{banner}\n{head}{payload}{tail}\n", 2, len(head) + 1
 
 
@@ -120,7 +120,10 @@ def test_next_app_router_chain_is_one_block_in_text(repo: Path, falguard) -> Non
     next_app_exposed(repo, kis(2))
     out = falguard("scan", cwd=repo).out
     assert out.count("  chain: ") == 1
-    assert f"  chain: .env.local:3 defines {NEXT_PUBLIC}\n      -> app/page.tsx:5 reads it in a client component\n      -> .next/" in out
+    assert (
+        f"  chain: .env.local:3 defines {NEXT_PUBLIC}\n      -> app/page.tsx:5 reads it in a client component\n      -> .next/"
+        in out
+    )
 
 
 def test_next_app_router_with_server_proxy_is_clean(repo: Path, falguard) -> None:
@@ -140,7 +143,11 @@ def test_next_app_router_with_server_proxy_is_clean(repo: Path, falguard) -> Non
     write(repo, "app/layout.tsx", "export default function Layout({ children }) { return children; }\n")
     bundle, _, _ = minified_bundle('o.fal.config({proxyUrl:"/api/fal/proxy"})')
     write(repo, ".next/static/chunks/app/page-3f2a9c.js", bundle)
-    write(repo, ".next/server/app/api/fal/proxy/route.js", 'let k=process.env.FAL_KEY;headers["authorization"]=`Key ${k}`;\n')
+    write(
+        repo,
+        ".next/server/app/api/fal/proxy/route.js",
+        'let k=process.env.FAL_KEY;headers["authorization"]=`Key ${k}`;\n',
+    )
     assert findings(falguard, repo) == []
 
 
@@ -163,7 +170,11 @@ def test_next_pages_router_exposed(repo: Path, falguard) -> None:
         "pages/api/generate.ts",
         'import { fal } from "@fal-ai/client";\nfal.config({ credentials: process.env.FAL_KEY });\n',
     )
-    write(repo, "next.config.js", "module.exports = {\n  reactStrictMode: true,\n  env: {\n    FAL_KEY: process.env.FAL_KEY,\n  },\n};\n")
+    write(
+        repo,
+        "next.config.js",
+        "module.exports = {\n  reactStrictMode: true,\n  env: {\n    FAL_KEY: process.env.FAL_KEY,\n  },\n};\n",
+    )
     bundle, line, _ = minified_bundle(f'var k="{key}";o.fal.config({{credentials:k}})')
     write(repo, ".next/static/chunks/pages/index-9d2e.js", bundle)
     found = findings(falguard, repo)
@@ -210,9 +221,19 @@ def test_next_pages_router_with_server_proxy_is_clean(repo: Path, falguard) -> N
     write(repo, ".gitignore", GITIGNORE)
     write(repo, ".env.local", f"FAL_KEY={kis(5)}\n")
     write(repo, "pages/api/fal/proxy.ts", 'export { handler as default } from "@fal-ai/server-proxy/nextjs";\n')
-    write(repo, "pages/_app.tsx", 'import { fal } from "@fal-ai/client";\nfal.config({ proxyUrl: "/api/fal/proxy" });\n')
-    write(repo, "pages/index.tsx", 'import { fal } from "@fal-ai/client";\nexport default function Home() { return null; }\n')
-    write(repo, "pages/api/run.ts", 'import { fal } from "@fal-ai/client";\nfal.config({ credentials: process.env.FAL_KEY });\n')
+    write(
+        repo, "pages/_app.tsx", 'import { fal } from "@fal-ai/client";\nfal.config({ proxyUrl: "/api/fal/proxy" });\n'
+    )
+    write(
+        repo,
+        "pages/index.tsx",
+        'import { fal } from "@fal-ai/client";\nexport default function Home() { return null; }\n',
+    )
+    write(
+        repo,
+        "pages/api/run.ts",
+        'import { fal } from "@fal-ai/client";\nfal.config({ credentials: process.env.FAL_KEY });\n',
+    )
     assert critical(findings(falguard, repo)) == []
     assert findings(falguard, repo) == []
 
@@ -222,10 +243,18 @@ def test_next_pages_router_with_server_proxy_is_clean(repo: Path, falguard) -> N
 
 def test_vite_react_exposed_through_an_imported_module(repo: Path, falguard) -> None:
     key = kis(6)
-    write(repo, "package.json", package("react", "react-dom", "@fal-ai/client") .replace("}}", '}, "devDependencies": {"vite": "*"}}'))
+    write(
+        repo,
+        "package.json",
+        package("react", "react-dom", "@fal-ai/client").replace("}}", '}, "devDependencies": {"vite": "*"}}'),
+    )
     write(repo, ".gitignore", GITIGNORE)
     write(repo, ".env.local", f"{VITE_PUBLIC}={key}\n")
-    write(repo, "src/lib/fal.ts", f'import {{ fal }} from "@fal-ai/client";\n\nfal.config({{ credentials: import.meta.env.{VITE_PUBLIC} }});\nexport {{ fal }};\n')
+    write(
+        repo,
+        "src/lib/fal.ts",
+        f'import {{ fal }} from "@fal-ai/client";\n\nfal.config({{ credentials: import.meta.env.{VITE_PUBLIC} }});\nexport {{ fal }};\n',
+    )
     write(repo, "src/App.tsx", 'import { fal } from "./lib/fal";\nexport default function App() { return null; }\n')
     bundle, line, column = minified_bundle(f'const Vn={{credentials:"{key}"}};Jt.config(Vn)')
     write(repo, "dist/assets/index-B2x9.js", bundle)
@@ -234,9 +263,19 @@ def test_vite_react_exposed_through_an_imported_module(repo: Path, falguard) -> 
     assert (client["path"], client["line"], client["severity"]) == ("src/lib/fal.ts", 3, "critical")
     assert "Vite browser source" in client["message"]
     (served,) = [f for f in found if f["path"].startswith("dist/")]
-    assert (served["severity"], served["line"], served["column"]) == ("critical", line, column + len('const Vn={credentials:"'))
-    assert [link["text"].split(" ", 1)[0] for link in client["chain"]] == [".env.local:1", "src/lib/fal.ts:3", f"dist/assets/index-B2x9.js:{line}"]
-    assert by_rule(found, "fal-proxy-missing")[0]["remediation"].startswith("Add server/fal-proxy.ts containing: an Express server")
+    assert (served["severity"], served["line"], served["column"]) == (
+        "critical",
+        line,
+        column + len('const Vn={credentials:"'),
+    )
+    assert [link["text"].split(" ", 1)[0] for link in client["chain"]] == [
+        ".env.local:1",
+        "src/lib/fal.ts:3",
+        f"dist/assets/index-B2x9.js:{line}",
+    ]
+    assert by_rule(found, "fal-proxy-missing")[0]["remediation"].startswith(
+        "Add server/fal-proxy.ts containing: an Express server"
+    )
 
 
 def test_vite_define_inlining_a_fal_key(repo: Path, falguard) -> None:
@@ -298,7 +337,11 @@ def test_a_users_own_key_from_local_storage_is_not_a_leak(repo: Path, falguard) 
 
 def test_sveltekit_exposed(repo: Path, falguard) -> None:
     key = kis(8)
-    write(repo, "package.json", package("@fal-ai/client").replace("}}", '}, "devDependencies": {"@sveltejs/kit": "*", "vite": "*"}}'))
+    write(
+        repo,
+        "package.json",
+        package("@fal-ai/client").replace("}}", '}, "devDependencies": {"@sveltejs/kit": "*", "vite": "*"}}'),
+    )
     write(repo, ".gitignore", GITIGNORE)
     write(repo, ".env", f"{SVELTE_PUBLIC}={key}\n")
     write(repo, "tsconfig.json", "{}\n")
@@ -336,7 +379,11 @@ def test_sveltekit_with_server_proxy_is_clean(repo: Path, falguard) -> None:
         "src/lib/server/fal.ts",
         'import { fal } from "@fal-ai/client";\nimport { FAL_KEY } from "$env/static/private";\nfal.config({ credentials: FAL_KEY });\n',
     )
-    write(repo, "src/routes/+page.svelte", '<script>\n  import { fal } from "@fal-ai/client";\n  fal.config({ proxyUrl: "/api/fal/proxy" });\n</script>\n')
+    write(
+        repo,
+        "src/routes/+page.svelte",
+        '<script>\n  import { fal } from "@fal-ai/client";\n  fal.config({ proxyUrl: "/api/fal/proxy" });\n</script>\n',
+    )
     assert findings(falguard, repo) == []
 
 
@@ -394,7 +441,9 @@ def test_nuxt_runtime_config_public_is_one_chain(repo: Path, falguard) -> None:
 
     (missing,) = by_rule(found, "fal-proxy-missing")
     assert missing["path"] == "composables/useFal.ts"
-    assert missing["remediation"].startswith("Add server/api/fal/proxy.ts containing: export default defineEventHandler")
+    assert missing["remediation"].startswith(
+        "Add server/api/fal/proxy.ts containing: export default defineEventHandler"
+    )
     assert "handleRequest" in missing["remediation"] and "useRuntimeConfig(event).falKey" in missing["remediation"]
 
 
@@ -435,7 +484,11 @@ def test_nuxt_with_private_runtime_config_and_server_route_is_clean(repo: Path, 
         "server/api/generate.ts",
         'import { fal } from "@fal-ai/client";\nfal.config({ credentials: useRuntimeConfig().falKey });\n',
     )
-    write(repo, "plugins/fal.client.ts", 'import { fal } from "@fal-ai/client";\nfal.config({ proxyUrl: "/api/fal/proxy" });\n')
+    write(
+        repo,
+        "plugins/fal.client.ts",
+        'import { fal } from "@fal-ai/client";\nfal.config({ proxyUrl: "/api/fal/proxy" });\n',
+    )
     write(repo, "pages/index.vue", '<script setup>\nimport { fal } from "@fal-ai/client";\n</script>\n')
     bundle, _, _ = minified_bundle('Jt.config({proxyUrl:"/api/fal/proxy"})')
     write(repo, ".output/public/_nuxt/entry.Bx3k.js", bundle)
@@ -465,9 +518,21 @@ def test_astro_exposed(repo: Path, falguard) -> None:
             f"      fal.config({{ credentials: import.meta.env.{SVELTE_PUBLIC} }});\n    </script>\n",
         ),
     )
-    write(repo, "src/components/Generator.tsx", 'import { fal } from "./fal";\nexport default function Generator() { return null; }\n')
-    write(repo, "src/components/fal.ts", f'import {{ fal }} from "@fal-ai/client";\nfal.config({{ credentials: "{key}" }});\nexport {{ fal }};\n')
-    write(repo, "src/components/Gallery.tsx", f'import {{ fal }} from "@fal-ai/client";\nfal.config({{ credentials: "{server_key}" }});\n')
+    write(
+        repo,
+        "src/components/Generator.tsx",
+        'import { fal } from "./fal";\nexport default function Generator() { return null; }\n',
+    )
+    write(
+        repo,
+        "src/components/fal.ts",
+        f'import {{ fal }} from "@fal-ai/client";\nfal.config({{ credentials: "{key}" }});\nexport {{ fal }};\n',
+    )
+    write(
+        repo,
+        "src/components/Gallery.tsx",
+        f'import {{ fal }} from "@fal-ai/client";\nfal.config({{ credentials: "{server_key}" }});\n',
+    )
     bundle, line, _ = minified_bundle(f'const a="{key}";S.config({{credentials:a}})')
     write(repo, "dist/_astro/index.Bx3k.js", bundle)
     found = findings(falguard, repo)
@@ -486,7 +551,9 @@ def test_astro_exposed(repo: Path, falguard) -> None:
     assert page["steps"][0].startswith("Rename the variable to FAL_KEY (no PUBLIC_ prefix)")
     assert "src/pages/api/fal/proxy.ts" in page["steps"][1]
     (missing,) = by_rule(found, "fal-proxy-missing")
-    assert missing["remediation"].startswith("Add src/pages/api/fal/proxy.ts containing: export const prerender = false")
+    assert missing["remediation"].startswith(
+        "Add src/pages/api/fal/proxy.ts containing: export const prerender = false"
+    )
 
 
 def test_astro_with_server_endpoint_is_clean(repo: Path, falguard) -> None:
@@ -500,7 +567,11 @@ def test_astro_with_server_endpoint_is_clean(repo: Path, falguard) -> None:
         "export const ALL = ({ request }) =>\n  handleRequest({ id: 'astro', method: request.method, "
         "resolveApiKey: async () => import.meta.env.FAL_KEY });\n",
     )
-    write(repo, "src/lib/fal-server.ts", 'import { fal } from "@fal-ai/client";\nfal.config({ credentials: import.meta.env.FAL_KEY });\n')
+    write(
+        repo,
+        "src/lib/fal-server.ts",
+        'import { fal } from "@fal-ai/client";\nfal.config({ credentials: import.meta.env.FAL_KEY });\n',
+    )
     write(
         repo,
         "src/pages/index.astro",
@@ -511,7 +582,11 @@ def test_astro_with_server_endpoint_is_clean(repo: Path, falguard) -> None:
             '      fal.config({ proxyUrl: "/api/fal/proxy" });\n    </script>\n',
         ),
     )
-    write(repo, "src/components/Generator.tsx", 'import { fal } from "@fal-ai/client";\nfal.config({ proxyUrl: "/api/fal/proxy" });\n')
+    write(
+        repo,
+        "src/components/Generator.tsx",
+        'import { fal } from "@fal-ai/client";\nfal.config({ proxyUrl: "/api/fal/proxy" });\n',
+    )
     bundle, _, _ = minified_bundle('S.config({proxyUrl:"/api/fal/proxy"})')
     write(repo, "dist/_astro/index.Bx3k.js", bundle)
     assert findings(falguard, repo) == []
@@ -549,7 +624,9 @@ def test_nuxt_env_name() -> None:
         ("svelte.config.js", "export default { kit: { env: { publicPrefix: 'APP_' } } };\n"),
     ],
 )
-def test_project_public_prefixes_extend_public_fal_key(repo: Path, falguard, config_path: str, config_text: str) -> None:
+def test_project_public_prefixes_extend_public_fal_key(
+    repo: Path, falguard, config_path: str, config_text: str
+) -> None:
     write(repo, ".gitignore", GITIGNORE)
     write(repo, "apps/web/package.json", package("vite"))
     write(repo, "apps/web/.env.local", f"{CUSTOM_PUBLIC}={kis(10)}\n")
@@ -558,7 +635,9 @@ def test_project_public_prefixes_extend_public_fal_key(repo: Path, falguard, con
     assert findings(falguard, repo) == []
     write(repo, f"apps/web/{config_path}", config_text)
     found = findings(falguard, repo)
-    assert [(f["rule"], f["path"], f["severity"]) for f in found] == [("public-fal-key", "apps/web/.env.local", "critical")]
+    assert [(f["rule"], f["path"], f["severity"]) for f in found] == [
+        ("public-fal-key", "apps/web/.env.local", "critical")
+    ]
 
 
 # --- build output --------------------------------------------------------------------------
@@ -568,7 +647,7 @@ def test_minified_bundle_key_has_line_and_column(repo: Path, falguard) -> None:
     key = kis(12)
     write(repo, ".gitignore", ".env*\ndist/\nnode_modules/\n")
     filler = "".join(f"function f{n}(a){{return a*{n}}}" for n in range(2000))
-    text = f"/* built */\n{filler}var cfg={{credentials:\"{key}\"}};{filler}\n"
+    text = f'/* built */\n{filler}var cfg={{credentials:"{key}"}};{filler}\n'
     write(repo, "dist/assets/index-7f3a.js", text)
     write(repo, "node_modules/some-lib/dist/index.js", f'var k="{kis(13)}";\n')  # a dependency, not output
     (finding,) = findings(falguard, repo)

@@ -7,6 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
+
 from conftest import ignoring_env, write
 from keys import fake_key_id_secret, fake_token
 
@@ -51,7 +52,9 @@ def test_allow_by_fingerprint_with_reason(repo: Path, falguard) -> None:
 
 
 def content_rules(run) -> set[tuple[str, str]]:
-    return {(f["path"], f["rule"]) for f in run.json["findings"] if f["rule"] in ("fal-key-assignment", "public-fal-key")}
+    return {
+        (f["path"], f["rule"]) for f in run.json["findings"] if f["rule"] in ("fal-key-assignment", "public-fal-key")
+    }
 
 
 def test_extra_key_names_and_public_prefixes(repo: Path, falguard) -> None:
@@ -72,20 +75,54 @@ def test_extra_key_names_and_public_prefixes(repo: Path, falguard) -> None:
 @pytest.mark.parametrize(
     "name,content,message",
     [
-        (".falguard.toml", "exlude = []\n", ".falguard.toml: unknown key 'exlude' (known keys: exclude, fail-on, max-file-size, extra-public-prefixes, extra-key-names, allow)"),
-        (".falguard.toml", 'fail-on = "urgent"\n', ".falguard.toml: fail-on: expected one of critical, high, medium, low, got 'urgent'"),
+        (
+            ".falguard.toml",
+            "exlude = []\n",
+            ".falguard.toml: unknown key 'exlude' (known keys: exclude, fail-on, max-file-size, extra-public-prefixes, extra-key-names, allow)",
+        ),
+        (
+            ".falguard.toml",
+            'fail-on = "urgent"\n',
+            ".falguard.toml: fail-on: expected one of critical, high, medium, low, got 'urgent'",
+        ),
         (".falguard.toml", "fail-on = 3\n", ".falguard.toml: fail-on: expected one of critical, high, medium, low"),
-        (".falguard.toml", 'max-file-size = "lots"\n', ".falguard.toml: max-file-size: expected a positive size in bytes or a string such as \"10MB\", got 'lots'"),
-        (".falguard.toml", 'exclude = "build/"\n', ".falguard.toml: exclude: expected a list of strings (gitignore-style patterns)"),
-        (".falguard.toml", 'extra-public-prefixes = ["has space"]\n', ".falguard.toml: extra-public-prefixes: 'has space' is not an environment variable prefix such as APP_"),
-        (".falguard.toml", 'allow = [{ fingerprint = "abc", reason = "x" }]\n', ".falguard.toml: allow: entry 1: fingerprint must be 64 lowercase hex characters"),
-        (".falguard.toml", 'allow = [{ fingerprint = "' + "a" * 64 + '" }]\n', ".falguard.toml: allow: entry 1: reason must be a non-empty string"),
+        (
+            ".falguard.toml",
+            'max-file-size = "lots"\n',
+            ".falguard.toml: max-file-size: expected a positive size in bytes or a string such as \"10MB\", got 'lots'",
+        ),
+        (
+            ".falguard.toml",
+            'exclude = "build/"\n',
+            ".falguard.toml: exclude: expected a list of strings (gitignore-style patterns)",
+        ),
+        (
+            ".falguard.toml",
+            'extra-public-prefixes = ["has space"]\n',
+            ".falguard.toml: extra-public-prefixes: 'has space' is not an environment variable prefix such as APP_",
+        ),
+        (
+            ".falguard.toml",
+            'allow = [{ fingerprint = "abc", reason = "x" }]\n',
+            ".falguard.toml: allow: entry 1: fingerprint must be 64 lowercase hex characters",
+        ),
+        (
+            ".falguard.toml",
+            'allow = [{ fingerprint = "' + "a" * 64 + '" }]\n',
+            ".falguard.toml: allow: entry 1: reason must be a non-empty string",
+        ),
         (".falguard.toml", "fail-on = \n", ".falguard.toml: invalid TOML: Invalid value (at line 1, column 11)"),
-        ("pyproject.toml", "[tool.falguard]\nfoo = 1\n", "pyproject.toml [tool.falguard]: unknown key 'foo' (known keys: exclude, fail-on, max-file-size, extra-public-prefixes, extra-key-names, allow)"),
+        (
+            "pyproject.toml",
+            "[tool.falguard]\nfoo = 1\n",
+            "pyproject.toml [tool.falguard]: unknown key 'foo' (known keys: exclude, fail-on, max-file-size, extra-public-prefixes, extra-key-names, allow)",
+        ),
         ("pyproject.toml", "[tool]\nfalguard = 1\n", "pyproject.toml: [tool.falguard] must be a table"),
     ],
 )
-def test_bad_configuration_is_an_exact_exit_2_error(repo: Path, falguard, name: str, content: str, message: str) -> None:
+def test_bad_configuration_is_an_exact_exit_2_error(
+    repo: Path, falguard, name: str, content: str, message: str
+) -> None:
     write(repo, name, content)
     for args in (("scan",), ("config", "show"), ("baseline", "create")):
         run = falguard(*args, cwd=repo)

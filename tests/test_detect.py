@@ -6,11 +6,11 @@ import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from keys import fake_fal_key, fake_key_id_secret
 
 from falguard.detect import detect
 from falguard.models import Origin
 from falguard.sources import text_content
+from keys import fake_fal_key, fake_key_id_secret
 
 
 def test_line_and_column_are_exact_and_counted_in_characters() -> None:
@@ -31,7 +31,7 @@ def test_invalid_utf8_does_not_crash_and_keys_after_it_are_found() -> None:
 
 def test_utf16_text_is_decoded_not_dismissed_as_binary() -> None:
     key = fake_key_id_secret(random.Random(3))
-    data = "\ufeffFAL_KEY={}\r\n".format(key).encode("utf-16-le")
+    data = f"\ufeffFAL_KEY={key}\r\n".encode("utf-16-le")
     content = text_content(data)
     assert content is not None
     assert [f.rule for f in detect(content, Origin(".env"))] == ["fal-key-id-secret"]

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import commit_all, git, write
-from keys import fake_fal_key, fake_key_id_secret
 
+from conftest import commit_all, git, write
 from falguard import git as falguard_git
 from falguard.envcheck import (
     CommittedFile,
@@ -20,6 +19,7 @@ from falguard.envcheck import (
     workflow_environments,
 )
 from falguard.models import Finding, Severity
+from keys import fake_fal_key, fake_key_id_secret
 
 ENV_RULES = {"env-tracked", "env-not-ignored", "gitignore-missing-env", "shared-key-across-envs"}
 
@@ -298,7 +298,7 @@ def test_workflow_environment_shapes() -> None:
         "  b:\n    environment: { name: 'staging', url: x }\n"
         "  c:\n    environment: ${{ inputs.env }}\n"
         "  d:\n    runs-on: x\n"
-        "  e:\n    environment:\n      url: y\n      name: \"Preview\"\n"
+        '  e:\n    environment:\n      url: y\n      name: "Preview"\n'
         "other: 1\n"
     )
     assert workflow_environments(text) == [(4, 6, "production"), (7, 8, "staging"), (13, 16, "preview")]

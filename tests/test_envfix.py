@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from conftest import commit_all, git, run_cli, write
-from keys import fake_key_id_secret
-
 from falguard.envfix import MARKER, untrack_command
+from keys import fake_key_id_secret
 
 
 def tracked(repo: Path) -> list[str]:

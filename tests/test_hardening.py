@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import commit_all, git, ignoring_env, run_cli, write
-from keys import fake_fal_key, fake_hex32, fake_key_id_secret
 
+from conftest import commit_all, git, ignoring_env, run_cli, write
 from falguard.report import FORMATS
+from keys import fake_fal_key, fake_hex32, fake_key_id_secret
 
 PUBLIC = "NEXT_PUBLIC_" + "FAL_KEY"
 
@@ -126,7 +126,7 @@ ZERO = "0" * 40
 
 def _evil_script(directory: Path, marker: Path) -> Path:
     script = directory / "evil.sh"
-    script.write_text(f"#!/bin/sh\necho \"$0 $*\" >> {marker}\ncat\n")
+    script.write_text(f'#!/bin/sh\necho "$0 $*" >> {marker}\ncat\n')
     script.chmod(0o755)
     return script
 
@@ -285,7 +285,11 @@ def _planted_repository(root: Path) -> tuple[Path, list[str]]:
     write(repo, "stashme.py", f"S = '{keys['stash']}'\n")
     git(repo, "stash", "-q")
     write(repo, ".env", f"FAL_KEY={keys['env']}\n{PUBLIC}={fal}\n")
-    write(repo, "creds.js", f"// fal.ai\nconst FAL_KEY_ID = '{uuid_half}';\nconst FAL_KEY_SECRET = '{hex32}';\nK = '{keys['tree']}'\n")
+    write(
+        repo,
+        "creds.js",
+        f"// fal.ai\nconst FAL_KEY_ID = '{uuid_half}';\nconst FAL_KEY_SECRET = '{hex32}';\nK = '{keys['tree']}'\n",
+    )
     write(repo, "staged.py", f"K = '{keys['index']}'\n")
     git(repo, "add", "staged.py")
     write(repo, "staged.py", "K = None\n")  # the key is only in the index now
@@ -305,10 +309,14 @@ def test_no_command_leaks_a_secret_even_with_debug(tmp_path: Path, falguard, mon
     head = git(repo, "rev-parse", "HEAD").strip()
     key = secrets[0]
     commands = [
-        *(("scan", *mode, "--format", fmt, *target)
-          for index, mode in enumerate(((), ("--staged",), ("--history",), ("--history", "--since", "HEAD~1"), ("--history", "HEAD~1..HEAD")))
-          for fmt in FORMATS
-          for target in ((), ("-o", str(out / f"report-{index}.{fmt}")))),
+        *(
+            ("scan", *mode, "--format", fmt, *target)
+            for index, mode in enumerate(
+                ((), ("--staged",), ("--history",), ("--history", "--since", "HEAD~1"), ("--history", "HEAD~1..HEAD"))
+            )
+            for fmt in FORMATS
+            for target in ((), ("-o", str(out / f"report-{index}.{fmt}")))
+        ),
         ("scan", "--write-replacements", str(replacements)),
         ("scan", "--staged", "--write-replacements", str(replacements)),
         ("scan", "--history", "--write-replacements", str(replacements)),
@@ -338,7 +346,7 @@ def test_no_command_leaks_a_secret_even_with_debug(tmp_path: Path, falguard, mon
     push = f"refs/heads/main {head} refs/heads/main {ZERO}\n"
     for args in commands:
         quoted = key in " ".join(args)
-        for debug in ((("--debug",), ()) if quoted else (("--debug",),)):  # --debug changes only errors
+        for debug in (("--debug",), ()) if quoted else (("--debug",),):  # --debug changes only errors
             monkeypatch.setattr(sys, "stdin", io.StringIO(push + (f"{key} x\n" if quoted else "")))
             run = falguard(*args, *debug, cwd=repo)
             codes.append(run.code)
@@ -396,7 +404,10 @@ def test_ctrl_c_exits_130_without_traceback_or_partial_report(repo: Path, tmp_pa
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "falguard", "scan", "--format", "sarif", "-o", str(report)],
-        cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 20
     while not started.exists() and time.monotonic() < deadline:
@@ -428,7 +439,16 @@ def test_ctrl_c_during_a_history_scan_leaves_no_file_and_no_process(repo: Path, 
     out = tmp_path / "out"
     out.mkdir()
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
-    command = ["scan", "--history", "--format", "json", "-o", str(out / "r.json"), "--write-replacements", str(out / "k.txt")]
+    command = [
+        "scan",
+        "--history",
+        "--format",
+        "json",
+        "-o",
+        str(out / "r.json"),
+        "--write-replacements",
+        str(out / "k.txt"),
+    ]
     proc = subprocess.Popen(
         [sys.executable, "-m", "falguard", *command], cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
@@ -506,7 +526,7 @@ def test_a_corrupt_object_is_one_clear_error_for_every_source(repo: Path, falgua
         lines = run.err.splitlines()
         if args == ("scan", "--history"):
             # what could be read is still reported (and the gap said), then the scan fails
-            assert "falguard:" in run.out and any("incomplete" in l for l in lines)
+            assert "falguard:" in run.out and any("incomplete" in line for line in lines)
         else:
             assert len(lines) == 1
         line = lines[-1]
@@ -517,7 +537,14 @@ def test_odd_paths_in_staged_pushed_and_history_scans(repo: Path, falguard, monk
     ignoring_env(repo)
     commit_all(repo, "first")
     rng = random.Random(10)
-    names = [b"dir with space/a b.py", b"new\nline.py", b"caf\xe9\xff.py", b" lead and trail .py ", b'"quoted"\\.py', b"x\n+++ b/y.py"]
+    names = [
+        b"dir with space/a b.py",
+        b"new\nline.py",
+        b"caf\xe9\xff.py",
+        b" lead and trail .py ",
+        b'"quoted"\\.py',
+        b"x\n+++ b/y.py",
+    ]
     for name in names:
         path = os.path.join(os.fsencode(repo), name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -601,7 +628,9 @@ def test_a_blob_over_the_size_limit_in_history_is_skipped_and_counted(repo: Path
     assert any(path.startswith("huge.log (blob") for path in run.json["summary"]["skipped_paths"])
 
 
-def test_every_command_fails_with_one_line_and_a_traceback_only_with_debug(repo: Path, tmp_path: Path, falguard, monkeypatch) -> None:
+def test_every_command_fails_with_one_line_and_a_traceback_only_with_debug(
+    repo: Path, tmp_path: Path, falguard, monkeypatch
+) -> None:
     plain = tmp_path / "plain"
     plain.mkdir()
     commit_all(repo, "first")
@@ -645,7 +674,7 @@ def test_file_names_cannot_inject_into_terminals_or_ci_logs(repo: Path, falguard
         assert run.code == 1
         for stream in (run.out, run.err):
             assert "\x1b" not in stream and "\r" not in stream
-            assert not any(line.startswith("::error file=x") or line.startswith("::warning::x") for line in stream.splitlines())
+            assert not any(line.startswith(("::error file=x", "::warning::x")) for line in stream.splitlines())
         if fmt == "text":
             assert "evil\\x1b[2J\\n::error file=x::forged.py" in run.out
     git(repo, "add", "-A")

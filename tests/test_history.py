@@ -6,13 +6,12 @@ import random
 from pathlib import Path
 
 import pytest
-from conftest import commit_all, git, ignoring_env, write
-from keys import fake_fal_key, fake_key_id_secret
 
+from conftest import commit_all, git, ignoring_env, write
 from falguard.models import mask
 from falguard.rules import RULES
 from falguard.sources.history import extra_names_pattern, may_match
-from keys import expand_example
+from keys import expand_example, fake_fal_key, fake_key_id_secret
 
 
 def key(seed: int) -> str:
@@ -330,7 +329,9 @@ def test_every_env_file_ever_committed_is_reported(repo: Path, falguard) -> None
     git(repo, "add", "-f", ".envrc")
     commit_all(repo, "direnv")
     found = {
-        (f["path"], f["severity"], f["commit"]) for f in history(falguard, repo).json["findings"] if f["rule"] == "env-tracked"
+        (f["path"], f["severity"], f["commit"])
+        for f in history(falguard, repo).json["findings"]
+        if f["rule"] == "env-tracked"
     }
     envrc_commit = git(repo, "rev-parse", "HEAD").strip()
     assert found == {("deploy/prod.env", "critical", added), (".envrc", "high", envrc_commit)}

@@ -7,11 +7,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import commit_all, git, ignoring_env, run_cli, write
-from keys import fake_key_id_secret
 
+from conftest import commit_all, git, ignoring_env, run_cli, write
 from falguard import git as falguard_git
 from falguard.hook import framework_ranges, parse_push_lines, pre_push, push_ranges
+from keys import fake_key_id_secret
 
 ZERO = "0" * 40
 
@@ -21,7 +21,14 @@ def key(seed: int) -> str:
 
 
 def attempt(repo: Path, *args: str, input: bytes | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=repo, input=None if input is None else input.decode(), capture_output=True, text=True, check=False)
+    return subprocess.run(
+        ["git", *args],
+        cwd=repo,
+        input=None if input is None else input.decode(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -201,7 +208,9 @@ def test_push_of_a_repository_root_commit_scans_it(repo: Path) -> None:
     write(repo, "root file.py", f"FAL_KEY = '{key(12)}'\n")
     root = commit_all(repo, "root")
     git(repo, "config", "log.showRoot", "false")  # must not hide the root commit's content
-    run = run_cli("hook", "pre-push", "origin", "url", cwd=repo, input=f"refs/heads/main {root} refs/heads/main {ZERO}\n".encode())
+    run = run_cli(
+        "hook", "pre-push", "origin", "url", cwd=repo, input=f"refs/heads/main {root} refs/heads/main {ZERO}\n".encode()
+    )
     assert run.code == 1
     assert f"root file.py:1:12 (commit {root[:12]})" in run.err
 

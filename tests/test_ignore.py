@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import git, write
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from conftest import git, write
 from falguard import git as falguard_git
 from falguard.ignore import IgnoreRules, Scope, compile_pattern, parse_patterns
 
@@ -52,8 +52,10 @@ def our_verdicts(repo: Path, paths: list[str], directories: set[str]) -> dict[st
     verdicts: dict[str, Verdict | None] = {}
     for path in paths:
         match = rules.match(path, is_dir=path in directories)
-        verdicts[path] = None if match is None else Verdict(
-            match.ignored, match.pattern.source, match.pattern.line, match.pattern.text
+        verdicts[path] = (
+            None
+            if match is None
+            else Verdict(match.ignored, match.pattern.source, match.pattern.line, match.pattern.text)
         )
     return verdicts
 
@@ -254,7 +256,9 @@ def test_core_excludes_file_with_a_tilde(repo: Path, tmp_path: Path, monkeypatch
     assert rules_for(repo).is_ignored(".envrc")
 
 
-def test_default_excludes_file_under_xdg_config_home(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_excludes_file_under_xdg_config_home(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     xdg = tmp_path / "xdg"
     write(xdg, "git/ignore", ".env\n")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(xdg))

@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 from conftest import commit_all, git, ignoring_env, write
-from keys import fake_key_id_secret
-
 from falguard.install import CHAINED_SUFFIX, MARKER
+from keys import fake_key_id_secret
 
 
 def hooks(repo: Path) -> Path:

@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
+
 from conftest import ignoring_env, write
 from keys import fake_fal_key, fake_hex32, fake_key_id_secret, fake_token, fake_uuid
 
@@ -22,12 +23,20 @@ def planted(repo: Path) -> list[str]:
     """A small repository with one key of every shape; returns every plaintext secret."""
     rng = random.Random(2026)
     kis, fal, uid, hex32, token = (
-        fake_key_id_secret(rng), fake_fal_key(rng), fake_uuid(rng), fake_hex32(rng), fake_token(rng),
+        fake_key_id_secret(rng),
+        fake_fal_key(rng),
+        fake_uuid(rng),
+        fake_hex32(rng),
+        fake_token(rng),
     )
     write(repo, ".gitignore", ".env.local\n")
     write(repo, ".env", f"FAL_KEY={kis}\n")
     write(repo, ".env.local", f"{PUBLIC}={kis}\n")
-    write(repo, "src/client.ts", f'import {{ fal }} from "@fal-ai/client";\nfal.config({{ credentials: process.env.{PUBLIC} }});\n')
+    write(
+        repo,
+        "src/client.ts",
+        f'import {{ fal }} from "@fal-ai/client";\nfal.config({{ credentials: process.env.{PUBLIC} }});\n',
+    )
     write(repo, "src/creds.js", f"// fal.ai\nconst FAL_KEY_ID = '{uid}';\nconst FAL_KEY_SECRET = '{hex32}';\n")
     write(repo, "deploy/run.sh", f"export FAL_KEY={fal}\ncurl -H 'Authorization: Key {token}' https://fal.run/x\n")
     return [kis, kis.split(":")[1], fal, fal[4:], hex32, token]
@@ -48,7 +57,10 @@ def test_golden_output(repo: Path, falguard, fmt: str) -> None:
 def test_no_format_holds_a_full_secret(repo: Path, falguard, tmp_path: Path, fmt: str) -> None:
     secrets = planted(repo)
     report = tmp_path / "report"
-    for run in (falguard("scan", "--format", fmt, cwd=repo), falguard("scan", "--format", fmt, "-o", str(report), cwd=repo)):
+    for run in (
+        falguard("scan", "--format", fmt, cwd=repo),
+        falguard("scan", "--format", fmt, "-o", str(report), cwd=repo),
+    ):
         for text in (run.out, run.err, report.read_text() if report.exists() else ""):
             for secret in secrets:
                 assert secret not in text
@@ -64,7 +76,14 @@ def test_sarif_validates_against_the_official_schema(repo: Path, falguard) -> No
     jsonschema.validate(document, json.loads(SCHEMA.read_text()))
     run = document["runs"][0]
     rules = run["tool"]["driver"]["rules"]
-    assert {rule["id"] for rule in rules} >= {"fal-key", "fal-key-id-secret", "fal-key-pair", "fal-key-assignment", "public-fal-key", "env-tracked"}
+    assert {rule["id"] for rule in rules} >= {
+        "fal-key",
+        "fal-key-id-secret",
+        "fal-key-pair",
+        "fal-key-assignment",
+        "public-fal-key",
+        "env-tracked",
+    }
     for rule in rules:
         assert float(rule["properties"]["security-severity"]) > 0
         assert "What to do" in rule["help"]["markdown"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 
 import pytest
-from keys import expand_example, fake_fal_key, fake_hex32, fake_key_id_secret, fake_token, fake_uuid
 
 from falguard.detect import detect
 from falguard.models import Origin, Severity
 from falguard.rules import RULES, RULES_BY_ID
+from keys import expand_example, fake_fal_key, fake_hex32, fake_key_id_secret, fake_token, fake_uuid
 
 
 def rules_found(text: str, path: str = "sample.txt") -> set[str]:
@@ -86,7 +86,11 @@ def _shapes(rng: random.Random) -> list[tuple[str, str, str]]:
         (".env", f"FAL_KEY={kis}\n", "fal-key-id-secret"),
         (".env", f'FAL_KEY="{fal}"\n', "fal-key"),
         ("main.py", f'import fal_client\nos.environ["FAL_KEY"] = "{kis}"\n', "fal-key-id-secret"),
-        ("app.ts", f'import {{ fal }} from "@fal-ai/client";\nfal.config({{ credentials: "{kis}" }});\n', "fal-key-id-secret"),
+        (
+            "app.ts",
+            f'import {{ fal }} from "@fal-ai/client";\nfal.config({{ credentials: "{kis}" }});\n',
+            "fal-key-id-secret",
+        ),
         (
             "app.ts",
             f'fal.config({{ credentials: {{ keyId: "{uid}", keySecret: "{hex32}" }} }});\n',

@@ -8,6 +8,7 @@ import random
 from pathlib import Path
 
 import pytest
+
 from conftest import commit_all, git, ignoring_env, run_cli, write
 from keys import fake_fal_key, fake_key_id_secret
 
@@ -48,7 +49,16 @@ def test_json_contract(repo: Path, falguard) -> None:
     assert isinstance(document["version"], str)
     (finding,) = document["findings"]
     assert set(finding) >= {
-        "rule", "severity", "path", "line", "column", "secret", "fingerprint", "commit", "message", "remediation",
+        "rule",
+        "severity",
+        "path",
+        "line",
+        "column",
+        "secret",
+        "fingerprint",
+        "commit",
+        "message",
+        "remediation",
     }
     assert finding["rule"] == "fal-key-id-secret"
     assert finding["severity"] == "critical"
@@ -67,7 +77,7 @@ def test_fingerprint_survives_moving_the_secret(repo: Path, falguard) -> None:
     kis, _ = keys(2)
     write(repo, "a.py", f"FAL_KEY = '{kis}'\n")
     before = falguard("scan", "--format", "json", cwd=repo).json["findings"][0]
-    write(repo, "a.py", f"import os\n\n\ndef f():\n    key = \"{kis}\"\n")
+    write(repo, "a.py", f'import os\n\n\ndef f():\n    key = "{kis}"\n')
     after = falguard("scan", "--format", "json", cwd=repo).json["findings"][0]
     assert before["line"] != after["line"]
     assert before["fingerprint"] == after["fingerprint"]
@@ -133,7 +143,9 @@ def test_plain_directory_is_walked_but_never_into_dot_git(tmp_path: Path, falgua
     write(root, "deep/er/config.yaml", f"FAL_KEY: {kis}\n")
     write(root, ".git/leftover", f"FAL_KEY={fal}\n")  # not a repository, and never scanned
     run = falguard("scan", "plain", "--format", "json", cwd=tmp_path)
-    assert [(f["path"], f["rule"]) for f in run.json["findings"]] == [("plain/deep/er/config.yaml", "fal-key-id-secret")]
+    assert [(f["path"], f["rule"]) for f in run.json["findings"]] == [
+        ("plain/deep/er/config.yaml", "fal-key-id-secret")
+    ]
 
 
 def test_paths_limit_the_scan_inside_a_repository(repo: Path, falguard) -> None:
@@ -215,7 +227,8 @@ def test_color_only_on_a_terminal_and_never_with_no_color(repo: Path, falguard, 
     assert "\033[" in falguard("scan", cwd=repo).out
     monkeypatch.undo()
     monkeypatch.setenv("NO_COLOR", "1")
-    assert not cli.use_color(open(os.devnull))
+    with open(os.devnull) as devnull:
+        assert not cli.use_color(devnull)
 
 
 def test_key_in_committed_history_only_is_not_a_worktree_finding(repo: Path, falguard) -> None:

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from conftest import commit_all, git, run_cli, write
 from keys import fake_fal_key, fake_key_id_secret
 
@@ -107,7 +108,9 @@ def test_relative_git_dir_from_a_subdirectory(repo: Path) -> None:
     commit_all(repo)
     write(repo, "sub/app.py", f"FAL_KEY = '{key(19)}'\n")
     git(repo, "add", "-A")
-    run = run_cli("scan", "--staged", "--format", "json", cwd=repo / "sub", env={"GIT_DIR": "../.git", "GIT_WORK_TREE": ".."})
+    run = run_cli(
+        "scan", "--staged", "--format", "json", cwd=repo / "sub", env={"GIT_DIR": "../.git", "GIT_WORK_TREE": ".."}
+    )
     assert run.code == 1, run.err
     assert [f["path"] for f in run.json["findings"]] == ["sub/app.py"]
 

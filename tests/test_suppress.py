@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 
 import pytest
-from keys import fake_fal_key, fake_key_id_secret
 
 from falguard.detect import detect
 from falguard.models import Origin
+from keys import fake_fal_key, fake_key_id_secret
 
 PUBLIC = "NEXT_PUBLIC_" + "FAL_KEY"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from falguard import git
 from falguard.config import Config
 from falguard.guidance import DASHBOARD, PROXY_ROUTE
-from falguard.models import Finding, Secret
 from falguard.historyscan import scan_history
+from falguard.models import Finding, Secret
 from falguard.scan import ScanResult, scan_worktree, sort_key
 from falguard.sources.history import Coverage
 
@@ -113,10 +113,7 @@ def _story(secret: Secret, findings: list[Finding], *, published: bool = False) 
     pushed = any(h.pushed for _, h in history) or (published and bool(history))
     in_head = any(h.in_head for _, h in history)
     in_worktree = bool(worktree)
-    if history:
-        urgency = (0 if in_head else 1) if pushed else 2
-    else:
-        urgency = 3
+    urgency = ((0 if in_head else 1) if pushed else 2) if history else 3
     return Story(
         secret, tuple(findings), urgency, introduced, paths, in_head, in_worktree, pushed,
         tuple(_steps(secret, findings, urgency, paths, in_head or in_worktree)),
@@ -125,13 +122,17 @@ def _story(secret: Secret, findings: list[Finding], *, published: bool = False) 
 
 def _steps(secret: Secret, findings: list[Finding], urgency: int, paths: Sequence[str], live: bool) -> list[str]:
     which = f" (key id {secret.key_id})" if secret.key_id else ""
-    steps = [f"Revoke the key{which} on the fal dashboard's keys page ({DASHBOARD}) now: rotation is what protects you."]
+    steps = [
+        f"Revoke the key{which} on the fal dashboard's keys page ({DASHBOARD}) now: rotation is what protects you."
+    ]
     steps.append(
         "Create a new key for each environment (development, staging, production) and keep each server-side "
         "as FAL_KEY in that environment's secret settings."
     )
     if live:
-        steps.append(f"Remove the key from {', '.join(paths[:5])}{' and more' if len(paths) > 5 else ''}: read FAL_KEY from the environment instead.")
+        steps.append(
+            f"Remove the key from {', '.join(paths[:5])}{' and more' if len(paths) > 5 else ''}: read FAL_KEY from the environment instead."
+        )
     if any(f.rule in _BROWSER_RULES for f in findings):
         steps.append(
             f"Stop shipping it to browsers: add the proxy route ({PROXY_ROUTE} with @fal-ai/server-proxy), "

@@ -39,7 +39,9 @@ def identity(finding: Finding) -> tuple[str, str]:
 
 
 def entry_for(finding: Finding, note: str = "") -> Entry:
-    return Entry(finding.fingerprint, finding.path, finding.rule, finding.secret.masked, note, finding.source == "history")
+    return Entry(
+        finding.fingerprint, finding.path, finding.rule, finding.secret.masked, note, finding.source == "history"
+    )
 
 
 def load(path: Path) -> dict[tuple[str, str], Entry]:

@@ -195,7 +195,9 @@ def find_projects(index: ProjectIndex) -> list[Project]:
         package = index.files.get(posixpath.join(root, "package.json") if root else "package.json")
         dependencies = _dependencies(package.content) if package else frozenset()
         routes = (root + "/" if root else "") + "src/routes/"
-        projects.append(Project(root, dependencies, frozenset(configs[root]), any(p.startswith(routes) for p in index.paths)))
+        projects.append(
+            Project(root, dependencies, frozenset(configs[root]), any(p.startswith(routes) for p in index.paths))
+        )
     return sorted(projects, key=lambda project: (-project.root.count("/") - bool(project.root), project.root))
 
 
@@ -254,7 +256,9 @@ def scan_to(content: bytes, start: int, stops: bytes = b"") -> int:
     return limit
 
 
-_KEY = re.compile(rb"(?:\.\.\.)?(?:(?P<ident>[A-Za-z_$][\w$]{0,127})|\"(?P<dq>[^\"\n]{0,200})\"|'(?P<sq>[^'\n]{0,200})'|\[)")
+_KEY = re.compile(
+    rb"(?:\.\.\.)?(?:(?P<ident>[A-Za-z_$][\w$]{0,127})|\"(?P<dq>[^\"\n]{0,200})\"|'(?P<sq>[^'\n]{0,200})'|\[)"
+)
 _GAP = re.compile(rb"(?:\s{1,200}|//[^\n]{0,2000}|/\*(?:[^*]|\*(?!/)){0,4000}\*/|,){1,50}")
 
 
@@ -284,7 +288,9 @@ def object_entries(content: bytes, open_brace: int) -> list[Entry]:
         after = scan_to(content, key_end, b":,")
         if group and after < close and content[after] == 0x3A:  # key: value
             value_end = scan_to(content, after + 1, b",")
-            entries.append(Entry(match.group(group).decode("utf-8", "replace"), match.start(group), after + 1, value_end))
+            entries.append(
+                Entry(match.group(group).decode("utf-8", "replace"), match.start(group), after + 1, value_end)
+            )
             index = value_end
             continue
         if group == "ident" and not match.group().startswith(b"...") and not content[key_end:after].strip():
@@ -338,7 +344,9 @@ def _public(name: str, prefixes: Sequence[str]) -> bool:
 _ENV_READ = re.compile(rb"env(?<![\w$]env)(?:\.|\[\s{0,4}[\"'`])(?P<name>[A-Za-z_][A-Za-z0-9_]{0,127})")
 #: useRuntimeConfig().public.falKey, config.public?.falKey (Nuxt); it starts with a literal too
 _RUNTIME_PUBLIC_READ = re.compile(rb"public(?<=[.]public)(?:\s{0,4}\??\.\s{0,4})(?P<name>[A-Za-z_$][\w$]{0,127})")
-_ENV_IMPORT = re.compile(rb"import\s{0,8}\{(?P<names>[^}]{0,800})\}\s{0,8}from\s{0,8}[\"']\$env/(?:static|dynamic)/public[\"']")
+_ENV_IMPORT = re.compile(
+    rb"import\s{0,8}\{(?P<names>[^}]{0,800})\}\s{0,8}from\s{0,8}[\"']\$env/(?:static|dynamic)/public[\"']"
+)
 _STRING = re.compile(rb"\"(?P<dq>[^\"\\\n]{1,300})\"|'(?P<sq>[^'\\\n]{1,300})'|`(?P<bq>[^`\\$]{1,300})`")
 _IDENTIFIER = re.compile(rb"(?<![\w$.])[A-Za-z_$][\w$]{0,127}(?![\w$])")
 _JS_WORDS = frozenset(
@@ -369,7 +377,9 @@ class Source:
 
 
 def _declaration(content: bytes, name: str, before: int) -> tuple[int, int] | None:
-    pattern = re.compile(rb"(?<![\w$.])(?:const|let|var)\s{1,8}" + re.escape(name.encode()) + rb"\s{0,8}(?::[^=;\n]{1,120})?=(?!=)")
+    pattern = re.compile(
+        rb"(?<![\w$.])(?:const|let|var)\s{1,8}" + re.escape(name.encode()) + rb"\s{0,8}(?::[^=;\n]{1,120})?=(?!=)"
+    )
     found = None
     for match in pattern.finditer(content, 0, min(len(content), before + 4096)):
         found = match
@@ -386,7 +396,9 @@ def sources(content: bytes, start: int, end: int, env_imports: dict[str, str], d
         found.append(Source("env", match.group("name").decode(), match.start(), match.end("name")))
     for match in _STRING.finditer(content, start, end):
         group = "dq" if match.group("dq") else "sq" if match.group("sq") else "bq"
-        found.append(Source("literal", match.group(group).decode("utf-8", "replace"), match.start(group), match.end(group)))
+        found.append(
+            Source("literal", match.group(group).decode("utf-8", "replace"), match.start(group), match.end(group))
+        )
     for match in _RUNTIME_PUBLIC_READ.finditer(content, start, end):
         key = match.group("name").decode()
         if is_fal_key_name(key):
@@ -407,7 +419,9 @@ def sources(content: bytes, start: int, end: int, env_imports: dict[str, str], d
 
 # --- which code runs in the browser --------------------------------------------------------
 
-_USE_CLIENT = re.compile(rb"\A(?:\xef\xbb\xbf)?(?:\s{1,200}|//[^\n]{0,500}\n|/\*(?:[^*]|\*(?!/)){0,2000}\*/){0,20}[\"']use client[\"']")
+_USE_CLIENT = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?(?:\s{1,200}|//[^\n]{0,500}\n|/\*(?:[^*]|\*(?!/)){0,2000}\*/){0,20}[\"']use client[\"']"
+)
 _SERVER_ONLY = re.compile(
     r"(?:^|/)(?:server|api)/|\.server\.|(?:^|/)\+server\.|(?:^|/)route\.[cm]?[jt]sx?$|(?:^|/)middleware\.[cm]?[jt]s$"
     r"|(?:^|/)(?:next|vite|svelte|webpack|nuxt|astro)\.config\."
@@ -522,7 +536,19 @@ def browser_context(relative: str, content: bytes, project: Project) -> str | No
 
 
 _RELATIVE_IMPORT = re.compile(rb"(?:from|import|require\()\s{0,8}[\"'](?P<spec>(?:\.{1,2}/|@/|~/)[^\"'\n]{1,200})[\"']")
-_RESOLVE_SUFFIXES = ("", ".ts", ".tsx", ".js", ".jsx", ".mjs", ".vue", ".svelte", "/index.ts", "/index.tsx", "/index.js")
+_RESOLVE_SUFFIXES = (
+    "",
+    ".ts",
+    ".tsx",
+    ".js",
+    ".jsx",
+    ".mjs",
+    ".vue",
+    ".svelte",
+    "/index.ts",
+    "/index.tsx",
+    "/index.js",
+)
 
 
 def _resolve(importer: str, spec: str, project: Project, known: set[str]) -> str | None:
@@ -589,7 +615,9 @@ class Inlining:
 
 _NEXT_ENV = re.compile(rb"(?<![\w$.])env\s{0,8}:\s{0,8}\{")
 _VITE_DEFINE = re.compile(rb"(?<![\w$.])define\s{0,8}:\s{0,8}\{")
-_DEFINE_PLUGIN = re.compile(rb"new\s{1,8}(?:[\w$]{1,64}\.){0,2}(?P<plugin>DefinePlugin|EnvironmentPlugin)\s{0,8}\(\s{0,8}(?P<open>[\[{\"'])")
+_DEFINE_PLUGIN = re.compile(
+    rb"new\s{1,8}(?:[\w$]{1,64}\.){0,2}(?P<plugin>DefinePlugin|EnvironmentPlugin)\s{0,8}\(\s{0,8}(?P<open>[\[{\"'])"
+)
 _WHOLE_ENV = re.compile(rb"\s*(?:process\.env|import\.meta\.env|env|loadEnv\([^)]{0,200}\))\s*")
 
 
@@ -602,12 +630,24 @@ def _defined_name(key: str) -> str:
 
 def _entry_inlining(path: str, content: bytes, entry: Entry, how: str, *, define: bool) -> Inlining | None:
     name = _defined_name(entry.key) if define else entry.key
-    if define and entry.key in ("process.env", "import.meta.env") and _WHOLE_ENV.fullmatch(content, entry.value_start, entry.value_end):
+    if (
+        define
+        and entry.key in ("process.env", "import.meta.env")
+        and _WHOLE_ENV.fullmatch(content, entry.value_start, entry.value_end)
+    ):
         return Inlining(path, entry.key_start, "*", how)
-    literals = [s for s in sources(content, entry.value_start, entry.value_end, {}) if s.kind == "literal" and is_key_value(s.value)]
+    literals = [
+        s
+        for s in sources(content, entry.value_start, entry.value_end, {})
+        if s.kind == "literal" and is_key_value(s.value)
+    ]
     if literals:
         return Inlining(path, literals[0].offset, name, how, literal=literals[0].value)
-    reads = [s for s in sources(content, entry.value_start, entry.value_end, {}) if s.kind == "env" and is_fal_key_name(s.value)]
+    reads = [
+        s
+        for s in sources(content, entry.value_start, entry.value_end, {})
+        if s.kind == "env" and is_fal_key_name(s.value)
+    ]
     if is_fal_key_name(name) or reads:
         return Inlining(path, entry.key_start, name, how)
     return None
@@ -736,9 +776,13 @@ def nuxt_read_findings(source: SourceFile, context: str) -> list[Finding]:
         if len(found) >= _NUXT_READ_LIMIT:
             break
         if is_fal_key_name(key):
-            detail = f"reads runtimeConfig.public.{key} in {context}: Nuxt sends it to every visitor in the page payload"
+            detail = (
+                f"reads runtimeConfig.public.{key} in {context}: Nuxt sends it to every visitor in the page payload"
+            )
             secret = Secret(nuxt_env_name(key), sensitive=False)
-            found.append(_finding(CLIENT_CREDENTIALS, source, match.start(), match.end("name"), Severity.HIGH, secret, detail))
+            found.append(
+                _finding(CLIENT_CREDENTIALS, source, match.start(), match.end("name"), Severity.HIGH, secret, detail)
+            )
     return found
 
 
@@ -757,7 +801,9 @@ def project_prefixes(index: ProjectIndex, project: Project) -> tuple[str, ...]:
             continue
         if name.startswith("vite.config."):
             for match in _ENV_PREFIX.finditer(source.content):
-                found.extend(m.group(1).decode() for m in re.finditer(rb"[\"']([^\"'\n]{1,64})[\"']", match.group("value")))
+                found.extend(
+                    m.group(1).decode() for m in re.finditer(rb"[\"']([^\"'\n]{1,64})[\"']", match.group("value"))
+                )
         if name.startswith("svelte.config."):
             found.extend(m.group("value").decode() for m in _PUBLIC_PREFIX.finditer(source.content))
     return tuple(dict.fromkeys(prefix for prefix in found if _PREFIX_SHAPE.fullmatch(prefix)))
@@ -807,6 +853,7 @@ def config_calls(content: bytes) -> Iterator[int]:
     for match in _CREATE_CLIENT_CALL.finditer(content):
         yield match.end()
 
+
 _CREDENTIALS = re.compile(rb"(?<![\w$.])credentials(?![\w$])\s{0,8}(?P<colon>:)?")
 
 
@@ -830,7 +877,10 @@ def _classify(source: Source, analysis: Analysis) -> tuple[Severity, str] | None
     if source.kind == "runtime":
         if not analysis.project.nuxt:
             return None
-        return Severity.CRITICAL, f"reads runtimeConfig.public.{name}, which Nuxt sends to every visitor in the page payload"
+        return (
+            Severity.CRITICAL,
+            f"reads runtimeConfig.public.{name}, which Nuxt sends to every visitor in the page payload",
+        )
     if _public(name, analysis.prefixes):
         return Severity.CRITICAL, f"reads {name}, which the bundler inlines into the page"
     inlining = analysis.inlined.get(name) or analysis.inlined.get("*")
@@ -868,7 +918,9 @@ def credential_findings(source: SourceFile, context: str, analysis: Analysis) ->
             name = nuxt_env_name(origin.value) if origin.kind == "runtime" else origin.value
             secret = Secret(origin.value) if origin.kind == "literal" else Secret(name, sensitive=False)
             found.append(
-                _finding(CLIENT_CREDENTIALS, source, origin.offset, origin.end, severity, secret, f"{detail}, in {context}")
+                _finding(
+                    CLIENT_CREDENTIALS, source, origin.offset, origin.end, severity, secret, f"{detail}, in {context}"
+                )
             )
     return found
 
@@ -926,7 +978,9 @@ def has_proxy(index: ProjectIndex, project: Project) -> bool:
         if is_env_file(path):
             continue
         if project.contains(path) and _NEXT_ROUTE.search(project.relative(path)):
-            if _PROXY_IMPORT.search(source.content) or any(word in source.content for word in (b"x-fal-target-url", b"FAL_KEY", b"falKey")):
+            if _PROXY_IMPORT.search(source.content) or any(
+                word in source.content for word in (b"x-fal-target-url", b"FAL_KEY", b"falKey")
+            ):
                 return True
         if _PROXY_IMPORT.search(source.content) and not _FAL_CLIENT_IMPORT.search(source.content):
             return True
@@ -976,7 +1030,9 @@ def suggested_route(index: ProjectIndex, project: Project, caller: str) -> tuple
     )
 
 
-def proxy_findings(index: ProjectIndex, project: Project, browser: dict[str, str], owner: dict[str, Project]) -> list[Finding]:
+def proxy_findings(
+    index: ProjectIndex, project: Project, browser: dict[str, str], owner: dict[str, Project]
+) -> list[Finding]:
     """Browser code that calls fal with no proxyUrl anywhere and no proxy route to point it at."""
     callers = sorted(
         path
@@ -1041,7 +1097,9 @@ def definitions(index: ProjectIndex) -> list[Definition]:
     return found
 
 
-def link_chains(findings: list[Finding], links_by_subject: dict[str, list[tuple[ChainLink, frozenset[str]]]]) -> list[Finding]:
+def link_chains(
+    findings: list[Finding], links_by_subject: dict[str, list[tuple[ChainLink, frozenset[str]]]]
+) -> list[Finding]:
     """Give every finding at a link of a chain that chain.
 
     ``links_by_subject`` maps a chain's subject (a variable or a key) to its links, each with
@@ -1089,20 +1147,28 @@ def chains(
             links.append((ChainLink(d.path, d.line, f"defines {d.name}"), subjects))
         for i in sorted((i for i in inlined if i.name == name), key=lambda i: (i.path, i.offset)):
             line = index.files[i.path].content.count(b"\n", 0, i.offset) + 1
-            links.append((ChainLink(i.path, line, i.effect or f"inlines it into the client bundle ({i.how})"), subjects))
-        for path, line, read in sorted(r for r in reads if r[2] == name):
+            links.append(
+                (ChainLink(i.path, line, i.effect or f"inlines it into the client bundle ({i.how})"), subjects)
+            )
+        for path, line, _read in sorted(r for r in reads if r[2] == name):
             links.append((ChainLink(path, line, f"reads it in {browser[path]}"), subjects))
         served = [f for value in values for f in served_by_value.get(value, ())]
         for finding in sorted(served, key=lambda f: (f.path, f.line, f.column)):
-            links.append((ChainLink(finding.path, finding.line, "contains the key (served to every visitor)"), subjects))
+            links.append(
+                (ChainLink(finding.path, finding.line, "contains the key (served to every visitor)"), subjects)
+            )
         if links:
             result[f"name:{name}"] = links
     for finding in findings:  # a literal key in browser code, then in the bundle
         if finding.rule == CLIENT_CREDENTIALS and finding.secret.sensitive and finding.path in browser:
             value = finding.secret.reveal()
-            links = [(ChainLink(finding.path, finding.line, f"holds the key in {browser[finding.path]}"), frozenset({value}))]
+            links = [
+                (ChainLink(finding.path, finding.line, f"holds the key in {browser[finding.path]}"), frozenset({value}))
+            ]
             for copy in sorted(served_by_value.get(value, ()), key=lambda f: (f.path, f.line)):
-                links.append((ChainLink(copy.path, copy.line, "contains the key (served to every visitor)"), frozenset({value})))
+                links.append(
+                    (ChainLink(copy.path, copy.line, "contains the key (served to every visitor)"), frozenset({value}))
+                )
             result.setdefault(f"key:{finding.path}:{finding.line}", links)
     return result
 
@@ -1149,7 +1215,9 @@ def browser_reads(index: ProjectIndex, browser: dict[str, str]) -> list[tuple[st
 # --- the whole analysis --------------------------------------------------------------------
 
 
-def _extra_public_findings(sources: Iterable[SourceFile], prefixes: Sequence[str], extra_key_names: Sequence[str]) -> list[Finding]:
+def _extra_public_findings(
+    sources: Iterable[SourceFile], prefixes: Sequence[str], extra_key_names: Sequence[str]
+) -> list[Finding]:
     """public-fal-key over a project's files with its own public prefixes added."""
     rules = [rule for rule in build_rules(prefixes, extra_key_names) if rule.id == PUBLIC_RULE]
     found: list[Finding] = []
@@ -1158,7 +1226,7 @@ def _extra_public_findings(sources: Iterable[SourceFile], prefixes: Sequence[str
     return found
 
 
-def analyse(
+def analyse(  # noqa: C901  (split by the browser-package change)
     index: ProjectIndex,
     findings: list[Finding],
     extra_public_prefixes: Sequence[str] = (),

@@ -9,12 +9,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-
-from dataclasses import dataclass
-from pathlib import Path
 
 from falguard import __version__
 from falguard.baseline import DEFAULT_NAME as BASELINE_NAME
@@ -83,12 +82,37 @@ F = TypeVar("F", bound=Callable[..., Any])
 def report_options(function: F) -> F:
     """Options every scanning command shares. Defaults of None defer to the configuration."""
     options = [
-        click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format."),
-        click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file (atomically)."),
-        click.option("--write-replacements", "replacements", type=click.Path(dir_okay=False), help="Also write git filter-repo's --replace-text file (PLAINTEXT keys, mode 0600, outside the repository)."),
-        click.option("--fail-on", type=click.Choice(SEVERITIES), default=None, help="Exit 1 when a finding is at or above this severity [default: medium]."),
-        click.option("--max-file-size", type=ByteSize(), default=None, help="Skip (and count) files larger than this [default: 100MiB]."),
-        click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), default=None, help=f"Report only findings not in this baseline [default: {BASELINE_NAME} at the repository root, if present]."),
+        click.option(
+            "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format."
+        ),
+        click.option(
+            "-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file (atomically)."
+        ),
+        click.option(
+            "--write-replacements",
+            "replacements",
+            type=click.Path(dir_okay=False),
+            help="Also write git filter-repo's --replace-text file (PLAINTEXT keys, mode 0600, outside the repository).",
+        ),
+        click.option(
+            "--fail-on",
+            type=click.Choice(SEVERITIES),
+            default=None,
+            help="Exit 1 when a finding is at or above this severity [default: medium].",
+        ),
+        click.option(
+            "--max-file-size",
+            type=ByteSize(),
+            default=None,
+            help="Skip (and count) files larger than this [default: 100MiB].",
+        ),
+        click.option(
+            "--baseline",
+            "baseline_path",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help=f"Report only findings not in this baseline [default: {BASELINE_NAME} at the repository root, if present].",
+        ),
         click.option("--no-baseline", is_flag=True, help="Ignore any baseline file."),
     ]
     for option in reversed(options):
@@ -150,7 +174,11 @@ def finish(result: ScanResult, root: Path, config: Config, reporting: Reporting,
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--staged", is_flag=True, help="Scan what the next commit adds, read from the git index.")
-@click.option("--history", is_flag=True, help="Scan git history instead: every blob and commit message reachable from every ref, or from the REV-RANGEs given as arguments.")
+@click.option(
+    "--history",
+    is_flag=True,
+    help="Scan git history instead: every blob and commit message reachable from every ref, or from the REV-RANGEs given as arguments.",
+)
 @click.option("--since", metavar="REV", help="With --history: only what REV..HEAD adds (for pull requests).")
 @report_options
 def scan(
@@ -272,12 +300,22 @@ def baseline_findings(paths: Sequence[str], config: Config, history: bool) -> li
     return found
 
 
-_BASELINE_HISTORY = click.option("--history", is_flag=True, help="Also record (or keep) the findings of a whole-history scan, for `scan --history` and `audit`.")
+_BASELINE_HISTORY = click.option(
+    "--history",
+    is_flag=True,
+    help="Also record (or keep) the findings of a whole-history scan, for `scan --history` and `audit`.",
+)
 
 
 @baseline.command("create")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help=f"Baseline file [default: {BASELINE_NAME} at the repository root].")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help=f"Baseline file [default: {BASELINE_NAME} at the repository root].",
+)
 @_BASELINE_HISTORY
 def baseline_create(paths: tuple[str, ...], output: str | None, history: bool) -> int:
     """Record every current finding (review notes of existing entries are kept)."""
@@ -286,13 +324,22 @@ def baseline_create(paths: tuple[str, ...], output: str | None, history: bool) -
     previous = load_baseline(target) if target.is_file() else {}
     entries = create_baseline(baseline_findings(paths, config, history), previous)
     write_baseline(target, entries)
-    click.echo(f"falguard: baseline {target} records {len(entries)} finding{'s' if len(entries) != 1 else ''}", err=True)
+    click.echo(
+        f"falguard: baseline {target} records {len(entries)} finding{'s' if len(entries) != 1 else ''}", err=True
+    )
     return EXIT_CLEAN
 
 
 @baseline.command("update")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("-f", "--file", "path", type=click.Path(dir_okay=False), default=None, help=f"Baseline file [default: {BASELINE_NAME} at the repository root].")
+@click.option(
+    "-f",
+    "--file",
+    "path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help=f"Baseline file [default: {BASELINE_NAME} at the repository root].",
+)
 @_BASELINE_HISTORY
 def baseline_update(paths: tuple[str, ...], path: str | None, history: bool) -> int:
     """Drop entries that no longer occur, keeping the notes of the rest; adds nothing."""
@@ -328,11 +375,10 @@ def config_show(path: str | None) -> int:
 
 def refuse_or_pass(result: ScanResult, fail_on: Severity, stage: str, has_head: bool = True) -> int:
     """A hook's verdict: silence when clean, the refusal message on stderr when not."""
-    from falguard.report.hook import render_refusal
-    from falguard.report.text import summary_lines
-
     from falguard.hook import HOOK_ENV_RULES
     from falguard.report import printable
+    from falguard.report.hook import render_refusal
+    from falguard.report.text import summary_lines
 
     context = ReportContext(fail_on=fail_on, color=use_color(sys.stderr))
     # the gitignore check warns: it is about the repository, not about what this commit adds
@@ -351,8 +397,18 @@ def refuse_or_pass(result: ScanResult, fail_on: Severity, stage: str, has_head: 
 
 
 def hook_options(function: F) -> F:
-    function = click.option("--max-file-size", type=ByteSize(), default=None, help="Skip (and count) files larger than this [default: 100MiB].")(function)
-    function = click.option("--fail-on", type=click.Choice(SEVERITIES), default=None, help="Refuse when a finding is at or above this severity [default: medium].")(function)
+    function = click.option(
+        "--max-file-size",
+        type=ByteSize(),
+        default=None,
+        help="Skip (and count) files larger than this [default: 100MiB].",
+    )(function)
+    function = click.option(
+        "--fail-on",
+        type=click.Choice(SEVERITIES),
+        default=None,
+        help="Refuse when a finding is at or above this severity [default: medium].",
+    )(function)
     return function
 
 
@@ -409,10 +465,19 @@ HOOK_CHOICE = click.Choice(["pre-commit", "pre-push"])
 
 
 @cli.command()
-@click.option("--hook", "hooks", type=HOOK_CHOICE, multiple=True, default=("pre-commit",), show_default=True, help="Which hook (repeat for both).")
+@click.option(
+    "--hook",
+    "hooks",
+    type=HOOK_CHOICE,
+    multiple=True,
+    default=("pre-commit",),
+    show_default=True,
+    help="Which hook (repeat for both).",
+)
 def install(hooks: tuple[str, ...]) -> int:
     """Install falguard as a native git hook (honours core.hooksPath; keeps and chains an existing hook)."""
-    from falguard.install import describe, install as install_hook, locate
+    from falguard.install import describe, locate
+    from falguard.install import install as install_hook
 
     repo = locate()
     for name in hooks:
@@ -421,10 +486,19 @@ def install(hooks: tuple[str, ...]) -> int:
 
 
 @cli.command()
-@click.option("--hook", "hooks", type=HOOK_CHOICE, multiple=True, default=("pre-commit", "pre-push"), show_default=True, help="Which hook (repeat for both).")
+@click.option(
+    "--hook",
+    "hooks",
+    type=HOOK_CHOICE,
+    multiple=True,
+    default=("pre-commit", "pre-push"),
+    show_default=True,
+    help="Which hook (repeat for both).",
+)
 def uninstall(hooks: tuple[str, ...]) -> int:
     """Remove falguard's git hooks, putting back any hook they replaced."""
-    from falguard.install import describe, locate, uninstall as uninstall_hook
+    from falguard.install import describe, locate
+    from falguard.install import uninstall as uninstall_hook
 
     repo = locate()
     for name in hooks:
@@ -459,10 +533,14 @@ def fix(path: str, untrack: bool) -> int:
             click.echo(f"falguard: stopped tracking {tracked} (the file is still on disk)")
         click.echo("falguard: commit this, and rotate every key those files held if the commits were ever pushed")
         return EXIT_CLEAN
-    click.echo("falguard: these env files are tracked, and ignore rules do not apply to tracked files; to stop tracking them (they stay on disk), run:")
+    click.echo(
+        "falguard: these env files are tracked, and ignore rules do not apply to tracked files; to stop tracking them (they stay on disk), run:"
+    )
     for tracked in plan.tracked:
         click.echo(f"    {envfix.untrack_command(tracked, plan.root, Path.cwd())}")
-    click.echo("falguard: or run `falguard fix --untrack`; then commit, and rotate every key they held if the commits were ever pushed")
+    click.echo(
+        "falguard: or run `falguard fix --untrack`; then commit, and rotate every key they held if the commits were ever pushed"
+    )
     return EXIT_CLEAN
 
 

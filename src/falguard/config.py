@@ -107,7 +107,7 @@ def _max_file_size(value: Any) -> int:
     try:
         return parse_size(value)
     except ValueError:
-        raise ValueError(f"expected a positive size in bytes or a string such as \"10MB\", got {value!r}") from None
+        raise ValueError(f'expected a positive size in bytes or a string such as "10MB", got {value!r}') from None
 
 
 def _allow(value: Any) -> tuple[AllowEntry, ...]:
@@ -134,7 +134,10 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "exclude": ("exclude", _exclude),
     "fail-on": ("fail_on", _fail_on),
     "max-file-size": ("max_file_size", _max_file_size),
-    "extra-public-prefixes": ("extra_public_prefixes", _strings(_PREFIX, "an environment variable prefix such as APP_")),
+    "extra-public-prefixes": (
+        "extra_public_prefixes",
+        _strings(_PREFIX, "an environment variable prefix such as APP_"),
+    ),
     "extra-key-names": ("extra_key_names", _strings(_NAME, "a variable name such as IMAGE_API_KEY")),
     "allow": ("allow", _allow),
 }
@@ -195,7 +198,9 @@ def load(root: Path, overrides: Mapping[str, Any] | None = None) -> Config:
         table = _table(path)
         if table is not None:
             label = f"{name} [tool.falguard]" if name == PYPROJECT else name
-            _apply(values, origins, table, str(path.relative_to(root)) if path.is_relative_to(root) else str(path), label)
+            _apply(
+                values, origins, table, str(path.relative_to(root)) if path.is_relative_to(root) else str(path), label
+            )
     given = {key: value for key, value in (overrides or {}).items() if value is not None}
     _apply(values, origins, given, COMMAND_LINE, "command line")
     return Config(**values, origins=origins)

@@ -50,9 +50,7 @@ def keyword_hits(
     return hits
 
 
-def keyword_windows(
-    content: bytes, keywords: re.Pattern[bytes], lowered: bytes | None = None
-) -> list[tuple[int, int]]:
+def keyword_windows(content: bytes, keywords: re.Pattern[bytes], lowered: bytes | None = None) -> list[tuple[int, int]]:
     """Merged byte ranges around every case-insensitive occurrence of a keyword."""
     windows: list[tuple[int, int]] = []
     size = len(content)

@@ -107,8 +107,7 @@ def list_env_files(
     }
     blobs = git.read_blobs(repo, sorted({e.oid for e in entries.values()}), max_size) if read else {}
     files = [
-        EnvFile(path, True, False, rules.match(path), blobs.get(entry.oid))
-        for path, entry in sorted(entries.items())
+        EnvFile(path, True, False, rules.match(path), blobs.get(entry.oid)) for path, entry in sorted(entries.items())
     ]
     untracked = [(raw, False) for raw in git.ls_files(repo, ENV_PATHSPECS)]
     untracked += [(raw, True) for raw in git.ls_files(repo, ENV_PATHSPECS, ignored=True)]
@@ -222,7 +221,11 @@ def missing_env_finding(
     if covered_shared:
         detail += f" (the .gitignore rules cover only {_names(covered_shared)})"
     reincluded = sorted(
-        {f"{m.pattern.source}:{m.pattern.line} ({m.pattern.text})" for p in exposed if (m := shared.match(p)) is not None and not m.ignored}
+        {
+            f"{m.pattern.source}:{m.pattern.line} ({m.pattern.text})"
+            for p in exposed
+            if (m := shared.match(p)) is not None and not m.ignored
+        }
     )
     if reincluded:
         detail += f"; re-included by {', '.join(reincluded)}"
@@ -353,7 +356,12 @@ def shared_key_findings(places: Iterable[KeyPlace], source: str = "worktree", sc
         detail = f"{_and(environments)} use the same key {secret.masked}: {listed}"
         findings.append(
             repository_finding(
-                "shared-key-across-envs", where[0].path, detail, line=where[0].line, subject=secret.masked, source=source
+                "shared-key-across-envs",
+                where[0].path,
+                detail,
+                line=where[0].line,
+                subject=secret.masked,
+                source=source,
             )
         )
     return sorted(findings, key=lambda f: (f.path, f.line))
@@ -420,7 +428,9 @@ def _walk(root: Path) -> tuple[list[str], bool]:
         prefix = "" if relative == "." else relative + "/"
         has_gitignore = has_gitignore or ".gitignore" in names
         env_files += [
-            os.fsencode(prefix + name).decode("utf-8", "backslashreplace") for name in sorted(names) if is_env_file(name)
+            os.fsencode(prefix + name).decode("utf-8", "backslashreplace")
+            for name in sorted(names)
+            if is_env_file(name)
         ]
     return env_files, has_gitignore
 

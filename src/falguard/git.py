@@ -75,7 +75,7 @@ _KEPT_PATH_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_OBJEC
 
 
 def _config_without_hooks_path() -> tuple[str, ...]:
-    pairs = zip(SAFE_CONFIG[::2], SAFE_CONFIG[1::2])
+    pairs = zip(SAFE_CONFIG[::2], SAFE_CONFIG[1::2], strict=False)
     return tuple(part for flag, value in pairs if not value.startswith("core.hooksPath=") for part in (flag, value))
 
 
@@ -103,7 +103,10 @@ def git_environment(keep_hook_variables: bool = True) -> dict[str, str]:
 #: What to do about git errors a user can meet when scanning someone else's repository.
 _ADVICE = (
     ("from promisor remote", "falguard never fetches missing objects: fetch them first or scan a full clone"),
-    ("dubious ownership", "the repository belongs to another user; if you trust it, see `git config --global --add safe.directory`"),
+    (
+        "dubious ownership",
+        "the repository belongs to another user; if you trust it, see `git config --global --add safe.directory`",
+    ),
     ("index.lock", "another git process holds the index lock; retry when it has finished"),
     ("unknown revision", "name a branch, tag or commit this repository has: see `git branch -a` and `git tag`"),
     *(
@@ -204,7 +207,10 @@ class Repo:
 def find_repo(path: str | os.PathLike[str]) -> Repo | None:
     """The repository containing ``path`` (a directory), or None outside any repository."""
     try:
-        out = run(["rev-parse", "--absolute-git-dir", "--git-common-dir", "--is-bare-repository", "--is-inside-work-tree"], path)
+        out = run(
+            ["rev-parse", "--absolute-git-dir", "--git-common-dir", "--is-bare-repository", "--is-inside-work-tree"],
+            path,
+        )
     except GitError as error:
         if "not a git repository" in str(error):
             return None
@@ -460,12 +466,18 @@ def filters_off(repo: Repo) -> tuple[str, ...]:
     repository's own configuration. Emptied drivers are skipped by git; ``required=false``
     keeps it from refusing to work without them.
     """
-    out = run(["config", "-z", "--name-only", "--get-regexp", r"^filter\..*\.(clean|smudge|process|required)$"], repo.cwd, ok_codes=(0, 1))
+    out = run(
+        ["config", "-z", "--name-only", "--get-regexp", r"^filter\..*\.(clean|smudge|process|required)$"],
+        repo.cwd,
+        ok_codes=(0, 1),
+    )
     drivers = {os.fsdecode(name)[len("filter.") :].rsplit(".", 1)[0] for name in split_z(out)}
     settings: list[str] = []
     for driver in sorted(drivers):
         if "=" in driver or "\n" in driver:  # `-c` splits at the first "=": no way to name it
-            raise GitError(f"the repository configures a filter driver falguard cannot switch off ({driver!r}); not running git")
+            raise GitError(
+                f"the repository configures a filter driver falguard cannot switch off ({driver!r}); not running git"
+            )
         for variable, value in (("clean", ""), ("smudge", ""), ("process", ""), ("required", "false")):
             settings += ["-c", f"filter.{driver}.{variable}={value}"]
     return tuple(settings)
@@ -663,7 +675,9 @@ class ObjectStream:
                     pass
 
         self._threads = [threading.Thread(target=pull, daemon=True)]
-        self._threads += [threading.Thread(target=push, args=pair, daemon=True) for pair in zip(queues, sinks)]
+        self._threads += [
+            threading.Thread(target=push, args=pair, daemon=True) for pair in zip(queues, sinks, strict=False)
+        ]
         for thread in self._threads:
             thread.start()
 
@@ -684,7 +698,7 @@ class ObjectStream:
             stream.close()
         if lister_code != 0:
             raise GitError(f"git rev-list: {_first_line(errors[0])}")
-        for code, text in zip(codes, errors[1:]):
+        for code, text in zip(codes, errors[1:], strict=False):
             if code != 0:
                 raise GitError(f"git cat-file: {_first_line(text)}")
 
@@ -786,7 +800,9 @@ def commit_infos(repo: Repo, commits: Sequence[str]) -> list[CommitInfo]:
     infos = []
     for index in range(0, len(fields) - 3, 4):
         commit, author, date, when = fields[index : index + 4]
-        infos.append(CommitInfo(commit.strip().decode(), author.decode("utf-8", "replace"), date.decode(), int(when or 0)))
+        infos.append(
+            CommitInfo(commit.strip().decode(), author.decode("utf-8", "replace"), date.decode(), int(when or 0))
+        )
     return infos
 
 

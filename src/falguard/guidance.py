@@ -13,8 +13,7 @@ PROXY_ROUTE = "app/api/fal/proxy/route.ts"
 
 _REVOKE = "Revoke the key now on the fal dashboard's keys page ({dashboard}){which}."
 _NEW_KEY_PER_ENV = (
-    "Create a new key for each environment (development, staging, production), so each can be "
-    "rotated on its own."
+    "Create a new key for each environment (development, staging, production), so each can be rotated on its own."
 )
 _SERVER_SIDE = (
     "Keep the new key server-side only, in the FAL_KEY environment variable (an ignored .env.local "

@@ -41,8 +41,13 @@ def scan_history(
     coverage = Coverage()
     groups: dict[tuple[str, str, str], dict[str, Finding]] = {}
     objects = history_objects(
-        repo, selection, result.summary, coverage, config.max_file_size,
-        progress=progress, extra_names=config.extra_key_names,
+        repo,
+        selection,
+        result.summary,
+        coverage,
+        config.max_file_size,
+        progress=progress,
+        extra_names=config.extra_key_names,
     )
     rules = rules_for(config)
     for found in objects:
@@ -124,7 +129,9 @@ def attribute(
     return findings
 
 
-def _attribute_blob(repo: git.Repo, found: dict[str, Finding], changes: dict[str, list[Change]], in_head: set[str]) -> Finding:
+def _attribute_blob(
+    repo: git.Repo, found: dict[str, Finding], changes: dict[str, list[Change]], in_head: set[str]
+) -> Finding:
     events = sorted((change for oid in found for change in changes.get(oid, [])), key=lambda c: c.age)
     if not events:  # reachable without a commit bringing it to a path (a tag naming a blob)
         first = next(iter(found.values()))

@@ -10,11 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from falguard import git
+from falguard.config import Config
 from falguard.errors import InputError
 from falguard.scan import ScanResult, scan_changed_items, scan_commits
-from falguard.config import Config
 from falguard.sources.commits import CommitRange
-
 
 #: What the pre-commit hook adds from env hygiene: the gitignore check. ``env-tracked`` for a
 #: staged env file already comes from the staged scan; a file committed long ago and a key

@@ -378,4 +378,3 @@ def _display(path: Path, toplevel: Path) -> str:
         return path.resolve().relative_to(toplevel.resolve()).as_posix()
     except ValueError:
         return str(path)
-

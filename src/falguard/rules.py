@@ -70,7 +70,9 @@ _PLACEHOLDER_WORDS = (
 )
 
 _WORDLIKE_SEGMENT = re.compile(r"[a-z]{1,24}[0-9]{0,2}|[A-Z]{1,24}[0-9]{0,2}|[A-Z][a-z]{1,23}|[0-9]{1,20}|v[0-9]{1,3}")
-_IDENTIFIER_CHAIN = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]{0,63}(?:(?:\.|\[|\]|\(\)|->|::)[A-Za-z_$\"'][A-Za-z0-9_$\"']{0,63}){1,8}\]?")
+_IDENTIFIER_CHAIN = re.compile(
+    r"[A-Za-z_$][A-Za-z0-9_$]{0,63}(?:(?:\.|\[|\]|\(\)|->|::)[A-Za-z_$\"'][A-Za-z0-9_$\"']{0,63}){1,8}\]?"
+)
 _SEQUENTIAL = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
@@ -103,9 +105,11 @@ def is_identifier(value: str) -> bool:
         return True
     # camelCase / PascalCase identifiers: split on case changes and try again
     words = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+", value)
-    return "".join(words) == re.sub(r"[_\-.:/]", "", value) and all(
-        _WORDLIKE_SEGMENT.fullmatch(w) and (len(w) >= 2 or w.isdigit()) for w in words
-    ) and len(words) <= 8
+    return (
+        "".join(words) == re.sub(r"[_\-.:/]", "", value)
+        and all(_WORDLIKE_SEGMENT.fullmatch(w) and (len(w) >= 2 or w.isdigit()) for w in words)
+        and len(words) <= 8
+    )
 
 
 def is_code_reference(value: str) -> bool:
@@ -369,12 +373,20 @@ FAL_NAME_FROM_FAL = (
 )
 
 #: Lowercase keywords near which a fal key name can occur (``FAL_KEY``, ``falApiKey``, ...).
-FAL_NAME_KEYWORDS: tuple[bytes, ...] = (b"fal_", b"fal-", b"falkey", b"falapi", b"falai", b"falsecret", b"faltoken", b"falcred")
+FAL_NAME_KEYWORDS: tuple[bytes, ...] = (
+    b"fal_",
+    b"fal-",
+    b"falkey",
+    b"falapi",
+    b"falai",
+    b"falsecret",
+    b"faltoken",
+    b"falcred",
+)
 
 #: Lowercase pattern whose absence proves content cannot hold a fal name or fal context.
 #: It starts with the literal "fal" so the search skips ahead; "false" fails on its next byte.
 FAL_CONTEXT_RE = re.compile(rb"fal(?:[^a-z0-9]|key|api|ai|secret|token|cred)")
-
 
 
 def assignment_patterns(extra_names: Sequence[str] = ()) -> tuple[Pattern, ...]:
@@ -411,7 +423,11 @@ def public_patterns(prefixes: Sequence[str]) -> tuple[Pattern, ...]:
     near = tuple(dict.fromkeys([b"_fal_", *(p.lower().encode() + b"fal_" for p in prefixes if not p.endswith("_"))]))
     return (
         # definitions: .env, YAML, JSON, shell export, Dockerfile ENV/ARG NAME=value
-        _p(_NOT_WORD_BEFORE + name + _NOT_WORD_AFTER + _ASSIGN + rb"(?P<secret>[^\s,;)}\]<>]{0,256})", *near, fal_context=True),
+        _p(
+            _NOT_WORD_BEFORE + name + _NOT_WORD_AFTER + _ASSIGN + rb"(?P<secret>[^\s,;)}\]<>]{0,256})",
+            *near,
+            fal_context=True,
+        ),
         _p(rb"(?m)^[ \t]{0,16}ENV[ \t]{1,8}" + name + rb"[ \t]{1,8}(?P<secret>[^\s]{1,256})", *near, fal_context=True),
         # uses: process.env.X, process.env["X"], import.meta.env.X, $env/static/public imports
         _p(rb"env(?:\.|\[[\"'])" + name + _NOT_WORD_AFTER, *near, fal_context=True),
@@ -655,6 +671,7 @@ def build_rules(extra_public_prefixes: Sequence[str] = (), extra_key_names: Sequ
         "public-fal-key": public_patterns((*PUBLIC_PREFIXES, *extra_public_prefixes)),
     }
     return tuple(replace(rule, patterns=extended[rule.id]) if rule.id in extended else rule for rule in RULES)
+
 
 #: Rules decided from a repository's state rather than from content (env hygiene, ...).
 #: Their findings carry a non-sensitive subject (a path) instead of a secret.

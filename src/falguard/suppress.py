@@ -47,7 +47,9 @@ def line_allows(content: bytes, line_start: int) -> list[Allow]:
     """The allow comments that apply to the line starting at ``line_start``: its own
     ``falguard:allow`` comments and the previous line's ``falguard:allow-next-line`` ones."""
     line_end = content.find(b"\n", line_start)
-    allows = [a for a in directives(content[line_start : line_end if line_end != -1 else len(content)]) if not a.next_line]
+    allows = [
+        a for a in directives(content[line_start : line_end if line_end != -1 else len(content)]) if not a.next_line
+    ]
     if line_start > 0:
         previous_start = content.rfind(b"\n", 0, line_start - 1) + 1
         allows += [a for a in directives(content[previous_start : line_start - 1]) if a.next_line]

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from falguard import __version__
 from falguard.audit import URGENCY, Audit, Story
 from falguard.models import Finding, Severity
 from falguard.report import ReportContext, printable
 from falguard.report.json import finding_dict, summary_dict
 from falguard.report.text import location, summary_lines
-from falguard import __version__
 
 
 def _introduced(story: Story) -> str:
@@ -36,7 +36,7 @@ def story_block(number: int, story: Story) -> str:
     if refs:
         lines.append(f"   reachable from: {', '.join(refs[:8])}{' …' if len(refs) > 8 else ''}")
     lines.append("   steps:")
-    lines.extend(f"     {letter}) {printable(step)}" for letter, step in zip("abcdefghij", story.steps))
+    lines.extend(f"     {letter}) {printable(step)}" for letter, step in zip("abcdefghij", story.steps, strict=False))
     return "\n".join(lines)
 
 
@@ -51,7 +51,11 @@ def ticket_summary(audit: Audit, context: ReportContext) -> list[str]:
         "----- summary for the ticket -----",
         f"falguard {__version__} audit of {audit.repository} at {head}",
         f"Distinct fal credentials found: {len(audit.stories)}"
-        + (" (" + "; ".join(f"{n} {label}" for n, label in zip(counts, URGENCY) if n) + ")" if audit.stories else ""),
+        + (
+            " (" + "; ".join(f"{n} {label}" for n, label in zip(counts, URGENCY, strict=False) if n) + ")"
+            if audit.stories
+            else ""
+        ),
     ]
     for number, story in enumerate(audit.stories, 1):
         lines.append(f"  {number}. {printable(story.secret.masked)}: {story.label}; introduced {_introduced(story)}")
@@ -60,7 +64,9 @@ def ticket_summary(audit: Audit, context: ReportContext) -> list[str]:
         lines.append(f"Hygiene findings: {len(audit.hygiene)} ({', '.join(rules)})")
     summary = audit.result.summary
     coverage = "complete" if summary.complete else "INCOMPLETE: " + "; ".join(summary.unreadable + summary.incomplete)
-    lines.append(f"Coverage: {summary.files_scanned} files and objects scanned ({summary.bytes_scanned:,} bytes); {coverage}")
+    lines.append(
+        f"Coverage: {summary.files_scanned} files and objects scanned ({summary.bytes_scanned:,} bytes); {coverage}"
+    )
     if audit.stories:
         lines.append(
             "Action: revoke every key above on the fal dashboard now, one new key per environment, kept server-side "

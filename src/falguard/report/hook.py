@@ -13,7 +13,7 @@ from falguard.scan import ScanResult
 KEYS_PAGE = "https://fal.ai/dashboard/keys"
 
 _FALSE_POSITIVE = (
-    "A false positive? Add `falguard:allow <rule> reason=\"...\"` in a comment on that line (or\n"
+    'A false positive? Add `falguard:allow <rule> reason="..."` in a comment on that line (or\n'
     "     `falguard:allow-next-line` on the line before), or record it with `falguard baseline create`.\n"
     "     `git {verb} --no-verify` also goes ahead, but it skips every hook, not only falguard."
 )
@@ -28,9 +28,7 @@ def shell_quote(path: str) -> str:
     characters, so the command is exact and nothing reaches the terminal raw."""
     if printable(path) == path:
         return shlex.quote(path)
-    escaped = "".join(
-        "\\'" if char == "'" else "\\\\" if char == "\\" else printable(char) for char in path
-    )
+    escaped = "".join("\\'" if char == "'" else "\\\\" if char == "\\" else printable(char) for char in path)
     return f"$'{escaped}'"
 
 
@@ -51,7 +49,9 @@ def _commit_steps(failing: list[Finding], has_head: bool) -> list[str]:
     if any(finding.rule in ("env-tracked", *_GITIGNORE_RULES) for finding in failing):
         steps.append("Keep env files out of git: `falguard fix` adds `.env*` and `!.env.example` to .gitignore.")
     if any(finding.secret.sensitive for finding in staged):
-        steps.append(f"If this key was ever pushed, shared or deployed, rotate it: revoke it at {KEYS_PAGE}\n     and create a new one.")
+        steps.append(
+            f"If this key was ever pushed, shared or deployed, rotate it: revoke it at {KEYS_PAGE}\n     and create a new one."
+        )
     steps.append(_FALSE_POSITIVE.format(verb="commit"))
     return steps
 

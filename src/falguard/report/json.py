@@ -31,7 +31,9 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "suppression": (
             {"kind": finding.suppression.kind, "reason": finding.suppression.reason} if finding.suppression else None
         ),
-        "chain": [{"path": link.path, "line": link.line, "what": link.what, "text": str(link)} for link in finding.chain],
+        "chain": [
+            {"path": link.path, "line": link.line, "what": link.what, "text": str(link)} for link in finding.chain
+        ],
     }
     if finding.history is not None:
         document.update(history_dict(finding.history))

@@ -103,7 +103,9 @@ def history_lines(finding: Finding) -> list[str]:
         facts.append("still in HEAD" if history.in_head else "not in HEAD (still in history)")
     if history.ref_count:
         facts.append(f"reachable from {history.ref_count} ref{'s' if history.ref_count != 1 else ''}")
-        facts.append("pushed (a remote-tracking ref reaches it)" if history.pushed else "no remote-tracking ref reaches it")
+        facts.append(
+            "pushed (a remote-tracking ref reaches it)" if history.pushed else "no remote-tracking ref reaches it"
+        )
     if facts:
         lines.append("  " + "; ".join(facts))
     return lines

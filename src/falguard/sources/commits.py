@@ -40,5 +40,7 @@ def range_changes(repo: git.Repo, ranges: Sequence[CommitRange]) -> Iterator[tup
                 yield commit, change
 
 
-def commit_items(repo: git.Repo, ranges: Sequence[CommitRange], summary: Summary, max_size: int) -> Iterator[ChangedItem]:
+def commit_items(
+    repo: git.Repo, ranges: Sequence[CommitRange], summary: Summary, max_size: int
+) -> Iterator[ChangedItem]:
     yield from changed_items(repo, range_changes(repo, ranges), summary, max_size, "history")

@@ -291,7 +291,14 @@ def history_objects(
     workers = workers or READ_WORKERS
     for objects in (False, True):
         yield from _stream(
-            repo, revisions, summary, coverage, max_size, progress, objects, workers if objects else 1,
+            repo,
+            revisions,
+            summary,
+            coverage,
+            max_size,
+            progress,
+            objects,
+            workers if objects else 1,
             extra_names_pattern(extra_names),
         )
     if progress:
@@ -317,10 +324,13 @@ def _stream(
     def listed(count: int) -> None:
         coverage.listed = base + count
 
-    stream = git.ObjectStream(repo, revisions, objects=objects, workers=workers, on_listed=listed if progress and objects else None)
+    stream = git.ObjectStream(
+        repo, revisions, objects=objects, workers=workers, on_listed=listed if progress and objects else None
+    )
     parts = [(Summary(), Coverage()) for _ in stream.fds]
     readers = [
-        _BatchReader(fd, *part, max_size, commits=not objects, extra=extra) for fd, part in zip(stream.fds, parts)
+        _BatchReader(fd, *part, max_size, commits=not objects, extra=extra)
+        for fd, part in zip(stream.fds, parts, strict=False)
     ]
     last = 0.0
 
@@ -432,7 +442,9 @@ def blob_changes(repo: git.Repo, revisions: list[str], blobs: set[str]) -> dict[
                 path = next(tokens)
                 new = token.split(b" ")[3].decode()
                 if new in changes:
-                    changes[new].append(Change(commit, author, date, when, order, path.decode("utf-8", "backslashreplace")))
+                    changes[new].append(
+                        Change(commit, author, date, when, order, path.decode("utf-8", "backslashreplace"))
+                    )
     finally:
         git.finish(proc, "log")
     return changes

@@ -164,9 +164,9 @@ def _read_extended_header(section: _Section, line: bytes) -> None:
         section.new_oid = after[0].decode("ascii", "replace")
         if len(after) > 1:
             section.new_mode = after[1].decode("ascii", "replace")
-    elif line.startswith(b"rename to ") or line.startswith(b"copy to "):
+    elif line.startswith((b"rename to ", b"copy to ")):
         section.path = unquote_c(line.split(b" to ", 1)[1])
-    elif line.startswith(b"Binary files ") or line.startswith(b"GIT binary patch"):
+    elif line.startswith((b"Binary files ", b"GIT binary patch")):
         section.binary = True
 
 
