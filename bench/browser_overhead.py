@@ -22,7 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from falguard.config import Config
-from falguard.scan import ScanResult, rules_for, scan_items, scan_worktree
+from falguard.models import ScanResult
+from falguard.scan import rules_for, scan_items, scan_worktree
 from falguard.sources.worktree import worktree_items
 from keys import fake_key_id_secret
 

@@ -11,8 +11,8 @@ from falguard import git
 from falguard.config import Config
 from falguard.guidance import DASHBOARD, PROXY_ROUTE
 from falguard.historyscan import scan_history
-from falguard.models import Finding, Secret
-from falguard.scan import ScanResult, scan_worktree, sort_key
+from falguard.models import Finding, ScanResult, Secret
+from falguard.scan import scan_worktree, sort_key
 from falguard.sources.history import Coverage
 
 #: Urgency, most urgent first; the labels are what the report and the ticket summary say.

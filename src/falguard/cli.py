@@ -25,10 +25,10 @@ from falguard.baseline import write as write_baseline
 from falguard.config import Config, parse_size
 from falguard.config import load as load_config
 from falguard.errors import FalguardError, InputError
-from falguard.models import Finding, Severity
+from falguard.models import Finding, ScanResult, Severity
 from falguard.redact import redact
 from falguard.report import FORMATS, ReportContext, renderer
-from falguard.scan import ScanResult, apply_suppressions, scan_staged, scan_worktree
+from falguard.scan import apply_suppressions, scan_staged, scan_worktree
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 SEVERITIES = [severity.label for severity in sorted(Severity, reverse=True)]

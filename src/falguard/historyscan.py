@@ -10,8 +10,8 @@ from falguard.browser import config_blob_findings
 from falguard.config import Config
 from falguard.detect import detect
 from falguard.errors import GitError, InputError
-from falguard.models import Attribution, Finding, Summary
-from falguard.scan import ScanResult, exclusion, rules_for, sort_key
+from falguard.models import Attribution, Finding, ScanResult, Summary
+from falguard.scan import exclusion, rules_for, sort_key
 from falguard.sources.history import Change, Coverage, blob_changes, history_objects
 
 

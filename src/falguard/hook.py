@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from falguard import git
 from falguard.config import Config
 from falguard.errors import InputError
-from falguard.scan import ScanResult, scan_changed_items, scan_commits
+from falguard.models import ScanResult
+from falguard.scan import scan_changed_items, scan_commits
 from falguard.sources.commits import CommitRange
 
 #: What the pre-commit hook adds from env hygiene: the gitignore check. ``env-tracked`` for a

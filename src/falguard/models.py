@@ -143,6 +143,17 @@ class Attribution:
 
 
 @dataclass(frozen=True)
+class Verification:
+    """What fal's API said of a credential when asked (``--verify``)."""
+
+    status: str  # live | rejected | unknown
+    scope: str | None = None  # ADMIN | API for a live key, when known
+    reason: str = ""
+
+    STATUSES = ("live", "rejected", "unknown")
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: str
     severity: Severity
@@ -158,6 +169,7 @@ class Finding:
     suppression: Suppression | None = None
     chain: tuple[ChainLink, ...] = ()  # the same key or variable at every point it passes through
     history: Attribution | None = None  # set by history scans
+    verification: Verification | None = None  # set by the verification stage (--verify)
 
     @property
     def fingerprint(self) -> str:
@@ -196,3 +208,14 @@ class Summary:
     @property
     def complete(self) -> bool:
         return not (self.unreadable or self.incomplete)
+
+
+@dataclass
+class ScanResult:
+    findings: list[Finding] = field(default_factory=list)  # the ones that count
+    summary: Summary = field(default_factory=Summary)
+    suppressed: list[Finding] = field(default_factory=list)  # allowed inline or by config
+    fatal: str | None = None  # why the scan, though reported, must fail with exit 2 (a corrupt repository)
+
+    def failing(self, threshold: Severity) -> list[Finding]:
+        return [finding for finding in self.findings if finding.severity >= threshold]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from falguard.baseline import Entry, identity
 from falguard.config import Config
 from falguard.detect import detect
-from falguard.models import Finding, Severity, Summary, Suppression
+from falguard.models import Finding, ScanResult, Severity, Suppression
 from falguard.rules import RULES, Rule, build_rules
 from falguard.sources import Item
 
@@ -17,17 +17,6 @@ if TYPE_CHECKING:
     from falguard.git import Repo
     from falguard.sources.changes import ChangedItem
     from falguard.sources.commits import CommitRange
-
-
-@dataclass
-class ScanResult:
-    findings: list[Finding] = field(default_factory=list)  # the ones that count
-    summary: Summary = field(default_factory=Summary)
-    suppressed: list[Finding] = field(default_factory=list)  # allowed inline or by config
-    fatal: str | None = None  # why the scan, though reported, must fail with exit 2 (a corrupt repository)
-
-    def failing(self, threshold: Severity) -> list[Finding]:
-        return [finding for finding in self.findings if finding.severity >= threshold]
 
 
 def sort_key(finding: Finding) -> tuple[str, int, int, str, str]:

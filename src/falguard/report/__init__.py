@@ -6,8 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from falguard.models import Severity
-from falguard.scan import ScanResult
+from falguard.models import ScanResult, Severity
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from falguard.guidance import steps
-from falguard.models import Finding, Severity
+from falguard.models import Finding, ScanResult, Severity
 from falguard.report import ReportContext
 from falguard.report.text import summary_lines
-from falguard.scan import ScanResult
 
 COMMAND = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "notice"}
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import shlex
 
-from falguard.models import Finding
+from falguard.models import Finding, ScanResult
 from falguard.report import ReportContext, printable
 from falguard.report.text import finding_block, summary_lines
-from falguard.scan import ScanResult
 
 KEYS_PAGE = "https://fal.ai/dashboard/keys"
 

@@ -7,9 +7,8 @@ from typing import Any
 
 from falguard import __version__
 from falguard.guidance import steps
-from falguard.models import Attribution, Finding, Severity, Summary
+from falguard.models import Attribution, Finding, ScanResult, Severity, Summary
 from falguard.report import ReportContext
-from falguard.scan import ScanResult
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:

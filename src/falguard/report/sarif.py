@@ -8,10 +8,9 @@ from typing import Any
 
 from falguard import __version__
 from falguard.guidance import steps, steps_for_rule
-from falguard.models import Finding, Severity
+from falguard.models import Finding, ScanResult, Severity
 from falguard.report import ReportContext
 from falguard.rules import ALL_RULES, RuleInfo
-from falguard.scan import ScanResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://fal.ai/dashboard/keys"

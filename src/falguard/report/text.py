@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 from falguard.guidance import steps
-from falguard.models import Finding, Severity
+from falguard.models import Finding, ScanResult, Severity
 from falguard.report import ReportContext, printable
-from falguard.scan import ScanResult
 
 _COLORS = {
     Severity.CRITICAL: "\033[1;31m",
