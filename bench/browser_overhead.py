@@ -19,13 +19,14 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root: tests.keys
+
+from tests.keys import fake_key_id_secret
 
 from falguard.config import Config
 from falguard.models import ScanResult
 from falguard.scan import rules_for, scan_items, scan_worktree
 from falguard.sources.worktree import worktree_items
-from keys import fake_key_id_secret
 
 PUBLIC = "NEXT_PUBLIC_" + "FAL_KEY"
 

@@ -34,8 +34,8 @@ from pathlib import Path
 
 from common import GITLEAKS_CONFIG, falguard_command, gitleaks, machine
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from keys import fake_fal_key, fake_key_id_secret
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root: tests.keys
+from tests.keys import fake_fal_key, fake_key_id_secret
 
 GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "LC_ALL": "C", "PATH": "/usr/bin:/bin"}
 

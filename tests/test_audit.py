@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git, ignoring_env, write
-from keys import fake_key_id_secret
+from tests.helpers import git, ignoring_env, write
+from tests.keys import fake_key_id_secret
 
 GOLDEN = Path(__file__).parent / "golden" / "audit.text"
 

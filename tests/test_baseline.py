@@ -6,8 +6,8 @@ import json
 import random
 from pathlib import Path
 
-from conftest import ignoring_env, write
-from keys import fake_fal_key, fake_key_id_secret
+from tests.helpers import ignoring_env, write
+from tests.keys import fake_fal_key, fake_key_id_secret
 
 BASELINE = ".falguard-baseline.json"
 
@@ -98,7 +98,7 @@ def test_explicit_baseline_and_its_errors(repo: Path, falguard, tmp_path: Path) 
 
 
 def test_history_baseline_lets_ci_history_scans_report_only_new_keys(repo: Path, falguard) -> None:
-    from conftest import commit_all, git
+    from tests.helpers import commit_all, git
 
     ignoring_env(repo)
     rng = random.Random(9)

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from conftest import git, write
 from falguard.browser import (
     Project,
     astro_islands,
@@ -26,7 +25,8 @@ from falguard.browser import (
     scan_to,
 )
 from falguard.buildoutput import is_served
-from keys import fake_fal_key, fake_key_id_secret
+from tests.helpers import git, write
+from tests.keys import fake_fal_key, fake_key_id_secret
 
 NEXT_PUBLIC = "NEXT_PUBLIC_" + "FAL_KEY"
 VITE_PUBLIC = "VITE_" + "FAL_KEY"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ignoring_env, write
-from keys import fake_key_id_secret, fake_token
+from tests.helpers import ignoring_env, write
+from tests.keys import fake_key_id_secret, fake_token
 
 
 def test_precedence_pyproject_then_falguard_toml_then_command_line(repo: Path, falguard) -> None:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from falguard.detect import detect
 from falguard.models import Origin
 from falguard.sources import text_content
-from keys import fake_fal_key, fake_key_id_secret
+from tests.keys import fake_fal_key, fake_key_id_secret
 
 
 def test_line_and_column_are_exact_and_counted_in_characters() -> None:

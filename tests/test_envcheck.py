@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from conftest import commit_all, git, write
 from falguard import git as falguard_git
 from falguard.envcheck import (
     CommittedFile,
@@ -19,7 +18,8 @@ from falguard.envcheck import (
     workflow_environments,
 )
 from falguard.models import Finding, Severity
-from keys import fake_fal_key, fake_key_id_secret
+from tests.helpers import commit_all, git, write
+from tests.keys import fake_fal_key, fake_key_id_secret
 
 ENV_RULES = {"env-tracked", "env-not-ignored", "gitignore-missing-env", "shared-key-across-envs"}
 

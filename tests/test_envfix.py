@@ -7,9 +7,9 @@ import random
 from pathlib import Path
 from typing import Any
 
-from conftest import commit_all, git, run_cli, write
 from falguard.envfix import MARKER, untrack_command
-from keys import fake_key_id_secret
+from tests.helpers import commit_all, git, run_cli, write
+from tests.keys import fake_key_id_secret
 
 
 def tracked(repo: Path) -> list[str]:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import commit_all, git, ignoring_env, write
 from falguard.models import mask
 from falguard.rules import RULES
 from falguard.sources.history import extra_names_pattern, may_match
-from keys import expand_example, fake_fal_key, fake_key_id_secret
+from tests.helpers import commit_all, git, ignoring_env, write
+from tests.keys import expand_example, fake_fal_key, fake_key_id_secret
 
 
 def key(seed: int) -> str:

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import git, write
 from falguard import git as falguard_git
 from falguard.ignore import IgnoreRules, Scope, compile_pattern, parse_patterns
+from tests.helpers import git, write
 
 # --- what git says ---------------------------------------------------------------------------
 

@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import commit_all, git, ignoring_env, write
 from falguard.install import CHAINED_SUFFIX, MARKER
-from keys import fake_key_id_secret
+from tests.helpers import commit_all, git, ignoring_env, write
+from tests.keys import fake_key_id_secret
 
 
 def hooks(repo: Path) -> Path:

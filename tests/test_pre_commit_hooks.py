@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import commit_all, git, ignoring_env, write
-from keys import fake_key_id_secret
+from tests.helpers import commit_all, git, ignoring_env, write
+from tests.keys import fake_key_id_secret
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 

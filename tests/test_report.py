@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ignoring_env, write
-from keys import fake_fal_key, fake_hex32, fake_key_id_secret, fake_token, fake_uuid
+from tests.helpers import ignoring_env, write
+from tests.keys import fake_fal_key, fake_hex32, fake_key_id_secret, fake_token, fake_uuid
 
 GOLDEN = Path(__file__).parent / "golden"
 SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"

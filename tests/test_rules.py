@@ -9,7 +9,7 @@ import pytest
 from falguard.detect import detect
 from falguard.models import Origin, Severity
 from falguard.rules import RULES, RULES_BY_ID
-from keys import expand_example, fake_fal_key, fake_hex32, fake_key_id_secret, fake_token, fake_uuid
+from tests.keys import expand_example, fake_fal_key, fake_hex32, fake_key_id_secret, fake_token, fake_uuid
 
 
 def rules_found(text: str, path: str = "sample.txt") -> set[str]:

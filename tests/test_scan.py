@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import commit_all, git, ignoring_env, run_cli, write
-from keys import fake_fal_key, fake_key_id_secret
+from tests.helpers import commit_all, git, ignoring_env, run_cli, write
+from tests.keys import fake_fal_key, fake_key_id_secret
 
 PUBLIC = "NEXT_PUBLIC_" + "FAL_KEY"
 

@@ -8,7 +8,7 @@ import pytest
 
 from falguard.detect import detect
 from falguard.models import Origin
-from keys import fake_fal_key, fake_key_id_secret
+from tests.keys import fake_fal_key, fake_key_id_secret
 
 PUBLIC = "NEXT_PUBLIC_" + "FAL_KEY"
 
@@ -65,7 +65,7 @@ def test_allow_on_another_line_does_not_apply() -> None:
 
 
 def test_allowed_findings_do_not_fail_but_are_reported_in_json(repo, falguard) -> None:
-    from conftest import ignoring_env, write
+    from tests.helpers import ignoring_env, write
 
     ignoring_env(repo)
 
