@@ -23,10 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository r
 
 from tests.keys import fake_key_id_secret
 
+from falguard import pipeline
 from falguard.config import Config
-from falguard.models import ScanResult
-from falguard.scan import rules_for, scan_items, scan_worktree
-from falguard.sources.worktree import worktree_items
+from falguard.scan import scan_worktree
+from falguard.sources.worktree import WorktreeSource
 
 PUBLIC = "NEXT_PUBLIC_" + "FAL_KEY"
 
@@ -54,9 +54,8 @@ def build(root: Path, files: int, bundle_megabytes: int, rng: random.Random) -> 
 
 
 def without_analysis(root: Path) -> int:
-    result = ScanResult()
-    scan_items(worktree_items([str(root)], result.summary, Config().max_file_size), result, rules_for(Config()))
-    return result.summary.bytes_scanned
+    config = Config()
+    return pipeline.run(WorktreeSource([str(root)], config.max_file_size), config).summary.bytes_scanned
 
 
 def with_analysis(root: Path) -> int:

@@ -381,7 +381,7 @@ def test_internal_errors_are_one_masked_line_and_a_traceback_only_with_debug(rep
     def broken(*args, **kwargs):
         raise RuntimeError(f"boom while reading {key}")
 
-    monkeypatch.setattr("falguard.cli.scan_worktree", broken)
+    monkeypatch.setattr("falguard.scan.scan_worktree", broken)
     assert scan_module  # the real module is untouched
     run = falguard("scan", cwd=repo)
     assert run.code == 2

@@ -221,14 +221,14 @@ def test_color_only_on_a_terminal_and_never_with_no_color(repo: Path, falguard, 
     kis, _ = keys(11)
     write(repo, "a.py", f"k = '{kis}'\n")
     assert "\033[" not in falguard("scan", cwd=repo).out  # captured output is not a terminal
-    from falguard import cli
+    from falguard.cli import options
 
-    monkeypatch.setattr(cli, "use_color", lambda stream: True)
+    monkeypatch.setattr(options, "use_color", lambda stream: True)
     assert "\033[" in falguard("scan", cwd=repo).out
     monkeypatch.undo()
     monkeypatch.setenv("NO_COLOR", "1")
     with open(os.devnull) as devnull:
-        assert not cli.use_color(devnull)
+        assert not options.use_color(devnull)
 
 
 def test_key_in_committed_history_only_is_not_a_worktree_finding(repo: Path, falguard) -> None:

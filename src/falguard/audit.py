@@ -12,7 +12,8 @@ from falguard.config import Config
 from falguard.guidance import DASHBOARD, PROXY_ROUTE
 from falguard.historyscan import scan_history
 from falguard.models import Finding, ScanResult, Secret
-from falguard.scan import scan_worktree, sort_key
+from falguard.pipeline import Stages, sort_key
+from falguard.scan import scan_worktree
 from falguard.sources.history import Coverage
 
 #: Urgency, most urgent first; the labels are what the report and the ticket summary say.
@@ -54,8 +55,11 @@ class Audit:
     bare: bool = False  # a server-side copy (a mirror): everything in it is published
 
 
-def collect(path: str, config: Config, progress: Callable[[Coverage], None] | None = None) -> Audit:
-    """Run the history and working-tree scans of the repository at ``path``."""
+def collect(
+    path: str, config: Config, stages: Stages = Stages(), progress: Callable[[Coverage], None] | None = None
+) -> Audit:
+    """Run the history and working-tree scans of the repository at ``path`` (each through
+    the whole pipeline, suppressions and verification included)."""
     repo = git.find_repo(path)
     combined = ScanResult()
     audit = Audit(combined, repository=str(Path(path).resolve()))
@@ -65,15 +69,18 @@ def collect(path: str, config: Config, progress: Callable[[Coverage], None] | No
         audit.repository = str(repo.toplevel or repo.git_dir)
         audit.bare = repo.bare
         audit.head = git.resolve_commit(repo, "HEAD")
-        history = scan_history(path, config=config, progress=progress)
+        history = scan_history(path, config=config, stages=stages, progress=progress)
         combined.fatal = history.fatal
         combined.findings.extend(history.findings)
+        combined.suppressed.extend(history.suppressed)
         combined.summary.add(history.summary)
     if repo is None or not repo.bare:
-        worktree = scan_worktree([path], config)
+        worktree = scan_worktree([path], config, stages)
         combined.findings.extend(worktree.findings)
+        combined.suppressed.extend(worktree.suppressed)
         combined.summary.add(worktree.summary)
     combined.findings.sort(key=sort_key)
+    combined.suppressed.sort(key=sort_key)
     return audit
 
 

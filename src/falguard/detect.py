@@ -136,9 +136,9 @@ class _Cursor:
     """Line, line start and column of increasing offsets, found in one pass over the content
     (a 50 MB single line with thousands of findings is read once, not once per finding)."""
 
-    def __init__(self, content: bytes) -> None:
+    def __init__(self, content: bytes, first_line: int = 1) -> None:
         self.content = content
-        self.line, self.line_start = 1, 0
+        self.line, self.line_start = first_line, 0
         self.offset, self.column = 0, 1  # the column at ``offset``
 
     def move(self, offset: int) -> tuple[int, int, int]:
@@ -153,10 +153,11 @@ class _Cursor:
         return self.line, self.line_start, self.column
 
 
-def detect(content: bytes, origin: Origin, rules: Sequence[Rule] = RULES) -> list[Finding]:
-    """Scan one piece of content; findings come in the order they appear."""
+def detect(content: bytes, origin: Origin, rules: Sequence[Rule] = RULES, *, first_line: int = 1) -> list[Finding]:
+    """Scan one piece of content (whose first line is ``first_line``); findings come in the
+    order they appear."""
     findings: list[Finding] = []
-    cursor = _Cursor(content)
+    cursor = _Cursor(content, first_line)
     allows: dict[int, list[Allow]] = {}  # by line start: each line's comments are read once
     line_end = -1
     is_doc = origin.path.lower().endswith(DOC_SUFFIXES)

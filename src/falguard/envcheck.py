@@ -448,15 +448,20 @@ def check_directory(root: str | os.PathLike[str], shown_as: str = "") -> list[Fi
 
 
 def check_paths(
-    paths: Sequence[str], summary: Summary | None = None, max_size: int = DEFAULT_MAX_FILE_SIZE
+    paths: Sequence[str],
+    summary: Summary | None = None,
+    max_size: int = DEFAULT_MAX_FILE_SIZE,
+    *,
+    plain: bool = False,
 ) -> list[Finding]:
-    """The env-hygiene findings for what ``falguard scan PATHS`` covers."""
+    """The env-hygiene findings for what ``falguard scan PATHS`` covers (with ``plain``,
+    directories are judged as plain directories even inside a repository)."""
     findings: list[Finding] = []
     seen: set[tuple[str, str]] = set()
     for given in paths or (".",):
         target = Path(given)
         start = target if target.is_dir() else target.parent
-        repo = git.find_repo(start or Path("."))
+        repo = None if plain else git.find_repo(start or Path("."))
         if repo is not None and repo.toplevel is not None:
             scope = os.path.relpath(target.resolve(), repo.toplevel.resolve()).replace(os.sep, "/")
             scope = "" if scope == "." else scope

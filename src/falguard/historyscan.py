@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from falguard import git
+from falguard import git, pipeline
 from falguard.browser import config_blob_findings
 from falguard.config import Config
-from falguard.detect import detect
 from falguard.errors import GitError, InputError
 from falguard.models import Attribution, Finding, ScanResult, Summary
-from falguard.scan import exclusion, rules_for, sort_key
-from falguard.sources.history import Change, Coverage, blob_changes, history_objects
+from falguard.pipeline import Analyser, Stages
+from falguard.sources import Item
+from falguard.sources.history import Change, Coverage, HistorySource, blob_changes
 
 
 def scan_history(
@@ -21,6 +21,7 @@ def scan_history(
     *,
     since: str | None = None,
     config: Config = Config(),
+    stages: Stages = Stages(),
     progress: Callable[[Coverage], None] | None = None,
 ) -> ScanResult:
     """Scan every blob, commit message and tag message that ``revisions`` reach.
@@ -39,39 +40,45 @@ def scan_history(
     result = ScanResult()
     result.summary.scanned_noun = "object"  # blobs, commits and tags, each once
     coverage = Coverage()
-    groups: dict[tuple[str, str, str], dict[str, Finding]] = {}
-    objects = history_objects(
-        repo,
-        selection,
-        result.summary,
-        coverage,
-        config.max_file_size,
-        progress=progress,
-        extra_names=config.extra_key_names,
-    )
-    rules = rules_for(config)
-    for found in objects:
-        findings = detect(found.item.content, found.item.origin, rules)
-        if found.kind == "blob":  # bundler configs that inline a fal key need no other file
-            findings += [
-                replace(finding, source="history")
-                for finding in config_blob_findings(found.item.origin.path, found.item.content)
-            ]
-        for finding in findings:
-            key = (finding.rule, finding.fingerprint, found.kind)
-            groups.setdefault(key, {}).setdefault(found.oid, finding)
-    try:
-        result.summary.incomplete.extend(coverage_notes(repo, coverage))
-    except GitError as error:
-        # a corrupt repository: what could be read is still reported, then the scan fails
-        result.summary.incomplete.append(str(error))
-        result.fatal = str(error)
-    excluded = exclusion(config)
-    attributed = attribute(repo, selection, groups, result.summary)
-    result.findings.extend(finding for finding in attributed if not excluded(finding.path))
-    result.findings.extend(f for f in committed_env_findings(repo, selection, result.findings) if not excluded(f.path))
-    result.findings.sort(key=sort_key)
-    return result
+    source = HistorySource(repo, selection, coverage, config.max_file_size, progress, config.extra_key_names)
+    analysers = [BundlerConfigs(), HistoryAttribution(repo, selection, coverage)]
+    return pipeline.run(source, config, analysers, stages, result)
+
+
+class BundlerConfigs(Analyser):
+    """Bundler configs that inline a fal key need no other file: judged blob by blob."""
+
+    def observe(self, item: Item, detected: list[Finding], kept: list[Finding]) -> list[Finding]:
+        if item.kind != "blob":
+            return kept
+        found = config_blob_findings(item.origin.path, item.content)
+        return kept + [replace(finding, source="history") for finding in found]
+
+
+class HistoryAttribution(Analyser):
+    """One finding per secret however many objects hold it, with its history; then every
+    env file history ever held, and why the scan may be incomplete."""
+
+    def __init__(self, repo: git.Repo, selection: list[str], coverage: Coverage) -> None:
+        self.repo, self.selection, self.coverage = repo, selection, coverage
+        self.groups: dict[tuple[str, str, str], dict[str, Finding]] = {}
+
+    def observe(self, item: Item, detected: list[Finding], kept: list[Finding]) -> list[Finding]:
+        assert item.oid is not None
+        for finding in kept:
+            key = (finding.rule, finding.fingerprint, item.kind)
+            self.groups.setdefault(key, {}).setdefault(item.oid, finding)
+        return []  # reported once attributed
+
+    def finish(self, findings: list[Finding], result: ScanResult) -> list[Finding]:
+        try:
+            result.summary.incomplete.extend(coverage_notes(self.repo, self.coverage))
+        except GitError as error:
+            # a corrupt repository: what could be read is still reported, then the scan fails
+            result.summary.incomplete.append(str(error))
+            result.fatal = str(error)
+        attributed = findings + attribute(self.repo, self.selection, self.groups, result.summary)
+        return attributed + committed_env_findings(self.repo, self.selection, attributed)
 
 
 def committed_env_findings(repo: git.Repo, selection: Sequence[str], found: Sequence[Finding]) -> list[Finding]:

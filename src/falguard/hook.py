@@ -13,36 +13,9 @@ from falguard import git
 from falguard.config import Config
 from falguard.errors import InputError
 from falguard.models import ScanResult
-from falguard.scan import scan_changed_items, scan_commits
+from falguard.pipeline import Stages
+from falguard.scan import scan_commits
 from falguard.sources.commits import CommitRange
-
-#: What the pre-commit hook adds from env hygiene: the gitignore check. ``env-tracked`` for a
-#: staged env file already comes from the staged scan; a file committed long ago and a key
-#: shared across environments are the business of `falguard scan`, not of every commit.
-HOOK_ENV_RULES = frozenset({"env-not-ignored", "gitignore-missing-env"})
-
-
-def environment_checks(repo: git.Repo, result: ScanResult, config: Config) -> None:
-    """The env-file gitignore check the pre-commit hook runs beside the staged scan."""
-    from falguard.envcheck import check_repository
-    from falguard.scan import exclusion, sort_key
-
-    excluded = exclusion(config)
-    found = check_repository(
-        repo, source="staged", summary=result.summary, max_size=config.max_file_size, shared_keys=False
-    )
-    result.findings.extend(f for f in found if f.rule in HOOK_ENV_RULES and not excluded(f.path))
-    result.findings.sort(key=sort_key)
-
-
-def pre_commit(repo: git.Repo, *, config: Config = Config()) -> ScanResult:
-    """The staged scan plus the repository checks, for a repository with a work tree."""
-    from falguard.sources.staged import staged_items
-
-    result = ScanResult()
-    scan_changed_items(staged_items(repo, result.summary, config.max_file_size), result, config)
-    environment_checks(repo, result, config)
-    return result
 
 
 @dataclass(frozen=True)
@@ -114,6 +87,7 @@ def pre_push(
     start: str = ".",
     *,
     config: Config = Config(),
+    stages: Stages = Stages(),
 ) -> tuple[git.Repo, ScanResult]:
     """Scan the commits a push would publish.
 
@@ -130,4 +104,4 @@ def pre_push(
         ranges = push_ranges(repo, parse_push_lines(stdin_text))
     else:
         ranges = framework_ranges(repo, {})
-    return repo, scan_commits(repo, ranges, config)
+    return repo, scan_commits(repo, ranges, config, stages)

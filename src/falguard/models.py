@@ -215,6 +215,7 @@ class ScanResult:
     findings: list[Finding] = field(default_factory=list)  # the ones that count
     summary: Summary = field(default_factory=Summary)
     suppressed: list[Finding] = field(default_factory=list)  # allowed inline or by config
+    warnings: list[Finding] = field(default_factory=list)  # advisory: reported, never failing
     fatal: str | None = None  # why the scan, though reported, must fail with exit 2 (a corrupt repository)
 
     def failing(self, threshold: Severity) -> list[Finding]:

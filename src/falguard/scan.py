@@ -1,129 +1,144 @@
-"""Scans: a source's items through detection, then suppressions, into one result."""
+"""The scans falguard runs: each is one source and its analysers through the one pipeline.
+
+| scan | source | analysers |
+|---|---|---|
+| working tree (`scan PATHS`) | files on disk | browser exposure, env hygiene |
+| stdin (`scan -`) | standard input | none: content rules only |
+| staged change (`scan --staged`, the pre-commit hook) | the index | env files the change commits, the gitignore check (advisory) |
+| pushed commits (the pre-push hook) | commit ranges | env files the commits add |
+| history (`scan --history`) | every reachable object | see historyscan.py |
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, BinaryIO
 
-from falguard.baseline import Entry, identity
+from falguard import pipeline
 from falguard.config import Config
-from falguard.detect import detect
-from falguard.models import Finding, ScanResult, Severity, Suppression
-from falguard.rules import RULES, Rule, build_rules
+from falguard.models import Finding, ScanResult, Severity
+from falguard.pipeline import Analyser, Stages
 from falguard.sources import Item
 
 if TYPE_CHECKING:
+    from falguard.browser import ProjectIndex
     from falguard.git import Repo
-    from falguard.sources.changes import ChangedItem
     from falguard.sources.commits import CommitRange
 
-
-def sort_key(finding: Finding) -> tuple[str, int, int, str, str]:
-    return (finding.path, finding.line, finding.column, finding.rule, finding.commit or "")
-
-
-def rules_for(config: Config) -> tuple[Rule, ...]:
-    return build_rules(config.extra_public_prefixes, config.extra_key_names)
+#: What the pre-commit hook adds from env hygiene: the gitignore check. ``env-tracked`` for a
+#: staged env file already comes from the staged scan; a file committed long ago and a key
+#: shared across environments are the business of `falguard scan`, not of every commit. They
+#: describe the repository, not what the commit adds, so they warn and never refuse.
+GITIGNORE_RULES = frozenset({"env-not-ignored", "gitignore-missing-env"})
 
 
-def exclusion(config: Config) -> Callable[[str], bool]:
-    """A predicate for paths the configuration excludes (gitignore semantics)."""
-    if not config.exclude:
-        return lambda path: False
-    import pathspec
+class BrowserExposure(Analyser):
+    """Client code, bundler configs and project prefixes, and the chains to the bundle."""
 
-    spec = pathspec.GitIgnoreSpec.from_lines(config.exclude)
-    return lambda path: spec.match_file(path)
+    def __init__(self, config: Config) -> None:
+        from falguard.browser import ProjectIndex
 
+        self.config = config
+        self.index: ProjectIndex = ProjectIndex()
 
-def scan_items(items: Iterable[Item], result: ScanResult, rules: Sequence[Rule] = RULES) -> ScanResult:
-    for item in items:
-        result.findings.extend(detect(item.content, item.origin, rules))
-    result.findings.sort(key=sort_key)
-    return result
+    def observe(self, item: Item, detected: list[Finding], kept: list[Finding]) -> list[Finding]:
+        self.index.add(item)
+        return kept
 
+    def finish(self, findings: list[Finding], result: ScanResult) -> list[Finding]:
+        from falguard.browser import analyse
 
-def apply_suppressions(result: ScanResult, config: Config, baseline: Mapping[tuple[str, str], Entry]) -> ScanResult:
-    """Move allowed findings to ``suppressed`` and drop baselined ones, counting them."""
-    active: list[Finding] = []
-    for finding in result.findings:
-        if identity(finding) in baseline:
-            result.summary.baselined += 1
-            continue
-        if finding.suppression is None:
-            allowed = config.allowed(finding.fingerprint)
-            if allowed is not None:
-                finding = replace(finding, suppression=Suppression("config", allowed.reason))
-        if finding.suppression is not None:
-            result.suppressed.append(finding)
-        else:
-            active.append(finding)
-    result.findings = active
-    return result
+        return analyse(self.index, findings, self.config.extra_public_prefixes, self.config.extra_key_names)
 
 
-def scan_worktree(paths: Sequence[str], config: Config = Config(), *, env_hygiene: bool = True) -> ScanResult:
+class EnvHygiene(Analyser):
+    """Env files tracked or stageable, .gitignore coverage, keys shared across environments."""
+
+    def __init__(self, paths: Sequence[str], config: Config, *, plain: bool = False) -> None:
+        self.paths, self.config, self.plain = paths, config, plain
+
+    def finish(self, findings: list[Finding], result: ScanResult) -> list[Finding]:
+        from falguard.envcheck import check_paths
+
+        return findings + check_paths(self.paths, max_size=self.config.max_file_size, plain=self.plain)
+
+
+class CommittedEnvFiles(Analyser):
+    """One ``env-tracked`` finding for every env file a change commits (critical when it
+    holds a key on any line, added or not)."""
+
+    def observe(self, item: Item, detected: list[Finding], kept: list[Finding]) -> list[Finding]:
+        from falguard.rules import repository_finding
+        from falguard.sources.changes import stages_env_file
+
+        if not stages_env_file(item.origin.path):
+            return kept
+        holds_key = any(f.secret.sensitive and f.severity >= Severity.HIGH for f in detected)
+        commit = item.origin.commit
+        finding = repository_finding(
+            "env-tracked",
+            item.origin.path,
+            "staged for commit" if commit is None else "added in a commit being pushed",
+            severity=Severity.CRITICAL if holds_key else None,
+            source="staged" if commit is None else "history",
+            commit=commit,
+        )
+        return [*kept, finding]
+
+
+class GitignoreCheck(Analyser):
+    """The env-file gitignore check the pre-commit hook runs beside the staged scan."""
+
+    def __init__(self, repo: Repo, config: Config) -> None:
+        self.repo, self.config = repo, config
+
+    def finish(self, findings: list[Finding], result: ScanResult) -> list[Finding]:
+        from falguard.envcheck import check_repository
+
+        found = check_repository(
+            self.repo, source="staged", summary=result.summary, max_size=self.config.max_file_size, shared_keys=False
+        )
+        return findings + [f for f in found if f.rule in GITIGNORE_RULES]
+
+
+def scan_worktree(
+    paths: Sequence[str],
+    config: Config = Config(),
+    stages: Stages = Stages(),
+    *,
+    env_hygiene: bool = True,
+    plain: bool = False,
+) -> ScanResult:
     """Files on disk, the browser-exposure analysis over them, and env hygiene."""
-    from falguard.browser import ProjectIndex, analyse
-    from falguard.envcheck import check_paths
-    from falguard.sources.worktree import worktree_items
+    from falguard.sources.worktree import WorktreeSource
 
-    result = ScanResult()
-    index = ProjectIndex()
-    excluded = exclusion(config)
-    items = index.watch(worktree_items(paths, result.summary, config.max_file_size, skip=excluded))
-    scan_items(items, result, rules_for(config))
-    # browser exposure: client code, bundler configs, project prefixes, chains to the bundle
-    result.findings = analyse(index, result.findings, config.extra_public_prefixes, config.extra_key_names)
-    if env_hygiene:  # env files tracked or stageable, .gitignore coverage, keys shared across environments
-        env_findings = check_paths(paths, max_size=config.max_file_size)
-        result.findings.extend(finding for finding in env_findings if not excluded(finding.path))
-    result.findings.sort(key=sort_key)
-    return result
+    analysers: list[Analyser] = [BrowserExposure(config)]
+    if env_hygiene:
+        analysers.append(EnvHygiene(paths, config, plain=plain))
+    return pipeline.run(WorktreeSource(paths, config.max_file_size, plain=plain), config, analysers, stages)
 
 
-def scan_changed_items(items: Iterable[ChangedItem], result: ScanResult, config: Config) -> ScanResult:
-    """Findings on the lines a change adds, plus one ``env-tracked`` finding for every env
-    file it commits (critical when the file holds a key, on any line)."""
-    from falguard.rules import repository_finding
+def scan_stdin(stream: BinaryIO, name: str, config: Config = Config(), stages: Stages = Stages()) -> ScanResult:
+    """Standard input, through every content rule."""
+    from falguard.sources.stdin import StdinSource
 
-    rules, excluded = rules_for(config), exclusion(config)
-    for changed in items:
-        if excluded(changed.path):
-            result.summary.excluded += 1
-            continue
-        findings = detect(changed.item.content, changed.item.origin, rules) if changed.item is not None else []
-        result.findings.extend(finding for finding in findings if finding.line in changed.added)
-        if changed.env_file:
-            holds_key = any(f.secret.sensitive and f.severity >= Severity.HIGH for f in findings)
-            detail = "staged for commit" if changed.commit is None else "added in a commit being pushed"
-            result.findings.append(
-                repository_finding(
-                    "env-tracked",
-                    changed.path,
-                    detail,
-                    severity=Severity.CRITICAL if holds_key else None,
-                    source="staged" if changed.commit is None else "history",
-                    commit=changed.commit,
-                )
-            )
-    result.findings.sort(key=sort_key)
-    return result
+    return pipeline.run(StdinSource(stream, name, max_line=config.max_file_size), config, (), stages)
 
 
-def scan_staged(start: str = ".", config: Config = Config()) -> ScanResult:
-    """What the next commit adds, read from the index."""
-    from falguard.sources.staged import find_work_tree, staged_items
+def scan_staged(repo: Repo, config: Config = Config(), stages: Stages = Stages()) -> ScanResult:
+    """What the next commit adds, read from the index, and the gitignore check as warnings:
+    the pre-commit hook and `falguard scan --staged` are this one function."""
+    from falguard.sources.staged import StagedSource
 
-    result = ScanResult()
-    repo = find_work_tree(start)
-    return scan_changed_items(staged_items(repo, result.summary, config.max_file_size), result, config)
+    analysers = [CommittedEnvFiles(), GitignoreCheck(repo, config)]
+    stages = Stages(stages.baseline, stages.verifier, stages.advisory | GITIGNORE_RULES)
+    return pipeline.run(StagedSource(repo, config.max_file_size), config, analysers, stages)
 
 
-def scan_commits(repo: Repo, ranges: Sequence[CommitRange], config: Config = Config()) -> ScanResult:
+def scan_commits(
+    repo: Repo, ranges: Sequence[CommitRange], config: Config = Config(), stages: Stages = Stages()
+) -> ScanResult:
     """What the commits in ``ranges`` add (each finding names its commit)."""
-    from falguard.sources.commits import commit_items
+    from falguard.sources.commits import PushedSource
 
-    result = ScanResult()
-    return scan_changed_items(commit_items(repo, ranges, result.summary, config.max_file_size), result, config)
+    return pipeline.run(PushedSource(repo, ranges, config.max_file_size), config, [CommittedEnvFiles()], stages)

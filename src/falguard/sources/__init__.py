@@ -1,12 +1,16 @@
-"""Sources turn an input (working tree, index, history) into content with its origin.
+"""Sources turn an input (working tree, index, pushed commits, history, stdin) into content
+with its origin.
 
-Each source yields :class:`Item` values and records what it could not read in the scan's
-:class:`~falguard.models.Summary`, so a scan is never silently partial.
+Each source is a :class:`Source`: it yields :class:`Item` values and records what it could
+not read in the scan's :class:`~falguard.models.Summary`, so a scan is never silently
+partial. Sources know nothing of detection, analysis or reporting (see pipeline.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 from falguard.models import Origin, Summary
 
@@ -19,8 +23,24 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 @dataclass(frozen=True)
 class Item:
+    """One piece of content to scan, with where it came from."""
+
     origin: Origin
     content: bytes
+    added: Container[int] | None = None  # a change: only findings on these lines are new
+    oid: str | None = None  # the git object it was read from (history)
+    kind: str = "file"  # file | blob | commit | tag
+    first_line: int = 1  # the line number of its first line (a block of a longer stream)
+
+
+#: Paths the configuration excludes (gitignore semantics): a source may skip them unread.
+Exclusion = Callable[[str], bool]
+
+
+class Source(Protocol):
+    """An input: yields items, counting in ``summary`` what it skipped or could not read."""
+
+    def items(self, summary: Summary, excluded: Exclusion) -> Iterator[Item]: ...
 
 
 def text_content(data: bytes) -> bytes | None:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from falguard import git
 from falguard.models import Summary
-from falguard.sources.changes import ChangedItem, changed_items
+from falguard.sources import Exclusion, Item
+from falguard.sources.changes import changed_items
 from falguard.sources.patch import FileChange, parse_log
 
 
@@ -40,7 +41,14 @@ def range_changes(repo: git.Repo, ranges: Sequence[CommitRange]) -> Iterator[tup
                 yield commit, change
 
 
-def commit_items(
-    repo: git.Repo, ranges: Sequence[CommitRange], summary: Summary, max_size: int
-) -> Iterator[ChangedItem]:
-    yield from changed_items(repo, range_changes(repo, ranges), summary, max_size, "history")
+@dataclass(frozen=True)
+class PushedSource:
+    """What the commits in ``ranges`` write (each item names its commit), with the lines they add."""
+
+    repo: git.Repo
+    ranges: Sequence[CommitRange]
+    max_size: int
+
+    def items(self, summary: Summary, excluded: Exclusion) -> Iterator[Item]:
+        changes = range_changes(self.repo, self.ranges)
+        yield from changed_items(self.repo, changes, summary, excluded, self.max_size, "history")

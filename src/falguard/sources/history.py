@@ -14,13 +14,13 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from falguard import git
 from falguard.errors import GitError
 from falguard.models import Origin, Summary
 from falguard.rules import FAL_CONTEXT_RE, HEX, KEY_SEPARATOR
-from falguard.sources import BINARY_SNIFF, Item, text_content
+from falguard.sources import BINARY_SNIFF, Exclusion, Item, text_content
 
 #: Where a commit or tag message finding is said to be.
 COMMIT_MESSAGE = "(commit message)"
@@ -459,3 +459,25 @@ def _tokens(fd: int) -> Iterator[bytes]:
         yield from parts
     if tail:
         yield tail
+
+
+@dataclass(frozen=True)
+class HistorySource:
+    """Every blob, commit message and annotated tag message ``revisions`` reach, each once
+    (see :func:`history_objects`); ``coverage`` collects what was read and what was not."""
+
+    repo: git.Repo
+    revisions: list[str]
+    coverage: Coverage
+    max_size: int
+    progress: Callable[[Coverage], None] | None = None
+    extra_names: Sequence[str] = ()
+
+    def items(self, summary: Summary, excluded: Exclusion) -> Iterator[Item]:
+        # paths are judged where findings are reported (a blob's introducing path), not here
+        objects = history_objects(
+            self.repo, self.revisions, summary, self.coverage, self.max_size,
+            progress=self.progress, extra_names=self.extra_names,
+        )  # fmt: skip
+        for found in objects:
+            yield replace(found.item, oid=found.oid, kind=found.kind)

@@ -9,12 +9,14 @@ temporary index git names in ``GIT_INDEX_FILE``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from falguard import git
 from falguard.errors import InputError
 from falguard.models import Summary
-from falguard.sources.changes import ChangedItem, changed_items
+from falguard.sources import Exclusion, Item
+from falguard.sources.changes import changed_items
 from falguard.sources.patch import FileChange, intersect, parse_patch
 
 
@@ -40,6 +42,13 @@ def find_work_tree(start: str | Path = ".") -> git.Repo:
     return repo
 
 
-def staged_items(repo: git.Repo, summary: Summary, max_size: int) -> Iterator[ChangedItem]:
-    changes = staged_changes(repo)
-    yield from changed_items(repo, ((None, change) for change in changes), summary, max_size, "staged")
+@dataclass(frozen=True)
+class StagedSource:
+    """What the next commit writes, read from the index, with the lines it adds."""
+
+    repo: git.Repo
+    max_size: int
+
+    def items(self, summary: Summary, excluded: Exclusion) -> Iterator[Item]:
+        changes = ((None, change) for change in staged_changes(self.repo))
+        yield from changed_items(self.repo, changes, summary, excluded, self.max_size, "staged")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +13,7 @@ from falguard.buildoutput import SERVED_PATHSPECS, is_served
 from falguard.envfiles import ENV_PATHSPECS, is_env_file
 from falguard.errors import InputError
 from falguard.models import Origin, Summary
-from falguard.sources import Item, accept
+from falguard.sources import Exclusion, Item, accept
 
 
 def display_path(raw: bytes) -> str:
@@ -75,6 +75,15 @@ class _Listed:
     ignored: bool  # listed although git ignores it: an env file or build output
 
 
+def _named_file(repo: git.Repo, target: Path) -> _Listed:
+    """A file named on the command line: scanned whatever git thinks of it. Whether git
+    ignores it still decides if a key in it is in the right place (an ignored .env.local)."""
+    assert repo.toplevel is not None
+    relative = os.path.relpath(target.resolve(), repo.toplevel.resolve())
+    ignored = bool(git.ls_files(repo, [f":(literal){relative}"], ignored=True))
+    return _Listed(str(target), _shown(relative.replace(os.sep, "/")), ignored)
+
+
 def _repo_listing(repo: git.Repo, target: Path) -> Iterator[_Listed]:
     assert repo.toplevel is not None
     top = repo.toplevel.resolve()
@@ -113,31 +122,44 @@ def _walk_listing(target: Path, shown_as: str) -> Iterator[_Listed]:
             yield _Listed(full, _shown(display.replace(os.sep, "/")), False)
 
 
-def worktree_items(
-    paths: Sequence[str], summary: Summary, max_size: int, skip: Callable[[str], bool] = lambda path: False
-) -> Iterator[Item]:
-    """Content of every file a scan of ``paths`` covers, in a stable order; ``skip`` excludes paths."""
-    for given in paths or (".",):
+@dataclass(frozen=True)
+class WorktreeSource:
+    """Every file a scan of ``paths`` covers, in a stable order.
+
+    Inside a repository: what git tracks or would track, env files and build output even
+    when ignored, and every file named on the command line. Outside one, or with
+    ``plain``: every file under the paths, never descending into ``.git``.
+    """
+
+    paths: Sequence[str]
+    max_size: int
+    plain: bool = False  # --no-git: plain files even inside a repository
+
+    def items(self, summary: Summary, excluded: Exclusion) -> Iterator[Item]:
+        for given in self.paths or (".",):
+            for entry in self._listing(given):
+                if excluded(entry.display):
+                    summary.excluded += 1
+                    continue
+                data = read_regular_file(entry.fs_path, entry.display, summary, self.max_size)
+                if data is None:
+                    continue
+                origin = Origin(
+                    entry.display,
+                    ignored_env=entry.ignored and is_env_file(entry.display),
+                    served=is_served(entry.display),
+                )
+                item = accept(data, origin, summary, self.max_size)
+                if item is not None:
+                    yield item
+
+    def _listing(self, given: str) -> Iterator[_Listed]:
         target = Path(given)
         if not os.path.lexists(target):
             raise InputError(f"no such file or directory: {given}")
-        repo = git.repo_of_path(target)
+        repo = None if self.plain else git.repo_of_path(target)
         if repo is not None and not repo.bare:
-            listing = _repo_listing(repo, target.resolve())
-        else:
-            listing = _walk_listing(target, given.rstrip("/") or given)
-        for entry in listing:
-            if skip(entry.display):
-                summary.excluded += 1
-                continue
-            data = read_regular_file(entry.fs_path, entry.display, summary, max_size)
-            if data is None:
-                continue
-            origin = Origin(
-                entry.display,
-                ignored_env=entry.ignored and is_env_file(entry.display),
-                served=is_served(entry.display),
-            )
-            item = accept(data, origin, summary, max_size)
-            if item is not None:
-                yield item
+            if target.is_file() and not target.is_symlink():
+                return iter([_named_file(repo, target)])
+            return _repo_listing(repo, target.resolve())
+        return _walk_listing(target, given.rstrip("/") or given)

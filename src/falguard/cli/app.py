@@ -1,0 +1,24 @@
+"""The command group: every command, each defined in its own module."""
+
+from __future__ import annotations
+
+import click
+
+from falguard import __version__
+from falguard.cli.audit import audit
+from falguard.cli.baseline import baseline
+from falguard.cli.config import config
+from falguard.cli.fix import fix
+from falguard.cli.hooks import hook, install, uninstall
+from falguard.cli.scan import scan
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="falguard")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors (secrets stay masked).")
+def cli(debug: bool) -> None:
+    """Find leaked fal.ai credentials in files, staged changes and git history."""
+
+
+for command in (scan, audit, baseline, config, hook, install, uninstall, fix):
+    cli.add_command(command)

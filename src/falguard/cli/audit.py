@@ -1,0 +1,49 @@
+"""`falguard audit`: history, working tree and env hygiene, told as one story per secret."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from falguard.cli import EXIT_CLEAN, EXIT_FINDINGS
+from falguard.cli.options import (
+    Reporting,
+    emit,
+    fatal_or,
+    report_options,
+    settings,
+    stages_for,
+    write_replacements_for,
+    write_report,
+)
+
+
+@click.command()
+@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False))
+@report_options
+def audit(path: str, reporting: Reporting) -> int:
+    """One-off audit of a repository: history, working tree and env hygiene together.
+
+    Tells, for each distinct secret, when it was first introduced and by whom, where it
+    appeared, whether it is still in HEAD and whether it was pushed, with the steps to take,
+    most urgent first; ends with a summary to paste into a ticket.
+    """
+    from falguard.audit import collect, tell
+    from falguard.progress import progress_on
+    from falguard.report import ReportContext
+
+    root, config = settings([path], reporting)
+    with progress_on(sys.stderr) as progress:
+        found = collect(path, config, stages_for(root, reporting), progress)
+    if reporting.replacements:
+        write_replacements_for(reporting.replacements, found.result, [path])
+    if reporting.fmt not in ("text", "json"):
+        return fatal_or(found.result, emit(found.result, reporting.fmt, reporting.output, config.fail_on))
+    from falguard.report.audit import render_json, render_text
+
+    render = render_text if reporting.fmt == "text" else render_json
+    write_report(render(tell(found), ReportContext(fail_on=config.fail_on, color=False)), reporting.output)
+    if reporting.output:
+        click.echo(f"falguard: audit report written to {reporting.output}", err=True)
+    return fatal_or(found.result, EXIT_FINDINGS if found.result.failing(config.fail_on) else EXIT_CLEAN)

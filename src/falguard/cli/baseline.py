@@ -1,0 +1,76 @@
+"""`falguard baseline create|update`: record reviewed findings so scans report only new ones."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from falguard.baseline import DEFAULT_NAME as BASELINE_NAME
+from falguard.cli import EXIT_CLEAN
+from falguard.cli.options import settings
+from falguard.config import Config
+from falguard.errors import InputError
+from falguard.models import Finding
+
+
+@click.group()
+def baseline() -> None:
+    """Record reviewed findings so scans report only new ones."""
+
+
+def baseline_findings(paths: Sequence[str], config: Config, history: bool) -> list[Finding]:
+    """What a baseline records: the working tree's findings, and with ``history`` also every
+    finding of a whole-history scan of the repository the current directory is in."""
+    from falguard.scan import scan_worktree
+
+    found = scan_worktree(paths, config).findings
+    if history:
+        from falguard.cli.scan import scan_history
+
+        found += scan_history([], None, config).findings
+    return found
+
+
+_HISTORY = click.option("--history", is_flag=True, help="Also record (or keep) the findings of a whole-history scan, for `scan --history` and `audit`.")  # fmt: skip
+_FILE_HELP = f"Baseline file [default: {BASELINE_NAME} at the repository root]."
+
+
+@baseline.command("create")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help=_FILE_HELP)
+@_HISTORY
+def baseline_create(paths: tuple[str, ...], output: str | None, history: bool) -> int:
+    """Record every current finding (review notes of existing entries are kept)."""
+    from falguard.baseline import create, load, write
+
+    root, config = settings(paths)
+    target = Path(output) if output else root / BASELINE_NAME
+    previous = load(target) if target.is_file() else {}
+    entries = create(baseline_findings(paths, config, history), previous)
+    write(target, entries)
+    click.echo(
+        f"falguard: baseline {target} records {len(entries)} finding{'s' if len(entries) != 1 else ''}", err=True
+    )
+    return EXIT_CLEAN
+
+
+@baseline.command("update")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-f", "--file", "path", type=click.Path(dir_okay=False), default=None, help=_FILE_HELP)
+@_HISTORY
+def baseline_update(paths: tuple[str, ...], path: str | None, history: bool) -> int:
+    """Drop entries that no longer occur, keeping the notes of the rest; adds nothing."""
+    from falguard.baseline import load, prune, write
+
+    root, config = settings(paths)
+    target = Path(path) if path else root / BASELINE_NAME
+    if not target.is_file():
+        raise InputError(f"baseline file not found: {target} (create one with `falguard baseline create`)")
+    previous = load(target)
+    entries = prune(previous, baseline_findings(paths, config, history), history=history)
+    write(target, entries)
+    dropped = len(previous) - len(entries)
+    click.echo(f"falguard: baseline {target}: kept {len(entries)}, dropped {dropped} that no longer occur", err=True)
+    return EXIT_CLEAN

@@ -1,0 +1,136 @@
+"""The one scan pipeline: a source's items through every stage, in this order, once.
+
+1. **source**: items with their origin (sources/), skipping what the configuration excludes;
+2. **detection**: each item's content through the content rules (detect.py); for a change,
+   only findings on the lines it adds are kept;
+3. **analysers**: each sees every item and its findings, and may add findings about the
+   whole project at the end (browser exposure, env hygiene, history attribution);
+4. **exclusion** of every finding whose path the configuration excludes;
+5. **suppression**: inline allow comments (set by detection), config allow entries, the
+   baseline;
+6. **verification** (optional): asks fal whether each key is live;
+7. **sorting**, and advisory findings (reported, never failing) set apart as warnings.
+
+Every scan (working tree, staged change, pushed commits, history, stdin, the audit) is one
+call of :func:`run` with its source and analysers; a new stage is one more step here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from falguard.config import Config
+from falguard.detect import detect
+from falguard.models import Finding, ScanResult, Suppression
+from falguard.rules import Rule, build_rules
+from falguard.sources import Exclusion, Item, Source
+
+if TYPE_CHECKING:
+    from falguard.baseline import Entry
+
+
+class Analyser:
+    """A stage that sees every item and may add findings about the whole project.
+
+    ``observe`` gets each item with everything detection found in it (``detected``) and
+    what the pipeline keeps so far (``kept``: for a change, only its added lines), and
+    returns what to keep. ``finish`` gets every kept finding once the source is exhausted
+    and returns the findings the scan reports. Both default to passing findings through.
+    """
+
+    def observe(self, item: Item, detected: list[Finding], kept: list[Finding]) -> list[Finding]:
+        return kept
+
+    def finish(self, findings: list[Finding], result: ScanResult) -> list[Finding]:
+        return findings
+
+
+#: The verification stage: findings in, the same findings with their verification out.
+Verifier = Callable[[list[Finding]], list[Finding]]
+
+
+@dataclass(frozen=True)
+class Stages:
+    """What the later stages need beyond the configuration."""
+
+    baseline: Mapping[tuple[str, str], Entry] = field(default_factory=dict)
+    verifier: Verifier | None = None
+    advisory: frozenset[str] = frozenset()  # rule ids reported as warnings, never failing
+
+
+def sort_key(finding: Finding) -> tuple[str, int, int, str, str]:
+    return (finding.path, finding.line, finding.column, finding.rule, finding.commit or "")
+
+
+def rules_for(config: Config) -> tuple[Rule, ...]:
+    return build_rules(config.extra_public_prefixes, config.extra_key_names)
+
+
+def exclusion(config: Config) -> Exclusion:
+    """A predicate for paths the configuration excludes (gitignore semantics)."""
+    if not config.exclude:
+        return lambda path: False
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(config.exclude)
+    return lambda path: spec.match_file(path)
+
+
+def run(
+    source: Source,
+    config: Config,
+    analysers: Sequence[Analyser] = (),
+    stages: Stages = Stages(),
+    result: ScanResult | None = None,
+) -> ScanResult:
+    """Scan ``source`` through every stage; ``result`` may already hold a summary to add to."""
+    result = result if result is not None else ScanResult()
+    excluded = exclusion(config)
+    findings = detect_items(source.items(result.summary, excluded), rules_for(config), analysers)
+    for analyser in analysers:
+        findings = analyser.finish(findings, result)
+    result.findings = [finding for finding in findings if not excluded(finding.path)]
+    suppress(result, config, stages.baseline)
+    if stages.verifier is not None:
+        result.findings = stages.verifier(result.findings)
+    if stages.advisory:
+        result.warnings = [f for f in result.findings if f.rule in stages.advisory]
+        result.findings = [f for f in result.findings if f.rule not in stages.advisory]
+    for found in (result.findings, result.suppressed, result.warnings):
+        found.sort(key=sort_key)
+    return result
+
+
+def detect_items(items: Iterable[Item], rules: Sequence[Rule], analysers: Sequence[Analyser]) -> list[Finding]:
+    """Detection over every item, each analyser observing each item's findings."""
+    found: list[Finding] = []
+    for item in items:
+        detected = detect(item.content, item.origin, rules, first_line=item.first_line) if item.content else []
+        kept = detected if item.added is None else [f for f in detected if f.line in item.added]
+        for analyser in analysers:
+            kept = analyser.observe(item, detected, kept)
+        found.extend(kept)
+    return found
+
+
+def suppress(result: ScanResult, config: Config, baseline: Mapping[tuple[str, str], Entry]) -> ScanResult:
+    """Move allowed findings to ``suppressed`` and drop baselined ones, counting them."""
+    from falguard.baseline import identity
+
+    active: list[Finding] = []
+    for finding in result.findings:
+        if identity(finding) in baseline:
+            result.summary.baselined += 1
+            continue
+        if finding.suppression is None:
+            allowed = config.allowed(finding.fingerprint)
+            if allowed is not None:
+                finding = replace(finding, suppression=Suppression("config", allowed.reason))
+        if finding.suppression is not None:
+            result.suppressed.append(finding)
+        else:
+            active.append(finding)
+    result.findings = active
+    return result
