@@ -53,8 +53,9 @@ def test_added_lines_keep_only_what_a_change_adds() -> None:
 
 
 def test_suppression_then_verification_then_advisory() -> None:
-    a, b, c = keys(3)
-    source = ListSource({"a.py": f"k = '{a}'\n", "b.py": f"k = '{b}'  # falguard:allow\n", "c.py": f"k = '{c}'\n"})
+    a, b, c, d = keys(4)
+    files = {"a.py": f"k = '{a}'\n", "b.py": f"k = '{b}'  # falguard:allow\n", "c.py": f"k = '{c}'\n"}
+    source = ListSource({**files, "d.py": f"k = '{d}'\n"})
     first = pipeline.run(source, Config())
     by_path = {f.path: f for f in [*first.findings, *first.suppressed]}
     seen: list[list[str]] = []
@@ -68,7 +69,8 @@ def test_suppression_then_verification_then_advisory() -> None:
     result = pipeline.run(source, config, (), stages)
     assert result.summary.baselined == 1
     assert sorted(f.path for f in result.suppressed) == ["b.py", "c.py"]
-    assert seen == [[f.path for f in result.findings]]  # only what still counts is verified
+    assert seen == [["d.py"]]  # only what still counts is verified
+    assert [f.path for f in result.findings] == ["d.py"]
     assert all(f.verification == Verification("rejected") for f in result.findings)
 
 
