@@ -4,55 +4,18 @@ distinct secret, most urgent first."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from falguard import git
 from falguard.config import Config
 from falguard.guidance import DASHBOARD, PROXY_ROUTE
 from falguard.historyscan import scan_history
-from falguard.models import Finding, ScanResult, Secret
+from falguard.models import Audit, Finding, ScanResult, Secret, Story
 from falguard.pipeline import Stages, sort_key
 from falguard.scan import scan_worktree
 from falguard.sources.history import Coverage
 
-#: Urgency, most urgent first; the labels are what the report and the ticket summary say.
-URGENCY = (
-    "pushed and still in HEAD",
-    "pushed, removed from HEAD",
-    "committed, not pushed",
-    "in the working tree only",
-)
 _BROWSER_RULES = ("public-fal-key", "client-credentials")
-
-
-@dataclass(frozen=True)
-class Story:
-    """Everything known about one distinct secret."""
-
-    secret: Secret
-    findings: tuple[Finding, ...]
-    urgency: int
-    introduced: Finding | None  # the history finding of the commit that first brought it in
-    paths: tuple[str, ...]
-    in_head: bool
-    in_worktree: bool
-    pushed: bool
-    steps: tuple[str, ...]
-
-    @property
-    def label(self) -> str:
-        return URGENCY[self.urgency]
-
-
-@dataclass
-class Audit:
-    result: ScanResult  # every finding, for the machine-readable formats and the exit code
-    stories: list[Story] = field(default_factory=list)
-    hygiene: list[Finding] = field(default_factory=list)  # findings about no secret (env files, variables, proxy)
-    repository: str = ""
-    head: str | None = None
-    bare: bool = False  # a server-side copy (a mirror): everything in it is published
 
 
 def collect(
@@ -105,7 +68,7 @@ def _distinct(findings: list[Finding]) -> list[Finding]:
     names the commit."""
     best: dict[tuple[str, str], Finding] = {}
     for finding in findings:
-        key = (finding.rule, finding.secret.reveal())
+        key = (finding.rule, finding.fingerprint)
         kept = best.get(key)
         if kept is None or (finding.severity, finding.commit is not None) > (kept.severity, kept.commit is not None):
             best[key] = finding

@@ -220,3 +220,41 @@ class ScanResult:
 
     def failing(self, threshold: Severity) -> list[Finding]:
         return [finding for finding in self.findings if finding.severity >= threshold]
+
+
+#: Urgency, most urgent first; the labels are what the report and the ticket summary say.
+URGENCY = (
+    "pushed and still in HEAD",
+    "pushed, removed from HEAD",
+    "committed, not pushed",
+    "in the working tree only",
+)
+
+
+@dataclass(frozen=True)
+class Story:
+    """Everything known about one distinct secret."""
+
+    secret: Secret
+    findings: tuple[Finding, ...]
+    urgency: int
+    introduced: Finding | None  # the history finding of the commit that first brought it in
+    paths: tuple[str, ...]
+    in_head: bool
+    in_worktree: bool
+    pushed: bool
+    steps: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return URGENCY[self.urgency]
+
+
+@dataclass
+class Audit:
+    result: ScanResult  # every finding, for the machine-readable formats and the exit code
+    stories: list[Story] = field(default_factory=list)
+    hygiene: list[Finding] = field(default_factory=list)  # findings about no secret (env files, variables, proxy)
+    repository: str = ""
+    head: str | None = None
+    bare: bool = False  # a server-side copy (a mirror): everything in it is published

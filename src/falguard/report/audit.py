@@ -7,8 +7,7 @@ import json
 from typing import Any
 
 from falguard import __version__
-from falguard.audit import URGENCY, Audit, Story
-from falguard.models import Finding, Severity
+from falguard.models import URGENCY, Audit, Finding, Severity, Story
 from falguard.report import ReportContext, printable
 from falguard.report.json import finding_dict, summary_dict
 from falguard.report.text import location, summary_lines

@@ -30,7 +30,7 @@ def group_key(finding: Finding) -> Hashable:
         return ("chain", finding.chain)
     if finding.secret.sensitive:
         return ("secret", finding.secret)
-    return ("subject", finding.rule, finding.secret.reveal())
+    return ("subject", finding.rule, finding.secret)
 
 
 def grouped(findings: list[Finding]) -> list[list[Finding]]:
