@@ -24,35 +24,56 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = [args[0], *(arg for arg in args[1:] if arg != "--debug")]
     if not args:
         args = ["--help"]  # a bare `falguard` shows what it can do, as a success
+    from falguard.errors import FalguardError
+
+    try:
+        from falguard.cli.hookrun import fast_path
+
+        code = fast_path(args)  # the git hooks, without loading click and every command
+        if code is not None:
+            return code
+    except KeyboardInterrupt:
+        _say("falguard: interrupted")
+        return EXIT_INTERRUPTED
+    except FalguardError as error:
+        return _fatal(str(error), debug=debug)
+    except Exception as error:  # a bug: still one line, still masked
+        return _internal(error, debug)
     import click
 
     from falguard.cli.app import cli
-    from falguard.errors import FalguardError
 
     try:
         code = cli.main(args=args, prog_name="falguard", standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo("falguard: interrupted", err=True)
+        _say("falguard: interrupted")
         return EXIT_INTERRUPTED
     except click.ClickException as error:
         return _fatal(error.format_message(), debug=False)
     except FalguardError as error:
         return _fatal(str(error), debug=debug)
     except Exception as error:  # a bug: still one line, still masked
-        first = str(error).splitlines()[0] if str(error) else ""
-        return _fatal(f"{type(error).__name__}: {first} (run with --debug for details)", debug=debug, internal=True)
+        return _internal(error, debug)
     return code if isinstance(code, int) else EXIT_CLEAN
+
+
+def _internal(error: Exception, debug: bool) -> int:
+    first = str(error).splitlines()[0] if str(error) else ""
+    return _fatal(f"{type(error).__name__}: {first} (run with --debug for details)", debug=debug, internal=True)
 
 
 def _fatal(message: str, *, debug: bool, internal: bool = False) -> int:
     """One masked line on stderr (after a masked traceback with ``--debug``), exit 2."""
-    import click
-
     from falguard.redact import redact
 
     if debug:
         import traceback
 
-        click.echo(redact(traceback.format_exc()), err=True)
-    click.echo(f"falguard: {'internal error' if internal else 'error'}: {redact(message)}", err=True)
+        _say(redact(traceback.format_exc()).rstrip("\n"))
+    _say(f"falguard: {'internal error' if internal else 'error'}: {redact(message)}")
     return EXIT_ERROR
+
+
+def _say(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()

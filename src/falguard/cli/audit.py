@@ -7,16 +7,8 @@ import sys
 import click
 
 from falguard.cli import EXIT_CLEAN, EXIT_FINDINGS
-from falguard.cli.options import (
-    Reporting,
-    emit,
-    fatal_or,
-    report_options,
-    settings,
-    stages_for,
-    write_replacements_for,
-    write_report,
-)
+from falguard.cli.options import emit, fatal_or, report_options, write_replacements_for, write_report
+from falguard.cli.settings import Reporting, settings, stages_for
 
 
 @click.command()

@@ -9,7 +9,7 @@ import click
 
 from falguard.baseline import DEFAULT_NAME as BASELINE_NAME
 from falguard.cli import EXIT_CLEAN
-from falguard.cli.options import settings
+from falguard.cli.settings import settings
 from falguard.config import Config
 from falguard.errors import InputError
 from falguard.models import Finding

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from falguard.cli import EXIT_CLEAN
-from falguard.cli.options import settings
+from falguard.cli.settings import settings
 
 
 @click.group()

@@ -3,31 +3,11 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
 import click
 
-from falguard.cli import EXIT_CLEAN, EXIT_FINDINGS
-from falguard.cli.options import FAIL_ON, MAX_FILE_SIZE, Reporting, settings, stages_for, use_color
-from falguard.models import ScanResult, Severity
-
-
-def refuse_or_pass(result: ScanResult, fail_on: Severity, stage: str, has_head: bool = True) -> int:
-    """A hook's verdict: silence when clean (but for warnings), the refusal message on stderr when not."""
-    from falguard.cli.scan import warn
-    from falguard.report import ReportContext
-    from falguard.report.hook import render_refusal
-    from falguard.report.text import summary_lines
-
-    context = ReportContext(fail_on=fail_on, color=use_color(sys.stderr))
-    warn(result)
-    if not result.failing(context.fail_on):
-        for line in summary_lines(result, context)[1:]:  # only what could not be read
-            click.echo(line, err=True)
-        return EXIT_CLEAN
-    click.echo(render_refusal(result, context, stage=stage, has_head=has_head), err=True, nl=False, color=context.color)
-    return EXIT_FINDINGS
+from falguard.cli import EXIT_CLEAN
+from falguard.cli.hookrun import run_pre_commit, run_pre_push
+from falguard.cli.options import FAIL_ON, MAX_FILE_SIZE
 
 
 @click.group()
@@ -41,16 +21,7 @@ def hook() -> None:
 @MAX_FILE_SIZE
 def hook_pre_commit(hook_args: tuple[str, ...], fail_on: str | None, max_file_size: int | None) -> int:
     """Refuse a commit that adds a fal credential or stages an env file."""
-    from falguard import git
-    from falguard.scan import scan_staged
-    from falguard.sources.staged import find_work_tree
-
-    repo = find_work_tree(".")
-    reporting = Reporting(fail_on=fail_on, max_file_size=max_file_size)
-    root, config = settings([], reporting, repo.toplevel)  # the repository is known: no git call to find it
-    result = scan_staged(repo, config, stages_for(root, reporting))
-    failing = bool(result.failing(config.fail_on))
-    return refuse_or_pass(result, config.fail_on, "commit", has_head=not failing or git.has_head(repo))
+    return run_pre_commit(fail_on, max_file_size)
 
 
 @hook.command("pre-push")
@@ -60,13 +31,7 @@ def hook_pre_commit(hook_args: tuple[str, ...], fail_on: str | None, max_file_si
 @MAX_FILE_SIZE
 def hook_pre_push(remote: str | None, url: str | None, fail_on: str | None, max_file_size: int | None) -> int:
     """Refuse a push whose new commits add a fal credential (refs on stdin, as git gives them)."""
-    from falguard.hook import pre_push
-
-    reporting = Reporting(fail_on=fail_on, max_file_size=max_file_size)
-    root, config = settings([], reporting)
-    stdin_text = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
-    _, result = pre_push(stdin_text, os.environ, config=config, stages=stages_for(root, reporting))
-    return refuse_or_pass(result, config.fail_on, "push")
+    return run_pre_push(fail_on, max_file_size)
 
 
 HOOK_CHOICE = click.Choice(["pre-commit", "pre-push"])

@@ -3,10 +3,8 @@ becomes a report and an exit code."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -14,11 +12,9 @@ import click
 
 from falguard.baseline import DEFAULT_NAME as BASELINE_NAME
 from falguard.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
+from falguard.cli.settings import Reporting, use_color
 from falguard.config import Config, parse_size
-from falguard.config import load as load_config
-from falguard.errors import InputError
 from falguard.models import ScanResult, Severity
-from falguard.pipeline import Stages
 from falguard.report import FORMATS, ReportContext, renderer
 
 SEVERITIES = [severity.label for severity in sorted(Severity, reverse=True)]
@@ -46,19 +42,6 @@ MAX_FILE_SIZE = click.option(
 )
 
 
-@dataclass(frozen=True)
-class Reporting:
-    """What a scanning command was asked for: the report and the later pipeline stages."""
-
-    fmt: str = "text"
-    output: str | None = None
-    replacements: str | None = None
-    baseline_path: str | None = None
-    no_baseline: bool = False
-    fail_on: str | None = None
-    max_file_size: int | None = None
-
-
 def report_options(function: Callable[..., int]) -> Callable[..., int]:
     """Options every scanning command shares, gathered into one ``reporting`` argument.
     Defaults of None defer to the configuration."""
@@ -81,43 +64,6 @@ def report_options(function: Callable[..., int]) -> Callable[..., int]:
     for option in reversed(options):
         command = option(command)
     return command
-
-
-def use_color(stream: object) -> bool:
-    isatty = getattr(stream, "isatty", None)
-    return "NO_COLOR" not in os.environ and callable(isatty) and bool(isatty())
-
-
-def project_root(paths: Sequence[str]) -> Path:
-    """Where configuration and the default baseline live: the repository of the first path."""
-    from falguard import git
-
-    first = Path(paths[0]) if paths else Path(".")
-    repo = git.repo_of_path(first)
-    if repo is not None and repo.toplevel is not None:
-        return repo.toplevel
-    return (first if first.is_dir() else first.parent).resolve()
-
-
-def settings(paths: Sequence[str], reporting: Reporting = Reporting(), root: Path | None = None) -> tuple[Path, Config]:
-    """The project root and its configuration, command-line values winning."""
-    root = root if root is not None else project_root(paths)
-    return root, load_config(root, {"fail-on": reporting.fail_on, "max-file-size": reporting.max_file_size})
-
-
-def stages_for(root: Path, reporting: Reporting) -> Stages:
-    """The later pipeline stages a command asked for: the baseline (given, or the default)."""
-    from falguard.baseline import load as load_baseline
-
-    if reporting.no_baseline:
-        return Stages()
-    if reporting.baseline_path:
-        path = Path(reporting.baseline_path)
-        if not path.is_file():
-            raise InputError(f"baseline file not found: {reporting.baseline_path}")
-        return Stages(baseline=load_baseline(path))
-    default = root / BASELINE_NAME
-    return Stages(baseline=load_baseline(default) if default.is_file() else {})
 
 
 def write_report(text: str, output: str | None, color: bool = False) -> None:

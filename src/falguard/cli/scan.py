@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 import click
 
-from falguard.cli.options import Reporting, finish, report_options, settings, stages_for
+from falguard.cli.options import finish, report_options
+from falguard.cli.settings import Reporting, settings, stages_for
 from falguard.config import Config
 from falguard.models import ScanResult
 from falguard.pipeline import Stages
@@ -95,13 +96,11 @@ def check_modes(
 
 
 def warn(result: ScanResult) -> None:
-    """Advisory findings (the gitignore check of a staged scan), one line each, with the fix."""
-    from falguard.report import printable
+    """Advisory findings (the gitignore check of a staged scan) on stderr."""
+    from falguard.cli.hookrun import warning_lines
 
-    for finding in result.warnings:
-        click.echo(f"falguard: warning: {printable(finding.message)} ({printable(finding.path)})", err=True)
-    if result.warnings:
-        click.echo("falguard: run `falguard fix` to add `.env*` to .gitignore, then commit it", err=True)
+    for line in warning_lines(result):
+        click.echo(line, err=True)
 
 
 def scan_history(revisions: Sequence[str], since: str | None, config: Config, stages: Stages = Stages()) -> ScanResult:

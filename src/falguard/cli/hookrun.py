@@ -1,0 +1,112 @@
+"""What the git hooks run, without click: ``main`` calls :func:`fast_path` for
+``falguard hook pre-commit`` and ``pre-push`` so a commit does not pay for the whole CLI."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from falguard.cli import EXIT_CLEAN, EXIT_FINDINGS
+from falguard.cli.settings import Reporting, settings, stages_for, use_color
+from falguard.models import ScanResult, Severity
+
+_SEVERITIES = ("critical", "high", "medium", "low")
+
+
+def fast_path(args: Sequence[str]) -> int | None:
+    """Run ``hook pre-commit|pre-push [--fail-on S] [--max-file-size N] [ARGS]`` directly; None
+    for anything else (help, an unknown option), which the full CLI then handles."""
+    if len(args) < 2 or args[0] != "hook" or args[1] not in ("pre-commit", "pre-push"):
+        return None
+    values: dict[str, str] = {}
+    rest = list(args[2:])
+    while rest:
+        arg = rest.pop(0)
+        name, eq, value = arg.partition("=")
+        if name in ("--fail-on", "--max-file-size"):
+            if not eq:
+                if not rest:
+                    return None
+                value = rest.pop(0)
+            values[name] = value
+        elif arg.startswith("-"):
+            return None  # --help, or a mistake the full CLI explains
+    fail_on = values.get("--fail-on")
+    if fail_on is not None and fail_on not in _SEVERITIES:
+        return None
+    max_file_size = _size(values.get("--max-file-size"))
+    if max_file_size == -1:
+        return None
+    run = run_pre_commit if args[1] == "pre-commit" else run_pre_push
+    return run(fail_on, max_file_size)
+
+
+def _size(text: str | None) -> int | None:
+    from falguard.config import parse_size
+
+    if text is None:
+        return None
+    try:
+        return parse_size(text)
+    except ValueError:
+        return -1
+
+
+def refuse_or_pass(result: ScanResult, fail_on: Severity, stage: str, has_head: bool = True) -> int:
+    """A hook's verdict: silence when clean (but for warnings), the refusal message on stderr when not."""
+    from falguard.report import ReportContext
+    from falguard.report.hook import render_refusal
+    from falguard.report.text import summary_lines
+
+    context = ReportContext(fail_on=fail_on, color=use_color(sys.stderr))
+    for line in warning_lines(result):
+        say(line)
+    if not result.failing(context.fail_on):
+        for line in summary_lines(result, context)[1:]:  # only what could not be read
+            say(line)
+        return EXIT_CLEAN
+    sys.stderr.write(render_refusal(result, context, stage=stage, has_head=has_head))
+    sys.stderr.flush()
+    return EXIT_FINDINGS
+
+
+def say(line: str) -> None:
+    """One line on stderr (the hooks' only output), without click: the hook's start-up stays small."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def warning_lines(result: ScanResult) -> list[str]:
+    """Advisory findings (the gitignore check of a staged scan), one line each, with the fix."""
+    from falguard.report import printable
+
+    lines = [f"falguard: warning: {printable(f.message)} ({printable(f.path)})" for f in result.warnings]
+    if result.warnings:
+        lines.append("falguard: run `falguard fix` to add `.env*` to .gitignore, then commit it")
+    return lines
+
+
+def run_pre_commit(fail_on: str | None, max_file_size: int | None) -> int:
+    """The pre-commit hook: the staged scan (with the gitignore check as warnings), then the verdict."""
+    from falguard import git
+    from falguard.scan import scan_staged
+    from falguard.sources.staged import find_work_tree
+
+    repo = find_work_tree(".")
+    reporting = Reporting(fail_on=fail_on, max_file_size=max_file_size)
+    root, config = settings([], reporting, repo.toplevel)  # the repository is known: no git call to find it
+    result = scan_staged(repo, config, stages_for(root, reporting))
+    failing = bool(result.failing(config.fail_on))
+    return refuse_or_pass(result, config.fail_on, "commit", has_head=not failing or git.has_head(repo))
+
+
+def run_pre_push(fail_on: str | None, max_file_size: int | None) -> int:
+    """The pre-push hook: the commits the push would publish (refs on stdin, as git gives them)."""
+    from falguard.hook import pre_push
+
+    reporting = Reporting(fail_on=fail_on, max_file_size=max_file_size)
+    root, config = settings([], reporting)
+    stdin_text = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+    _, result = pre_push(stdin_text, os.environ, config=config, stages=stages_for(root, reporting))
+    return refuse_or_pass(result, config.fail_on, "push")

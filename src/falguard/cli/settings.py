@@ -1,0 +1,65 @@
+"""What every command resolves before it runs, without click (the hooks' start-up path):
+what was asked for, the project root, its configuration and the later pipeline stages."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from falguard.baseline import DEFAULT_NAME as BASELINE_NAME
+from falguard.config import Config
+from falguard.config import load as load_config
+from falguard.errors import InputError
+from falguard.pipeline import Stages
+
+
+@dataclass(frozen=True)
+class Reporting:
+    """What a scanning command was asked for: the report and the later pipeline stages."""
+
+    fmt: str = "text"
+    output: str | None = None
+    replacements: str | None = None
+    baseline_path: str | None = None
+    no_baseline: bool = False
+    fail_on: str | None = None
+    max_file_size: int | None = None
+
+
+def use_color(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return "NO_COLOR" not in os.environ and callable(isatty) and bool(isatty())
+
+
+def project_root(paths: Sequence[str]) -> Path:
+    """Where configuration and the default baseline live: the repository of the first path."""
+    from falguard import git
+
+    first = Path(paths[0]) if paths else Path(".")
+    repo = git.repo_of_path(first)
+    if repo is not None and repo.toplevel is not None:
+        return repo.toplevel
+    return (first if first.is_dir() else first.parent).resolve()
+
+
+def settings(paths: Sequence[str], reporting: Reporting = Reporting(), root: Path | None = None) -> tuple[Path, Config]:
+    """The project root and its configuration, command-line values winning."""
+    root = root if root is not None else project_root(paths)
+    return root, load_config(root, {"fail-on": reporting.fail_on, "max-file-size": reporting.max_file_size})
+
+
+def stages_for(root: Path, reporting: Reporting) -> Stages:
+    """The later pipeline stages a command asked for: the baseline (given, or the default)."""
+    from falguard.baseline import load as load_baseline
+
+    if reporting.no_baseline:
+        return Stages()
+    if reporting.baseline_path:
+        path = Path(reporting.baseline_path)
+        if not path.is_file():
+            raise InputError(f"baseline file not found: {reporting.baseline_path}")
+        return Stages(baseline=load_baseline(path))
+    default = root / BASELINE_NAME
+    return Stages(baseline=load_baseline(default) if default.is_file() else {})
