@@ -84,6 +84,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     os.environ.setdefault("GIT_CONFIG_NOSYSTEM", "1")
+    # an installed falguard has its bytecode (pip compiles it); without it every run would
+    # measure Python compiling falguard's source, not falguard
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    import compileall
+
+    import falguard
+
+    compileall.compile_dir(str(Path(falguard.__file__).parent), quiet=1)
     with tempfile.TemporaryDirectory(prefix="falguard-hook-bench-") as tmp:
         repo = Path(tmp) / "repo"
         size = build_repository(repo, args.files, args.touched)
