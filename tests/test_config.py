@@ -78,7 +78,7 @@ def test_extra_key_names_and_public_prefixes(repo: Path, falguard) -> None:
         (
             ".falguard.toml",
             "exlude = []\n",
-            ".falguard.toml: unknown key 'exlude' (known keys: exclude, fail-on, max-file-size, extra-public-prefixes, extra-key-names, allow)",
+            ".falguard.toml: unknown key 'exlude' (known keys: exclude, fail-on, max-file-size, extra-public-prefixes, extra-key-names, allow, fail-on-incomplete)",
         ),
         (
             ".falguard.toml",
@@ -104,7 +104,7 @@ def test_extra_key_names_and_public_prefixes(repo: Path, falguard) -> None:
         (
             ".falguard.toml",
             'allow = [{ fingerprint = "abc", reason = "x" }]\n',
-            ".falguard.toml: allow: entry 1: fingerprint must be 64 lowercase hex characters",
+            ".falguard.toml: allow: entry 1: fingerprint must be one a report shows: 16 to 64 lowercase hex characters",
         ),
         (
             ".falguard.toml",
@@ -115,7 +115,7 @@ def test_extra_key_names_and_public_prefixes(repo: Path, falguard) -> None:
         (
             "pyproject.toml",
             "[tool.falguard]\nfoo = 1\n",
-            "pyproject.toml [tool.falguard]: unknown key 'foo' (known keys: exclude, fail-on, max-file-size, extra-public-prefixes, extra-key-names, allow)",
+            "pyproject.toml [tool.falguard]: unknown key 'foo' (known keys: exclude, fail-on, max-file-size, extra-public-prefixes, extra-key-names, allow, fail-on-incomplete)",
         ),
         ("pyproject.toml", "[tool]\nfalguard = 1\n", "pyproject.toml: [tool.falguard] must be a table"),
     ],
@@ -124,10 +124,18 @@ def test_bad_configuration_is_an_exact_exit_2_error(
     repo: Path, falguard, name: str, content: str, message: str
 ) -> None:
     write(repo, name, content)
-    for args in (("scan",), ("config", "show"), ("baseline", "create")):
+    for args in (("scan",), ("baseline", "create")):
         run = falguard(*args, cwd=repo)
         assert run.code == 2
         assert run.err.strip() == f"falguard: error: {message}"
+    run = falguard("config", "show", cwd=repo)  # the command for debugging config still shows the rest
+    assert run.code == 2
+    if "TOML" in message or "must be a table" in message:  # nothing to show: the file cannot be read
+        assert run.err.strip() == f"falguard: error: {message}"
+    else:
+        assert f"ERROR: {message}" in run.out
+        assert "max-file-size = " in run.out and "exclude = " in run.out  # every other value still shown
+        assert run.err.strip() == "falguard: error: 1 configuration value is invalid (shown above)"
 
 
 def test_unreadable_configuration(repo: Path, falguard) -> None:
@@ -138,3 +146,15 @@ def test_unreadable_configuration(repo: Path, falguard) -> None:
     write(repo, ".falguard.toml", b"\xff\xfe")
     run = falguard("scan", cwd=repo)
     assert (run.code, run.err.strip()) == (2, "falguard: error: .falguard.toml: not UTF-8 text")
+
+
+def test_the_fingerprint_a_text_report_shows_is_accepted_in_allow(repo: Path, falguard) -> None:
+    ignoring_env(repo)
+    write(repo, "fixture.py", f"KEY = '{fake_key_id_secret(random.Random(9))}'\n")
+    shown = next(line.split(": ")[1] for line in falguard("scan", cwd=repo).out.splitlines() if "fingerprint:" in line)
+    assert len(shown) == 16
+    write(repo, ".falguard.toml", f'allow = [{{ fingerprint = "{shown}", reason = "a revoked test key" }}]\n')
+    run = falguard("scan", "--format", "json", cwd=repo)
+    assert run.code == 0 and run.json["findings"] == []
+    assert [s["suppression"]["reason"] for s in run.json["suppressed"]] == ["a revoked test key"]
+    assert falguard("config", "show", cwd=repo).code == 0

@@ -13,7 +13,8 @@ from typing import Any
 
 from falguard.errors import ConfigError
 from falguard.models import Severity
-from falguard.sources import DEFAULT_MAX_FILE_SIZE
+
+DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024
 
 PYPROJECT = "pyproject.toml"
 FALGUARD_TOML = ".falguard.toml"
@@ -25,7 +26,8 @@ _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, 
 _SIZE_UNITS |= {"g": 1024**3, "gb": 1024**3, "gib": 1024**3}
 _PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,127}")
-_FINGERPRINT = re.compile(r"[0-9a-f]{64}")
+#: A fingerprint as reports show it (text: its first 16 hex characters) or in full (JSON: 64).
+_FINGERPRINT = re.compile(r"[0-9a-f]{16,64}")
 
 
 def parse_size(value: object) -> int:
@@ -57,11 +59,14 @@ class Config:
     extra_public_prefixes: tuple[str, ...] = ()
     extra_key_names: tuple[str, ...] = ()
     allow: tuple[AllowEntry, ...] = ()
+    fail_on_incomplete: bool | None = None  # None: only in CI (CI=true)
     origins: Mapping[str, str] = field(default_factory=dict)  # key -> where its value came from
+    errors: Mapping[str, str] = field(default_factory=dict)  # key -> why its value was refused (lenient loads)
 
     def allowed(self, fingerprint: str) -> AllowEntry | None:
+        """The allow entry for a finding's fingerprint: in full, or the 16-character prefix reports show."""
         for entry in self.allow:
-            if entry.fingerprint == fingerprint:
+            if fingerprint.startswith(entry.fingerprint):
                 return entry
         return None
 
@@ -110,6 +115,12 @@ def _max_file_size(value: Any) -> int:
         raise ValueError(f'expected a positive size in bytes or a string such as "10MB", got {value!r}') from None
 
 
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
 def _allow(value: Any) -> tuple[AllowEntry, ...]:
     if not isinstance(value, list):
         raise ValueError('expected a list of tables: { fingerprint = "<64 hex>", reason = "..." }')
@@ -122,7 +133,9 @@ def _allow(value: Any) -> tuple[AllowEntry, ...]:
             raise ValueError(f"entry {index + 1}: unknown key {sorted(unknown)[0]!r} (expected fingerprint, reason)")
         fingerprint, reason = item.get("fingerprint"), item.get("reason")
         if not isinstance(fingerprint, str) or not _FINGERPRINT.fullmatch(fingerprint):
-            raise ValueError(f"entry {index + 1}: fingerprint must be 64 lowercase hex characters")
+            raise ValueError(
+                f"entry {index + 1}: fingerprint must be one a report shows: 16 to 64 lowercase hex characters"
+            )
         if not isinstance(reason, str) or not reason.strip():
             raise ValueError(f"entry {index + 1}: reason must be a non-empty string")
         entries.append(AllowEntry(fingerprint, reason))
@@ -140,6 +153,7 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     ),
     "extra-key-names": ("extra_key_names", _strings(_NAME, "a variable name such as IMAGE_API_KEY")),
     "allow": ("allow", _allow),
+    "fail-on-incomplete": ("fail_on_incomplete", _boolean),
 }
 
 
@@ -171,24 +185,40 @@ def _table(path: Path) -> dict[str, Any] | None:
     return table
 
 
-def _apply(values: dict[str, Any], origins: dict[str, str], table: Mapping[str, Any], source: str, label: str) -> None:
+def _apply(
+    values: dict[str, Any],
+    origins: dict[str, str],
+    table: Mapping[str, Any],
+    source: str,
+    label: str,
+    errors: dict[str, str] | None = None,
+) -> None:
+    """Convert and record each key of ``table``; a mistake raises, or with ``errors`` is
+    recorded there (the key keeps its earlier value) so `config show` can still show the rest."""
     for key, raw in table.items():
-        if key not in KEYS:
-            known = ", ".join(KEYS)
-            raise ConfigError(f"{label}: unknown key {key!r} (known keys: {known})")
-        attribute, convert = KEYS[key]
         try:
-            values[attribute] = convert(raw)
-        except ValueError as error:
-            raise ConfigError(f"{label}: {key}: {error}") from None
+            if key not in KEYS:
+                raise ConfigError(f"{label}: unknown key {key!r} (known keys: {', '.join(KEYS)})")
+            attribute, convert = KEYS[key]
+            try:
+                values[attribute] = convert(raw)
+            except ValueError as error:
+                raise ConfigError(f"{label}: {key}: {error}") from None
+        except ConfigError as error:
+            if errors is None:
+                raise
+            errors[key] = str(error)
+            continue
         origins[key] = source
 
 
-def load(root: Path, overrides: Mapping[str, Any] | None = None) -> Config:
+def load(root: Path, overrides: Mapping[str, Any] | None = None, *, lenient: bool = False) -> Config:
     """The effective configuration for a project rooted at ``root``.
 
     ``overrides`` maps TOML keys to values given on the command line (None means not given).
+    With ``lenient``, a wrong value is recorded in ``Config.errors`` instead of raising.
     """
+    errors: dict[str, str] | None = {} if lenient else None
     values: dict[str, Any] = {}
     origins: dict[str, str] = {key: DEFAULT_SOURCE for key in KEYS}
     for name in (PYPROJECT, FALGUARD_TOML):  # later wins
@@ -198,12 +228,11 @@ def load(root: Path, overrides: Mapping[str, Any] | None = None) -> Config:
         table = _table(path)
         if table is not None:
             label = f"{name} [tool.falguard]" if name == PYPROJECT else name
-            _apply(
-                values, origins, table, str(path.relative_to(root)) if path.is_relative_to(root) else str(path), label
-            )
+            shown = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+            _apply(values, origins, table, shown, label, errors)
     given = {key: value for key, value in (overrides or {}).items() if value is not None}
-    _apply(values, origins, given, COMMAND_LINE, "command line")
-    return Config(**values, origins=origins)
+    _apply(values, origins, given, COMMAND_LINE, "command line", errors)
+    return Config(**values, origins=origins, errors=errors or {})
 
 
 def describe(config: Config) -> list[tuple[str, str, str]]:
@@ -217,6 +246,10 @@ def describe(config: Config) -> list[tuple[str, str, str]]:
             text = "[" + ", ".join(f"{entry.fingerprint[:16]}… ({entry.reason})" for entry in value) + "]"
         elif isinstance(value, tuple):
             text = "[" + ", ".join(repr(item) for item in value) + "]"
+        elif isinstance(value, bool):
+            text = str(value).lower()
+        elif value is None:
+            text = "only in CI (CI=true)" if key == "fail-on-incomplete" else "none"
         else:
             text = str(value)
         rows.append((key, text, config.origins.get(key, DEFAULT_SOURCE)))

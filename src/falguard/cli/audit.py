@@ -8,7 +8,7 @@ import click
 
 from falguard.cli import EXIT_CLEAN, EXIT_FINDINGS
 from falguard.cli.options import emit, fatal_or, report_options, write_replacements_for, write_report
-from falguard.cli.settings import Reporting, settings, stages_for
+from falguard.cli.settings import Reporting, fails_when_incomplete, settings, stages_for
 
 
 @click.command()
@@ -30,12 +30,13 @@ def audit(path: str, reporting: Reporting) -> int:
         found = collect(path, config, stages_for(root, reporting), progress)
     if reporting.replacements:
         write_replacements_for(reporting.replacements, found.result, [path])
+    strict = fails_when_incomplete(config, history=True)
     if reporting.fmt not in ("text", "json"):
-        return fatal_or(found.result, emit(found.result, reporting.fmt, reporting.output, config.fail_on))
+        return fatal_or(found.result, emit(found.result, reporting.fmt, reporting.output, config.fail_on), strict)
     from falguard.report.audit import render_json, render_text
 
     render = render_text if reporting.fmt == "text" else render_json
     write_report(render(tell(found), ReportContext(fail_on=config.fail_on, color=False)), reporting.output)
     if reporting.output:
         click.echo(f"falguard: audit report written to {reporting.output}", err=True)
-    return fatal_or(found.result, EXIT_FINDINGS if found.result.failing(config.fail_on) else EXIT_CLEAN)
+    return fatal_or(found.result, EXIT_FINDINGS if found.result.failing(config.fail_on) else EXIT_CLEAN, strict)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from falguard.cli import EXIT_CLEAN
-from falguard.cli.settings import settings
+from falguard.cli import EXIT_CLEAN, EXIT_ERROR
+from falguard.cli.settings import project_root
 
 
 @click.group()
@@ -17,10 +17,21 @@ def config() -> None:
 @click.argument("path", required=False, type=click.Path())
 def config_show(path: str | None) -> int:
     """Print the effective configuration and where each value came from."""
-    from falguard.config import describe
+    from falguard.config import describe, load
 
-    root, effective = settings([path] if path else [])
+    root = project_root([path] if path else [])
+    effective = load(root, lenient=True)  # a wrong value is shown beside its key, not a dead end
     click.echo(f"# falguard configuration for {root}")
     for key, value, origin in describe(effective):
-        click.echo(f"{key} = {value}    # {origin}")
+        error = effective.errors.get(key)
+        click.echo(f"{key} = {value}    # {origin}" + (f"    ERROR: {error} (the default applies)" if error else ""))
+    for key in sorted(set(effective.errors) - {key for key, _, _ in describe(effective)}):
+        click.echo(f"# ERROR: {effective.errors[key]}")
+    if effective.errors:
+        count = len(effective.errors)
+        click.echo(
+            f"falguard: error: {count} configuration value{'s are' if count != 1 else ' is'} invalid (shown above)",
+            err=True,
+        )
+        return EXIT_ERROR
     return EXIT_CLEAN

@@ -12,7 +12,7 @@ import click
 
 from falguard.baseline import DEFAULT_NAME as BASELINE_NAME
 from falguard.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
-from falguard.cli.settings import Reporting, use_color
+from falguard.cli.settings import Reporting, fails_when_incomplete, use_color
 from falguard.config import Config, parse_size
 from falguard.models import ScanResult, Severity
 from falguard.report import FORMATS, ReportContext, renderer
@@ -53,8 +53,18 @@ def report_options(function: Callable[..., int]) -> Callable[..., int]:
         MAX_FILE_SIZE,
         click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), default=None, help=f"Report only findings not in this baseline [default: {BASELINE_NAME} at the repository root, if present]."),
         click.option("--no-baseline", is_flag=True, help="Ignore any baseline file."),
+        click.option("--fail-on-incomplete/--no-fail-on-incomplete", default=None, help="Exit 2 when the scan could not read everything (a shallow or partial clone, unreadable files) [default: for history scans in CI]."),
     ]  # fmt: skip
-    names = ("fmt", "output", "replacements", "fail_on", "max_file_size", "baseline_path", "no_baseline")
+    names = (
+        "fmt",
+        "output",
+        "replacements",
+        "fail_on",
+        "max_file_size",
+        "baseline_path",
+        "no_baseline",
+        "fail_on_incomplete",
+    )
 
     def command(**kwargs: Any) -> int:
         reporting = Reporting(**{name: kwargs.pop(name) for name in names})
@@ -87,22 +97,35 @@ def emit(result: ScanResult, fmt: str, output: str | None, fail_on: Severity) ->
     return EXIT_FINDINGS if result.failing(fail_on) else EXIT_CLEAN
 
 
-def finish(result: ScanResult, config: Config, reporting: Reporting, paths: Sequence[str]) -> int:
+def finish(
+    result: ScanResult, config: Config, reporting: Reporting, paths: Sequence[str], *, history: bool = False
+) -> int:
     """The optional replacements file, the report, the exit code."""
     if reporting.replacements:
         write_replacements_for(reporting.replacements, result, paths)
     code = emit(result, reporting.fmt, reporting.output, config.fail_on)
-    return fatal_or(result, code)
+    return fatal_or(result, code, fails_when_incomplete(config, history=history))
 
 
-def fatal_or(result: ScanResult, code: int) -> int:
-    """Exit 2 after the report when the scan could not read what it had to (a corrupt repository)."""
+def fatal_or(result: ScanResult, code: int, strict: bool = False) -> int:
+    """Exit 2 after the report when the scan could not read what it had to: a corrupt
+    repository always, an incomplete scan when ``strict`` (--fail-on-incomplete, or CI)."""
+    from falguard.redact import redact
+
     if result.fatal:
-        from falguard.redact import redact
-
         click.echo(f"falguard: error: {redact(result.fatal)}", err=True)
         return EXIT_ERROR
+    if strict and not result.summary.complete:
+        reasons = result.summary.unreadable + result.summary.incomplete
+        click.echo(f"falguard: error: the scan is incomplete: {redact(reasons[0])}{INCOMPLETE_FIX}", err=True)
+        return EXIT_ERROR
     return code
+
+
+INCOMPLETE_FIX = (
+    "; scan a full clone (`git fetch --unshallow`; GitHub Actions: actions/checkout with `fetch-depth: 0`), "
+    "or pass --no-fail-on-incomplete to accept it"
+)
 
 
 def write_replacements_for(target: str, result: ScanResult, paths: Sequence[str]) -> None:

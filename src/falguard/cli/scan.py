@@ -54,7 +54,7 @@ def scan(
         if reporting.fmt == "text" and reporting.output is None:
             for reason in result.summary.incomplete:  # the report goes to stdout: say it here too
                 click.echo(f"falguard: warning: incomplete: {reason}", err=True)
-        return finish(result, config, reporting, ())
+        return finish(result, config, reporting, (), history=True)
     if paths == (STDIN,):
         from falguard.scan import scan_stdin
         from falguard.sources.stdin import STDIN_NAME

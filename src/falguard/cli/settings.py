@@ -26,6 +26,7 @@ class Reporting:
     no_baseline: bool = False
     fail_on: str | None = None
     max_file_size: int | None = None
+    fail_on_incomplete: bool | None = None
 
 
 def use_color(stream: object) -> bool:
@@ -47,7 +48,12 @@ def project_root(paths: Sequence[str]) -> Path:
 def settings(paths: Sequence[str], reporting: Reporting = Reporting(), root: Path | None = None) -> tuple[Path, Config]:
     """The project root and its configuration, command-line values winning."""
     root = root if root is not None else project_root(paths)
-    return root, load_config(root, {"fail-on": reporting.fail_on, "max-file-size": reporting.max_file_size})
+    overrides = {
+        "fail-on": reporting.fail_on,
+        "max-file-size": reporting.max_file_size,
+        "fail-on-incomplete": reporting.fail_on_incomplete,
+    }
+    return root, load_config(root, overrides)
 
 
 def stages_for(root: Path, reporting: Reporting) -> Stages:
@@ -63,3 +69,12 @@ def stages_for(root: Path, reporting: Reporting) -> Stages:
         return Stages(baseline=load_baseline(path))
     default = root / BASELINE_NAME
     return Stages(baseline=load_baseline(default) if default.is_file() else {})
+
+
+def fails_when_incomplete(config: Config, *, history: bool) -> bool:
+    """Whether a scan that could not read everything fails: as configured, else in CI
+    (``CI=true``, which GitHub Actions and most CI services set) for history scans, where a
+    shallow clone silently hides most of history."""
+    if config.fail_on_incomplete is not None:
+        return config.fail_on_incomplete
+    return history and os.environ.get("CI", "").lower() in ("true", "1")

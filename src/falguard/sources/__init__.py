@@ -12,11 +12,13 @@ from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from falguard.config import DEFAULT_MAX_FILE_SIZE
 from falguard.models import Origin, Summary
+
+__all__ = ["DEFAULT_MAX_FILE_SIZE", "Exclusion", "Item", "Source", "accept", "text_content"]
 
 #: A file whose first 8 KiB hold a NUL byte is binary (as git decides it).
 BINARY_SNIFF = 8192
-DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
