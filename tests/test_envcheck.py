@@ -328,7 +328,23 @@ def test_scan_of_a_subdirectory_reports_what_is_under_it(repo: Path, falguard: A
     write(repo, "a/.env", "X=1\n")
     write(repo, "b/.env", "X=1\n")
     run = falguard("scan", "b", "--format", "json", cwd=repo)
-    assert env_findings(run) == [("env-not-ignored", "b/.env"), ("gitignore-missing-env", "b/.gitignore")]
+    assert env_findings(run) == [("gitignore-missing-env", ".gitignore"), ("env-not-ignored", "b/.env")]
+
+
+def test_the_gitignore_finding_is_the_same_from_any_directory(repo: Path, falguard: Any) -> None:
+    """Path and fingerprint do not depend on where falguard runs, so an allow entry made at the
+    root matches in a subdirectory (and .gitignore is where `falguard fix` puts the rule)."""
+    write(repo, ".gitignore", "node_modules/\n")
+    write(repo, "app/main.py", "x = 1\n")
+    git(repo, "add", "-A")
+
+    def seen(cwd: Path) -> list[tuple[str, str]]:
+        run = falguard("scan", "--format", "json", cwd=cwd)
+        return [(f["path"], f["fingerprint"]) for f in run.json["findings"] if f["rule"] == "gitignore-missing-env"]
+
+    at_root = seen(repo)
+    assert [path for path, _ in at_root] == [".gitignore"]
+    assert seen(repo / "app") == at_root
 
 
 @pytest.mark.parametrize("ignore", ["", ".env*\n"])

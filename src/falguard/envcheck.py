@@ -408,7 +408,9 @@ def check_repository(
     scope_is_dir = not scope or (repo.toplevel / scope).is_dir()
     if scope_is_dir:
         directories = {scope.strip("/")} | {posixpath.dirname(env.path) for env in in_scope}
-        missing = missing_env_finding(rules, directories, posixpath.join(scope.strip("/"), ".gitignore"), source)
+        # reported at the root .gitignore, where `falguard fix` puts the rule: the same finding
+        # (path and fingerprint) from whichever directory falguard runs in
+        missing = missing_env_finding(rules, directories, ".gitignore", source)
         if missing is not None:
             findings.append(missing)
     if not shared_keys:

@@ -18,9 +18,13 @@ WARNING = (
 )
 
 
+def distinct_secrets(findings: Iterable[Finding]) -> set[str]:
+    return {finding.secret.reveal() for finding in findings if finding.secret.sensitive}
+
+
 def replacement_lines(findings: Iterable[Finding]) -> list[str]:
-    """One ``literal:<secret>==>replacement`` line per distinct secret, sorted."""
-    secrets = {finding.secret.reveal() for finding in findings if finding.secret.sensitive}
+    """One ``literal:<secret>==>replacement`` line per distinct secret and form, sorted."""
+    secrets = distinct_secrets(findings)
     # a <key_id>:<key_secret> key may also sit URL-encoded in a query string (key_id%3Asecret)
     secrets |= {secret.replace(":", "%3A", 1) for secret in secrets if secret.count(":") == 1 and len(secret) == 69}
     return [f"literal:{secret}==>{REPLACEMENT}" for secret in sorted(secrets) if "\n" not in secret]
@@ -38,10 +42,12 @@ def check_outside(target: Path, protected: Iterable[Path]) -> None:
             )
 
 
-def write_replacements(target: str, findings: Iterable[Finding], protected: Iterable[Path]) -> int:
-    """Write the expressions file with mode 0600; return how many secrets it holds."""
+def write_replacements(target: str, findings: Iterable[Finding], protected: Iterable[Path]) -> tuple[int, int]:
+    """Write the expressions file with mode 0600; return how many distinct secrets it covers
+    and how many expressions (a key's URL-encoded form is one more) it holds."""
     check_outside(Path(target), protected)
+    findings = list(findings)
     lines = replacement_lines(findings)
     write_atomic(target, "".join(line + "\n" for line in lines), mode=0o600)
     os.chmod(target, 0o600)
-    return len(lines)
+    return len({secret for secret in distinct_secrets(findings) if "\n" not in secret}), len(lines)

@@ -137,6 +137,7 @@ def write_replacements_for(target: str, result: ScanResult, paths: Sequence[str]
         repo = git.repo_of_path(given)
         if repo is not None:
             protected.extend(p for p in (repo.toplevel, repo.git_dir, repo.common_dir) if p is not None)
-    count = write_replacements(target, [*result.findings, *result.suppressed], protected)
-    click.echo(f"falguard: wrote {count} secret{'s' if count != 1 else ''} to {target}", err=True)
+    secrets, lines = write_replacements(target, [*result.findings, *result.suppressed], protected)
+    forms = f" ({lines} expressions, with URL-encoded forms)" if lines != secrets else ""
+    click.echo(f"falguard: wrote {secrets} secret{'s' if secrets != 1 else ''} to {target}{forms}", err=True)
     click.echo(WARNING.format(path=target), err=True)

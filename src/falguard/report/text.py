@@ -138,7 +138,7 @@ def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
     if summary.baselined:
         quiet.append(f"{summary.baselined} in the baseline")
     if summary.excluded:
-        quiet.append(f"{summary.excluded} files excluded by configuration")
+        quiet.append(f"{summary.excluded} {'files' if summary.excluded != 1 else 'file'} excluded by configuration")
     if quiet:
         line += "; " + ", ".join(quiet)
     lines = [line]
