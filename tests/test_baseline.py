@@ -123,3 +123,13 @@ def test_history_baseline_lets_ci_history_scans_report_only_new_keys(repo: Path,
     falguard("baseline", "create", "--history", cwd=repo)
     entries = json.loads((repo / BASELINE).read_text())["findings"]
     assert sorted((e["path"], e.get("history", False)) for e in entries) == [("fresh.py", True), ("legacy.py", True)]
+
+
+def test_the_baseline_file_option_has_one_spelling_everywhere(repo: Path, tmp_path: Path, falguard) -> None:
+    ignoring_env(repo)
+    write(repo, "a.py", f"K = '{fake_key_id_secret(random.Random(5))}'\n")
+    target = tmp_path / "reviewed.json"
+    assert falguard("baseline", "create", "--baseline", str(target), cwd=repo).code == 0
+    assert falguard("scan", "--baseline", str(target), cwd=repo).code == 0
+    assert falguard("baseline", "update", "--baseline", str(target), cwd=repo).code == 0
+    assert falguard("baseline", "update", "-f", str(target), cwd=repo).code == 0  # the old spelling still works

@@ -34,12 +34,13 @@ def baseline_findings(paths: Sequence[str], config: Config, history: bool) -> li
 
 
 _HISTORY = click.option("--history", is_flag=True, help="Also record (or keep) the findings of a whole-history scan, for `scan --history` and `audit`.")  # fmt: skip
+#: One spelling everywhere (`scan --baseline`, `baseline create --baseline`); -o and -f stay as aliases.
 _FILE_HELP = f"Baseline file [default: {BASELINE_NAME} at the repository root]."
 
 
 @baseline.command("create")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help=_FILE_HELP)
+@click.option("--baseline", "-o", "--output", "output", type=click.Path(dir_okay=False), default=None, help=_FILE_HELP)
 @_HISTORY
 def baseline_create(paths: tuple[str, ...], output: str | None, history: bool) -> int:
     """Record every current finding (review notes of existing entries are kept)."""
@@ -58,7 +59,7 @@ def baseline_create(paths: tuple[str, ...], output: str | None, history: bool) -
 
 @baseline.command("update")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("-f", "--file", "path", type=click.Path(dir_okay=False), default=None, help=_FILE_HELP)
+@click.option("--baseline", "-f", "--file", "path", type=click.Path(dir_okay=False), default=None, help=_FILE_HELP)
 @_HISTORY
 def baseline_update(paths: tuple[str, ...], path: str | None, history: bool) -> int:
     """Drop entries that no longer occur, keeping the notes of the rest; adds nothing."""
