@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from falguard import pipeline
-from falguard.baseline import identity
+from falguard.baseline import entry_for, identity
 from falguard.config import AllowEntry, Config
-from falguard.models import Finding, Origin, ScanResult, Severity, Summary, Verification
+from falguard.models import Finding, Origin, ScanResult, Severity, Summary, Suppression, Verification
 from falguard.pipeline import Analyser, Stages
 from falguard.sources import Exclusion, Item
 from tests.keys import fake_key_id_secret
@@ -65,9 +65,13 @@ def test_suppression_then_verification_then_advisory() -> None:
         return [replace(f, verification=Verification("rejected"), severity=Severity.LOW) for f in findings]
 
     config = Config(allow=(AllowEntry(by_path["c.py"].fingerprint, "test fixture"),))
-    stages = Stages(baseline={identity(by_path["a.py"]): None}, verifier=verifier)  # type: ignore[dict-item]
+    entry = entry_for(by_path["a.py"], note="revoked 2026-11-30")
+    stages = Stages(baseline={identity(by_path["a.py"]): entry}, verifier=verifier)
     result = pipeline.run(source, config, (), stages)
     assert result.summary.baselined == 1
+    assert [(f.path, f.suppression) for f in result.baselined] == [
+        ("a.py", Suppression("baseline", "revoked 2026-11-30"))
+    ]
     assert sorted(f.path for f in result.suppressed) == ["b.py", "c.py"]
     assert seen == [["d.py"]]  # only what still counts is verified
     assert [f.path for f in result.findings] == ["d.py"]

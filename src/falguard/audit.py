@@ -36,11 +36,13 @@ def collect(
         combined.fatal = history.fatal
         combined.findings.extend(history.findings)
         combined.suppressed.extend(history.suppressed)
+        combined.baselined.extend(history.baselined)
         combined.summary.add(history.summary)
     if repo is None or not repo.bare:
         worktree = scan_worktree([path], config, stages)
         combined.findings.extend(worktree.findings)
         combined.suppressed.extend(worktree.suppressed)
+        combined.baselined.extend(worktree.baselined)
         combined.summary.add(worktree.summary)
     combined.findings.sort(key=sort_key)
     combined.suppressed.sort(key=sort_key)

@@ -110,7 +110,7 @@ class Origin:
 class Suppression:
     """Why a finding does not count: an inline allow comment, a config allow entry."""
 
-    kind: str  # inline | config
+    kind: str  # inline | config | baseline
     reason: str = ""
 
 
@@ -216,6 +216,7 @@ class ScanResult:
     summary: Summary = field(default_factory=Summary)
     suppressed: list[Finding] = field(default_factory=list)  # allowed inline or by config
     warnings: list[Finding] = field(default_factory=list)  # advisory: reported, never failing
+    baselined: list[Finding] = field(default_factory=list)  # accepted in the baseline (counted in the summary)
     fatal: str | None = None  # why the scan, though reported, must fail with exit 2 (a corrupt repository)
 
     def failing(self, threshold: Severity) -> list[Finding]:

@@ -98,7 +98,7 @@ def run(
     if stages.advisory:
         result.warnings = [f for f in result.findings if f.rule in stages.advisory]
         result.findings = [f for f in result.findings if f.rule not in stages.advisory]
-    for found in (result.findings, result.suppressed, result.warnings):
+    for found in (result.findings, result.suppressed, result.warnings, result.baselined):
         found.sort(key=sort_key)
     return result
 
@@ -116,13 +116,15 @@ def detect_items(items: Iterable[Item], rules: Sequence[Rule], analysers: Sequen
 
 
 def suppress(result: ScanResult, config: Config, baseline: Mapping[tuple[str, str], Entry]) -> ScanResult:
-    """Move allowed findings to ``suppressed`` and drop baselined ones, counting them."""
+    """Move allowed findings to ``suppressed`` and baselined ones to ``baselined``, counting them."""
     from falguard.baseline import identity
 
     active: list[Finding] = []
     for finding in result.findings:
-        if identity(finding) in baseline:
+        entry = baseline.get(identity(finding))
+        if entry is not None:
             result.summary.baselined += 1
+            result.baselined.append(replace(finding, suppression=Suppression("baseline", entry.note)))
             continue
         if finding.suppression is None:
             allowed = config.allowed(finding.fingerprint)
