@@ -22,6 +22,7 @@ from falguard.baseline import create as create_baseline
 from falguard.baseline import load as load_baseline
 from falguard.baseline import prune as prune_baseline
 from falguard.baseline import write as write_baseline
+from falguard.cli_keys import FAL_API_URL_OPTION, verify_endpoint, verify_result
 from falguard.config import Config, parse_size
 from falguard.config import load as load_config
 from falguard.errors import FalguardError, InputError
@@ -114,6 +115,10 @@ def report_options(function: F) -> F:
             help=f"Report only findings not in this baseline [default: {BASELINE_NAME} at the repository root, if present].",
         ),
         click.option("--no-baseline", is_flag=True, help="Ignore any baseline file."),
+        click.option(
+            "--verify", is_flag=True, help="Ask fal's API whether each key found is live (sends each key to fal)."
+        ),
+        FAL_API_URL_OPTION,
     ]
     for option in reversed(options):
         function = option(function)
@@ -129,6 +134,7 @@ class Reporting:
     replacements: str | None
     baseline_path: str | None
     no_baseline: bool
+    verify_url: str | None = None  # --verify: the checked fal API URL
 
 
 def project_root(paths: Sequence[str]) -> Path:
@@ -160,8 +166,10 @@ def baseline_entries(root: Path, reporting: Reporting) -> dict[tuple[str, str], 
 
 
 def finish(result: ScanResult, root: Path, config: Config, reporting: Reporting, paths: Sequence[str]) -> int:
-    """Suppressions, the optional replacements file, the report, the exit code."""
+    """Suppressions, verification, the optional replacements file, the report, the exit code."""
     apply_suppressions(result, config, baseline_entries(root, reporting))
+    if reporting.verify_url:
+        verify_result(result, reporting.verify_url)
     if reporting.replacements:
         write_replacements_for(reporting.replacements, result, paths)
     code = emit(result, reporting.fmt, reporting.output, config.fail_on)
@@ -193,6 +201,8 @@ def scan(
     max_file_size: int | None,
     baseline_path: str | None,
     no_baseline: bool,
+    verify: bool,
+    fal_api_url: str | None,
 ) -> int:
     """Scan files and directories (default: the current directory).
 
@@ -208,7 +218,7 @@ def scan(
         raise click.UsageError("--staged and --history are different scans: choose one")
     if since and not history:
         raise click.UsageError("--since needs --history")
-    reporting = Reporting(fmt, output, replacements, baseline_path, no_baseline)
+    reporting = Reporting(fmt, output, replacements, baseline_path, no_baseline, verify_endpoint(verify, fal_api_url))
     if history:
         root, config = settings([], fail_on, max_file_size)
         result = _scan_history(paths, since, config)
@@ -233,6 +243,8 @@ def audit(
     max_file_size: int | None,
     baseline_path: str | None,
     no_baseline: bool,
+    verify: bool,
+    fal_api_url: str | None,
 ) -> int:
     """One-off audit of a repository: history, working tree and env hygiene together.
 
@@ -244,10 +256,12 @@ def audit(
     from falguard.progress import progress_on
 
     root, config = settings([path], fail_on, max_file_size)
+    reporting = Reporting(fmt, output, replacements, baseline_path, no_baseline, verify_endpoint(verify, fal_api_url))
     with progress_on(sys.stderr) as progress:
         found = collect(path, config, progress)
-    reporting = Reporting(fmt, output, replacements, baseline_path, no_baseline)
     apply_suppressions(found.result, config, baseline_entries(root, reporting))
+    if reporting.verify_url:
+        verify_result(found.result, reporting.verify_url)
     if replacements:
         write_replacements_for(replacements, found.result, [path])
     story = tell(found)
