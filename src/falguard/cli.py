@@ -22,7 +22,7 @@ from falguard.baseline import create as create_baseline
 from falguard.baseline import load as load_baseline
 from falguard.baseline import prune as prune_baseline
 from falguard.baseline import write as write_baseline
-from falguard.cli_keys import FAL_API_URL_OPTION, verify_endpoint, verify_result
+from falguard.cli_keys import FAL_API_URL_OPTION, revoke, rotate, verify_endpoint, verify_result
 from falguard.config import Config, parse_size
 from falguard.config import load as load_config
 from falguard.errors import FalguardError, InputError
@@ -556,6 +556,10 @@ def fix(path: str, untrack: bool) -> int:
         "falguard: or run `falguard fix --untrack`; then commit, and rotate every key they held if the commits were ever pushed"
     )
     return EXIT_CLEAN
+
+
+cli.add_command(rotate)
+cli.add_command(revoke)
 
 
 def _scan_history(revisions: Sequence[str], since: str | None, config: Config) -> ScanResult:
