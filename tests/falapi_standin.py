@@ -63,6 +63,7 @@ class StandIn:
     hang_all: bool = False
     redirect_to: str | None = None  # answer everything with a 302 to this URL
     keep_alive_after_delete: bool = False  # DELETE says 204 but the key keeps working
+    delay: float = 0.0  # seconds before every answer (a network's round trip, for bench/verify.py)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -141,6 +142,8 @@ class StandIn:
         if hang:
             self._stop.wait(60)
             return 0, {}, None  # the connection is dropped without an answer
+        if self.delay:
+            self._stop.wait(self.delay)
         with self._lock:
             return self._route(request, self.keys.get(credential or ""))
 

@@ -61,7 +61,7 @@ class Unavailable(FalApiError):
 class Limits:
     timeout: float = 10.0  # seconds one request may take, its retries and waits included
     concurrency: int = 4  # requests in flight at once
-    rate: float = 10.0  # requests per second, at most
+    rate: float = 10.0  # requests started per second, at most (0: no limit)
     retries: int = 2  # more attempts after a 429 or 503 (GET and DELETE only)
 
 
@@ -352,7 +352,7 @@ def _error_message(document: Any) -> str:
     message = error.get("message") if isinstance(error, dict) else None
     if not isinstance(message, str) or not message.strip():
         return ""
-    line = " ".join(message.split())[:160]
+    line = "".join(char for char in " ".join(message.split()) if char.isprintable())[:160]
     return f": {line}"
 
 
