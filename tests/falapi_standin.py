@@ -77,7 +77,7 @@ class StandIn:
         self, scope: str = "API", alias: str = "", *, token: bool = False, credential: str = "", listed: bool = True
     ) -> StandInKey:
         """A key fal knows: ``key_id:key_secret``, a ``fal_`` token with ``token``, or ``credential``."""
-        key_id = fake_uuid(self._rng)
+        key_id = credential.split(":")[0] if credential.count(":") == 1 else fake_uuid(self._rng)
         if not credential:
             credential = fake_fal_key(self._rng) if token else f"{key_id}:{fake_hex32(self._rng)}"
         key = StandInKey(key_id, credential, scope, alias or f"{scope.lower()} key", listed=listed)

@@ -6,7 +6,6 @@ import json
 import random
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +19,6 @@ from falguard.verify import check_key
 from tests.falapi_standin import StandIn
 from tests.helpers import Run, commit_all, git, ignoring_env, write
 from tests.keys import fake_hex32, fake_token, fake_uuid
-
-
-@pytest.fixture
-def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandIn]:
-    """A stand-in for fal's API on 127.0.0.1, and FALGUARD_FAL_API_URL pointing at it."""
-    with StandIn() as api:
-        monkeypatch.setenv("FALGUARD_FAL_API_URL", api.url)
-        yield api
 
 
 def client(standin: StandIn, timeout: float = 5.0) -> FalApi:
