@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from falguard.cli import main
+from tests.falapi_standin import StandIn
 from tests.helpers import Run, git
 
 
@@ -33,6 +34,16 @@ def repo(tmp_path: Path) -> Path:
     root.mkdir()
     git(root, "init", "-q")
     return root
+
+
+@pytest.fixture
+def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandIn]:
+    """A stand-in for fal's Platform API on 127.0.0.1 (tests/falapi_standin.py), with
+    FALGUARD_FAL_API_URL pointing at it and one of its ADMIN keys in FAL_ADMIN_KEY."""
+    with StandIn() as api:
+        monkeypatch.setenv("FALGUARD_FAL_API_URL", api.url)
+        monkeypatch.setenv("FAL_ADMIN_KEY", api.add_key("ADMIN", "ci admin").credential)
+        yield api
 
 
 @pytest.fixture

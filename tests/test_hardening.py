@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from falguard.report import FORMATS
+from tests.falapi_standin import StandIn
 from tests.helpers import commit_all, git, ignoring_env, run_cli, write
 from tests.keys import fake_fal_key, fake_hex32, fake_key_id_secret
 
@@ -228,7 +229,9 @@ def _untrusted_clone(tmp_path: Path, marker: Path) -> tuple[Path, str, str]:
     return clone, head, published
 
 
-def test_no_command_runs_anything_from_an_untrusted_repository(tmp_path: Path, falguard, monkeypatch) -> None:
+def test_no_command_runs_anything_from_an_untrusted_repository(
+    tmp_path: Path, falguard, monkeypatch, standin: StandIn
+) -> None:
     marker = tmp_path / "ran"
     clone, head, published = _untrusted_clone(tmp_path, marker)
     outside = tmp_path / "out"
@@ -246,6 +249,10 @@ def test_no_command_runs_anything_from_an_untrusted_repository(tmp_path: Path, f
         (("scan", "--history", "--write-replacements", str(outside / "r3.txt")), (1,)),
         *((("audit", "--format", fmt), (1,)) for fmt in FORMATS),
         (("audit", "-o", str(outside / "audit.txt"), "--write-replacements", str(outside / "r4.txt")), (1,)),
+        (("scan", "--history", "--verify"), (0, 1)),
+        (("audit", "--verify"), (0, 1)),
+        (("rotate",), (0, 1)),
+        (("revoke", standin.add_key().key_id), (0,)),
         (("hook", "pre-commit"), (1,)),
         (("hook", "pre-push", "origin", str(tmp_path / "origin")), (1,)),
         (("install", "--hook", "pre-commit", "--hook", "pre-push"), (0,)),
@@ -301,8 +308,10 @@ def _files(root: Path) -> dict[Path, bytes]:
     return {path: path.read_bytes() for path in root.rglob("*") if path.is_file() and "objects" not in path.parts}
 
 
-def test_no_command_leaks_a_secret_even_with_debug(tmp_path: Path, falguard, monkeypatch) -> None:
+def test_no_command_leaks_a_secret_even_with_debug(tmp_path: Path, falguard, monkeypatch, standin: StandIn) -> None:
     repo, secrets = _planted_repository(tmp_path)
+    live = [standin.add_key("API", credential=secrets[0]), standin.add_key("ADMIN", credential=secrets[1])]
+    secrets = [*secrets, os.environ["FAL_ADMIN_KEY"], os.environ["FAL_ADMIN_KEY"].split(":")[1]]
     out = tmp_path / "out"
     out.mkdir()
     replacements = out / "replacements.txt"
@@ -323,6 +332,10 @@ def test_no_command_leaks_a_secret_even_with_debug(tmp_path: Path, falguard, mon
         ("scan", "--fail-on", "low", "--no-baseline", ".", ".env", "creds.js"),
         *(("audit", "--format", fmt, *target) for fmt in FORMATS for target in ((), ("-o", str(out / f"audit.{fmt}")))),
         ("audit", "--write-replacements", str(replacements)),
+        *(("scan", *mode, "--verify", "--format", fmt) for mode in ((), ("--history",)) for fmt in FORMATS),
+        *(("audit", "--verify", "--format", fmt) for fmt in ("text", "json")),
+        *(("rotate", "--format", fmt) for fmt in ("text", "json")),
+        ("revoke", live[0].key_id),
         ("hook", "pre-commit"),
         ("hook", "pre-push", "origin", "url"),
         ("baseline", "create", "-o", str(out / "baseline.json")),

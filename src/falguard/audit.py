@@ -60,8 +60,15 @@ def tell(audit: Audit) -> Audit:
             audit.hygiene.append(finding)
     audit.hygiene = _distinct(audit.hygiene)
     stories = [_story(secret, findings, published=audit.bare) for secret, findings in by_secret.items()]
-    audit.stories = sorted(stories, key=lambda s: (s.urgency, -max(f.severity for f in s.findings), s.paths))
+    audit.stories = sorted(
+        stories, key=lambda s: (not _live(s), s.urgency, -max(f.severity for f in s.findings), s.paths)
+    )
     return audit
+
+
+def _live(story: Story) -> bool:
+    """fal accepted the key when asked (``--verify``): the most urgent, whatever else is true."""
+    return any(f.verification is not None and f.verification.status == "live" for f in story.findings)
 
 
 def _distinct(findings: list[Finding]) -> list[Finding]:

@@ -242,6 +242,18 @@ def ls_files(repo: Repo, pathspecs: Sequence[str] = (), *, ignored: bool = False
     return split_z(run([*args, "--", *pathspecs], repo.cwd))
 
 
+def is_ignored(repo: Repo, path: str) -> bool:
+    """Whether git would ignore ``path`` (relative to the top level; it need not exist).
+    A tracked file is never ignored."""
+    out = run(
+        ["check-ignore", "-z", "--stdin"],
+        repo.cwd,
+        stdin=path.encode("utf-8", "surrogateescape") + b"\0",
+        ok_codes=(0, 1),
+    )
+    return bool(split_z(out))
+
+
 #: Options for every patch falguard parses: no external diff or textconv program runs, the
 #: output does not depend on the user's diff configuration, and line numbers are exact.
 PATCH_OPTIONS: tuple[str, ...] = (

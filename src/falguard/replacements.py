@@ -30,6 +30,18 @@ def replacement_lines(findings: Iterable[Finding]) -> list[str]:
     return [f"literal:{secret}==>{REPLACEMENT}" for secret in sorted(secrets) if "\n" not in secret]
 
 
+def protected_paths(paths: Iterable[str]) -> list[Path]:
+    """The repositories (work tree and git directories) of the scanned paths: never written into."""
+    from falguard import git
+
+    protected: list[Path] = []
+    for given in paths or (".",):
+        repo = git.repo_of_path(given)
+        if repo is not None:
+            protected.extend(p for p in (repo.toplevel, repo.git_dir, repo.common_dir) if p is not None)
+    return protected
+
+
 def check_outside(target: Path, protected: Iterable[Path]) -> None:
     """Refuse a target inside a scanned repository, where it could be committed."""
     resolved = target.resolve()

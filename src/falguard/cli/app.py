@@ -10,6 +10,8 @@ from falguard.cli.baseline import baseline
 from falguard.cli.config import config
 from falguard.cli.fix import fix
 from falguard.cli.hooks import hook, install, uninstall
+from falguard.cli.revoke import revoke
+from falguard.cli.rotate import rotate
 from falguard.cli.scan import scan
 
 
@@ -20,5 +22,5 @@ def cli(debug: bool) -> None:
     """Find leaked fal.ai credentials in files, staged changes and git history."""
 
 
-for command in (scan, audit, baseline, config, hook, install, uninstall, fix):
+for command in (scan, audit, baseline, config, hook, install, uninstall, fix, rotate, revoke):
     cli.add_command(command)

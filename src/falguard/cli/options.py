@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from falguard.baseline import DEFAULT_NAME as BASELINE_NAME
 from falguard.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
+from falguard.cli.falapi import FAL_API_URL, verify_url
 from falguard.cli.settings import Reporting, fails_when_incomplete, use_color
 from falguard.config import Config, parse_size
 from falguard.models import ScanResult, Severity
@@ -54,20 +54,14 @@ def report_options(function: Callable[..., int]) -> Callable[..., int]:
         click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), default=None, help=f"Report only findings not in this baseline [default: {BASELINE_NAME} at the repository root, if present]."),
         click.option("--no-baseline", is_flag=True, help="Ignore any baseline file."),
         click.option("--fail-on-incomplete/--no-fail-on-incomplete", default=None, help="Exit 2 when the scan could not read everything (a shallow or partial clone, unreadable files) [default: for history scans in CI]."),
+        click.option("--verify", is_flag=True, help="Ask fal's API whether each key found is live (sends each key to fal, in the Authorization header only)."),
+        FAL_API_URL,
     ]  # fmt: skip
-    names = (
-        "fmt",
-        "output",
-        "replacements",
-        "fail_on",
-        "max_file_size",
-        "baseline_path",
-        "no_baseline",
-        "fail_on_incomplete",
-    )
+    names = ("fmt", "output", "replacements", "fail_on", "max_file_size", "baseline_path", "no_baseline", "fail_on_incomplete")  # fmt: skip
 
     def command(**kwargs: Any) -> int:
-        reporting = Reporting(**{name: kwargs.pop(name) for name in names})
+        url = verify_url(kwargs.pop("verify"), kwargs.pop("fal_api_url"))
+        reporting = Reporting(**{name: kwargs.pop(name) for name in names}, verify_url=url)
         return function(reporting=reporting, **kwargs)
 
     command.__name__, command.__doc__ = function.__name__, function.__doc__
@@ -129,15 +123,9 @@ INCOMPLETE_FIX = (
 
 
 def write_replacements_for(target: str, result: ScanResult, paths: Sequence[str]) -> None:
-    from falguard import git
-    from falguard.replacements import WARNING, write_replacements
+    from falguard.replacements import WARNING, protected_paths, write_replacements
 
-    protected: list[Path] = []
-    for given in paths or (".",):
-        repo = git.repo_of_path(given)
-        if repo is not None:
-            protected.extend(p for p in (repo.toplevel, repo.git_dir, repo.common_dir) if p is not None)
-    secrets, lines = write_replacements(target, [*result.findings, *result.suppressed], protected)
+    secrets, lines = write_replacements(target, [*result.findings, *result.suppressed], protected_paths(paths))
     forms = f" ({lines} expressions, with URL-encoded forms)" if lines != secrets else ""
     click.echo(f"falguard: wrote {secrets} secret{'s' if secrets != 1 else ''} to {target}{forms}", err=True)
     click.echo(WARNING.format(path=target), err=True)

@@ -27,6 +27,7 @@ class Reporting:
     fail_on: str | None = None
     max_file_size: int | None = None
     fail_on_incomplete: bool | None = None
+    verify_url: str | None = None  # --verify: the fal API URL, checked (never from a repository's config)
 
 
 def use_color(stream: object) -> bool:
@@ -57,18 +58,31 @@ def settings(paths: Sequence[str], reporting: Reporting = Reporting(), root: Pat
 
 
 def stages_for(root: Path, reporting: Reporting) -> Stages:
-    """The later pipeline stages a command asked for: the baseline (given, or the default)."""
+    """The later pipeline stages a command asked for: the baseline (given, or the default)
+    and, with --verify, the verifier."""
     from falguard.baseline import load as load_baseline
 
+    verifier = None
+    if reporting.verify_url:
+        from falguard.verify import Verifier
+
+        verifier = Verifier(reporting.verify_url, notify=_say)
     if reporting.no_baseline:
-        return Stages()
+        return Stages(verifier=verifier)
     if reporting.baseline_path:
         path = Path(reporting.baseline_path)
         if not path.is_file():
             raise InputError(f"baseline file not found: {reporting.baseline_path}")
-        return Stages(baseline=load_baseline(path))
+        return Stages(baseline=load_baseline(path), verifier=verifier)
     default = root / BASELINE_NAME
-    return Stages(baseline=load_baseline(default) if default.is_file() else {})
+    return Stages(baseline=load_baseline(default) if default.is_file() else {}, verifier=verifier)
+
+
+def _say(line: str) -> None:
+    import sys
+
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 def fails_when_incomplete(config: Config, *, history: bool) -> bool:

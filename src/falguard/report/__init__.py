@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from falguard.models import ScanResult, Severity
+from falguard.models import Finding, ScanResult, Severity, Verification
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,37 @@ _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 def printable(text: str) -> str:
     """``text`` with control characters shown as escapes (``\\n``, ``\\x1b``), for human output."""
     return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
+
+
+def verification_text(verification: Verification) -> str:
+    """``LIVE (ADMIN scope: ...)``, ``REJECTED (fal rejects this key)``, ``UNKNOWN (timeout: ...)``."""
+    return f"{verification.status.upper()} ({verification.reason})"
+
+
+def verification_dict(verification: Verification) -> dict[str, str | None]:
+    """The JSON (and SARIF property) form, present only when verification ran."""
+    return {"status": verification.status, "scope": verification.scope, "reason": verification.reason}
+
+
+def verification_counts(findings: Iterable[Finding]) -> dict[str, int] | None:
+    """Distinct keys checked, by status (and live ADMIN keys); None when verification did not run."""
+    by_key: dict[object, Verification] = {}
+    for finding in findings:
+        if finding.verification is not None:
+            by_key.setdefault(finding.secret, finding.verification)
+    if not by_key:
+        return None
+    counts = {"keys": len(by_key), **{status: 0 for status in Verification.STATUSES}, "live_admin": 0}
+    for verification in by_key.values():
+        counts[verification.status] += 1
+        counts["live_admin"] += verification.status == "live" and verification.scope == "ADMIN"
+    return counts
+
+
+def verification_summary(counts: dict[str, int]) -> str:
+    admin = f" ({counts['live_admin']} with ADMIN scope)" if counts["live_admin"] else ""
+    keys = f"{counts['keys']} key{'s' if counts['keys'] != 1 else ''}"
+    return f"verified {keys} with fal: {counts['live']} live{admin}, {counts['rejected']} rejected, {counts['unknown']} unknown"
 
 
 def renderer(name: str) -> Renderer:

@@ -8,7 +8,14 @@ from typing import Any
 
 from falguard import __version__
 from falguard.models import URGENCY, Audit, Finding, Severity, Story
-from falguard.report import ReportContext, printable
+from falguard.report import (
+    ReportContext,
+    printable,
+    verification_counts,
+    verification_dict,
+    verification_summary,
+    verification_text,
+)
 from falguard.report.json import finding_dict, summary_dict
 from falguard.report.text import location, summary_lines
 
@@ -26,6 +33,10 @@ def story_block(number: int, story: Story) -> str:
     worst = max(f.severity for f in story.findings)
     rules = ", ".join(dict.fromkeys(f.rule for f in story.findings))
     lines = [f"{number}. {printable(story.secret.masked)}  [{worst.label}; {story.label}]  ({rules})"]
+    verification = next((f.verification for f in story.findings if f.verification), None)
+    if verification is not None:
+        hint = "; rotate it: `falguard rotate`" if verification.status == "live" else ""
+        lines.append(f"   verified: {printable(verification_text(verification))}{hint}")
     lines.append(f"   first introduced: {_introduced(story)}")
     lines.append(f"   paths: {', '.join(printable(path) for path in story.paths)}")
     state = "still in HEAD" if story.in_head else ("in the working tree" if story.in_worktree else "no longer in HEAD")
@@ -56,8 +67,16 @@ def ticket_summary(audit: Audit, context: ReportContext) -> list[str]:
             else ""
         ),
     ]
+    verified = verification_counts(audit.result.findings)
+    if verified is not None:
+        text = verification_summary(verified)
+        lines.append(text[0].upper() + text[1:])
     for number, story in enumerate(audit.stories, 1):
-        lines.append(f"  {number}. {printable(story.secret.masked)}: {story.label}; introduced {_introduced(story)}")
+        verification = next((f.verification for f in story.findings if f.verification), None)
+        status = f"{verification.status.upper()}; " if verification else ""
+        lines.append(
+            f"  {number}. {printable(story.secret.masked)}: {status}{story.label}; introduced {_introduced(story)}"
+        )
     if audit.hygiene:
         rules = sorted({f.rule for f in audit.hygiene})
         lines.append(f"Hygiene findings: {len(audit.hygiene)} ({', '.join(rules)})")
@@ -66,6 +85,11 @@ def ticket_summary(audit: Audit, context: ReportContext) -> list[str]:
     lines.append(
         f"Coverage: {summary.files_scanned} files and objects scanned ({summary.bytes_scanned:,} bytes); {coverage}"
     )
+    if verified is not None and verified["live"]:
+        lines.append(
+            "Live keys: rotate them first: `falguard rotate` (an ADMIN key in FAL_ADMIN_KEY; a dry run, then --yes "
+            "--write-env FILE) makes each replacement, deletes the leaked key and checks fal rejects it."
+        )
     if audit.stories:
         lines.append(
             "Action: revoke every key above on the fal dashboard now, one new key per environment, kept server-side "
@@ -102,7 +126,7 @@ def render_text(audit: Audit, context: ReportContext) -> str:
 def render_json(audit: Audit, context: ReportContext) -> str:
     def story_dict(story: Story) -> dict[str, Any]:
         first = story.introduced
-        return {
+        document: dict[str, Any] = {
             "secret": story.secret.masked,
             "key_id": story.secret.key_id,
             "urgency": story.label,
@@ -117,6 +141,10 @@ def render_json(audit: Audit, context: ReportContext) -> str:
             "fingerprints": sorted({f.fingerprint for f in story.findings}),
             "steps": list(story.steps),
         }  # fmt: skip
+        verification = next((f.verification for f in story.findings if f.verification), None)
+        if verification is not None:  # only when --verify ran
+            document["verification"] = verification_dict(verification)
+        return document
 
     document = {
         "tool": "falguard",

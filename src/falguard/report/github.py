@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from falguard.guidance import steps
 from falguard.models import Finding, ScanResult, Severity
-from falguard.report import ReportContext
+from falguard.report import ReportContext, verification_text
 from falguard.report.text import summary_lines
 
 COMMAND = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "notice"}
@@ -32,6 +32,8 @@ def annotation(finding: Finding) -> str:
     message = f"{finding.message} ({subject} {finding.secret.masked})"
     if finding.commit:
         message += f" in commit {finding.commit[:12]}"
+    if finding.verification is not None:
+        message += f"\nverified with fal: {verification_text(finding.verification)}"
     if finding.chain:
         message += "\nchain: " + " -> ".join(str(link) for link in finding.chain)
     todo = steps(finding)

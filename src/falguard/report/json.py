@@ -8,7 +8,7 @@ from typing import Any
 from falguard import __version__
 from falguard.guidance import steps
 from falguard.models import Attribution, Finding, ScanResult, Severity, Summary
-from falguard.report import ReportContext
+from falguard.report import ReportContext, verification_counts, verification_dict
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -36,6 +36,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     }
     if finding.history is not None:
         document.update(history_dict(finding.history))
+    if finding.verification is not None:  # only when --verify ran
+        document["verification"] = verification_dict(finding.verification)
     return document
 
 
@@ -58,7 +60,7 @@ def summary_dict(result: ScanResult, context: ReportContext) -> dict[str, Any]:
     by_severity = {severity.label: 0 for severity in sorted(Severity, reverse=True)}
     for finding in result.findings:
         by_severity[finding.severity.label] += 1
-    return {
+    document = {
         "findings": len(result.findings),
         "by_severity": by_severity,
         "fail_on": context.fail_on.label,
@@ -78,6 +80,10 @@ def summary_dict(result: ScanResult, context: ReportContext) -> dict[str, Any]:
         "incomplete": summary.incomplete,
         "complete": summary.complete,
     }
+    counts = verification_counts(result.findings)
+    if counts is not None:  # only when --verify ran
+        document["verification"] = counts
+    return document
 
 
 def render(result: ScanResult, context: ReportContext) -> str:

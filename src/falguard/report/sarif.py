@@ -9,7 +9,7 @@ from typing import Any
 from falguard import __version__
 from falguard.guidance import steps, steps_for_rule
 from falguard.models import Finding, ScanResult, Severity
-from falguard.report import ReportContext
+from falguard.report import ReportContext, verification_dict, verification_text
 from falguard.rules import ALL_RULES, RuleInfo
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -55,6 +55,9 @@ def result(finding: Finding, rule_index: int) -> dict[str, Any]:
         properties["commit"] = finding.commit
     if finding.secret.key_id:
         properties["keyId"] = finding.secret.key_id
+    if finding.verification is not None:
+        properties["verification"] = verification_dict(finding.verification)
+        message += f" Verified with fal: {verification_text(finding.verification)}."
     document: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,

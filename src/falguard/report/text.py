@@ -7,7 +7,7 @@ from collections.abc import Hashable
 
 from falguard.guidance import steps
 from falguard.models import Finding, ScanResult, Severity
-from falguard.report import ReportContext, printable
+from falguard.report import ReportContext, printable, verification_counts, verification_summary, verification_text
 
 _COLORS = {
     Severity.CRITICAL: "\033[1;31m",
@@ -68,6 +68,10 @@ def group_block(group: list[Finding], context: ReportContext) -> str:
     subject = printable(worst.secret.masked)
     head = f"{_paint(label, _COLORS[worst.severity], context)}  {_paint(subject, _BOLD, context)}  ({rules})"
     lines = [head, f"  {printable(worst.message)}"]
+    verification = next((finding.verification for finding in group if finding.verification), None)
+    if verification is not None:
+        hint = "; rotate it: `falguard rotate`" if verification.status == "live" else ""
+        lines.append(f"  verified: {printable(verification_text(verification))}{hint}")
     lines.append("  found at:")
     several_rules = len({finding.rule for finding in group}) > 1
     mixed = len({finding.severity for finding in group}) > 1
@@ -142,6 +146,9 @@ def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
     if quiet:
         line += "; " + ", ".join(quiet)
     lines = [line]
+    verified = verification_counts(result.findings)
+    if verified is not None:
+        lines.append(f"falguard: {verification_summary(verified)}")
     for path in summary.unreadable:
         lines.append(f"falguard: could not read {printable(path)}")
     for reason in summary.incomplete:
