@@ -1,24 +1,25 @@
 """Build output: the directories whose files a site serves to browsers.
 
 They are usually ignored by git, yet a key there is public to every visitor, so the
-working-tree source lists them even when ignored and marks their items as served.
+working-tree source lists them even when ignored and marks their items as served. Which
+directories they are is framework knowledge: each framework in the browser registry
+(:mod:`falguard.browser.frameworks`) names its own. The registry is imported on first use,
+not with this module, which is on the pre-commit hook's start-up path.
 """
 
 from __future__ import annotations
 
-#: Directories (as path segments, at any depth) that hold what a site serves.
-SERVED_DIRS: tuple[str, ...] = (
-    ".next/static/",
-    ".next/server/",
-    "dist/",
-    "build/",
-    "out/",
-    ".svelte-kit/output/",
-    ".output/public/",
-)
 
-#: Pathspecs that select files under those directories at any depth, for ``git ls-files``.
-SERVED_PATHSPECS: tuple[str, ...] = tuple(f":(glob)**/{directory}**" for directory in SERVED_DIRS)
+def served_dirs() -> tuple[str, ...]:
+    """Directories (as path segments, at any depth) that hold what a site serves."""
+    from falguard.browser.frameworks import registry
+
+    return registry().served_dirs
+
+
+def served_pathspecs() -> tuple[str, ...]:
+    """Pathspecs that select files under those directories at any depth, for ``git ls-files``."""
+    return tuple(f":(glob)**/{directory}**" for directory in served_dirs())
 
 
 def is_served(path: str) -> bool:
@@ -29,4 +30,4 @@ def is_served(path: str) -> bool:
     wrapped = "/" + path.replace("\\", "/")
     if "/node_modules/" in wrapped:
         return False
-    return any(f"/{directory}" in wrapped for directory in SERVED_DIRS)
+    return any(f"/{directory}" in wrapped for directory in served_dirs())

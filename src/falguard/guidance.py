@@ -106,58 +106,23 @@ def steps_for_rule(rule_id: str) -> list[str]:
 #: One fix for a chain (a key or public variable from its definition to the served bundle).
 CHAIN_STEPS = STEPS["public-fal-key"]
 
-_ROTATE_IF_DEPLOYED = (
-    "If the key was ever deployed this way, it is public: revoke it on the fal dashboard's keys page ("
-    + DASHBOARD
-    + "), create one key per environment, and check usage and billing for abuse."
-)
-
-#: The fix for browser exposure in frameworks whose server route is not Next.js's. Browser
-#: findings in such a project carry ``framework_remediation(framework)`` as their remediation.
-#: @fal-ai/server-proxy has no Nuxt (h3) or Astro adapter, so the route uses its handleRequest.
-FRAMEWORK_STEPS: dict[str, tuple[str, ...]] = {
-    "nuxt": (
-        "Move the key out of runtimeConfig.public: declare it as private runtimeConfig.falKey in nuxt.config "
-        "(server-only, set by NUXT_FAL_KEY in the server's environment) and drop NUXT_PUBLIC_FAL_KEY, so the page "
-        "payload no longer carries it.",
-        "Add the proxy route server/api/fal/proxy.ts: a defineEventHandler that passes the request to handleRequest "
-        "from @fal-ai/server-proxy (it has no Nuxt/h3 adapter), with resolveApiKey returning "
-        "useRuntimeConfig(event).falKey.",
-        'Point the client at it: fal.config({ proxyUrl: "/api/fal/proxy" }), with no credentials and no '
-        "useRuntimeConfig().public key in components, pages, composables or plugins.",
-        "Rebuild and redeploy, so no served payload or bundle (.output/public) still holds the key.",
-        _ROTATE_IF_DEPLOYED,
-    ),
-    "astro": (
-        "Rename the variable to FAL_KEY (no PUBLIC_ prefix) and read it only in frontmatter or endpoints: Astro "
-        "keeps import.meta.env.FAL_KEY on the server and inlines PUBLIC_ variables into <script> blocks and islands.",
-        "Add the proxy endpoint src/pages/api/fal/proxy.ts (export const prerender = false; it needs an SSR "
-        "adapter) exporting ALL that passes the request to handleRequest from @fal-ai/server-proxy (it has no "
-        "Astro adapter), with resolveApiKey returning import.meta.env.FAL_KEY.",
-        'Point <script> blocks and client:* islands at it: fal.config({ proxyUrl: "/api/fal/proxy" }), with no '
-        "credentials.",
-        "Rebuild and redeploy, so no served bundle (dist/) still holds the key.",
-        _ROTATE_IF_DEPLOYED,
-    ),
-}
-
-
-def framework_remediation(framework: str) -> str:
-    """The one-paragraph remediation of a browser finding in a ``FRAMEWORK_STEPS`` project."""
-    return " ".join(FRAMEWORK_STEPS[framework])
-
-
-_FRAMEWORK_BY_REMEDIATION = {framework_remediation(name): name for name in FRAMEWORK_STEPS}
-
 
 def steps(finding: Finding) -> list[str]:
     """The ordered steps for one finding, with its key id, path and remediation filled in."""
-    framework = _FRAMEWORK_BY_REMEDIATION.get(finding.remediation)
-    todo = FRAMEWORK_STEPS[framework] if framework else CHAIN_STEPS if finding.chain else STEPS.get(finding.rule, ())
+    todo = _framework_steps(finding.framework) or (CHAIN_STEPS if finding.chain else STEPS.get(finding.rule, ()))
     filled = [_fill(step, finding.secret.key_id, finding.path, finding.remediation) for step in todo]
     if finding.commit and finding.secret.sensitive:
         filled.insert(1, _HISTORY)
     return filled
+
+
+def _framework_steps(name: str | None) -> tuple[str, ...]:
+    """A browser finding's framework's own fix, if it has one (the registry is loaded only then)."""
+    if name is None:
+        return ()
+    from falguard.browser.frameworks import steps_for
+
+    return steps_for(name)
 
 
 def _fill(step: str, key_id: str | None, path: str, remediation: str = "") -> str:

@@ -170,6 +170,7 @@ class Finding:
     chain: tuple[ChainLink, ...] = ()  # the same key or variable at every point it passes through
     history: Attribution | None = None  # set by history scans
     verification: Verification | None = None  # set by the verification stage (--verify)
+    framework: str | None = None  # browser findings: the registry name of the framework whose fix applies
 
     @property
     def fingerprint(self) -> str:

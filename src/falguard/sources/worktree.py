@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from falguard import git
-from falguard.buildoutput import SERVED_PATHSPECS, is_served
+from falguard.buildoutput import is_served, served_pathspecs
 from falguard.envfiles import ENV_PATHSPECS, is_env_file
 from falguard.errors import InputError
 from falguard.models import Origin, Summary
@@ -95,7 +95,7 @@ def _repo_listing(repo: git.Repo, target: Path) -> Iterator[_Listed]:
         yield _Listed(os.path.join(os.fsencode(top), raw).decode("utf-8", "surrogateescape"), display, False)
     # env files are scanned even when ignored: a public-prefixed fal variable there still
     # ends up in the browser bundle; so is build output, which is what the site serves
-    for raw in git.ls_files(repo, (*ENV_PATHSPECS, *SERVED_PATHSPECS), ignored=True):
+    for raw in git.ls_files(repo, (*ENV_PATHSPECS, *served_pathspecs()), ignored=True):
         display = display_path(raw)
         if prefix and not (display + "/").startswith(prefix) and display != relative:
             continue

@@ -1,0 +1,41 @@
+"""Browser findings: the project rules' ids and how a finding at a byte range is made."""
+
+from __future__ import annotations
+
+from falguard.browser.framework import SourceFile
+from falguard.browser.js import position
+from falguard.models import Finding, Secret, Severity
+from falguard.rules import ALL_RULES
+from falguard.suppress import inline_suppression
+
+CLIENT_CREDENTIALS = "client-credentials"
+PROXY_MISSING = "fal-proxy-missing"
+PUBLIC_RULE = "public-fal-key"
+
+
+def make_finding(
+    rule_id: str,
+    source: SourceFile,
+    start: int,
+    end: int,
+    severity: Severity,
+    secret: Secret,
+    detail: str,
+) -> Finding:
+    """A finding of ``rule_id`` at bytes ``start:end`` of ``source`` (the column range stops at the line's end)."""
+    info = ALL_RULES[rule_id]
+    line, column, line_start = position(source.content, start)
+    line_end = source.content.find(b"\n", start)
+    stop = end if line_end == -1 else min(end, line_end)
+    return Finding(
+        rule=rule_id,
+        severity=severity,
+        path=source.path,
+        line=line,
+        column=column,
+        end_column=column + len(source.content[start:stop].decode("utf-8", "replace")),
+        secret=secret,
+        message=f"{info.title}: {detail}",
+        remediation=info.remediation,
+        suppression=inline_suppression(source.content, line_start, rule_id),
+    )
