@@ -14,7 +14,6 @@ from pathlib import Path
 
 from falguard.errors import ConfigError
 from falguard.models import Finding
-from falguard.output import write_atomic
 
 DEFAULT_NAME = ".falguard-baseline.json"
 FORMAT_VERSION = 1
@@ -102,4 +101,6 @@ def prune(previous: dict[tuple[str, str], Entry], findings: Iterable[Finding], *
 
 
 def write(path: Path, entries: Iterable[Entry]) -> None:
+    from falguard.output import write_atomic  # lazily: tempfile is not needed to read a baseline
+
     write_atomic(str(path), render(entries))
