@@ -247,3 +247,9 @@ def test_a_thousand_findings_open(browser: Browser, repo: Path, tmp_path: Path, 
     _clean_load(browser, page)
     assert browser.evaluate("document.querySelectorAll('.card').length") == 1000
     assert browser.evaluate("document.querySelectorAll('svg.timeline').length") == 1000
+    assert browser.evaluate("document.body.className") == "many"  # only cards near the screen are laid out
+    _check(browser, "severity", "critical", False)
+    assert _visible_cards(browser) == [] and browser.evaluate("document.getElementById('shown').textContent") == (
+        "0 of 1000 credentials shown"
+    )
+    assert browser.evaluate("[...document.querySelectorAll('#steps [data-cards]')].every(b => b.hidden)")

@@ -44,6 +44,7 @@ code, pre, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consola
 .filters legend { float: left; margin-right: 8px; color: var(--muted); font-weight: 600; }
 .filters label { white-space: nowrap; }
 #shown { margin-left: auto; color: var(--muted); }
+.many .card, .many .todo { content-visibility: auto; contain-intrinsic-size: auto 260px; }
 .card { background: var(--paper); border: 1px solid var(--line); border-left: 6px solid var(--low);
   border-radius: 8px; padding: 12px 16px; margin: 0 0 12px; break-inside: avoid; }
 .card.sev-critical, .card.sev-high, .card.sev-medium, .card.sev-low { background: var(--paper); color: var(--ink); }
@@ -77,6 +78,7 @@ ol.steps li { margin: 2px 0; }
 .todo { background: var(--paper); border: 1px solid var(--line); border-radius: 8px; padding: 8px 16px 10px;
   margin: 0 0 8px; break-inside: avoid; }
 .todo h3 { font-size: 14px; margin: 0; }
+.todo .names { margin: 4px 0; color: var(--muted); font-size: 12px; max-height: 7.5em; overflow-y: auto; }
 table { width: 100%; border-collapse: collapse; background: var(--paper); border: 1px solid var(--line); }
 th, td { text-align: left; padding: 6px 10px; border-top: 1px solid var(--line); vertical-align: top; }
 th { background: var(--wash); border-top: 0; }
@@ -93,6 +95,7 @@ footer p { margin: 2px 0; }
   body { background: #fff; font-size: 12px; }
   main { max-width: none; padding: 0; }
   .filters, button#copy { display: none !important; }
+  .many .card, .many .todo { content-visibility: visible; }
   .card, .top, .ticket, table { border-color: #999; }
   a { color: inherit; text-decoration: none; }
 }
@@ -105,6 +108,7 @@ SCRIPT = """
   var boxes = Array.prototype.slice.call(document.querySelectorAll(".filters input[type=checkbox]"));
   var items = Array.prototype.slice.call(document.querySelectorAll("[data-severity]"));
   var counter = document.getElementById("shown");
+  var groups = Array.prototype.slice.call(document.querySelectorAll("[data-cards]"));
   function apply() {
     var on = {};
     boxes.forEach(function (box) {
@@ -121,6 +125,12 @@ SCRIPT = """
       if (item.classList.contains("card")) { cards += 1; if (visible) { shown += 1; } }
     });
     if (counter) { counter.textContent = shown + " of " + cards + " credentials shown"; }
+    groups.forEach(function (group) {
+      group.hidden = !group.getAttribute("data-cards").split(" ").some(function (id) {
+        var card = document.getElementById(id);
+        return card !== null && !card.hidden;
+      });
+    });
   }
   boxes.forEach(function (box) { box.addEventListener("change", apply); });
   apply();

@@ -16,6 +16,9 @@ from falguard.report.text import location
 
 #: Lists longer than this start collapsed (a key copied into hundreds of files).
 OPEN_UP_TO = 3
+#: Past this many cards, the browser lays out only the cards near the screen
+#: (content-visibility), so a page of a thousand opens as fast as a page of ten.
+MANY_CARDS = 40
 
 
 def _ul(items: Iterable[str], tag: str = "ul", css: str = "") -> str:
@@ -69,14 +72,39 @@ def card(item: Card) -> str:
     )
 
 
+#: What a shared list of steps says where each credential's own key id stood.
+ITS_KEY_ID = "<its key id, on its card>"
+
+
+def _plans(cards: Sequence[Card]) -> list[tuple[tuple[str, ...], list[Card]]]:
+    """Credentials grouped by their steps, each credential's key id set aside: a thousand keys
+    in one commit need one list of steps, not a thousand copies of it."""
+    plans: dict[tuple[str, ...], list[Card]] = {}
+    for item in cards:
+        if item.steps:
+            shared = tuple(step.replace(item.key_id, ITS_KEY_ID) if item.key_id else step for step in item.steps)
+            plans.setdefault(shared, []).append(item)
+    return list(plans.items())
+
+
+def _plan_block(shared: tuple[str, ...], items: list[Card]) -> str:
+    if len(items) == 1:
+        item = items[0]
+        title = f"{item.number}. <code>{esc(item.masked)}</code> ({esc(item.status_label)})"
+        return f'<div class="todo" {_filtered_by(item)}><h3>{title}</h3>{_ul(item.steps, "ol", "steps")}</div>'
+    labels = sorted({item.status_label for item in items})
+    names = ", ".join(f"{item.number}. {esc(item.masked)}" for item in items)
+    title = f"{len(items)} credentials ({esc('; '.join(labels))}), the same steps for each"
+    return (
+        f'<div class="todo" data-cards="{" ".join(f"secret-{item.number}" for item in items)}"><h3>{title}</h3>'
+        f'<p class="names mono">{names}</p>{_ul(shared, "ol", "steps")}</div>'
+    )
+
+
 def steps_section(view: View) -> str:
-    """The ordered steps: per credential, most urgent first, then per hygiene finding."""
-    blocks = [
-        f'<div class="todo" {_filtered_by(item)}><h3>{item.number}. <code>{esc(item.masked)}</code> '
-        f"({esc(item.status_label)})</h3>{_ul(item.steps, 'ol', 'steps')}</div>"
-        for item in view.cards
-        if item.steps
-    ]
+    """The ordered steps: per credential (or group of credentials with the same steps), most
+    urgent first, then per hygiene finding."""
+    blocks = [_plan_block(shared, items) for shared, items in _plans(view.cards)]
     blocks.extend(
         f'<div class="todo" data-severity="{f.severity.label}"><h3><code>{esc(f.rule)}</code> '
         f"{esc(location(f))}</h3>{_ul(steps(f), 'ol', 'steps')}</div>"
@@ -164,10 +192,11 @@ def document(view: View) -> str:
         f"<footer>{''.join(f'<p>{esc(line)}</p>' for line in view.footer)}"
         f"<p>Written by falguard {esc(__version__)}.</p></footer></main>"
     )
+    many = ' class="many"' if len(view.cards) > MANY_CARDS else ""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="referrer" content="no-referrer"><meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(view.title)}</title><style>{STYLE}</style></head>\n"
-        f"<body>{body}<script>{SCRIPT}</script></body></html>\n"
+        f"<body{many}>{body}<script>{SCRIPT}</script></body></html>\n"
     )

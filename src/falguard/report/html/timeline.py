@@ -1,6 +1,7 @@
 """A card's timeline as inline SVG: one point per event, evenly spaced, oldest on the left,
 the present on the right. Every text is escaped; the drawing has no script, no link and no
-style attribute (the page's stylesheet colours it by class)."""
+style attribute (the page's stylesheet colours it by class). The whole sentence of each
+point is in the list under the drawing ("Timeline as text"), not repeated in the drawing."""
 
 from __future__ import annotations
 
@@ -32,18 +33,17 @@ def _visible(points: Sequence[Point]) -> tuple[list[Point], int]:
 
 
 def _point(point: Point, x: float, room: int) -> str:
-    title = f"<title>{esc(point.detail)}</title>"
     marker = (
-        f'<rect class="pt pt-{esc(point.kind)}" x="{x - 7:.1f}" y="{AXIS - 7}" width="14" height="14" rx="3">{title}</rect>'
+        f'<rect class="pt pt-{esc(point.kind)}" x="{x - 7:.0f}" y="{AXIS - 7}" width="14" height="14" rx="3"/>'
         if point.kind == "now"
-        else f'<circle class="pt pt-{esc(point.kind)}" cx="{x:.1f}" cy="{AXIS}" r="7">{title}</circle>'
+        else f'<circle class="pt pt-{esc(point.kind)}" cx="{x:.0f}" cy="{AXIS}" r="7"/>'
     )
     texts = [
-        f'<text class="tl-date" x="{x:.1f}" y="{AXIS - 14}" text-anchor="middle">{esc(point.date)}</text>'
+        f'<text class="tl-date" x="{x:.0f}" y="{AXIS - 14}" text-anchor="middle">{esc(point.date)}</text>'
         if point.date
         else "",
-        f'<text class="tl-label" x="{x:.1f}" y="{AXIS + 24}" text-anchor="middle">{esc(point.label)}</text>',
-        f'<text class="tl-where" x="{x:.1f}" y="{AXIS + 40}" text-anchor="middle">{esc(_shorten(point.where, room))}</text>',
+        f'<text class="tl-label" x="{x:.0f}" y="{AXIS + 24}" text-anchor="middle">{esc(point.label)}</text>',
+        f'<text class="tl-where" x="{x:.0f}" y="{AXIS + 40}" text-anchor="middle">{esc(_shorten(point.where, room))}</text>',
     ]
     return marker + "".join(texts)
 
@@ -54,12 +54,12 @@ def svg(points: Sequence[Point], label: str) -> str:
     slot = WIDTH / len(drawn)  # each point's label stays inside its own slot: no overlaps
     xs = [slot * (index + 0.5) for index in range(len(drawn))]
     room = max(6, int(slot / CHAR_WIDTH) - 1)
-    parts = [f'<line class="tl-axis" x1="{xs[0]:.1f}" y1="{AXIS}" x2="{xs[-1]:.1f}" y2="{AXIS}"/>']
+    parts = [f'<line class="tl-axis" x1="{xs[0]:.0f}" y1="{AXIS}" x2="{xs[-1]:.0f}" y2="{AXIS}"/>']
     parts.extend(_point(point, x, room) for point, x in zip(drawn, xs, strict=True))
     if left_out:
         middle = (xs[(SHOWN - 1) // 2 - 1] + xs[(SHOWN - 1) // 2]) / 2
         parts.append(
-            f'<text class="tl-more" x="{middle:.1f}" y="{HEIGHT - 2}" text-anchor="middle">… {left_out} more …</text>'
+            f'<text class="tl-more" x="{middle:.0f}" y="{HEIGHT - 2}" text-anchor="middle">… {left_out} more …</text>'
         )
     return (
         f'<svg class="timeline" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
