@@ -103,6 +103,17 @@ def test_verification_is_shown_when_present(tmp_path: Path, falguard) -> None:
     assert re.search(r'chip ver-live">live</span> <b>2</b>', out)  # two distinct credentials are live
 
 
+def test_incomplete_coverage_is_said_in_the_header(tmp_path: Path, falguard) -> None:
+    document = json.loads((Path(__file__).parent / "golden" / "scan.json").read_text())
+    document["findings"] = []
+    document["summary"]["incomplete"] = ["shallow clone: history stops at the shallow boundary"]
+    write(tmp_path, "shallow.json", json.dumps(document))
+    run = falguard("report", str(tmp_path / "shallow.json"), "--format", "html", cwd=tmp_path)
+    assert run.code == 0
+    assert '<span class="warn">INCOMPLETE</span>: shallow clone: history stops' in run.out
+    assert "not shown clean" in run.out and "passing" not in run.out
+
+
 # --- in the browser ----------------------------------------------------------------------
 
 

@@ -16,12 +16,12 @@ from falguard.report.html.view import Card, View, by_severity, by_verification, 
 from falguard.report.text import grouped, summary_lines
 
 
-def _scanned(result: ScanResult) -> str:
+def _scanned(result: ScanResult, noun: str = "") -> str:
+    """How much was read; ``noun`` names what was counted where the summary's own does not."""
     summary = result.summary
-    noun = summary.scanned_noun
-    return (
-        f"{summary.files_scanned:,} {noun}{'s' if summary.files_scanned != 1 else ''} ({summary.bytes_scanned:,} bytes)"
-    )
+    count = summary.files_scanned
+    what = noun or f"{summary.scanned_noun}{'s' if count != 1 else ''}"
+    return f"{count:,} {what} ({summary.bytes_scanned:,} bytes)"
 
 
 def _coverage(result: ScanResult) -> str:
@@ -35,9 +35,12 @@ def _coverage(result: ScanResult) -> str:
 
 def _outcome(result: ScanResult, context: ReportContext) -> str:
     failing = len(result.failing(context.fail_on))
+    level = context.fail_on.label
     if failing:
-        return f'<span class="warn">failing</span>: {failing} finding{"s" if failing != 1 else ""} at or above {context.fail_on.label}'
-    return f'<span class="good">passing</span>: nothing at or above {context.fail_on.label}'
+        return f'<span class="warn">failing</span>: {failing} finding{"s" if failing != 1 else ""} at or above {level}'
+    if not result.summary.complete:
+        return f'<span class="warn">not shown clean</span>: nothing at or above {level} in what was read, but coverage is incomplete'
+    return f'<span class="good">passing</span>: nothing at or above {level}'
 
 
 def audit_view(audit: Audit, context: ReportContext) -> View:
@@ -56,13 +59,13 @@ def audit_view(audit: Audit, context: ReportContext) -> View:
         ("Repository", esc(audit.repository)),
         ("HEAD", f"<code>{esc(audit.head)}</code>" if audit.head else "no commits"),
         ("Refs scanned", esc(refs)),
-        ("Scanned", esc(_scanned(result))),
+        ("Scanned", esc(_scanned(result, "files and objects"))),
         ("Coverage", _coverage(result)),
         ("Outcome", _outcome(result, context)),
     )
     name = audit.repository.rstrip("/").rsplit("/", 1)[-1] or audit.repository
     return View(
-        "audit", f"falguard audit of {name}", facts, result.summary.complete, by_severity(result),
+        "audit", f"falguard audit of {name}", facts, by_severity(result),
         by_verification(cards), cards, tuple(audit.hygiene), tuple(ticket_summary(audit, context)),
         tuple(summary_lines(result, context)),
     )  # fmt: skip
@@ -81,7 +84,7 @@ def scan_view(result: ScanResult, context: ReportContext) -> View:
     )
     lines = tuple(summary_lines(result, context))
     return View(
-        "scan", "falguard scan report", facts, result.summary.complete, by_severity(result), by_verification(cards),
+        "scan", "falguard scan report", facts, by_severity(result), by_verification(cards),
         cards, hygiene, lines, (),
     )  # fmt: skip
 

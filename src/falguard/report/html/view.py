@@ -58,8 +58,7 @@ class Card:
 class View:
     kind: str  # audit | scan
     title: str
-    facts: tuple[tuple[str, str], ...]  # header rows: (name, value)
-    complete: bool
+    facts: tuple[tuple[str, str], ...]  # header rows: (name, value), the values already markup
     by_severity: tuple[tuple[str, int], ...]  # findings per severity, most severe first
     by_verification: tuple[tuple[str, int], ...]  # credentials per verification status (empty: not verified)
     cards: tuple[Card, ...]
