@@ -32,6 +32,7 @@ def collect(
         audit.repository = str(repo.toplevel or repo.git_dir)
         audit.bare = repo.bare
         audit.head = git.resolve_commit(repo, "HEAD")
+        audit.refs_scanned = git.ref_count(repo)
         history = scan_history(path, config=config, stages=stages, progress=progress)
         combined.fatal = history.fatal
         combined.findings.extend(history.findings)

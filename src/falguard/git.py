@@ -798,6 +798,17 @@ def refs_containing(repo: Repo, commits: Iterable[str]) -> list[str]:
     return [line for line in out.decode("utf-8", "surrogateescape").split("\n") if line]
 
 
+def is_ancestor_of_head(repo: Repo, commit: str) -> bool:
+    """True when ``commit`` is in HEAD's history (False for an unborn HEAD)."""
+    out = run(["merge-base", "--end-of-options", commit, "HEAD"], repo.cwd, ok_codes=(0, 1, 128))
+    return out.strip().decode() == commit
+
+
+def ref_count(repo: Repo) -> int:
+    """How many refs the repository has (branches, tags, remote-tracking refs, the stash, ...)."""
+    return len(run(["for-each-ref", "--format=%(refname)"], repo.cwd).splitlines())
+
+
 @dataclass(frozen=True)
 class CommitInfo:
     commit: str

@@ -9,7 +9,7 @@ from falguard import git, pipeline
 from falguard.browser import config_blob_findings
 from falguard.config import Config
 from falguard.errors import GitError, InputError
-from falguard.models import Attribution, Finding, ScanResult, Summary
+from falguard.models import Attribution, Finding, HistoryEvent, ScanResult, Summary
 from falguard.pipeline import Analyser, Stages
 from falguard.sources import Item
 from falguard.sources.history import Change, Coverage, HistorySource, blob_changes
@@ -139,13 +139,15 @@ def attribute(
 def _attribute_blob(
     repo: git.Repo, found: dict[str, Finding], changes: dict[str, list[Change]], in_head: set[str]
 ) -> Finding:
-    events = sorted((change for oid in found for change in changes.get(oid, [])), key=lambda c: c.age)
+    everything = sorted((change for oid in found for change in changes.get(oid, [])), key=lambda c: c.age)
+    events = [change for change in everything if not change.removed]
     if not events:  # reachable without a commit bringing it to a path (a tag naming a blob)
         first = next(iter(found.values()))
         return replace(first, history=Attribution(in_head=any(oid in in_head for oid in found), blobs=len(found)))
     introduced = events[0]
     blob = next(oid for oid in found if any(c is introduced for c in changes.get(oid, [])))
     refs = git.refs_containing(repo, dict.fromkeys(change.commit for change in events))
+    still = any(oid in in_head for oid in found)
     return replace(
         found[blob],
         path=introduced.path,
@@ -154,13 +156,50 @@ def _attribute_blob(
             author=introduced.author,
             date=introduced.date,
             paths=tuple(dict.fromkeys(change.path for change in events)),
-            in_head=any(oid in in_head for oid in found),
+            in_head=still,
             refs=tuple(refs[: Attribution.REFS_SHOWN]),
             ref_count=len(refs),
             pushed=any(ref.startswith("refs/remotes/") for ref in refs),
             blobs=len(found),
+            timeline=_left_head(repo, timeline(everything, set(found)), still),
         ),
     )
+
+
+def timeline(changes: Sequence[Change], blobs: set[str]) -> tuple[HistoryEvent, ...]:
+    """Where a secret (held by ``blobs``) arrived and where it left, from ``changes`` sorted
+    oldest first. An edit from one version holding it to another is no event, nor is a second
+    arrival at a path that still holds it (a merge bringing it to a branch that had it)."""
+    holding: set[str] = set()
+    events: list[HistoryEvent] = []
+    for change in changes:
+        if change.other in blobs:  # from one version holding it to another
+            continue
+        if change.removed and change.path in holding:
+            holding.discard(change.path)
+        elif not change.removed and change.path not in holding:
+            holding.add(change.path)
+        else:
+            continue
+        kind = "removed" if change.removed else "added"
+        events.append(HistoryEvent(kind, change.commit, change.date, change.author, change.path))
+    shown = Attribution.EVENTS_SHOWN
+    return tuple(events if len(events) <= shown else events[: shown - 1] + events[-1:])
+
+
+def _left_head(repo: git.Repo, events: tuple[HistoryEvent, ...], in_head: bool) -> tuple[HistoryEvent, ...]:
+    """Mark the removal that took the secret out of HEAD: the latest one in HEAD's history."""
+    if in_head:
+        return events
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if event.event == "removed":
+            try:
+                if git.is_ancestor_of_head(repo, event.commit):
+                    return (*events[:index], replace(event, left_head=True), *events[index + 1 :])
+            except GitError:
+                return events
+    return events
 
 
 def _attribute_message(repo: git.Repo, found: dict[str, Finding]) -> Finding:

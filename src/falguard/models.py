@@ -34,14 +34,38 @@ class Secret:
     only through :meth:`reveal`, which the replacements writer alone calls.
     """
 
-    __slots__ = ("_value", "_key_id", "_sensitive")
+    __slots__ = ("_value", "_key_id", "_sensitive", "_masked", "_fingerprints")
 
     def __init__(self, value: str, key_id: str | None = None, *, sensitive: bool = True) -> None:
-        self._value = value
+        self._value: str | None = value
         self._key_id = key_id
         self._sensitive = sensitive
+        self._masked: str | None = None
+        self._fingerprints: dict[str, str] = {}
+
+    @classmethod
+    def from_masked(
+        cls,
+        masked: str,
+        key_id: str | None = None,
+        *,
+        sensitive: bool = True,
+        fingerprints: dict[str, str] | None = None,
+    ) -> Secret:
+        """A secret read back from a saved report: it holds only the masked text it was saved
+        with (masked again if it does not look masked) and the saved fingerprints, by rule.
+        It has no plaintext, so :meth:`reveal` refuses."""
+        secret = cls.__new__(cls)
+        secret._value = None
+        secret._key_id = key_id
+        secret._sensitive = sensitive
+        secret._masked = masked if not sensitive or "****" in masked else mask(masked, key_id)
+        secret._fingerprints = dict(fingerprints or {})
+        return secret
 
     def reveal(self) -> str:
+        if self._value is None:
+            raise ValueError("a secret loaded from a saved report has no plaintext, only its masked form")
         return self._value
 
     @property
@@ -55,9 +79,15 @@ class Secret:
 
     @property
     def masked(self) -> str:
+        if self._value is None:
+            return self._masked or ""
         return mask(self._value, self._key_id) if self._sensitive else self._value
 
     def fingerprint(self, rule: str) -> str:
+        if self._value is None:
+            if rule not in self._fingerprints:
+                raise ValueError(f"a secret loaded from a saved report has no fingerprint for rule {rule!r}")
+            return self._fingerprints[rule]
         return hashlib.sha256(f"{rule}:{self._value}".encode()).hexdigest()
 
     def __str__(self) -> str:
@@ -66,11 +96,17 @@ class Secret:
     def __repr__(self) -> str:
         return f"Secret({self.masked!r})"
 
+    def _identity(self) -> tuple[str | None, ...]:
+        """The plaintext; for a loaded secret, which never equals a scanned one, its masked form."""
+        if self._value is None:
+            return ("loaded", self._masked, self._key_id, str(self._sensitive))
+        return (self._value,)
+
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
+        return isinstance(other, Secret) and other._identity() == self._identity()
 
     def __hash__(self) -> int:
-        return hash(self._value)
+        return hash(self._identity())
 
 
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
@@ -127,6 +163,20 @@ class ChainLink:
 
 
 @dataclass(frozen=True)
+class HistoryEvent:
+    """One commit in a secret's history: it brought the secret to a path, or took it away."""
+
+    event: str  # added | removed
+    commit: str
+    date: str  # author date, ISO 8601
+    author: str
+    path: str
+    left_head: bool = False  # the removal that took it out of HEAD (the latest removal in HEAD's history)
+
+    EVENTS = ("added", "removed")
+
+
+@dataclass(frozen=True)
 class Attribution:
     """Where a secret found in git history came from and how far it travelled."""
 
@@ -138,8 +188,10 @@ class Attribution:
     ref_count: int = 0  # how many refs reach it
     pushed: bool = False  # a remote-tracking ref reaches it
     blobs: int = 0  # distinct file versions (blobs) holding it
+    timeline: tuple[HistoryEvent, ...] = ()  # oldest first: where it was added and removed (at most EVENTS_SHOWN)
 
     REFS_SHOWN = 20
+    EVENTS_SHOWN = 50
 
 
 @dataclass(frozen=True)
@@ -260,3 +312,4 @@ class Audit:
     repository: str = ""
     head: str | None = None
     bare: bool = False  # a server-side copy (a mirror): everything in it is published
+    refs_scanned: int | None = None  # how many refs the history scan started from (None: no history)

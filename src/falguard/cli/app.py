@@ -10,6 +10,7 @@ from falguard.cli.baseline import baseline
 from falguard.cli.config import config
 from falguard.cli.fix import fix
 from falguard.cli.hooks import hook, install, uninstall
+from falguard.cli.report import report
 from falguard.cli.revoke import revoke
 from falguard.cli.rotate import rotate
 from falguard.cli.scan import scan
@@ -22,5 +23,5 @@ def cli(debug: bool) -> None:
     """Find leaked fal.ai credentials in files, staged changes and git history."""
 
 
-for command in (scan, audit, baseline, config, hook, install, uninstall, fix, rotate, revoke):
+for command in (scan, audit, report, baseline, config, hook, install, uninstall, fix, rotate, revoke):
     cli.add_command(command)

@@ -23,7 +23,7 @@ def audit(path: str, reporting: Reporting) -> int:
     """
     from falguard.audit import collect, tell
     from falguard.progress import progress_on
-    from falguard.report import ReportContext
+    from falguard.report import ReportContext, audit_renderer
 
     root, config = settings([path], reporting)
     with progress_on(sys.stderr) as progress:
@@ -31,11 +31,9 @@ def audit(path: str, reporting: Reporting) -> int:
     if reporting.replacements:
         write_replacements_for(reporting.replacements, found.result, [path])
     strict = fails_when_incomplete(config, history=True)
-    if reporting.fmt not in ("text", "json"):
+    render = audit_renderer(reporting.fmt)
+    if render is None:
         return fatal_or(found.result, emit(found.result, reporting.fmt, reporting.output, config.fail_on), strict)
-    from falguard.report.audit import render_json, render_text
-
-    render = render_text if reporting.fmt == "text" else render_json
     write_report(render(tell(found), ReportContext(fail_on=config.fail_on, color=False)), reporting.output)
     if reporting.output:
         click.echo(f"falguard: audit report written to {reporting.output}", err=True)

@@ -83,7 +83,7 @@ def emit(result: ScanResult, fmt: str, output: str | None, fail_on: Severity) ->
     """Render and write a result; return the exit code it means."""
     context = ReportContext(fail_on=fail_on, color=output is None and fmt == "text" and use_color(sys.stdout))
     write_report(renderer(fmt)(result, context), output, context.color)
-    if output or fmt in ("json", "sarif"):
+    if output or fmt in ("json", "sarif", "html"):
         from falguard.report.text import summary_lines
 
         for line in summary_lines(result, ReportContext(fail_on=fail_on)):

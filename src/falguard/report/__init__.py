@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from falguard.models import Finding, ScanResult, Severity, Verification
+from falguard.models import Audit, Finding, ScanResult, Severity, Verification
 
 
 @dataclass(frozen=True)
@@ -16,9 +16,10 @@ class ReportContext:
 
 
 Renderer = Callable[[ScanResult, ReportContext], str]
+AuditRenderer = Callable[[Audit, ReportContext], str]
 
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "html")
 
 #: Control characters (and Unicode line separators) that a file name or a git message could
 #: carry into a terminal or a CI log: escape sequences, carriage returns, newlines that
@@ -70,4 +71,24 @@ def renderer(name: str) -> Renderer:
         raise ValueError(f"unknown format {name!r}")
     module = importlib.import_module(f"falguard.report.{name}")
     render: Renderer = module.render
+    return render
+
+
+#: Formats with an audit view of their own (stories, ticket summary): module and function.
+_AUDIT_RENDERERS = {
+    "text": ("audit", "render_text"),
+    "json": ("audit", "render_json"),
+    "html": ("html", "render_audit"),
+}
+
+
+def audit_renderer(name: str) -> AuditRenderer | None:
+    """The audit's render function of a format; None where the format shows only findings
+    (SARIF, GitHub annotations), which then render ``audit.result``."""
+    import importlib
+
+    if name not in _AUDIT_RENDERERS:
+        return None
+    module, function = _AUDIT_RENDERERS[name]
+    render: AuditRenderer = getattr(importlib.import_module(f"falguard.report.{module}"), function)
     return render

@@ -154,6 +154,8 @@ def render_json(audit: Audit, context: ReportContext) -> str:
         "audit": {
             "repository": audit.repository,
             "head": audit.head,
+            "bare": audit.bare,
+            "refs_scanned": audit.refs_scanned,
             "stories": [story_dict(story) for story in audit.stories],
             "ticket": ticket_summary(audit, context),
         },

@@ -52,7 +52,14 @@ def history_dict(history: Attribution) -> dict[str, Any]:
         "ref_count": history.ref_count,
         "pushed": history.pushed,
         "blobs": history.blobs,
-    }
+        "timeline": [
+            {
+                "event": event.event, "commit": event.commit, "date": event.date, "author": event.author,
+                "path": event.path, "left_head": event.left_head,
+            }
+            for event in history.timeline
+        ],
+    }  # fmt: skip
 
 
 def summary_dict(result: ScanResult, context: ReportContext) -> dict[str, Any]:

@@ -403,7 +403,8 @@ def _merged_coverage(total: Coverage, parts: list[Coverage]) -> Coverage:
 
 @dataclass(frozen=True)
 class Change:
-    """One commit that put a blob at a path (added it or changed the path to it)."""
+    """One commit that put a blob at a path (added it or changed the path to it), or, with
+    ``removed``, took it away from the path (deleted the file or changed it to another blob)."""
 
     commit: str
     author: str
@@ -411,6 +412,8 @@ class Change:
     time: int
     order: int  # position in git log's output: parents come after their children
     path: str
+    removed: bool = False
+    other: str = ""  # the blob on the other side: before an addition, after a removal (null oid: none)
 
     @property
     def age(self) -> tuple[int, int]:
@@ -419,11 +422,13 @@ class Change:
 
 
 def blob_changes(repo: git.Repo, revisions: list[str], blobs: set[str]) -> dict[str, list[Change]]:
-    """Every commit in ``revisions`` that brought one of ``blobs`` to a path, per blob.
+    """Every commit in ``revisions`` that brought one of ``blobs`` to a path or took it away
+    from one, per blob.
 
     One ``git log --raw`` pass over the history (tree comparisons only, no blob reads).
     """
     changes: dict[str, list[Change]] = {blob: [] for blob in blobs}
+    wanted = {blob.encode(): blob for blob in blobs}
     proc = git.log_changes(repo, revisions)
     assert proc.stdout is not None
     commit = author = date = ""
@@ -440,11 +445,16 @@ def blob_changes(repo: git.Repo, revisions: list[str], blobs: set[str]) -> dict[
                 order += 1
             elif token.startswith(b":"):
                 path = next(tokens)
-                new = token.split(b" ")[3].decode()
-                if new in changes:
-                    changes[new].append(
-                        Change(commit, author, date, when, order, path.decode("utf-8", "backslashreplace"))
-                    )
+                fields = token.split(b" ")
+                old, new = fields[2], fields[3]
+                if new in wanted or old in wanted:
+                    name = path.decode("utf-8", "backslashreplace")
+                    if new in wanted:
+                        changes[wanted[new]].append(Change(commit, author, date, when, order, name, other=old.decode()))
+                    if old in wanted and old != new:
+                        changes[wanted[old]].append(
+                            Change(commit, author, date, when, order, name, removed=True, other=new.decode())
+                        )
     finally:
         git.finish(proc, "log")
     return changes
