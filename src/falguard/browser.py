@@ -37,10 +37,8 @@ from falguard.rules import (
     FAL_NAME,
     PUBLIC_PREFIXES,
     build_rules,
-    is_key_id_secret,
-    is_placeholder,
+    credential_in,
     looks_like_test_value,
-    looks_random,
     repository_finding,
 )
 from falguard.sources import Item
@@ -310,7 +308,6 @@ def _position(content: bytes, offset: int) -> tuple[int, int, int]:
 # --- names and values ----------------------------------------------------------------------
 
 _FAL_NAME_RE = re.compile(rb"_{0,2}" + FAL_NAME + rb"_{0,2}")
-_UUID_ONLY = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def is_fal_key_name(name: str) -> bool:
@@ -320,13 +317,7 @@ def is_fal_key_name(name: str) -> bool:
 
 def is_key_value(value: str) -> bool:
     """A literal that is a credential, not a placeholder, an identifier or a key id alone."""
-    if not value or _UUID_ONLY.fullmatch(value) or is_placeholder(value):
-        return False
-    if is_key_id_secret(value):
-        return True
-    if value.startswith("fal_"):
-        return looks_random(value[4:])
-    return looks_random(value) and re.fullmatch(r"[A-Za-z0-9_\-.+/=:~]{16,256}", value) is not None
+    return credential_in(value) is not None
 
 
 def nuxt_env_name(key: str, public: bool = True) -> str:
