@@ -108,7 +108,11 @@ def is_code_reference(value: str) -> bool:
     )
 
 
-def looks_random(value: str, *, min_length: int = 16) -> bool:
+#: The shortest value :func:`looks_random` takes for a credential.
+MIN_TOKEN = 16
+
+
+def looks_random(value: str, *, min_length: int = MIN_TOKEN) -> bool:
     """A token that could be a credential: long enough, mixed, high-entropy, not words."""
     if len(value) < min_length:
         return False

@@ -16,6 +16,7 @@ from falguard.rules.common import (
     FAL_NAME,
     HEX32_RE,
     KEY_STEPS,
+    MIN_TOKEN,
     NOT_WORD_AFTER,
     NOT_WORD_BEFORE,
     REVOKE_STEP,
@@ -89,7 +90,7 @@ def _mask(value: str, key_id: str | None = None) -> str:
 
 
 def _severity(value: str) -> Severity | None:
-    if not value or is_placeholder(value) or is_code_reference(value):
+    if len(value) < MIN_TOKEN or is_placeholder(value) or is_code_reference(value):
         return None
     if UUID_RE.match(value.encode()):
         return None  # a key id alone is not secret

@@ -51,7 +51,7 @@ def judge(match: re.Match[bytes], content: bytes) -> Verdict | None:
 
 
 def judge_value(value: str) -> Verdict | None:
-    if not is_key_id_secret(value):
+    if len(value) != 69 or not is_key_id_secret(value):  # 36 + 1 + 32
         return None
     key_id, _, secret = value.partition(":")
     return Verdict(graded(Severity.CRITICAL, secret), value, 0, len(value), key_id=key_id, mask=mask_key_secret)
