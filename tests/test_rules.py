@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import random
+import re
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from falguard.detect import detect
+from falguard.guidance import steps_for_rule
 from falguard.models import Origin, Severity
-from falguard.rules import RULES, RULES_BY_ID
+from falguard.rules import ALL_RULES, RULES, RULES_BY_ID, Rule, credential_in, registered, written_forms
+from falguard.sources.history import may_match
+from tests import toy_rule
+from tests.helpers import commit_all, git, ignoring_env, write
 from tests.keys import expand_example, fake_fal_key, fake_hex32, fake_key_id_secret, fake_token, fake_uuid
 
 
@@ -157,3 +164,122 @@ def test_ignored_env_file_reports_only_browser_exposure() -> None:
     content = f"FAL_KEY={fake_key_id_secret(rng)}\nNEXT_PUBLIC_{'FAL'}_KEY={fake_fal_key(rng)}\n".encode()
     found = detect(content, Origin(".env.local", ignored_env=True))
     assert [(f.rule, f.line) for f in found] == [("public-fal-key", 2)]
+
+
+# --- every rule is guided and documented ---------------------------------------------------
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+_UNFILLED = re.compile(r"\{(?:dashboard|which|path|route|remediation)\}")
+
+
+def readme_rule_ids() -> set[str]:
+    """The ids in the first column of the README's rules table."""
+    section = README.read_text(encoding="utf-8").split("\n## Rules\n", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `([a-z0-9-]+)` \|", section, re.MULTILINE))
+
+
+@pytest.mark.parametrize("rule_id", sorted(ALL_RULES))
+def test_every_rule_has_steps(rule_id: str) -> None:
+    steps = steps_for_rule(rule_id)
+    assert steps and all(step.strip() and not _UNFILLED.search(step) for step in steps)
+
+
+@pytest.mark.parametrize("rule_id", sorted(ALL_RULES))
+def test_every_rule_has_a_row_in_the_readme_rules_table(rule_id: str) -> None:
+    assert rule_id in readme_rule_ids()
+
+
+# --- one judge of a whole value ------------------------------------------------------------
+
+
+def test_credential_in_asks_the_rules_in_priority_order() -> None:
+    rng = random.Random(8)
+    kis, fal, token = fake_key_id_secret(rng), fake_fal_key(rng), fake_token(rng)
+    verdict = credential_in(kis)
+    assert verdict is not None and verdict.key_id == kis.split(":")[0]
+    assert verdict.mask(kis, verdict.key_id) == f"{verdict.key_id}:****{kis[-4:]}"
+    found = credential_in(fal)
+    assert found is not None and found.mask(fal, None) == f"{fal[:4]}****{fal[-4:]}"
+    assert credential_in(token) is not None
+    for value in (fake_uuid(rng), "your-api-key", "${FAL_KEY}", "process.env.FAL_KEY", "fal_xxxxxxxxxxxxxxxxxxxxxxxx"):
+        assert credential_in(value) is None, value
+
+
+def test_an_id_secret_key_is_purged_in_its_url_encoded_spelling_too() -> None:
+    kis, token = fake_key_id_secret(random.Random(9)), fake_token(random.Random(9))
+    assert written_forms(kis) == (kis, kis.replace(":", "%3A"))
+    assert written_forms(token) == (token,)
+
+
+# --- a new key shape is one module: the toy shape, found end to end -------------------------
+
+
+@pytest.fixture
+def toy() -> Iterator[Rule]:
+    with registered(toy_rule.RULE):
+        yield toy_rule.RULE
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_toy_shape_flags_its_true_examples_and_ignores_its_false_ones(toy: Rule, seed: int) -> None:
+    for template in toy.true_examples:
+        assert toy.id in rules_found(toy_rule.expand(template, seed)), template
+    for template in toy.false_examples:
+        assert toy.id not in rules_found(toy_rule.expand(template, seed)), template
+
+
+def test_toy_shape_is_registered_only_inside_the_block() -> None:
+    key = toy_rule.fake_toy_key(random.Random(10))
+    catch_all = credential_in(key)  # a random token: fal-key-assignment's catch-all takes it
+    assert "toy-key" not in ALL_RULES and catch_all is not None and catch_all.mask is not toy_rule.mask_toy
+    assert not may_match(f"TOKEN = '{key}'".encode())
+    with registered(toy_rule.RULE):
+        verdict = credential_in(key)  # the new shape comes before the catch-all
+        assert RULES_BY_ID["toy-key"] is toy_rule.RULE and verdict is not None and verdict.mask is toy_rule.mask_toy
+        assert may_match(f"TOKEN = '{key}'".encode())  # the prefilter is built from the rules' anchors
+        assert steps_for_rule("toy-key")[:2] == ["Revoke the toy key on the toy dashboard.", toy_rule.STEPS[1]]
+    assert "toy-key" not in ALL_RULES and [rule.id for rule in RULES] == list(RULES_BY_ID)
+
+
+def test_toy_shape_is_found_masked_and_guided_by_a_worktree_scan(repo: Path, falguard, toy: Rule) -> None:
+    key = toy_rule.fake_toy_key(random.Random(11))
+    ignoring_env(repo)
+    write(repo, "app/settings.py", f'TOKEN = "{key}"\n')
+    write(repo, ".env.production", f"NEXT_PUBLIC_{'FAL'}_KEY={key}\n")
+    commit_all(repo, "settings")
+    run = falguard("scan", "--format", "json", cwd=repo)
+    assert run.code == 1 and key not in run.out
+    found = {finding["rule"]: finding for finding in run.json["findings"]}
+    shown = "toy_****" + key[-4:]
+    assert (found["toy-key"]["path"], found["toy-key"]["line"], found["toy-key"]["secret"]) == (
+        "app/settings.py",
+        1,
+        shown,
+    )
+    assert found["toy-key"]["steps"] == ["Revoke the toy key on the toy dashboard.", toy_rule.STEPS[1]]
+    # a public variable holding a toy key holds a key: credential_in knows the new shape
+    public = found["public-fal-key"]
+    assert (public["severity"], public["secret"]) == ("critical", shown)
+    text = falguard("scan", cwd=repo)
+    assert shown in text.out and key not in text.out
+
+
+def test_toy_shape_is_found_by_a_history_scan(repo: Path, falguard, toy: Rule) -> None:
+    key = toy_rule.fake_toy_key(random.Random(12))
+    ignoring_env(repo)
+    write(repo, "README.md", "hello\n")
+    commit_all(repo, "base")
+    write(repo, "notes/old.txt", f"the token was {key}\n")  # no fal word, no id:secret head
+    introduced = commit_all(repo, "notes")
+    git(repo, "rm", "-q", "notes/old.txt")
+    commit_all(repo, "remove notes")
+    assert falguard("scan", "--format", "json", cwd=repo).code == 0
+    run = falguard("scan", "--history", "--format", "json", cwd=repo)
+    assert run.code == 1 and key not in run.out
+    (finding,) = [f for f in run.json["findings"] if f["rule"] == "toy-key"]
+    assert (finding["path"], finding["commit"], finding["secret"]) == (
+        "notes/old.txt",
+        introduced,
+        "toy_****" + key[-4:],
+    )
+    assert finding["steps"][0] == "Revoke the toy key on the toy dashboard." and "git history" in finding["steps"][1]

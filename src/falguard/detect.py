@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from falguard.models import Finding, Origin, Secret, Severity
-from falguard.rules import FAL_CONTEXT_RE, RULES, Pattern, Rule, Verdict
+from falguard.rules import FAL_CONTEXT_RE, Pattern, Rule, Verdict, build_rules
 from falguard.suppress import Allow, line_allows, suppression_for
 
 #: How far around a keyword hit a windowed pattern looks (bytes before, bytes after).
@@ -76,13 +76,16 @@ def _matches(
         yield from pattern.regex.finditer(content, lo, hi)
 
 
-def verdicts(content: bytes, origin: Origin, rules: Sequence[Rule] = RULES) -> list[tuple[Rule, Verdict]]:
+def verdicts(content: bytes, origin: Origin, rules: Sequence[Rule] | None = None) -> list[tuple[Rule, Verdict]]:
     """Every rule's accepted matches, with overlaps between credential rules resolved.
 
     Credential rules are tried in priority order (the most specific shape first); a later
     credential rule's match that overlaps an earlier one's is the same secret seen less
     precisely and is dropped. Exposure rules (public-fal-key) are reported alongside.
+    ``rules`` defaults to the registry's (:func:`falguard.rules.build_rules`).
     """
+    if rules is None:
+        rules = build_rules()
     taken = _Spans()
     accepted: dict[tuple[str, int], tuple[Rule, Verdict]] = {}
     fal_context: bool | None = None
@@ -101,7 +104,7 @@ def verdicts(content: bytes, origin: Origin, rules: Sequence[Rule] = RULES) -> l
                 verdict = rule.judge(match, content)
                 if verdict is None or (rule.id, verdict.start) in accepted:
                     continue
-                if rule.exclusive:
+                if rule.credential:
                     if taken.overlaps(verdict.start, verdict.end):
                         continue
                     taken.add(verdict.start, verdict.end)
@@ -153,7 +156,9 @@ class _Cursor:
         return self.line, self.line_start, self.column
 
 
-def detect(content: bytes, origin: Origin, rules: Sequence[Rule] = RULES, *, first_line: int = 1) -> list[Finding]:
+def detect(
+    content: bytes, origin: Origin, rules: Sequence[Rule] | None = None, *, first_line: int = 1
+) -> list[Finding]:
     """Scan one piece of content (whose first line is ``first_line``); findings come in the
     order they appear."""
     findings: list[Finding] = []
@@ -182,7 +187,7 @@ def detect(content: bytes, origin: Origin, rules: Sequence[Rule] = RULES, *, fir
                 line=line,
                 column=column,
                 end_column=column + _width(content, verdict.start, end),
-                secret=Secret(verdict.secret, verdict.key_id, sensitive=verdict.sensitive),
+                secret=Secret(verdict.secret, verdict.key_id, sensitive=verdict.sensitive, mask=verdict.mask),
                 message=message,
                 remediation=rule.remediation,
                 commit=origin.commit,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -26,6 +27,10 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity {text!r}") from None
 
 
+#: How a secret is shown: ``(value, key_id) -> masked``. Each rule picks one for its secrets.
+Masker = Callable[[str, str | None], str]
+
+
 class Secret:
     """A plaintext secret that refuses to show itself.
 
@@ -34,12 +39,15 @@ class Secret:
     only through :meth:`reveal`, which the replacements writer alone calls.
     """
 
-    __slots__ = ("_value", "_key_id", "_sensitive", "_masked", "_fingerprints")
+    __slots__ = ("_value", "_key_id", "_sensitive", "_mask", "_masked", "_fingerprints")
 
-    def __init__(self, value: str, key_id: str | None = None, *, sensitive: bool = True) -> None:
+    def __init__(
+        self, value: str, key_id: str | None = None, *, sensitive: bool = True, mask: Masker | None = None
+    ) -> None:
         self._value: str | None = value
         self._key_id = key_id
         self._sensitive = sensitive
+        self._mask = mask  # how the rule that found it shows it; None: :func:`mask`
         self._masked: str | None = None
         self._fingerprints: dict[str, str] = {}
 
@@ -59,6 +67,7 @@ class Secret:
         secret._value = None
         secret._key_id = key_id
         secret._sensitive = sensitive
+        secret._mask = None
         secret._masked = masked if not sensitive or "****" in masked else mask(masked, key_id)
         secret._fingerprints = dict(fingerprints or {})
         return secret
@@ -81,7 +90,9 @@ class Secret:
     def masked(self) -> str:
         if self._value is None:
             return self._masked or ""
-        return mask(self._value, self._key_id) if self._sensitive else self._value
+        if not self._sensitive:
+            return self._value
+        return (self._mask or mask)(self._value, self._key_id)
 
     def fingerprint(self, rule: str) -> str:
         if self._value is None:
@@ -112,23 +123,33 @@ class Secret:
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
 
 
-def mask(value: str, key_id: str | None = None) -> str:
-    """Mask a secret for display.
+def mask_key_secret(value: str, key_id: str | None = None) -> str:
+    """A fal key's secret half (``<key_id>:<key_secret>``, or the secret of a split pair).
 
-    A fal key's secret half (``<key_id>:<key_secret>``, or the secret of a split pair) keeps
-    the key id when known (fal shows it on the dashboard; it is how a key is found and
-    revoked) and the last 4 characters of the secret. Anything else keeps at most 4 leading
-    and 4 trailing characters, fewer for short values, so that at most a third of the value
-    is ever shown.
+    Keeps the key id when known (fal shows it on the dashboard; it is how a key is found and
+    revoked) and the last 4 characters of the secret, fewer for short values.
     """
-    if key_id is not None or _HEX32.fullmatch(value):
-        secret = value[len(key_id) + 1 :] if key_id and value.startswith(key_id + ":") else value
-        tail = secret[-min(4, len(secret) // 3) :] if len(secret) >= 6 else ""
-        return f"{key_id + ':' if key_id else ''}{'*' * 4}{tail}"
+    secret = value[len(key_id) + 1 :] if key_id and value.startswith(key_id + ":") else value
+    tail = secret[-min(4, len(secret) // 3) :] if len(secret) >= 6 else ""
+    return f"{key_id + ':' if key_id else ''}{'*' * 4}{tail}"
+
+
+def mask_ends(value: str, key_id: str | None = None) -> str:
+    """At most 4 leading and 4 trailing characters, fewer for short values, so that at most a
+    third of the value is ever shown."""
     keep = min(4, len(value) // 6)
     if keep == 0:
         return "*" * 4
     return f"{value[:keep]}{'*' * 4}{value[-keep:]}"
+
+
+def mask(value: str, key_id: str | None = None) -> str:
+    """Mask a secret no rule chose a form for: as a key's secret half when a key id is given
+    or the value is 32 hex characters (:func:`mask_key_secret`), else by its ends
+    (:func:`mask_ends`)."""
+    if key_id is not None or _HEX32.fullmatch(value):
+        return mask_key_secret(value, key_id)
+    return mask_ends(value)
 
 
 @dataclass(frozen=True)

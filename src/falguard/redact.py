@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from falguard.detect import verdicts
-from falguard.models import Origin, mask
+from falguard.models import Origin
 
 
 def redact(text: str) -> str:
@@ -17,7 +17,7 @@ def redact(text: str) -> str:
         if verdict.start < last:
             continue
         out += data[last : verdict.start]
-        out += mask(verdict.secret, verdict.key_id).encode()
+        out += verdict.mask(verdict.secret, verdict.key_id).encode()
         last = verdict.end
     out += data[last:]
     return out.decode("utf-8", "surrogateescape")

@@ -10,6 +10,7 @@ from pathlib import Path
 from falguard.errors import InputError
 from falguard.models import Finding
 from falguard.output import write_atomic
+from falguard.rules import written_forms
 
 REPLACEMENT = "***FAL-KEY-REMOVED***"
 WARNING = (
@@ -24,9 +25,8 @@ def distinct_secrets(findings: Iterable[Finding]) -> set[str]:
 
 def replacement_lines(findings: Iterable[Finding]) -> list[str]:
     """One ``literal:<secret>==>replacement`` line per distinct secret and form, sorted."""
-    secrets = distinct_secrets(findings)
-    # a <key_id>:<key_secret> key may also sit URL-encoded in a query string (key_id%3Asecret)
-    secrets |= {secret.replace(":", "%3A", 1) for secret in secrets if secret.count(":") == 1 and len(secret) == 69}
+    # a key may also sit in another spelling (an id:secret key URL-encoded in a query string)
+    secrets = {form for secret in distinct_secrets(findings) for form in written_forms(secret)}
     return [f"literal:{secret}==>{REPLACEMENT}" for secret in sorted(secrets) if "\n" not in secret]
 
 

@@ -11,7 +11,6 @@ its batch is done, so memory stays flat whatever the history size.
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -19,16 +18,12 @@ from dataclasses import dataclass, field, replace
 from falguard import git
 from falguard.errors import GitError
 from falguard.models import Origin, Summary
-from falguard.rules import FAL_CONTEXT_RE, HEX, KEY_SEPARATOR
+from falguard.prefilter import Prefilter, prefilter_for
 from falguard.sources import BINARY_SNIFF, Exclusion, Item, text_content
 
 #: Where a commit or tag message finding is said to be.
 COMMIT_MESSAGE = "(commit message)"
 TAG_MESSAGE = "(tag message)"
-
-#: The head of fal-key-id-secret's pattern, the only rule that needs no fal context. Every
-#: other rule needs FAL_CONTEXT_RE to match lowercased content (fal-key's "fal_" does too).
-_KEY_ID_SECRET_HEAD = re.compile(rb"-" + HEX + rb"{12}" + KEY_SEPARATOR + HEX)
 
 #: cat-file processes reading blobs (see :func:`history_objects`).
 READ_WORKERS = 4
@@ -37,21 +32,15 @@ _READ = 1 << 20
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
-def may_match(content: bytes, extra: re.Pattern[bytes] | None = None) -> bool:
-    """False only when no rule can match ``content`` (the prefilter, on one object)."""
-    lowered = content.lower()
-    return bool(
-        _KEY_ID_SECRET_HEAD.search(content)
-        or FAL_CONTEXT_RE.search(lowered)
-        or (extra is not None and extra.search(lowered))
-    )
+def may_match(content: bytes, prefilter: Prefilter | None = None) -> bool:
+    """False only when no rule can match ``content`` (the prefilter, on one object); the
+    default prefilter is the registry's rules' with no configured key names."""
+    return (prefilter or prefilter_for()).may_match(content)
 
 
-def extra_names_pattern(names: Sequence[str]) -> re.Pattern[bytes] | None:
-    """The prefilter's addition for configured key names, which need no fal context."""
-    if not names:
-        return None
-    return re.compile(b"|".join(re.escape(name.lower().encode()) for name in names))
+def extra_names_pattern(names: Sequence[str]) -> Prefilter | None:
+    """The prefilter with configured key names, which need no fal context (None without any)."""
+    return prefilter_for(names) if names else None
 
 
 @dataclass(frozen=True)
@@ -95,10 +84,10 @@ class _BatchReader:
         max_size: int,
         *,
         commits: bool,
-        extra: re.Pattern[bytes] | None = None,
+        prefilter: Prefilter,
     ) -> None:
         self.fd = fd
-        self.extra = extra
+        self.prefilter = prefilter
         self.commits = commits  # scan commit messages (the blob stream also names ref tips)
         self.summary = summary
         self.coverage = coverage
@@ -208,7 +197,7 @@ class _BatchReader:
 
     def _scan(self, entries: list[_Entry]) -> Iterator[HistoryObject]:
         buf = self.buf
-        candidates = _candidates(buf, entries, self.extra)
+        candidates = _candidates(buf, entries, self.prefilter)
         summary, coverage = self.summary, self.coverage
         for index, entry in enumerate(entries):
             coverage.objects += 1
@@ -239,22 +228,14 @@ class _BatchReader:
         return HistoryObject(oid, "blob", Item(Origin(path, source="history"), content if content is not None else b""))
 
 
-def _candidates(buf: bytearray, entries: list[_Entry], extra: re.Pattern[bytes] | None = None) -> set[int]:
+def _candidates(buf: bytearray, entries: list[_Entry], prefilter: Prefilter) -> set[int]:
     """Indexes of the entries some rule could match in: one lowercased copy of the batch,
     then per object a search that stops at its first hit (in a repository that names fal on
     every line, that is a few bytes into each object, not a list of every mention)."""
-    lo, hi = entries[0].start, entries[-1].end
-    lowered = buf[lo:hi].lower()
-    found = set()
-    for index, entry in enumerate(entries):
-        start, end = entry.start - lo, entry.end - lo
-        if (
-            FAL_CONTEXT_RE.search(lowered, start, end)
-            or _KEY_ID_SECRET_HEAD.search(buf, entry.start, entry.end)
-            or (extra is not None and extra.search(lowered, start, end))
-        ):
-            found.add(index)
-    return found
+    lo = entries[0].start
+    lowered = buf[lo : entries[-1].end].lower()
+    admits = prefilter.admits
+    return {index for index, entry in enumerate(entries) if admits(lowered, entry.start - lo, entry.end - lo)}
 
 
 def _message(kind: bytes, raw: bytes, oid: str) -> HistoryObject | None:
@@ -299,7 +280,7 @@ def history_objects(
             progress,
             objects,
             workers if objects else 1,
-            extra_names_pattern(extra_names),
+            prefilter_for(extra_names),
         )
     if progress:
         progress(coverage)
@@ -314,7 +295,7 @@ def _stream(
     progress: Callable[[Coverage], None] | None,
     objects: bool,
     workers: int,
-    extra: re.Pattern[bytes] | None = None,
+    prefilter: Prefilter,
 ) -> Iterator[HistoryObject]:
     import queue
     import threading
@@ -329,7 +310,7 @@ def _stream(
     )
     parts = [(Summary(), Coverage()) for _ in stream.fds]
     readers = [
-        _BatchReader(fd, *part, max_size, commits=not objects, extra=extra)
+        _BatchReader(fd, *part, max_size, commits=not objects, prefilter=prefilter)
         for fd, part in zip(stream.fds, parts, strict=False)
     ]
     last = 0.0

@@ -1,0 +1,129 @@
+"""fal-key-pair: the secret half of a key given apart from its id (``FAL_KEY_SECRET``,
+``keySecret`` in ``fal.config({ credentials })``, an ``{ id, key }`` credentials object).
+
+The secret half alone is 32 hex characters, which many things are: it is a fal key only by
+the name it is given, so this rule has no judgement of a bare value. Shown as a key's secret
+half, with the key id when the file gives it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from falguard.models import Severity, mask_key_secret
+from falguard.rules.common import (
+    ASSIGN,
+    HEX32,
+    KEY_STEPS,
+    NOT_WORD_AFTER,
+    UUID,
+    Rule,
+    Verdict,
+    graded,
+    pattern,
+    text,
+)
+
+_KEY_ID_NEAR = re.compile(
+    rb"(?i:fal_key_id|falKeyId|key_id|keyId|\bid)[\"'\]]{0,2}\s{0,8}(?::=|=>|[:=])\s{0,8}[\"'`]?(?P<keyid>"
+    + UUID
+    + rb")(?![0-9A-Za-z])"
+)
+
+_PAIR_SECRET_NAMES = frozenset({b"fal_key_secret", b"falkeysecret", b"fal_secret", b"key_secret", b"keysecret"})
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _identifier_ending_at(content: bytes, end: int, limit: int = 64) -> bytes:
+    start = end
+    while start > 0 and end - start < limit and content[start - 1] in _WORD_BYTES:
+        start -= 1
+    return content[start:end]
+
+
+def judge(match: re.Match[bytes], content: bytes) -> Verdict | None:
+    if "name" in match.re.groupindex and match.group("name") is not None:
+        if _identifier_ending_at(content, match.end("name")).lower() not in _PAIR_SECRET_NAMES:
+            return None  # some other secret (a webhook's, a session's), not a fal key's
+    secret = text(match, "secret")
+    key_id: str | None = None
+    if "keyid" in match.re.groupindex and match.group("keyid"):
+        key_id = text(match, "keyid")
+    else:
+        # the id half, if the file gives it, is how the user finds the key to revoke
+        lo = max(0, match.start() - 2048)
+        hi = min(len(content), match.end() + 2048)
+        near = _KEY_ID_NEAR.search(content, lo, hi)
+        if near:
+            key_id = near.group("keyid").decode()
+    return Verdict(
+        graded(Severity.CRITICAL, secret),
+        secret,
+        match.start("secret"),
+        match.end("secret"),
+        key_id=key_id,
+        detail=f"key id {key_id}" if key_id else "",
+        mask=mask_key_secret,
+    )
+
+
+RULE = Rule(
+    id="fal-key-pair",
+    severity=Severity.CRITICAL,
+    title="fal key secret (split id/secret pair)",
+    description=(
+        "The secret half of a fal key given separately from its id (FAL_KEY_SECRET, keySecret in "
+        "fal.config credentials, or an { id, key } credentials object)."
+    ),
+    remediation=(
+        "Revoke the key on the fal dashboard (fal.ai/dashboard/keys; the key id is its handle there), "
+        "create a new one and pass it server-side as FAL_KEY=<key_id>:<key_secret>."
+    ),
+    steps=KEY_STEPS,
+    credential=True,
+    patterns=(
+        # matched from the "secret" every name ends with (the engine skips ahead to it);
+        # the judge checks the whole identifier is one of the names
+        pattern(
+            rb"(?P<name>(?i:secret))" + NOT_WORD_AFTER + ASSIGN + rb"[\"'`]?(?P<secret>" + HEX32 + rb")(?![0-9A-Za-z])",
+            b"secret",
+            fal_context=True,
+        ),
+        # { id: "<uuid>", key: "<32 hex>" } in either order; each starts at a literal
+        pattern(
+            rb"id(?<![A-Za-z0-9_]id)[\"']?\s{0,8}:\s{0,8}[\"'](?P<keyid>"
+            + UUID
+            + rb")[\"']\s{0,8},\s{0,8}[\"']?key[\"']?\s{0,8}:\s{0,8}[\"'](?P<secret>"
+            + HEX32
+            + rb")[\"']",
+            fal_context=True,
+        ),
+        pattern(
+            rb"key(?<![A-Za-z0-9_]key)[\"']?\s{0,8}:\s{0,8}[\"'](?P<secret>"
+            + HEX32
+            + rb")[\"']\s{0,8},\s{0,8}[\"']?id[\"']?\s{0,8}:\s{0,8}[\"'](?P<keyid>"
+            + UUID
+            + rb")[\"']",
+            fal_context=True,
+        ),
+    ),
+    judge=judge,
+    true_examples=(
+        "FAL_KEY_ID={uuid}\nFAL_KEY_SECRET={hex32}",
+        "FAL_KEY_SECRET={hex32}",
+        'const FAL_KEY_ID = "{uuid}";\nconst FAL_KEY_SECRET = "{hex32}";',
+        'import { fal } from "@fal-ai/client";\nfal.config({ credentials: { keyId: "{uuid}", keySecret: "{hex32}" } });',
+        "fal.config({credentials: {id: '{uuid}', key: '{hex32}'}})",
+        'fal_creds = {"key": "{hex32}", "id": "{uuid}"}',
+    ),
+    false_examples=(
+        "FAL_KEY_ID={uuid}",
+        "FAL_KEY_SECRET=your-key-secret",
+        "FAL_KEY_SECRET=${FAL_KEY_SECRET}",
+        "keySecret: process.env.FAL_KEY_SECRET",
+        'stripe.config({ keySecret: "{hex32}" })',
+        "{id: '{uuid}', key: 'your-key-secret'}",
+        'import fal_client\nwebhook_secret = "{hex32}"',
+        'import fal_client\nMY_KEY_SECRET = "{hex32}"',
+    ),
+)

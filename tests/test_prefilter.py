@@ -1,0 +1,98 @@
+"""The prefilter built from the rules' anchors: it never hides content a rule flags."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from falguard.detect import detect
+from falguard.models import Origin
+from falguard.prefilter import build, prefilter_for
+from falguard.rules import RULES, Anchor, Rule, build_rules, pattern
+from tests.keys import expand_example, fake_fal_key, fake_hex32, fake_key_id_secret, fake_token, fake_uuid
+
+NAMES = ("IMAGE_GEN_SECRET", "IMAGE_KEY", "MY_FAL_TOKEN")
+
+
+def test_default_rules_need_two_searches_each_from_a_literal() -> None:
+    searches = [search.pattern for search in prefilter_for().searches]
+    assert searches == [rb"\-[0-9a-f]{12}(?::|%3a)[0-9a-f]", rb"fal(?:[^a-z0-9]|key|api|ai|secret|token|cred)"]
+
+
+def test_configured_names_share_a_search_by_their_common_literal() -> None:
+    searches = [search.pattern for search in prefilter_for(NAMES).searches]
+    # MY_FAL_TOKEN holds "fal_", which the fal-context search finds anyway
+    assert searches[2:] == [rb"image_(?:gen_secret|key)"]
+
+
+def test_a_pattern_must_say_what_content_it_needs() -> None:
+    with pytest.raises(ValueError):
+        pattern(rb"[a-z]+")
+    with pytest.raises(ValueError):
+        Anchor(b"Upper")
+
+
+def test_prefilter_admits_every_example_of_every_rule_with_configured_names() -> None:
+    prefilter = prefilter_for(NAMES)
+    for rule in build_rules(extra_key_names=NAMES):
+        for example in rule.true_examples:
+            assert prefilter.may_match(expand_example(example).encode()), (rule.id, example)
+    for name in NAMES:
+        assert prefilter.may_match(f"{name} = 'x'".encode())
+    assert not prefilter_for().may_match(b"IMAGE_GEN_SECRET = 'x'")  # only a configured name needs no fal context
+
+
+def test_a_rule_with_its_own_anchor_is_admitted_by_it() -> None:
+    toy = Rule(
+        id="toy",
+        severity=RULES[0].severity,
+        title="toy",
+        description="",
+        remediation="",
+        patterns=(pattern(rb"zork_[0-9]{4}", head=Anchor(b"zork_")),),
+    )
+    assert build((*RULES, toy)).may_match(b"x = ZORK_1234") and not build(RULES).may_match(b"x = zork_1234")
+
+
+_RNG = random.Random(13)
+FRAGMENTS = [
+    fake_key_id_secret(_RNG),
+    fake_key_id_secret(_RNG).replace(":", "%3A").upper(),
+    fake_fal_key(_RNG),
+    fake_uuid(_RNG),
+    fake_hex32(_RNG),
+    fake_token(_RNG),
+    "FAL_KEY=",
+    "NEXT_PUBLIC_",
+    "VITE_",
+    "FAL_KEY",
+    "_SECRET",
+    "Fal",
+    "fal",
+    "-",
+    ":",
+    "=",
+    " ",
+    "\n",
+    "'",
+    '"',
+    "{id: '",
+    "', key: '",
+    "Authorization: Key ",
+    "ENV ",
+    "process.env.",
+    "IMAGE_GEN_SECRET",
+    "keySecret: ",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.sampled_from(FRAGMENTS), max_size=12))
+def test_content_a_rule_flags_always_passes_the_prefilter(parts: list[str]) -> None:
+    content = "".join(parts).encode()
+    rules = build_rules(extra_key_names=NAMES)
+    if detect(content, Origin("a.txt"), rules):
+        assert prefilter_for(NAMES).may_match(content)
