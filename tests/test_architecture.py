@@ -90,3 +90,18 @@ def test_the_known_debts_are_real() -> None:
 def test_command_modules_stay_small(path: Path) -> None:
     """Option plumbing is shared once (cli/options.py); a command module is a few small functions."""
     assert len(path.read_text(encoding="utf-8").splitlines()) <= 150
+
+
+def test_findings_are_made_in_one_place() -> None:
+    """``Finding(...)`` is built by falguard.findings (and read back from a saved report by the loader)."""
+    builders = {
+        name_of(p)
+        for p in modules()
+        if "Finding(\n" in p.read_text(encoding="utf-8") or "Finding(rule=" in p.read_text(encoding="utf-8")
+    }
+    assert builders <= {"findings.py", "report/load.py"}, builders
+
+
+def test_positions_are_computed_in_one_place() -> None:
+    counting = {name_of(p) for p in modules() if 'count(b"\\n", 0' in p.read_text(encoding="utf-8")}
+    assert counting <= {"positions.py"}, counting

@@ -5,8 +5,11 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
+from falguard.findings import new_finding
 from falguard.models import Finding, Origin, Secret, Severity
+from falguard.positions import Cursor, width
 from falguard.rules import FAL_CONTEXT_RE, Pattern, Rule, Verdict, build_rules
 from falguard.suppress import Allow, line_allows, suppression_for
 
@@ -130,39 +133,13 @@ class _Spans:
         self.ends.insert(index, end)
 
 
-def _width(content: bytes, start: int, end: int) -> int:
-    """Characters between two byte offsets (undecodable bytes count as one each)."""
-    return len(content[start:end].decode("utf-8", "replace"))
-
-
-class _Cursor:
-    """Line, line start and column of increasing offsets, found in one pass over the content
-    (a 50 MB single line with thousands of findings is read once, not once per finding)."""
-
-    def __init__(self, content: bytes, first_line: int = 1) -> None:
-        self.content = content
-        self.line, self.line_start = first_line, 0
-        self.offset, self.column = 0, 1  # the column at ``offset``
-
-    def move(self, offset: int) -> tuple[int, int, int]:
-        content = self.content
-        newlines = content.count(b"\n", self.offset, offset)
-        if newlines:
-            self.line += newlines
-            self.line_start = content.rfind(b"\n", self.offset, offset) + 1
-            self.offset, self.column = self.line_start, 1
-        self.column += _width(content, self.offset, offset)
-        self.offset = offset
-        return self.line, self.line_start, self.column
-
-
 def detect(
     content: bytes, origin: Origin, rules: Sequence[Rule] | None = None, *, first_line: int = 1
 ) -> list[Finding]:
     """Scan one piece of content (whose first line is ``first_line``); findings come in the
     order they appear."""
     findings: list[Finding] = []
-    cursor = _Cursor(content, first_line)
+    cursor = Cursor(content, first_line)
     allows: dict[int, list[Allow]] = {}  # by line start: each line's comments are read once
     line_end = -1
     is_doc = origin.path.lower().endswith(DOC_SUFFIXES)
@@ -175,24 +152,21 @@ def detect(
         severity = verdict.severity
         if is_doc and not verdict.sensitive:
             severity = Severity.LOW  # a variable named in documentation is an example, not wiring
-        message = rule.title if not verdict.detail else f"{rule.title}: {verdict.detail}"
-        if origin.served and verdict.sensitive and severity > Severity.LOW:
-            severity = Severity.CRITICAL  # in what the site serves: every visitor has the key
-            message += SERVED_NOTE
-        findings.append(
-            Finding(
-                rule=rule.id,
-                severity=severity,
-                path=origin.path,
-                line=line,
-                column=column,
-                end_column=column + _width(content, verdict.start, end),
-                secret=Secret(verdict.secret, verdict.key_id, sensitive=verdict.sensitive, mask=verdict.mask),
-                message=message,
-                remediation=rule.remediation,
-                commit=origin.commit,
-                source=origin.source,
-                suppression=suppression_for(allows[line_start], rule.id),
-            )
+        finding = new_finding(
+            rule,
+            path=origin.path,
+            line=line,
+            column=column,
+            end_column=column + width(content, verdict.start, end),
+            secret=Secret(verdict.secret, verdict.key_id, sensitive=verdict.sensitive, mask=verdict.mask),
+            severity=severity,
+            detail=verdict.detail,
+            commit=origin.commit,
+            source=origin.source,
+            suppression=suppression_for(allows[line_start], rule.id),
         )
+        if origin.served and verdict.sensitive and severity > Severity.LOW:
+            # in what the site serves: every visitor has the key
+            finding = replace(finding, severity=Severity.CRITICAL, message=finding.message + SERVED_NOTE)
+        findings.append(finding)
     return findings

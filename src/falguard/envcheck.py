@@ -1,7 +1,7 @@
 """Env hygiene: env files git tracks or would stage, ignore rules that leave env files
 exposed, and one fal key shared by several environments.
 
-Library code: it returns findings (built with :func:`falguard.rules.repository_finding`) and
+Library code: it returns findings (built with :func:`falguard.findings.repository_finding`) and
 prints nothing. Which existing files git ignores is git's own answer (``git ls-files``);
 :mod:`falguard.ignore` names the rule that covers each one and decides for paths that do not
 exist yet (the next ``.env.local``), for files seen only in history, and outside a repository.
@@ -19,9 +19,9 @@ from pathlib import Path
 from falguard import git
 from falguard.detect import detect
 from falguard.envfiles import ENV_PATHSPECS, environment_of, is_env_file, is_env_template
+from falguard.findings import repository_finding
 from falguard.ignore import IgnoreRules, Match, Scope
 from falguard.models import Finding, Origin, Secret, Severity, Summary
-from falguard.rules import repository_finding
 from falguard.sources import DEFAULT_MAX_FILE_SIZE, text_content
 from falguard.sources.worktree import display_path, read_regular_file
 

@@ -68,7 +68,7 @@ class CommittedEnvFiles(Analyser):
     holds a key on any line, added or not)."""
 
     def observe(self, item: Item, detected: list[Finding], kept: list[Finding]) -> list[Finding]:
-        from falguard.rules import repository_finding
+        from falguard.findings import repository_finding
         from falguard.sources.changes import stages_env_file
 
         if not stages_env_file(item.origin.path):

@@ -12,12 +12,13 @@ from falguard.browser.credentials import public_env_imports
 from falguard.browser.finding import CLIENT_CREDENTIALS
 from falguard.browser.framework import Inlining
 from falguard.browser.index import ProjectIndex
-from falguard.browser.js import ENV_READ, line_counter, within
+from falguard.browser.js import ENV_READ, within
 from falguard.browser.names import is_fal_key_name
 from falguard.browser.projects import Project
 from falguard.buildoutput import is_served
 from falguard.envfiles import is_env_file, is_env_template
 from falguard.models import ChainLink, Finding, Secret
+from falguard.positions import Cursor, line_of
 
 _ENV_LINE = re.compile(
     rb"(?m)^[ \t]{0,16}(?:export[ \t]{1,8})?(?P<name>[A-Za-z_][A-Za-z0-9_]{0,127})[ \t]{0,8}=[ \t]{0,8}(?P<value>[^\r\n#]{0,300})"
@@ -48,7 +49,7 @@ def definitions(index: ProjectIndex) -> list[Definition]:
             name = match.group("name").decode()
             if is_fal_key_name(name):
                 value = match.group("value").decode("utf-8", "replace").strip().strip("\"'`").strip()
-                found.append(Definition(path, source.content.count(b"\n", 0, match.start("name")) + 1, name, value))
+                found.append(Definition(path, line_of(source.content, match.start("name")), name, value))
     return found
 
 
@@ -68,14 +69,14 @@ def browser_reads(index: ProjectIndex, browser: dict[str, str], owner: dict[str,
     for path in browser:
         content = index.files[path].content
         spans = browser_spans(path, content)
-        line = line_counter(content)
+        line = Cursor(content).line_of
         for match in ENV_READ.finditer(content):
             name = match.group("name").decode()
             if is_fal_key_name(name) and within(match.start(), spans):
                 found.append(Read(path, line(match.start()), name))
         framework = owner[path].framework
         reads = framework.public_reads if framework is not None else None
-        line = line_counter(content)
+        line = Cursor(content).line_of
         for match in reads.pattern.finditer(content) if reads is not None else ():
             key = match.group("name").decode()
             if is_fal_key_name(key) and within(match.start(), spans) and reads is not None:
@@ -83,7 +84,7 @@ def browser_reads(index: ProjectIndex, browser: dict[str, str], owner: dict[str,
         for local, name in public_env_imports(content).items():
             if is_fal_key_name(name):
                 offset = content.find(local.encode())
-                found.append(Read(path, content.count(b"\n", 0, offset) + 1, name))
+                found.append(Read(path, line_of(content, offset), name))
     return found
 
 
@@ -133,7 +134,7 @@ def _name_links(name: str, facts: Facts) -> Links:
     for d in sorted((d for d in facts.defined if d.name in fed), key=lambda d: (d.path, d.line)):
         links.append((ChainLink(d.path, d.line, f"defines {d.name}"), subjects))
     for i in sorted((i for i in facts.inlined if i.name == name), key=lambda i: (i.path, i.offset)):
-        line = facts.index.files[i.path].content.count(b"\n", 0, i.offset) + 1
+        line = line_of(facts.index.files[i.path].content, i.offset)
         links.append((ChainLink(i.path, line, i.effect or f"inlines it into the client bundle ({i.how})"), subjects))
     for read in sorted((r for r in facts.reads if r.name == name), key=lambda r: (r.path, r.line)):
         links.append((ChainLink(read.path, read.line, f"reads it in {facts.browser[read.path]}"), subjects))

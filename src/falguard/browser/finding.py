@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from falguard.browser.framework import SourceFile
-from falguard.browser.js import position
+from falguard.findings import new_finding
 from falguard.models import Finding, Secret, Severity
-from falguard.rules import ALL_RULES
+from falguard.positions import position, width
 from falguard.suppress import inline_suppression
 
 CLIENT_CREDENTIALS = "client-credentials"
@@ -23,19 +23,17 @@ def make_finding(
     detail: str,
 ) -> Finding:
     """A finding of ``rule_id`` at bytes ``start:end`` of ``source`` (the column range stops at the line's end)."""
-    info = ALL_RULES[rule_id]
     line, column, line_start = position(source.content, start)
     line_end = source.content.find(b"\n", start)
     stop = end if line_end == -1 else min(end, line_end)
-    return Finding(
-        rule=rule_id,
-        severity=severity,
+    return new_finding(
+        rule_id,
         path=source.path,
         line=line,
         column=column,
-        end_column=column + len(source.content[start:stop].decode("utf-8", "replace")),
+        end_column=column + width(source.content, start, stop),
         secret=secret,
-        message=f"{info.title}: {detail}",
-        remediation=info.remediation,
+        severity=severity,
+        detail=detail,
         suppression=inline_suppression(source.content, line_start, rule_id),
     )

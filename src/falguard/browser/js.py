@@ -7,7 +7,7 @@ every helper looks at a bounded number of bytes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from falguard.browser.names import is_fal_key_name
@@ -103,29 +103,6 @@ def object_entries(content: bytes, open_brace: int) -> list[Entry]:
             entries.append(Entry(match.group(group).decode(), match.start(group), match.start(group), key_end))
         index = scan_to(content, key_end, b",") if after < close and content[after] == 0x3A else after
     return entries
-
-
-def position(content: bytes, offset: int) -> tuple[int, int, int]:
-    """(line, column in characters, offset of the line's start) of a byte offset."""
-    line_start = content.rfind(b"\n", 0, offset) + 1
-    line = content.count(b"\n", 0, offset) + 1
-    column = len(content[line_start:offset].decode("utf-8", "replace")) + 1
-    return line, column, line_start
-
-
-def line_counter(content: bytes) -> Callable[[int], int]:
-    """Line numbers of increasing offsets, counting each newline once (dense reads stay linear)."""
-    last_offset, last_line = 0, 1
-
-    def line(offset: int) -> int:
-        nonlocal last_offset, last_line
-        if offset < last_offset:
-            return content.count(b"\n", 0, offset) + 1
-        last_line += content.count(b"\n", last_offset, offset)
-        last_offset = offset
-        return last_line
-
-    return line
 
 
 def within(offset: int, spans: Sequence[tuple[int, int]]) -> bool:

@@ -11,11 +11,12 @@ from falguard.browser.finding import PROXY_MISSING
 from falguard.browser.framework import Route, RouteSite
 from falguard.browser.frameworks import registry
 from falguard.browser.index import ProjectIndex
-from falguard.browser.js import position, within
+from falguard.browser.js import within
 from falguard.browser.projects import Project
 from falguard.envfiles import is_env_file
+from falguard.findings import repository_finding
 from falguard.models import Finding
-from falguard.rules import repository_finding
+from falguard.positions import position
 
 _FAL_CLIENT_IMPORT = re.compile(rb"[\"']@fal-ai/(?:client|serverless-client)[\"']")
 _PROXY_IMPORT = re.compile(rb"@fal-ai/(?:server-proxy|serverless-proxy)")

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 
-from falguard.models import Finding, Secret, Severity
+from falguard.models import Severity
 from falguard.rules import fal_key, fal_key_assignment, fal_key_id_secret, fal_key_pair, public_fal_key
 from falguard.rules.common import (
     FAL_CONTEXT,
@@ -85,7 +85,6 @@ __all__ = [
     "pattern",
     "public_patterns",
     "registered",
-    "repository_finding",
     "shannon_entropy",
     "written_forms",
 ]
@@ -192,7 +191,7 @@ REPOSITORY_RULES: tuple[RuleInfo, ...] = (
 )
 
 #: Rules decided from a whole project (which code runs in the browser, what bundlers inline):
-#: see browser.py. Their findings are built with ``repository_finding`` or carry a secret.
+#: see browser/. Their findings are built by falguard.findings.
 PROJECT_RULES: tuple[RuleInfo, ...] = (
     RuleInfo(
         id="client-credentials",
@@ -280,31 +279,3 @@ def _sync() -> None:
     RULES_BY_ID.update({rule.id: rule for rule in RULES})
     ALL_RULES.clear()
     ALL_RULES.update(_every_rule())
-
-
-def repository_finding(
-    rule_id: str,
-    path: str,
-    detail: str,
-    *,
-    severity: Severity | None = None,
-    line: int = 1,
-    column: int = 1,
-    subject: str | None = None,
-    source: str = "worktree",
-    commit: str | None = None,
-) -> Finding:
-    """A finding about a repository's state: ``subject`` (default the path) is its identity."""
-    info = ALL_RULES[rule_id]
-    return Finding(
-        rule=rule_id,
-        severity=severity or info.severity,
-        path=path,
-        line=line,
-        column=column,
-        secret=Secret(subject if subject is not None else path, sensitive=False),
-        message=f"{info.title}: {detail}" if detail else info.title,
-        remediation=info.remediation,
-        commit=commit,
-        source=source,
-    )

@@ -1,0 +1,63 @@
+"""The one way a finding is made: its message and remediation come from its rule.
+
+Content rules (detect.py), project rules (browser/) and repository rules (envcheck.py,
+scan.py) all build their findings here, so every finding of a rule reads the same.
+"""
+
+from __future__ import annotations
+
+from falguard.models import Finding, Secret, Severity, Suppression
+from falguard.rules import ALL_RULES, RuleInfo
+
+
+def new_finding(
+    rule: RuleInfo | str,
+    *,
+    path: str,
+    line: int,
+    column: int,
+    secret: Secret,
+    severity: Severity | None = None,
+    detail: str = "",
+    end_column: int | None = None,
+    commit: str | None = None,
+    source: str = "worktree",
+    suppression: Suppression | None = None,
+) -> Finding:
+    """A finding of ``rule`` (a rule or its id): the rule's title (with ``detail``) is its
+    message, its remediation the remediation, its severity the severity unless one is given."""
+    info = ALL_RULES[rule] if isinstance(rule, str) else rule
+    return Finding(
+        rule=info.id,
+        severity=severity or info.severity,
+        path=path,
+        line=line,
+        column=column,
+        end_column=end_column,
+        secret=secret,
+        message=f"{info.title}: {detail}" if detail else info.title,
+        remediation=info.remediation,
+        commit=commit,
+        source=source,
+        suppression=suppression,
+    )
+
+
+def repository_finding(
+    rule_id: str,
+    path: str,
+    detail: str,
+    *,
+    severity: Severity | None = None,
+    line: int = 1,
+    column: int = 1,
+    subject: str | None = None,
+    source: str = "worktree",
+    commit: str | None = None,
+) -> Finding:
+    """A finding about a repository's state: ``subject`` (default the path) is its identity."""
+    secret = Secret(subject if subject is not None else path, sensitive=False)
+    return new_finding(
+        rule_id, path=path, line=line, column=column, secret=secret, severity=severity,
+        detail=detail, source=source, commit=commit,
+    )  # fmt: skip

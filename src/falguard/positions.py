@@ -1,0 +1,53 @@
+"""Byte offsets to lines and columns: the one place positions are computed.
+
+Lines count from 1 and columns are characters from 1 (undecodable bytes count as one each),
+as editors, SARIF and GitHub annotations expect.
+"""
+
+from __future__ import annotations
+
+
+def width(content: bytes, start: int, end: int) -> int:
+    """Characters between two byte offsets."""
+    return len(content[start:end].decode("utf-8", "replace"))
+
+
+def line_of(content: bytes, offset: int) -> int:
+    return content.count(b"\n", 0, offset) + 1
+
+
+def position(content: bytes, offset: int) -> tuple[int, int, int]:
+    """(line, column, offset of the line's start) of one byte offset."""
+    line_start = content.rfind(b"\n", 0, offset) + 1
+    return line_of(content, offset), width(content, line_start, offset) + 1, line_start
+
+
+class Cursor:
+    """Positions of increasing offsets, found in one pass over the content: a 50 MB single
+    line with thousands of findings is read once, not once per finding. An offset before
+    the last one starts the count again."""
+
+    def __init__(self, content: bytes, first_line: int = 1) -> None:
+        self.content, self.first_line = content, first_line
+        self._reset()
+
+    def _reset(self) -> None:
+        self.line, self.line_start = self.first_line, 0
+        self.offset, self.column = 0, 1  # the column at ``offset``
+
+    def move(self, offset: int) -> tuple[int, int, int]:
+        """(line, offset of the line's start, column) of ``offset``."""
+        if offset < self.offset:
+            self._reset()
+        content = self.content
+        newlines = content.count(b"\n", self.offset, offset)
+        if newlines:
+            self.line += newlines
+            self.line_start = content.rfind(b"\n", self.offset, offset) + 1
+            self.offset, self.column = self.line_start, 1
+        self.column += width(content, self.offset, offset)
+        self.offset = offset
+        return self.line, self.line_start, self.column
+
+    def line_of(self, offset: int) -> int:
+        return self.move(offset)[0]
