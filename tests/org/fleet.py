@@ -18,6 +18,7 @@ class Fleet:
     broken: str  # the url of the corrupt repository
     work: dict[str, Path]  # url -> its working clone (to push more commits)
     listing: Path  # the repository list file
+    secrets: list[str]  # every planted key, and the secret half of each: never printed or written
 
     def url(self, name: str) -> str:
         return next(url for url in self.urls if url.endswith(f"/{name}.git"))
@@ -69,7 +70,7 @@ def build_fleet(root: Path, files: int = 3, commits: int = 2, seed: int = 18) ->
     from HEAD but in history (05), a committed .env holding a key (07), a corrupt one (09)."""
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
-    urls, leaky, work = [], {}, {}
+    urls, leaky, work, secrets = [], {}, {}, []
     for index in range(10):
         name = f"acme-{index:02d}"
         history: list[dict[str, str | None]] = [{"README.md": f"# {name}\n", **filler(rng, files)}]
@@ -85,7 +86,8 @@ def build_fleet(root: Path, files: int = 3, commits: int = 2, seed: int = 18) ->
         urls.append(url)
         if index in (2, 5, 7):
             leaky[url] = key.split(":")[0]
+            secrets += [key, key.split(":")[1]]
     corrupt(root / "acme-09.git")
     listing = root / "repos.txt"
     listing.write_text("# the acme organisation\n" + "".join(f"{url}\n" for url in urls))
-    return Fleet(urls, leaky, urls[9], work, listing)
+    return Fleet(urls, leaky, urls[9], work, listing, secrets)

@@ -114,6 +114,19 @@ def test_sarif_of_many_repositories_is_one_valid_run(
     assert "in 10 repositories; 1 failed" in run.err  # the summary goes to stderr with -o
 
 
+def test_no_secret_in_any_report_or_cached_file(fleet: Fleet, first_run: FirstRun, tmp_path: Path, falguard) -> None:
+    written = []
+    for fmt in ("text", "json", "sarif"):
+        run = falguard("audit", "--repos", str(fleet.listing), "--cache-dir", str(first_run.cache), "--format", fmt)
+        written += [run.out, run.err]
+    results = [path for path in (first_run.cache / "results").rglob("*") if path.is_file()]
+    assert len(results) == 9  # one per audited repository; the failed one is never cached
+    written += [path.read_text() for path in results]
+    for secret in fleet.secrets:
+        assert not any(secret in text for text in written)
+    assert all(path.stat().st_mode & 0o077 == 0 for path in results)
+
+
 def test_formats_for_one_repository_only_are_refused(fleet: Fleet, tmp_path: Path, falguard) -> None:
     base = ("audit", "--repos", str(fleet.listing), "--cache-dir", str(tmp_path / "c"))
     for extra in (("--format", "github"), ("--write-replacements", str(tmp_path / "r.txt"))):

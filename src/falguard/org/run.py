@@ -42,6 +42,9 @@ class Outcome:
         return reason
 
 
+#: Fetches at once per job: a fetch mostly waits for the network, an audit needs a core.
+FETCHES_PER_JOB = 4
+
 #: What a progress display is told about a repository: ``"start"`` (being fetched or audited
 #: now), ``"wait"`` (fetched, waiting for an audit), or its outcome (done).
 Progress = Callable[[str, "Outcome | str"], None]
@@ -138,9 +141,9 @@ def _clone_credentials(spec: RepoSpec, token_host: str | None) -> dict[str, str]
 def audit_all(
     specs: Sequence[RepoSpec], settings: Settings, jobs: int, progress: Progress | None = None
 ) -> list[Outcome]:
-    """Every repository's outcome, in the order given. Mirrors are fetched ``jobs`` at a
-    time in threads (git does the work); only repositories whose refs moved are audited,
-    in ``jobs`` worker processes."""
+    """Every repository's outcome, in the order given. Mirrors are fetched in threads
+    (``FETCHES_PER_JOB`` per job: git does the work, mostly waiting for the network); only
+    repositories whose refs moved are audited, ``jobs`` at a time in worker processes."""
     from concurrent.futures import ThreadPoolExecutor
 
     report = progress or (lambda url, event: None)
@@ -151,7 +154,7 @@ def audit_all(
         report(spec.url, prepared if isinstance(prepared, Outcome) else "wait")
         return prepared
 
-    with ThreadPoolExecutor(max_workers=max(jobs, 1)) as threads:
+    with ThreadPoolExecutor(max_workers=max(jobs, 1) * FETCHES_PER_JOB) as threads:
         prepared = list(threads.map(fetch, specs))
     outcomes = {item.url: item for item in prepared if isinstance(item, Outcome)}
     pending = [item for item in prepared if isinstance(item, Pending)]
