@@ -16,7 +16,11 @@ from tests.helpers import Run, git
 @pytest.fixture(autouse=True)
 def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test's git sees no user or system configuration but an identity."""
-    home = tmp_path_factory.mktemp("home")
+    isolate_git(tmp_path_factory.mktemp("home"), monkeypatch)
+
+
+def isolate_git(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give git a fresh home with only an identity (module-scoped fixtures call this too)."""
     (home / ".gitconfig").write_text(
         "[user]\n\tname = Test User\n\temail = test@example.com\n"
         '[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n[protocol "file"]\n\tallow = always\n'

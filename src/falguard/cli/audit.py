@@ -8,19 +8,28 @@ import click
 
 from falguard.cli import EXIT_CLEAN, EXIT_FINDINGS
 from falguard.cli.options import emit, fatal_or, report_options, write_replacements_for, write_report
+from falguard.cli.org import OrgRequest, org_options
 from falguard.cli.settings import Reporting, fails_when_incomplete, settings, stages_for
 
 
 @click.command()
 @click.argument("path", default=".", type=click.Path(exists=True, file_okay=False))
+@org_options
 @report_options
-def audit(path: str, reporting: Reporting) -> int:
+def audit(path: str, reporting: Reporting, org: OrgRequest | None = None) -> int:
     """One-off audit of a repository: history, working tree and env hygiene together.
 
     Tells, for each distinct secret, when it was first introduced and by whom, where it
     appeared, whether it is still in HEAD and whether it was pushed, with the steps to take,
     most urgent first; ends with a summary to paste into a ticket.
+
+    With --repos or --github-org, audits many repositories (bare mirrors in the cache, the
+    unchanged ones not rescanned) into one report; exit 2 after it if any failed.
     """
+    if org is not None:
+        from falguard.cli.org import audit_many
+
+        return audit_many(path, org, reporting)
     from falguard.audit import collect, tell
     from falguard.progress import progress_on
     from falguard.report import ReportContext, audit_renderer

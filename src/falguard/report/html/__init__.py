@@ -8,6 +8,9 @@ Both draw from the same values as the JSON report; a saved JSON report loaded ba
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from falguard.models import Audit, ScanResult
 from falguard.report import ReportContext
 from falguard.report.html.escape import esc
@@ -95,3 +98,22 @@ def render(result: ScanResult, context: ReportContext) -> str:
 
 def render_audit(audit: Audit, context: ReportContext) -> str:
     return document(audit_view(audit, context))
+
+
+def render_combined(merged: Mapping[str, Any]) -> str:
+    """The page of a many-repository report (``report/merge.py``): the audit page of every
+    repository's stories together, named by the repositories, with each failed repository
+    said as what could not be read."""
+    from dataclasses import replace
+
+    from falguard.report.load import load
+
+    loaded = load(dict(merged))
+    entries = merged["summary"].get("repositories", [])
+    failed = [f"{e['repository']}: {e.get('reason') or 'failed'}" for e in entries if e.get("status") == "failed"]
+    result = loaded.result
+    result.summary.incomplete.extend(reason for reason in failed if reason not in result.summary.incomplete)
+    names = ", ".join(e["repository"] for e in entries[:5]) + (" …" if len(entries) > 5 else "")
+    audit = loaded.audit if loaded.audit is not None else Audit(result)
+    audit = replace(audit, result=result, repository=f"{len(entries)} repositories: {names}")
+    return render_audit(audit, ReportContext(fail_on=loaded.fail_on))

@@ -1,0 +1,58 @@
+"""The many-repository run's progress line, on a terminal's stderr only: repositories done
+out of the total, failures so far, and the ones being audited now."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+from falguard.org.run import Outcome
+from falguard.report import printable
+
+
+class OrgProgress:
+    def __init__(self, stream: TextIO, total: int) -> None:
+        self.stream, self.total = stream, total
+        self.done = self.failed = 0
+        self.running: dict[str, None] = {}
+        self.shown = False
+        self._lock = threading.Lock()
+
+    def __call__(self, url: str, event: Outcome | str) -> None:
+        with self._lock:
+            if event == "start":
+                self.running.setdefault(url)
+            else:
+                self.running.pop(url, None)
+            if isinstance(event, Outcome):
+                self.done += 1
+                self.failed += event.status == "failed"
+            self._draw()
+
+    def _draw(self) -> None:
+        line = f"falguard: repositories {self.done}/{self.total} done, {self.failed} failed"
+        if self.running:
+            line += "; now: " + ", ".join(printable(url) for url in self.running)
+        width = max(shutil.get_terminal_size((100, 20)).columns - 1, 20)
+        self.stream.write("\r" + (line if len(line) <= width else line[: width - 1] + "…") + "\033[K")
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+@contextmanager
+def org_progress(stream: TextIO, total: int) -> Iterator[OrgProgress | None]:
+    """A progress line on ``stream`` if it is a terminal (else None), erased on the way out."""
+    progress = OrgProgress(stream, total) if stream.isatty() else None
+    try:
+        yield progress
+    finally:
+        if progress is not None:
+            progress.clear()

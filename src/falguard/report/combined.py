@@ -1,0 +1,205 @@
+"""Reports of many repositories, rendered from the combined JSON document of
+``report/merge.py`` alone, so that a single run and ``falguard report --merge`` of its parts
+print the same thing in every format.
+
+- ``text``: a table of every repository (status, credentials, findings, HEAD), then one
+  section per repository with something to say (its stories, most urgent first, and its
+  hygiene findings; or why it failed), then a summary for the ticket.
+- ``json``: the document itself.
+- ``sarif``: one run for all repositories (GitHub accepts one run per tool and category in
+  an upload); each result names its repository in ``properties.repository`` and in its
+  message, the run lists every repository's status in ``properties.repositories``, and a
+  repository that failed is an error notification (``executionSuccessful`` false).
+- ``html``: rendered by ``falguard.report.html.render_combined(document) -> str`` when that
+  module provides it (the hook for the HTML report).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from falguard.errors import InputError
+from falguard.models import URGENCY, Severity
+from falguard.report import printable
+
+FORMATS = ("text", "json", "sarif", "html")
+
+
+def render_combined(document: Mapping[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "text":
+        return render_text(document)
+    if fmt == "sarif":
+        from falguard.report.combined_sarif import render_sarif
+
+        return render_sarif(document)
+    if fmt == "html":
+        return _html(document)
+    raise InputError(
+        f"--format {fmt} is for one repository; a report of many repositories is text, json, sarif or html"
+    )
+
+
+def _html(document: Mapping[str, Any]) -> str:
+    import importlib
+
+    try:
+        module = importlib.import_module("falguard.report.html")
+    except ImportError:
+        module = None
+    render = getattr(module, "render_combined", None)
+    if render is None:
+        raise InputError("this falguard cannot render a report of many repositories as html (use text, json or sarif)")
+    text: str = render(document)
+    return text
+
+
+def _by_repository(items: list[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    grouped: dict[str, list[Mapping[str, Any]]] = {}
+    for item in items:
+        grouped.setdefault(str(item.get("repository")), []).append(item)
+    return grouped
+
+
+def table(entries: list[Mapping[str, Any]]) -> list[str]:
+    """One line per repository: name, status, distinct credentials, findings, HEAD."""
+    names = [printable(str(entry["repository"])) for entry in entries]
+    width = max([len("repository"), *(len(name) for name in names)])
+    lines = [f"{'repository':<{width}}  status  credentials  findings  head"]
+    for name, entry in zip(names, entries, strict=True):
+        head = (entry.get("head") or "")[:12] or "-"
+        lines.append(
+            f"{name:<{width}}  {entry.get('status', 'ok'):<6}  {entry.get('credentials', 0):>11}  "
+            f"{entry.get('findings', 0):>8}  {head}"
+        )
+    return lines
+
+
+def story_lines(number: int, story: Mapping[str, Any], findings: list[Mapping[str, Any]]) -> list[str]:
+    """One story, as the single-repository audit tells it."""
+    own = [f for f in findings if f.get("fingerprint") in set(story.get("fingerprints", []))]
+    worst = max((Severity.parse(f["severity"]) for f in own), default=Severity.CRITICAL)
+    rules = ", ".join(story.get("rules", []))
+    lines = [f"{number}. {printable(story['secret'])}  [{worst.label}; {story['urgency']}]  ({printable(rules)})"]
+    first = story.get("introduced")
+    if first:
+        who = f" by {printable(first['author'])}" if first.get("author") else ""
+        when = f" on {first['date']}" if first.get("date") else ""
+        lines.append(f"   first introduced: commit {(first.get('commit') or '')[:12]}{when}{who}")
+    else:
+        lines.append("   first introduced: never committed (working tree only)")
+    lines.append(f"   paths: {', '.join(printable(path) for path in story.get('paths', []))}")
+    state = "still in HEAD" if story.get("in_head") else "no longer in HEAD"
+    lines.append(f"   now: {state}; {'pushed' if story.get('pushed') else 'not pushed (local only)'}")
+    lines.append("   steps:")
+    letters = "abcdefghij"
+    lines.extend(
+        f"     {letter}) {printable(step)}" for letter, step in zip(letters, story.get("steps", []), strict=False)
+    )
+    return lines
+
+
+def hygiene_lines(findings: list[Mapping[str, Any]], stories: list[Mapping[str, Any]]) -> list[str]:
+    """Findings about no secret (env files, public variables), once per rule and subject."""
+    in_stories = {fingerprint for story in stories for fingerprint in story.get("fingerprints", [])}
+    seen: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for finding in findings:
+        if finding.get("fingerprint") not in in_stories:
+            seen.setdefault((finding["rule"], finding["fingerprint"]), finding)
+    lines = []
+    for finding in sorted(seen.values(), key=lambda f: (-Severity.parse(f["severity"]), f["path"], f["rule"])):
+        where = f"{printable(finding['path'])}:{finding['line']}" + (
+            f" (commit {finding['commit'][:12]})" if finding.get("commit") else ""
+        )
+        lines.append(f"  - [{finding['severity']}] {finding['rule']}: {printable(finding['message'])} ({where})")
+    return lines
+
+
+def section(entry: Mapping[str, Any], findings: list[Mapping[str, Any]], stories: list[Mapping[str, Any]]) -> list[str]:
+    name = printable(str(entry["repository"]))
+    if entry.get("status") == "failed":
+        return [f"== {name}: FAILED: {printable(str(entry.get('reason') or 'unknown reason'))}", ""]
+    hygiene = hygiene_lines(findings, stories)
+    if not stories and not hygiene:
+        return []
+    head = (entry.get("head") or "")[:12] or "no commits"
+    lines = [f"== {name} (at {head})"]
+    for number, story in enumerate(stories, 1):
+        lines.extend(story_lines(number, story, findings))
+    if hygiene:
+        lines.append("Hygiene and exposure:")
+        lines.extend(hygiene)
+    return [*lines, ""]
+
+
+def ticket(document: Mapping[str, Any]) -> list[str]:
+    summary = document["summary"]
+    entries = summary["repositories"]
+    counts = summary["repository_counts"]
+    stories = document["audit"]["stories"]
+    audited = counts["ok"] + counts["cached"]
+    lines = [
+        "----- summary for the ticket -----",
+        f"falguard {document['version']} audit of {counts['total']} repositories "
+        f"({audited} audited: {counts['ok']} scanned, {counts['cached']} unchanged since the last run; "
+        f"{counts['failed']} failed)",
+    ]
+    urgencies = [sum(1 for story in stories if story["urgency"] == label) for label in URGENCY]
+    with_keys = [entry for entry in entries if entry.get("credentials")]
+    detail = "; ".join(f"{n} {label}" for n, label in zip(urgencies, URGENCY, strict=True) if n)
+    lines.append(
+        f"Distinct fal credentials: {len(stories)} in {len(with_keys)} "
+        f"repositor{'y' if len(with_keys) == 1 else 'ies'}" + (f" ({detail})" if detail else "")
+    )
+    lines.extend(f"  - {printable(str(entry['repository']))}: {entry['credentials']}" for entry in with_keys)
+    failed = [entry for entry in entries if entry.get("status") == "failed"]
+    if failed:
+        lines.append(f"Failed: {len(failed)} (not audited; fix and run again)")
+        lines.extend(f"  - {printable(str(e['repository']))}: {printable(str(e.get('reason')))}" for e in failed)
+    coverage = "complete" if summary["complete"] else "INCOMPLETE (see the repositories above)"
+    lines.append(
+        f"Coverage: {summary['files_scanned']:,} files and objects scanned ({summary['bytes_scanned']:,} bytes); {coverage}"
+    )
+    if stories:
+        lines.append("Action: revoke every key above on the fal dashboard now, one new key per environment, kept "
+                     "server-side as FAL_KEY; purge history only after rotating.")  # fmt: skip
+    else:
+        lines.append("Action: none for credentials." if not failed else "Action: audit the failed repositories.")
+    return lines
+
+
+def summary_line(document: Mapping[str, Any]) -> list[str]:
+    """The closing lines (also written to stderr when the report goes to a file)."""
+    summary = document["summary"]
+    counts = summary["repository_counts"]
+    total = summary["findings"]
+    detail = ", ".join(f"{n} {label}" for label, n in summary["by_severity"].items() if n)
+    head = (
+        f"falguard: {total} finding{'s' if total != 1 else ''} ({detail})"
+        if total
+        else "falguard: no fal credentials found"
+    )
+    lines = [f"{head} in {counts['total']} repositories; {counts['failed']} failed"]
+    if summary["failed"]:
+        lines.append(f"falguard: failing: findings at or above {summary['fail_on']}")
+    return lines
+
+
+def render_text(document: Mapping[str, Any]) -> str:
+    entries = document["summary"]["repositories"]
+    counts = document["summary"]["repository_counts"]
+    with_keys = sum(1 for entry in entries if entry.get("credentials"))
+    out = [
+        f"falguard audit of {counts['total']} repositories: {with_keys} with fal credentials, {counts['failed']} failed",
+        "",
+    ]
+    out.extend([*table(entries), ""])
+    findings, stories = _by_repository(document["findings"]), _by_repository(document["audit"]["stories"])
+    for entry in entries:
+        name = str(entry["repository"])
+        out.extend(section(entry, findings.get(name, []), stories.get(name, [])))
+    out.extend([*ticket(document), "", *summary_line(document)])
+    return "\n".join(out) + "\n"
