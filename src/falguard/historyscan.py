@@ -12,7 +12,8 @@ from falguard.detect import detect
 from falguard.errors import GitError, InputError
 from falguard.models import Attribution, Finding, ScanResult, Summary
 from falguard.scan import exclusion, rules_for, sort_key
-from falguard.sources.history import Change, Coverage, blob_changes, history_objects
+from falguard.sources.history import Coverage, history_objects
+from falguard.sources.path_log import Change, PathHistory, path_history, raw_path
 
 
 def scan_history(
@@ -67,21 +68,62 @@ def scan_history(
         result.summary.incomplete.append(str(error))
         result.fatal = str(error)
     excluded = exclusion(config)
-    attributed = attribute(repo, selection, groups, result.summary)
+    history = read_path_history(repo, selection, groups, coverage, result.summary)
+    attributed = attribute(repo, groups, history)
     result.findings.extend(finding for finding in attributed if not excluded(finding.path))
-    result.findings.extend(f for f in committed_env_findings(repo, selection, result.findings) if not excluded(f.path))
+    env_findings = committed_env_findings(repo, selection, result.findings, history, coverage)
+    result.findings.extend(f for f in env_findings if not excluded(f.path))
     result.findings.sort(key=sort_key)
     return result
 
 
-def committed_env_findings(repo: git.Repo, selection: Sequence[str], found: Sequence[Finding]) -> list[Finding]:
-    """``env-tracked`` for every env file history ever held; critical where a key was found in it."""
+def read_path_history(
+    repo: git.Repo,
+    selection: list[str],
+    groups: dict[tuple[str, str, str], dict[str, Finding]],
+    coverage: Coverage,
+    summary: Summary,
+) -> PathHistory | None:
+    """One ``git log`` limited to the paths of the blobs with findings and of every env file
+    the blob listing named (none when there are neither); None, with a note, if git fails."""
+    blobs: dict[str, set[bytes]] = {}
+    for (_, _, kind), found in groups.items():
+        if kind == "blob":
+            for oid, finding in found.items():
+                blobs.setdefault(oid, set()).update(raw_path(finding.path))
+    if not blobs and not coverage.env_files:
+        return PathHistory({}, {})
+    try:
+        return path_history(repo, selection, blobs, coverage.env_files)
+    except GitError as error:
+        summary.incomplete.append(f"history attribution unavailable: {error}")
+        return None
+
+
+def committed_env_findings(
+    repo: git.Repo,
+    selection: Sequence[str],
+    found: Sequence[Finding],
+    history: PathHistory | None,
+    coverage: Coverage,
+) -> list[Finding]:
+    """``env-tracked`` for every env file history ever held; critical where a key was found in it.
+
+    The env files are those the blob listing named, with the commit that added each; a
+    partial clone's listing lacks the paths of missing blobs, so there the whole history's
+    tree diffs are searched instead.
+    """
     from falguard.envcheck import CommittedFile, history_findings
     from falguard.envfiles import ENV_PATHSPECS
 
     holding_keys = {path for f in found if f.history is not None and f.secret.sensitive for path in f.history.paths}
-    committed = git.committed_paths(repo, selection, ENV_PATHSPECS)
-    return history_findings((CommittedFile(path, commit) for path, commit in committed), holding_keys)
+    if coverage.missing:
+        committed = git.committed_paths(repo, selection, ENV_PATHSPECS)
+        return history_findings((CommittedFile(path, commit) for path, commit in committed), holding_keys)
+    added = history.env_added if history is not None else {}
+    listed = {path.decode("utf-8", "backslashreplace") for path in coverage.env_files}
+    files = [CommittedFile(path, added[path].commit if path in added else None) for path in sorted(listed | set(added))]
+    return history_findings(files, holding_keys)
 
 
 def coverage_notes(repo: git.Repo, coverage: Coverage) -> list[str]:
@@ -106,24 +148,19 @@ def coverage_notes(repo: git.Repo, coverage: Coverage) -> list[str]:
 
 def attribute(
     repo: git.Repo,
-    selection: list[str],
     groups: dict[tuple[str, str, str], dict[str, Finding]],
-    summary: Summary,
+    history: PathHistory | None,
 ) -> list[Finding]:
     """One finding per secret and kind of place, with its history (paid only for findings)."""
     if not groups:
         return []
-    blobs = {oid for (_, _, kind), found in groups.items() if kind == "blob" for oid in found}
-    try:
-        changes = blob_changes(repo, selection, blobs) if blobs else {}
-        in_head = git.head_blobs(repo) if blobs else set()
-    except GitError as error:
-        summary.incomplete.append(f"history attribution unavailable: {error}")
+    if history is None:  # git failed: the findings, unattributed (the summary says why)
         return [finding for found in groups.values() for finding in found.values()]
+    in_head = git.head_blobs(repo) if history.changes else set()
     findings = []
     for (_, _, kind), found in groups.items():
         if kind == "blob":
-            findings.append(_attribute_blob(repo, found, changes, in_head))
+            findings.append(_attribute_blob(repo, found, history.changes, in_head))
         else:
             findings.append(_attribute_message(repo, found))
     return findings

@@ -1,0 +1,163 @@
+"""Which commits put the blobs that hold findings, and every env file, at their paths.
+
+Paid for the findings, not for the history: the blob listing of the scan already names a
+path for every blob (``git rev-list --objects``), so one ``git log --raw`` limited to those
+literal paths (git skips every tree off them) tells which commits brought each found blob
+to its path and which commit added each env file. rev-list names each blob and tree once,
+at the first path it meets them (the newest), so the older places of a renamed or copied
+file are found by looking, for each blob's oldest addition, at what the parent commits held
+(one ``git ls-tree`` per parent): a path found there joins the log, which runs again.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+from falguard import git
+from falguard.envfiles import is_env_file
+
+#: Rounds of the log before the paths stop growing (each round follows one more rename).
+MAX_ROUNDS = 4
+_ESCAPED_BYTE = re.compile(rb"\\x([0-9a-f]{2})")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One commit that put a blob at a path (added it or changed the path to it)."""
+
+    commit: str
+    author: str
+    date: str
+    time: int
+    order: int  # position in git log's output: parents come after their children
+    path: str
+    added: bool = False  # the path did not exist in the parent the change is against
+    parents: tuple[str, ...] = ()
+
+    @property
+    def age(self) -> tuple[int, int]:
+        """Sorts oldest first: earlier commit time, then further down the topological order."""
+        return (self.time, -self.order)
+
+
+@dataclass(frozen=True)
+class PathHistory:
+    changes: dict[str, list[Change]]  # per blob: every commit that brought it to a path
+    env_added: dict[str, Change]  # per env file path: the oldest commit that added it
+
+
+def raw_path(shown: str) -> list[bytes]:
+    """The bytes of a path as git stores it, from the text a finding shows (which escapes
+    bytes that are not UTF-8 as ``\\xNN``); both readings when it could be either."""
+    encoded = shown.encode("utf-8", "surrogateescape")
+    unescaped = _ESCAPED_BYTE.sub(lambda match: bytes([int(match[1], 16)]), encoded)
+    return [encoded] if unescaped == encoded else [encoded, unescaped]
+
+
+def path_history(
+    repo: git.Repo,
+    revisions: list[str],
+    blobs: Mapping[str, Collection[bytes]],
+    env_paths: Collection[bytes],
+) -> PathHistory:
+    """Changes for ``blobs`` (each with the paths it is known at) and additions of env files.
+
+    Starts from the given paths plus wherever HEAD holds a found blob or an env file, then
+    follows each blob's and env file's oldest addition into its parents' trees.
+    """
+    head = git.tree_blobs(repo, "HEAD") if blobs or env_paths else {}
+    paths = {path for known in blobs.values() for path in known} | set(env_paths)
+    paths |= {path for oid, held in head.items() for path in held if oid in blobs or is_env_path(path)}
+    paths.discard(b"")  # a blob a tag names directly has no path
+    parents_seen: set[str] = set()
+    history = PathHistory({blob: [] for blob in blobs}, {})
+    for _ in range(MAX_ROUNDS):
+        if not paths:
+            break
+        history = _read_log(repo, revisions, paths, set(blobs))
+        found = _paths_in_parents(repo, _oldest_additions(history), blobs, parents_seen)
+        if found <= paths:
+            break
+        paths |= found
+    return history
+
+
+def is_env_path(path: bytes) -> bool:
+    """:func:`~falguard.envfiles.is_env_file` for a path as git stores it (a quick test first)."""
+    return b".env" in path and is_env_file(os.fsdecode(path))
+
+
+def _oldest_additions(history: PathHistory) -> list[Change]:
+    oldest = [min(added, key=lambda c: c.age) for added in ([c for c in cs if c.added] for cs in history.changes.values())
+              if added]  # fmt: skip
+    return oldest + list(history.env_added.values())
+
+
+def _paths_in_parents(
+    repo: git.Repo, changes: Iterable[Change], blobs: Mapping[str, Collection[bytes]], seen: set[str]
+) -> set[bytes]:
+    """Where the parents of these commits held a found blob or an env file: a rename's or a
+    copy's source, which the blob listing named at its newer path only."""
+    found: set[bytes] = set()
+    for parent in dict.fromkeys(parent for change in changes for parent in change.parents):
+        if parent in seen:
+            continue
+        seen.add(parent)
+        for oid, held in git.tree_blobs(repo, parent).items():
+            found.update(path for path in held if oid in blobs or is_env_path(path))
+    found.discard(b"")
+    return found
+
+
+def _read_log(repo: git.Repo, revisions: list[str], paths: set[bytes], blobs: set[str]) -> PathHistory:
+    changes: dict[str, list[Change]] = {blob: [] for blob in blobs}
+    env_added: dict[str, Change] = {}
+    proc = git.log_changes(repo, revisions, paths)
+    assert proc.stdout is not None
+    try:
+        for change, new, path in _entries(_tokens(proc.stdout.fileno())):
+            if new in changes:
+                changes[new].append(change)
+            if change.added and is_env_path(path) and path in paths:
+                known = env_added.get(change.path)
+                if known is None or change.age < known.age:
+                    env_added[change.path] = change
+    finally:
+        git.finish(proc, "log")
+    return PathHistory(changes, env_added)
+
+
+def _entries(tokens: Iterator[bytes]) -> Iterator[tuple[Change, str, bytes]]:
+    """Each raw diff entry of ``git log --raw -z`` with the commit it belongs to."""
+    commit = author = date = ""
+    parents: tuple[str, ...] = ()
+    when = order = 0
+    for token in tokens:
+        token = token.lstrip(b"\n")
+        if token.startswith(b"\x01"):
+            commit = token[1:].decode()
+            author = next(tokens).decode("utf-8", "replace")
+            date = next(tokens).decode()
+            when = int(next(tokens) or 0)
+            parents = tuple(next(tokens).decode().split())
+            order += 1
+        elif token.startswith(b":"):
+            path = next(tokens)
+            fields = token.split(b" ")
+            shown = path.decode("utf-8", "backslashreplace")
+            added = fields[4].startswith(b"A")
+            yield Change(commit, author, date, when, order, shown, added, parents), fields[3].decode(), path
+
+
+def _tokens(fd: int) -> Iterator[bytes]:
+    """NUL-separated fields of a stream, read in large chunks."""
+    tail = b""
+    while chunk := os.read(fd, 1 << 20):
+        parts = (tail + chunk).split(b"\0")
+        tail = parts.pop()
+        yield from parts
+    if tail:
+        yield tail
