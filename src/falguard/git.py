@@ -740,17 +740,21 @@ def log_changes(repo: Repo, revisions: Sequence[str], paths: Iterable[bytes]) ->
         "log", "--raw", "-z", "--no-abbrev", "-m", "--root", "--no-renames", "--topo-order", "--full-history",
         "--no-ext-diff", "--no-textconv", f"--format={LOG_FORMAT}", *revisions, "--",
     ]  # fmt: skip
+    errors = _spool()
     try:
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             ["git", *SAFE_CONFIG, *args, *(b":(literal)" + path for path in sorted(paths))],
             cwd=repo.cwd,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            stderr=_spool(),
+            stderr=errors,
             env=git_environment(),
         )
     except FileNotFoundError:
+        errors.close()
         raise GitError("git is not installed or not on PATH") from None
+    proc.stderr = errors  # where finish() reads git's error from
+    return proc
 
 
 def finish(proc: subprocess.Popen[bytes], what: str) -> None:
@@ -759,6 +763,8 @@ def finish(proc: subprocess.Popen[bytes], what: str) -> None:
         proc.stdout.close()
     code = proc.wait()
     errors = _error_text(proc.stderr) if proc.stderr is not None else b""
+    if proc.stderr is not None:
+        proc.stderr.close()
     if code != 0:
         raise GitError(f"git {what}: {_first_line(errors)}")
 
@@ -804,6 +810,52 @@ def refs_containing(repo: Repo, commits: Iterable[str]) -> list[str]:
     if others:
         found += run(["for-each-ref", "--format=%(refname)", *contains, "--", *others], repo.cwd).split(b"\n")
     return sorted(line.decode("utf-8", "surrogateescape") for line in found if line)
+
+
+def ref_tips(repo: Repo) -> list[tuple[str, str]]:
+    """``(refname, commit)`` for every ref that leads to a commit (tags peeled), by name."""
+    out = run(["for-each-ref", "--format=%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)"],
+              repo.cwd)  # fmt: skip
+    tips, nested = [], []
+    for line in out.decode("utf-8", "surrogateescape").split("\n"):
+        fields = line.split("\0")
+        if len(fields) != 5:
+            continue
+        name, kind, oid, peeled_kind, peeled = fields
+        if kind == "commit" or peeled_kind == "commit":
+            tips.append((name, oid if kind == "commit" else peeled))
+        elif peeled_kind == "tag":
+            nested.append(name)  # a tag of a tag
+    if nested:
+        answer = run(["cat-file", "--batch-check=%(objectname) %(objecttype)"], repo.cwd,
+                     stdin="".join(f"{name}^{{commit}}\n" for name in nested).encode())  # fmt: skip
+        for name, line in zip(nested, answer.decode().splitlines(), strict=False):
+            if line.endswith(" commit"):
+                tips.append((name, line.split(" ")[0]))
+    return sorted(tips)
+
+
+def commit_graph(repo: Repo, revisions: Sequence[str]) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
+    """Start ``git rev-list --topo-order --parents`` (children before parents) into a file.
+
+    Returns the process and the file; :func:`finish` it, then read the file from the start.
+    """
+    spool, errors = _spool(), _spool()
+    try:
+        proc = subprocess.Popen(
+            ["git", *SAFE_CONFIG, "rev-list", "--topo-order", "--parents", *revisions],
+            cwd=repo.cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=spool,
+            stderr=errors,
+            env=git_environment(),
+        )
+    except FileNotFoundError:
+        spool.close()
+        errors.close()
+        raise GitError("git is not installed or not on PATH") from None
+    proc.stderr = errors  # where finish() reads git's error from
+    return proc, spool
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from falguard.errors import GitError, InputError
 from falguard.models import Attribution, Finding, ScanResult, Summary
 from falguard.scan import exclusion, rules_for, sort_key
 from falguard.sources.history import Coverage, history_objects
-from falguard.sources.path_log import Change, PathHistory, path_history, raw_path
+from falguard.sources.path_log import PathHistory, path_history, raw_path
 
 
 def scan_history(
@@ -87,14 +87,18 @@ def read_path_history(
     """One ``git log`` limited to the paths of the blobs with findings and of every env file
     the blob listing named (none when there are neither); None, with a note, if git fails."""
     blobs: dict[str, set[bytes]] = {}
+    commits: set[str] = set()  # of commit message findings: which refs reach them
     for (_, _, kind), found in groups.items():
-        if kind == "blob":
-            for oid, finding in found.items():
+        for oid, finding in found.items():
+            if kind == "blob":
                 blobs.setdefault(oid, set()).update(raw_path(finding.path))
-    if not blobs and not coverage.env_files:
+            elif finding.commit:
+                commits.add(finding.commit)
+    if not blobs and not coverage.env_files and not commits:
         return PathHistory({}, {})
+    every_ref = selection[:1] == ["--all"]  # not a range: every ref is walked
     try:
-        return path_history(repo, selection, blobs, coverage.env_files)
+        return path_history(repo, selection, blobs, coverage.env_files, commits=commits, every_ref=every_ref)
     except GitError as error:
         summary.incomplete.append(f"history attribution unavailable: {error}")
         return None
@@ -160,22 +164,26 @@ def attribute(
     findings = []
     for (_, _, kind), found in groups.items():
         if kind == "blob":
-            findings.append(_attribute_blob(repo, found, history.changes, in_head))
+            findings.append(_attribute_blob(repo, found, history, in_head))
         else:
-            findings.append(_attribute_message(repo, found))
+            findings.append(_attribute_message(repo, found, history))
     return findings
 
 
-def _attribute_blob(
-    repo: git.Repo, found: dict[str, Finding], changes: dict[str, list[Change]], in_head: set[str]
-) -> Finding:
+def _refs(repo: git.Repo, history: PathHistory, commits: Sequence[str]) -> list[str]:
+    known = history.refs(commits)
+    return known if known is not None else git.refs_containing(repo, commits)
+
+
+def _attribute_blob(repo: git.Repo, found: dict[str, Finding], history: PathHistory, in_head: set[str]) -> Finding:
+    changes = history.changes
     events = sorted((change for oid in found for change in changes.get(oid, [])), key=lambda c: c.age)
     if not events:  # reachable without a commit bringing it to a path (a tag naming a blob)
         first = next(iter(found.values()))
         return replace(first, history=Attribution(in_head=any(oid in in_head for oid in found), blobs=len(found)))
     introduced = events[0]
     blob = next(oid for oid in found if any(c is introduced for c in changes.get(oid, [])))
-    refs = git.refs_containing(repo, dict.fromkeys(change.commit for change in events))
+    refs = _refs(repo, history, list(dict.fromkeys(change.commit for change in events)))
     return replace(
         found[blob],
         path=introduced.path,
@@ -193,12 +201,12 @@ def _attribute_blob(
     )
 
 
-def _attribute_message(repo: git.Repo, found: dict[str, Finding]) -> Finding:
+def _attribute_message(repo: git.Repo, found: dict[str, Finding], history: PathHistory) -> Finding:
     commits = [finding.commit for finding in found.values() if finding.commit]
     if not commits:  # a tag message
         return next(iter(found.values()))
     oldest = min(git.commit_infos(repo, commits), key=lambda info: info.time)
-    refs = git.refs_containing(repo, commits)
+    refs = _refs(repo, history, commits)
     return replace(
         found[oldest.commit],
         history=Attribution(

@@ -47,6 +47,13 @@ class Change:
 class PathHistory:
     changes: dict[str, list[Change]]  # per blob: every commit that brought it to a path
     env_added: dict[str, Change]  # per env file path: the oldest commit that added it
+    reached_from: dict[str, list[str]] | None = None  # per commit of a change: the refs that reach it
+
+    def refs(self, commits: Iterable[str]) -> list[str] | None:
+        """The refs that reach any of ``commits``, by name; None when not worked out here."""
+        if self.reached_from is None:
+            return None
+        return sorted({ref for commit in commits for ref in self.reached_from.get(commit, ())})
 
 
 def raw_path(shown: str) -> list[bytes]:
@@ -62,16 +69,45 @@ def path_history(
     revisions: list[str],
     blobs: Mapping[str, Collection[bytes]],
     env_paths: Collection[bytes],
+    *,
+    commits: Collection[str] = (),
+    every_ref: bool = False,
 ) -> PathHistory:
     """Changes for ``blobs`` (each with the paths it is known at) and additions of env files.
 
     Starts from the given paths plus wherever HEAD holds a found blob or an env file, then
-    follows each blob's and env file's oldest addition into its parents' trees.
+    follows each blob's and env file's oldest addition into its parents' trees. When
+    ``revisions`` walk every ref (``every_ref``), also works out which refs reach each
+    commit of a change and each of ``commits``, from one ``rev-list --parents`` run beside
+    the log on the other core.
     """
     head = git.tree_blobs(repo, "HEAD") if blobs or env_paths else {}
     paths = {path for known in blobs.values() for path in known} | set(env_paths)
     paths |= {path for oid, held in head.items() for path in held if oid in blobs or is_env_path(path)}
     paths.discard(b"")  # a blob a tag names directly has no path
+    graph = git.commit_graph(repo, revisions) if every_ref and (blobs or commits) else None
+    try:
+        history = _follow(repo, revisions, paths, blobs)
+        if graph is None:
+            return history
+        proc, listing = graph
+        git.finish(proc, "rev-list")
+        wanted = {change.commit for changes in history.changes.values() for change in changes} | set(commits)
+        listing.seek(0)
+        reached = refs_reaching(git.ref_tips(repo), listing, wanted)
+        return PathHistory(history.changes, history.env_added, reached)
+    finally:
+        if graph is not None:
+            if graph[0].poll() is None:
+                graph[0].kill()
+                graph[0].wait()
+            graph[1].close()
+
+
+def _follow(
+    repo: git.Repo, revisions: list[str], paths: set[bytes], blobs: Mapping[str, Collection[bytes]]
+) -> PathHistory:
+    """The log over ``paths``, again with the sources of renames and copies while they turn up."""
     parents_seen: set[str] = set()
     history = PathHistory({blob: [] for blob in blobs}, {})
     for _ in range(MAX_ROUNDS):
@@ -83,6 +119,37 @@ def path_history(
             break
         paths |= found
     return history
+
+
+def refs_reaching(
+    tips: Iterable[tuple[str, str]], listing: Iterable[bytes], wanted: Collection[str]
+) -> dict[str, list[str]]:
+    """For each of ``wanted``, the refs (of ``tips``) it is reachable from.
+
+    ``listing`` is ``rev-list --topo-order --parents``, children before parents: each commit
+    passes the set of refs reaching it (one bit per ref) on to its parents, and is forgotten
+    once reached, so memory holds only the commits between the walked and the unwalked.
+    """
+    names: list[str] = []
+    tip_bits: dict[bytes, int] = {}
+    for name, tip in tips:
+        tip_bits[tip.encode()] = tip_bits.get(tip.encode(), 0) | 1 << len(names)
+        names.append(name)
+    pending: dict[bytes, int] = {}
+    left = {commit.encode() for commit in wanted}
+    found: dict[str, list[str]] = {}
+    for line in listing:
+        if not left:
+            break
+        commit, *parents = line.split()
+        bits = pending.pop(commit, 0) | tip_bits.get(commit, 0)
+        if commit in left:
+            left.discard(commit)
+            found[commit.decode()] = [name for index, name in enumerate(names) if bits >> index & 1]
+        if bits:
+            for parent in parents:
+                pending[parent] = pending.get(parent, 0) | bits
+    return found
 
 
 def is_env_path(path: bytes) -> bool:
