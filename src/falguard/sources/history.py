@@ -35,6 +35,7 @@ _KEY_ID_SECRET_HEAD = re.compile(rb"-" + HEX + rb"{12}" + KEY_SEPARATOR + HEX)
 READ_WORKERS = 4
 _BATCH = 8 << 20  # scan this many bytes of objects per prefilter pass
 _READ = 1 << 20
+_QUEUED = 32  # candidates waiting for detection: on fal-dense history nearly every object is one
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _RawPath = bytes  # a path as git stores it (Coverage has a field named bytes)
 
@@ -352,7 +353,7 @@ def _stream(
         if len(readers) == 1:
             yield from readers[0].batches(batch_done)
         else:
-            found: queue.Queue[HistoryObject | BaseException | None] = queue.Queue(maxsize=1024)
+            found: queue.Queue[HistoryObject | BaseException | None] = queue.Queue(maxsize=_QUEUED)
 
             def read(reader: _BatchReader) -> None:
                 try:
