@@ -364,7 +364,8 @@ def describe(repo: Path) -> str:
     commits = git_out(repo, "rev-list", "--all", "--count")
     refs = len(git_out(repo, "for-each-ref", "--format=%(refname)").splitlines())
     counts = dict(line.split(": ") for line in git_out(repo, "count-objects", "-v").splitlines())
-    return f"{commits} commits, {refs} refs, pack {int(counts['size-pack']) / 1024:.0f} MB"
+    pack = int(counts["size-pack"]) / 1024
+    return f"{commits} commits, {refs} refs, " + (f"pack {pack:.0f} MB" if pack else "objects in an alternate")
 
 
 # --- the report ----------------------------------------------------------------------------
