@@ -600,7 +600,7 @@ class ObjectStream:
         lister = ["git", *SAFE_CONFIG, "rev-list"]
         if objects:
             lister += ["--objects", "--filter=object:type=blob", "--missing=print"]
-        reader = ["git", *SAFE_CONFIG, "cat-file", "--buffer", f"--batch={BATCH_FORMAT}"]
+        reader = ["git", *SAFE_CONFIG, *_reader_limits(workers), "cat-file", "--buffer", f"--batch={BATCH_FORMAT}"]
         relay = workers > 1 or on_listed is not None
         self._threads: list[threading.Thread] = []
         self.readers: list[subprocess.Popen[bytes]] = []
@@ -725,6 +725,29 @@ class ObjectStream:
             stream.close()
 
 
+def _reader_limits(workers: int) -> list[str]:
+    """Memory settings for ``workers`` cat-file processes, so that together they hold about
+    what one process holds with git's defaults.
+
+    Each process maps pack windows (by default 1 GiB windows up to 8 GiB, so every page of
+    the pack it touches stays mapped) and keeps a delta base cache (96 MiB). Small windows
+    under a small limit are unmapped as a reader moves on (the pages stay in the page cache);
+    a cache of 48 MiB keeps the hit rate of a reader that sees only its share of the paths.
+    Measured on git/git with four readers: the process tree's peak RSS went from 1.8 GB to
+    0.87 GB (the floor's, one cat-file with the defaults: 0.85 GB) for about 5% more CPU.
+    """
+    if workers <= 1:
+        return []
+    return [
+        "-c",
+        "core.deltaBaseCacheLimit=48m",
+        "-c",
+        "core.packedGitLimit=128m",
+        "-c",
+        "core.packedGitWindowSize=32m",
+    ]
+
+
 def _grow_pipe(fd: int) -> None:
     """A 1 MiB pipe lets git run further ahead of the scanner (Linux; ignored elsewhere)."""
     try:
@@ -735,32 +758,38 @@ def _grow_pipe(fd: int) -> None:
         pass
 
 
-#: One commit in :func:`log_changes`' output: id, author, ISO date, commit time.
-LOG_FORMAT = "%x01%H%x00%an <%ae>%x00%aI%x00%ct"
+#: One commit in :func:`log_changes`' output: id, author, ISO date, commit time, parents.
+LOG_FORMAT = "%x01%H%x00%an <%ae>%x00%aI%x00%ct%x00%P"
 
 
-def log_changes(repo: Repo, revisions: Sequence[str]) -> subprocess.Popen[bytes]:
-    """``git log --raw`` over ``revisions``, newest first, parents after children.
+def log_changes(repo: Repo, revisions: Sequence[str], paths: Iterable[bytes]) -> subprocess.Popen[bytes]:
+    """``git log --raw`` over ``revisions`` for the literal ``paths``, newest first, parents after children.
 
     No rename detection and no content reads (``--no-renames``): only trees are compared,
-    so a missing blob in a partial clone is never needed. Merges are diffed against every
-    parent (``-m``), so content that exists only in a merge shows up there.
+    so a missing blob in a partial clone is never needed; literal pathspecs let git skip
+    every tree off the paths. Every commit that changes one of them is shown
+    (``--full-history``), and merges are diffed against every parent (``-m``), so content
+    that exists only in a merge, or only on a side branch, shows up there.
     """
     args = [
-        "log", "--raw", "-z", "--no-abbrev", "-m", "--root", "--no-renames", "--topo-order",
+        "log", "--raw", "-z", "--no-abbrev", "-m", "--root", "--no-renames", "--topo-order", "--full-history",
         "--no-ext-diff", "--no-textconv", f"--format={LOG_FORMAT}", *revisions, "--",
     ]  # fmt: skip
+    errors = _spool()
     try:
-        return subprocess.Popen(
-            ["git", *SAFE_CONFIG, *args],
+        proc = subprocess.Popen(
+            ["git", *SAFE_CONFIG, *args, *(b":(literal)" + path for path in sorted(paths))],
             cwd=repo.cwd,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            stderr=_spool(),
+            stderr=errors,
             env=git_environment(),
         )
     except FileNotFoundError:
+        errors.close()
         raise GitError("git is not installed or not on PATH") from None
+    proc.stderr = errors  # where finish() reads git's error from
+    return proc
 
 
 def finish(proc: subprocess.Popen[bytes], what: str) -> None:
@@ -769,33 +798,99 @@ def finish(proc: subprocess.Popen[bytes], what: str) -> None:
         proc.stdout.close()
     code = proc.wait()
     errors = _error_text(proc.stderr) if proc.stderr is not None else b""
+    if proc.stderr is not None:
+        proc.stderr.close()
     if code != 0:
         raise GitError(f"git {what}: {_first_line(errors)}")
 
 
-def head_blobs(repo: Repo) -> set[str]:
-    """Blob ids in HEAD's tree (empty for an unborn HEAD)."""
+def tree_blobs(repo: Repo, treeish: str) -> dict[str, list[bytes]]:
+    """Every blob id in a commit's tree with the paths it is at (empty for an unborn HEAD)."""
     try:
-        out = run(["ls-tree", "-r", "-z", "--full-tree", "HEAD"], repo.cwd)
+        out = run(["ls-tree", "-r", "-z", "--full-tree", treeish, "--"], repo.cwd)
     except GitError:
-        if not run(["rev-parse", "--verify", "-q", "HEAD^{commit}"], repo.cwd, ok_codes=(0, 1)).strip():
-            return set()
+        if not run(["rev-parse", "--verify", "-q", f"{treeish}^{{commit}}"], repo.cwd, ok_codes=(0, 1)).strip():
+            return {}
         raise
-    blobs = set()
+    blobs: dict[str, list[bytes]] = {}
     for entry in split_z(out):
-        meta = entry.split(b"\t", 1)[0].split(b" ")
-        if len(meta) == 3 and meta[1] == b"blob":
-            blobs.add(meta[2].decode())
+        meta, _, path = entry.partition(b"\t")
+        fields = meta.split(b" ")
+        if len(fields) == 3 and fields[1] == b"blob":
+            blobs.setdefault(fields[2].decode(), []).append(path)
     return blobs
 
 
+def head_blobs(repo: Repo) -> set[str]:
+    """Blob ids in HEAD's tree (empty for an unborn HEAD)."""
+    return set(tree_blobs(repo, "HEAD"))
+
+
 def refs_containing(repo: Repo, commits: Iterable[str]) -> list[str]:
-    """Every ref from which one of ``commits`` is reachable."""
+    """Every ref from which one of ``commits`` is reachable, sorted by name.
+
+    Tags are asked of ``git tag --contains``, which walks the history once for all of them
+    (``for-each-ref --contains`` computes a merge base per ref: 10-20 s for git/git's
+    thousand tags); the other namespaces (branches, remote-tracking refs, the stash, a
+    mirror's refs/pull) go to ``for-each-ref``.
+    """
     contains = [f"--contains={commit}" for commit in commits]
     if not contains:
         return []
-    out = run(["for-each-ref", "--format=%(refname)", *contains], repo.cwd)
-    return [line for line in out.decode("utf-8", "surrogateescape").split("\n") if line]
+    names = run(["for-each-ref", "--format=%(refname)"], repo.cwd).decode("utf-8", "surrogateescape").split("\n")
+    others = sorted({"/".join(name.split("/")[:2]) for name in names if name and not name.startswith("refs/tags/")})
+    found = []
+    if any(name.startswith("refs/tags/") for name in names):
+        found += run(["tag", "--list", "--no-column", "--format=%(refname)", *contains], repo.cwd).split(b"\n")
+    if others:
+        found += run(["for-each-ref", "--format=%(refname)", *contains, "--", *others], repo.cwd).split(b"\n")
+    return sorted(line.decode("utf-8", "surrogateescape") for line in found if line)
+
+
+def ref_tips(repo: Repo) -> list[tuple[str, str]]:
+    """``(refname, commit)`` for every ref that leads to a commit (tags peeled), by name."""
+    out = run(["for-each-ref", "--format=%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)"],
+              repo.cwd)  # fmt: skip
+    tips, nested = [], []
+    for line in out.decode("utf-8", "surrogateescape").split("\n"):
+        fields = line.split("\0")
+        if len(fields) != 5:
+            continue
+        name, kind, oid, peeled_kind, peeled = fields
+        if kind == "commit" or peeled_kind == "commit":
+            tips.append((name, oid if kind == "commit" else peeled))
+        elif peeled_kind == "tag":
+            nested.append(name)  # a tag of a tag
+    if nested:
+        answer = run(["cat-file", "--batch-check=%(objectname) %(objecttype)"], repo.cwd,
+                     stdin="".join(f"{name}^{{commit}}\n" for name in nested).encode())  # fmt: skip
+        for name, line in zip(nested, answer.decode().splitlines(), strict=False):
+            if line.endswith(" commit"):
+                tips.append((name, line.split(" ")[0]))
+    return sorted(tips)
+
+
+def commit_graph(repo: Repo, revisions: Sequence[str]) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
+    """Start ``git rev-list --topo-order --parents`` (children before parents) into a file.
+
+    Returns the process and the file; :func:`finish` it, then read the file from the start.
+    """
+    spool, errors = _spool(), _spool()
+    try:
+        proc = subprocess.Popen(
+            ["git", *SAFE_CONFIG, "rev-list", "--topo-order", "--parents", *revisions],
+            cwd=repo.cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=spool,
+            stderr=errors,
+            env=git_environment(),
+        )
+    except FileNotFoundError:
+        spool.close()
+        errors.close()
+        raise GitError("git is not installed or not on PATH") from None
+    proc.stderr = errors  # where finish() reads git's error from
+    return proc, spool
 
 
 def is_ancestor_of_head(repo: Repo, commit: str) -> bool:
@@ -955,7 +1050,7 @@ def mirror_settings(mirror: Path) -> list[tuple[str, str]]:
     return pairs
 
 
-def ref_tips(repo_dir: Path) -> str:
+def mirror_ref_tips(repo_dir: Path) -> str:
     """Every ref with the object it names, and what HEAD points at: what a cached result of
     this repository depends on."""
     refs = run(["for-each-ref", "--format=%(objectname) %(refname)%00"], repo_dir)

@@ -12,7 +12,8 @@ from falguard.errors import GitError, InputError
 from falguard.models import Attribution, Finding, HistoryEvent, ScanResult, Summary
 from falguard.pipeline import Analyser, Stages
 from falguard.sources import Item
-from falguard.sources.history import Change, Coverage, HistorySource, blob_changes
+from falguard.sources.history import Coverage, HistorySource
+from falguard.sources.path_log import Change, PathHistory, path_history, raw_path
 
 
 def scan_history(
@@ -77,18 +78,62 @@ class HistoryAttribution(Analyser):
             # a corrupt repository: what could be read is still reported, then the scan fails
             result.summary.incomplete.append(str(error))
             result.fatal = str(error)
-        attributed = findings + attribute(self.repo, self.selection, self.groups, result.summary)
-        return attributed + committed_env_findings(self.repo, self.selection, attributed)
+        history = read_path_history(self.repo, self.selection, self.groups, self.coverage, result.summary)
+        attributed = findings + attribute(self.repo, self.groups, history)
+        return attributed + committed_env_findings(self.repo, self.selection, attributed, history, self.coverage)
 
 
-def committed_env_findings(repo: git.Repo, selection: Sequence[str], found: Sequence[Finding]) -> list[Finding]:
-    """``env-tracked`` for every env file history ever held; critical where a key was found in it."""
+def read_path_history(
+    repo: git.Repo,
+    selection: list[str],
+    groups: dict[tuple[str, str, str], dict[str, Finding]],
+    coverage: Coverage,
+    summary: Summary,
+) -> PathHistory | None:
+    """One ``git log`` limited to the paths of the blobs with findings and of every env file
+    the blob listing named (none when there are neither); None, with a note, if git fails."""
+    blobs: dict[str, set[bytes]] = {}
+    commits: set[str] = set()  # of commit message findings: which refs reach them
+    for (_, _, kind), found in groups.items():
+        for oid, finding in found.items():
+            if kind == "blob":
+                blobs.setdefault(oid, set()).update(raw_path(finding.path))
+            elif finding.commit:
+                commits.add(finding.commit)
+    if not blobs and not coverage.env_files and not commits:
+        return PathHistory({}, {})
+    every_ref = selection[:1] == ["--all"]  # not a range: every ref is walked
+    try:
+        return path_history(repo, selection, blobs, coverage.env_files, commits=commits, every_ref=every_ref)
+    except GitError as error:
+        summary.incomplete.append(f"history attribution unavailable: {error}")
+        return None
+
+
+def committed_env_findings(
+    repo: git.Repo,
+    selection: Sequence[str],
+    found: Sequence[Finding],
+    history: PathHistory | None,
+    coverage: Coverage,
+) -> list[Finding]:
+    """``env-tracked`` for every env file history ever held; critical where a key was found in it.
+
+    The env files are those the blob listing named, with the commit that added each; a
+    partial clone's listing lacks the paths of missing blobs, so there the whole history's
+    tree diffs are searched instead.
+    """
     from falguard.envcheck import CommittedFile, history_findings
     from falguard.envfiles import ENV_PATHSPECS
 
     holding_keys = {path for f in found if f.history is not None and f.secret.sensitive for path in f.history.paths}
-    committed = git.committed_paths(repo, selection, ENV_PATHSPECS)
-    return history_findings((CommittedFile(path, commit) for path, commit in committed), holding_keys)
+    if coverage.missing:
+        committed = git.committed_paths(repo, selection, ENV_PATHSPECS)
+        return history_findings((CommittedFile(path, commit) for path, commit in committed), holding_keys)
+    added = history.env_added if history is not None else {}
+    listed = {path.decode("utf-8", "backslashreplace") for path in coverage.env_files}
+    files = [CommittedFile(path, added[path].commit if path in added else None) for path in sorted(listed | set(added))]
+    return history_findings(files, holding_keys)
 
 
 def coverage_notes(repo: git.Repo, coverage: Coverage) -> list[str]:
@@ -113,32 +158,31 @@ def coverage_notes(repo: git.Repo, coverage: Coverage) -> list[str]:
 
 def attribute(
     repo: git.Repo,
-    selection: list[str],
     groups: dict[tuple[str, str, str], dict[str, Finding]],
-    summary: Summary,
+    history: PathHistory | None,
 ) -> list[Finding]:
     """One finding per secret and kind of place, with its history (paid only for findings)."""
     if not groups:
         return []
-    blobs = {oid for (_, _, kind), found in groups.items() if kind == "blob" for oid in found}
-    try:
-        changes = blob_changes(repo, selection, blobs) if blobs else {}
-        in_head = git.head_blobs(repo) if blobs else set()
-    except GitError as error:
-        summary.incomplete.append(f"history attribution unavailable: {error}")
+    if history is None:  # git failed: the findings, unattributed (the summary says why)
         return [finding for found in groups.values() for finding in found.values()]
+    in_head = git.head_blobs(repo) if history.changes else set()
     findings = []
     for (_, _, kind), found in groups.items():
         if kind == "blob":
-            findings.append(_attribute_blob(repo, found, changes, in_head))
+            findings.append(_attribute_blob(repo, found, history, in_head))
         else:
-            findings.append(_attribute_message(repo, found))
+            findings.append(_attribute_message(repo, found, history))
     return findings
 
 
-def _attribute_blob(
-    repo: git.Repo, found: dict[str, Finding], changes: dict[str, list[Change]], in_head: set[str]
-) -> Finding:
+def _refs(repo: git.Repo, history: PathHistory, commits: Sequence[str]) -> list[str]:
+    known = history.refs(commits)
+    return known if known is not None else git.refs_containing(repo, commits)
+
+
+def _attribute_blob(repo: git.Repo, found: dict[str, Finding], history: PathHistory, in_head: set[str]) -> Finding:
+    changes = history.changes
     everything = sorted((change for oid in found for change in changes.get(oid, [])), key=lambda c: c.age)
     events = [change for change in everything if not change.removed]
     if not events:  # reachable without a commit bringing it to a path (a tag naming a blob)
@@ -146,7 +190,7 @@ def _attribute_blob(
         return replace(first, history=Attribution(in_head=any(oid in in_head for oid in found), blobs=len(found)))
     introduced = events[0]
     blob = next(oid for oid in found if any(c is introduced for c in changes.get(oid, [])))
-    refs = git.refs_containing(repo, dict.fromkeys(change.commit for change in events))
+    refs = _refs(repo, history, list(dict.fromkeys(change.commit for change in events)))
     still = any(oid in in_head for oid in found)
     return replace(
         found[blob],
@@ -202,12 +246,12 @@ def _left_head(repo: git.Repo, events: tuple[HistoryEvent, ...], in_head: bool) 
     return events
 
 
-def _attribute_message(repo: git.Repo, found: dict[str, Finding]) -> Finding:
+def _attribute_message(repo: git.Repo, found: dict[str, Finding], history: PathHistory) -> Finding:
     commits = [finding.commit for finding in found.values() if finding.commit]
     if not commits:  # a tag message
         return next(iter(found.values()))
     oldest = min(git.commit_infos(repo, commits), key=lambda info: info.time)
-    refs = git.refs_containing(repo, commits)
+    refs = _refs(repo, history, commits)
     return replace(
         found[oldest.commit],
         history=Attribution(

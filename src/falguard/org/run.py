@@ -67,7 +67,7 @@ def prepare(spec: RepoSpec, settings: Settings) -> Outcome | Pending:
 
     try:
         mirror, _ = update_mirror(settings.cache, spec.url, _clone_credentials(spec, settings.token_host))
-        key = cache.result_key(spec.url, git.ref_tips(mirror), settings.fingerprint)
+        key = cache.result_key(spec.url, git.mirror_ref_tips(mirror), settings.fingerprint)
     except Exception as error:
         return failed(spec.url, _reason(error))
     stored = cache.load(settings.cache, key)

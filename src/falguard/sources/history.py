@@ -20,6 +20,7 @@ from falguard.errors import GitError
 from falguard.models import Origin, Summary
 from falguard.prefilter import Prefilter, prefilter_for
 from falguard.sources import BINARY_SNIFF, Exclusion, Item, text_content
+from falguard.sources.path_log import is_env_path
 
 #: Where a commit or tag message finding is said to be.
 COMMIT_MESSAGE = "(commit message)"
@@ -29,7 +30,9 @@ TAG_MESSAGE = "(tag message)"
 READ_WORKERS = 4
 _BATCH = 8 << 20  # scan this many bytes of objects per prefilter pass
 _READ = 1 << 20
+_QUEUED = 32  # candidates waiting for detection: on fal-dense history nearly every object is one
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_RawPath = bytes  # a path as git stores it (Coverage has a field named bytes)
 
 
 def may_match(content: bytes, prefilter: Prefilter | None = None) -> bool:
@@ -62,6 +65,7 @@ class Coverage:
     missing: list[str] = field(default_factory=list)  # listed by rev-list as absent
     unreadable: list[str] = field(default_factory=list)  # listed as present, cat-file cannot read
     listed: int | None = None  # objects rev-list listed, once it has finished
+    env_files: set[_RawPath] = field(default_factory=set)  # env file paths the blob listing named
 
 
 @dataclass
@@ -181,6 +185,8 @@ class _BatchReader:
     def _skip_large(self, parts: list[bytes], size: int) -> None:
         """Count an oversized blob and read past it (it starts at the front of the buffer)."""
         path = parts[3].decode("utf-8", "backslashreplace") if len(parts) > 3 else ""
+        if len(parts) > 3 and is_env_path(parts[3]):
+            self.coverage.env_files.add(parts[3])
         self.summary.skipped_large += 1
         self.summary.skipped_paths.append(f"{path} (blob {parts[0].decode()[:12]}, larger than {self.max_size} bytes)")
         self.coverage.objects += 1
@@ -203,6 +209,8 @@ class _BatchReader:
             coverage.objects += 1
             coverage.bytes += entry.end - entry.start
             if entry.kind == b"blob":
+                if b".env" in entry.path and is_env_path(entry.path):
+                    coverage.env_files.add(entry.path)
                 if buf.startswith(_UTF16_BOMS, entry.start):
                     candidates.add(index)
                 elif buf.find(b"\0", entry.start, min(entry.end, entry.start + BINARY_SNIFF)) != -1:
@@ -326,7 +334,7 @@ def _stream(
         if len(readers) == 1:
             yield from readers[0].batches(batch_done)
         else:
-            found: queue.Queue[HistoryObject | BaseException | None] = queue.Queue(maxsize=1024)
+            found: queue.Queue[HistoryObject | BaseException | None] = queue.Queue(maxsize=_QUEUED)
 
             def read(reader: _BatchReader) -> None:
                 try:
@@ -368,6 +376,7 @@ def _merge_coverage(total: Coverage, part: Coverage) -> None:
     total.commits += part.commits
     total.missing.extend(part.missing)
     total.unreadable.extend(part.unreadable)
+    total.env_files |= part.env_files
 
 
 def _merged_coverage(total: Coverage, parts: list[Coverage]) -> Coverage:
@@ -377,79 +386,6 @@ def _merged_coverage(total: Coverage, parts: list[Coverage]) -> Coverage:
         snapshot.objects += part.objects
         snapshot.bytes += part.bytes
     return snapshot
-
-
-# --- attribution: paid only for objects with findings ------------------------------------------
-
-
-@dataclass(frozen=True)
-class Change:
-    """One commit that put a blob at a path (added it or changed the path to it), or, with
-    ``removed``, took it away from the path (deleted the file or changed it to another blob)."""
-
-    commit: str
-    author: str
-    date: str
-    time: int
-    order: int  # position in git log's output: parents come after their children
-    path: str
-    removed: bool = False
-    other: str = ""  # the blob on the other side: before an addition, after a removal (null oid: none)
-
-    @property
-    def age(self) -> tuple[int, int]:
-        """Sorts oldest first: earlier commit time, then further down the topological order."""
-        return (self.time, -self.order)
-
-
-def blob_changes(repo: git.Repo, revisions: list[str], blobs: set[str]) -> dict[str, list[Change]]:
-    """Every commit in ``revisions`` that brought one of ``blobs`` to a path or took it away
-    from one, per blob.
-
-    One ``git log --raw`` pass over the history (tree comparisons only, no blob reads).
-    """
-    changes: dict[str, list[Change]] = {blob: [] for blob in blobs}
-    wanted = {blob.encode(): blob for blob in blobs}
-    proc = git.log_changes(repo, revisions)
-    assert proc.stdout is not None
-    commit = author = date = ""
-    when = order = 0
-    tokens = _tokens(proc.stdout.fileno())
-    try:
-        for token in tokens:
-            token = token.lstrip(b"\n")
-            if token.startswith(b"\x01"):
-                commit = token[1:].decode()
-                author = next(tokens).decode("utf-8", "replace")
-                date = next(tokens).decode()
-                when = int(next(tokens) or 0)
-                order += 1
-            elif token.startswith(b":"):
-                path = next(tokens)
-                fields = token.split(b" ")
-                old, new = fields[2], fields[3]
-                if new in wanted or old in wanted:
-                    name = path.decode("utf-8", "backslashreplace")
-                    if new in wanted:
-                        changes[wanted[new]].append(Change(commit, author, date, when, order, name, other=old.decode()))
-                    if old in wanted and old != new:
-                        changes[wanted[old]].append(
-                            Change(commit, author, date, when, order, name, removed=True, other=new.decode())
-                        )
-    finally:
-        git.finish(proc, "log")
-    return changes
-
-
-def _tokens(fd: int) -> Iterator[bytes]:
-    """NUL-separated fields of a stream, read in large chunks."""
-    tail = b""
-    while chunk := os.read(fd, 1 << 20):
-        parts = (tail + chunk).split(b"\0")
-        tail = parts.pop()
-        yield from parts
-    if tail:
-        yield tail
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,236 @@
+"""Which commits put the blobs that hold findings, and every env file, at their paths.
+
+Paid for the findings, not for the history: the blob listing of the scan already names a
+path for every blob (``git rev-list --objects``), so one ``git log --raw`` limited to those
+literal paths (git skips every tree off them) tells which commits brought each found blob
+to its path and which commit added each env file. rev-list names each blob and tree once,
+at the first path it meets them (the newest), so the older places of a renamed or copied
+file are found by looking, for each blob's oldest addition, at what the parent commits held
+(one ``git ls-tree`` per parent): a path found there joins the log, which runs again.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+
+from falguard import git
+from falguard.envfiles import is_env_file
+
+#: Rounds of the log before the paths stop growing (each round follows one more rename).
+MAX_ROUNDS = 4
+_ESCAPED_BYTE = re.compile(rb"\\x([0-9a-f]{2})")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One commit that put a blob at a path (added it or changed the path to it), or, with
+    ``removed``, took it away from the path (deleted the file or changed it to another blob)."""
+
+    commit: str
+    author: str
+    date: str
+    time: int
+    order: int  # position in git log's output: parents come after their children
+    path: str
+    added: bool = False  # the path did not exist in the parent the change is against
+    parents: tuple[str, ...] = ()
+    removed: bool = False
+    other: str = ""  # the blob on the other side: before an addition, after a removal (null oid: none)
+
+    @property
+    def age(self) -> tuple[int, int]:
+        """Sorts oldest first: earlier commit time, then further down the topological order."""
+        return (self.time, -self.order)
+
+
+@dataclass(frozen=True)
+class PathHistory:
+    changes: dict[str, list[Change]]  # per blob: every commit that brought it to a path
+    env_added: dict[str, Change]  # per env file path: the oldest commit that added it
+    reached_from: dict[str, list[str]] | None = None  # per commit of a change: the refs that reach it
+
+    def refs(self, commits: Iterable[str]) -> list[str] | None:
+        """The refs that reach any of ``commits``, by name; None when not worked out here."""
+        if self.reached_from is None:
+            return None
+        return sorted({ref for commit in commits for ref in self.reached_from.get(commit, ())})
+
+
+def raw_path(shown: str) -> list[bytes]:
+    """The bytes of a path as git stores it, from the text a finding shows (which escapes
+    bytes that are not UTF-8 as ``\\xNN``); both readings when it could be either."""
+    encoded = shown.encode("utf-8", "surrogateescape")
+    unescaped = _ESCAPED_BYTE.sub(lambda match: bytes([int(match[1], 16)]), encoded)
+    return [encoded] if unescaped == encoded else [encoded, unescaped]
+
+
+def path_history(
+    repo: git.Repo,
+    revisions: list[str],
+    blobs: Mapping[str, Collection[bytes]],
+    env_paths: Collection[bytes],
+    *,
+    commits: Collection[str] = (),
+    every_ref: bool = False,
+) -> PathHistory:
+    """Changes for ``blobs`` (each with the paths it is known at) and additions of env files.
+
+    Starts from the given paths plus wherever HEAD holds a found blob or an env file, then
+    follows each blob's and env file's oldest addition into its parents' trees. When
+    ``revisions`` walk every ref (``every_ref``), also works out which refs reach each
+    commit of a change and each of ``commits``, from one ``rev-list --parents`` run beside
+    the log on the other core.
+    """
+    head = git.tree_blobs(repo, "HEAD") if blobs or env_paths else {}
+    paths = {path for known in blobs.values() for path in known} | set(env_paths)
+    paths |= {path for oid, held in head.items() for path in held if oid in blobs or is_env_path(path)}
+    paths.discard(b"")  # a blob a tag names directly has no path
+    graph = git.commit_graph(repo, revisions) if every_ref and (blobs or commits) else None
+    try:
+        history = _follow(repo, revisions, paths, blobs)
+        if graph is None:
+            return history
+        proc, listing = graph
+        git.finish(proc, "rev-list")
+        wanted = {change.commit for changes in history.changes.values() for change in changes} | set(commits)
+        listing.seek(0)
+        reached = refs_reaching(git.ref_tips(repo), listing, wanted)
+        return PathHistory(history.changes, history.env_added, reached)
+    finally:
+        if graph is not None:
+            if graph[0].poll() is None:
+                graph[0].kill()
+                graph[0].wait()
+            graph[1].close()
+
+
+def _follow(
+    repo: git.Repo, revisions: list[str], paths: set[bytes], blobs: Mapping[str, Collection[bytes]]
+) -> PathHistory:
+    """The log over ``paths``, again with the sources of renames and copies while they turn up."""
+    parents_seen: set[str] = set()
+    history = PathHistory({blob: [] for blob in blobs}, {})
+    for _ in range(MAX_ROUNDS):
+        if not paths:
+            break
+        history = _read_log(repo, revisions, paths, set(blobs))
+        found = _paths_in_parents(repo, _oldest_additions(history), blobs, parents_seen)
+        if found <= paths:
+            break
+        paths |= found
+    return history
+
+
+def refs_reaching(
+    tips: Iterable[tuple[str, str]], listing: Iterable[bytes], wanted: Collection[str]
+) -> dict[str, list[str]]:
+    """For each of ``wanted``, the refs (of ``tips``) it is reachable from.
+
+    ``listing`` is ``rev-list --topo-order --parents``, children before parents: each commit
+    passes the set of refs reaching it (one bit per ref) on to its parents, and is forgotten
+    once reached, so memory holds only the commits between the walked and the unwalked.
+    """
+    names: list[str] = []
+    tip_bits: dict[bytes, int] = {}
+    for name, tip in tips:
+        tip_bits[tip.encode()] = tip_bits.get(tip.encode(), 0) | 1 << len(names)
+        names.append(name)
+    pending: dict[bytes, int] = {}
+    left = {commit.encode() for commit in wanted}
+    found: dict[str, list[str]] = {}
+    for line in listing:
+        if not left:
+            break
+        commit, *parents = line.split()
+        bits = pending.pop(commit, 0) | tip_bits.get(commit, 0)
+        if commit in left:
+            left.discard(commit)
+            found[commit.decode()] = [name for index, name in enumerate(names) if bits >> index & 1]
+        if bits:
+            for parent in parents:
+                pending[parent] = pending.get(parent, 0) | bits
+    return found
+
+
+def is_env_path(path: bytes) -> bool:
+    """:func:`~falguard.envfiles.is_env_file` for a path as git stores it (a quick test first)."""
+    return b".env" in path and is_env_file(os.fsdecode(path))
+
+
+def _oldest_additions(history: PathHistory) -> list[Change]:
+    oldest = [min(added, key=lambda c: c.age) for added in ([c for c in cs if c.added] for cs in history.changes.values())
+              if added]  # fmt: skip
+    return oldest + list(history.env_added.values())
+
+
+def _paths_in_parents(
+    repo: git.Repo, changes: Iterable[Change], blobs: Mapping[str, Collection[bytes]], seen: set[str]
+) -> set[bytes]:
+    """Where the parents of these commits held a found blob or an env file: a rename's or a
+    copy's source, which the blob listing named at its newer path only."""
+    found: set[bytes] = set()
+    for parent in dict.fromkeys(parent for change in changes for parent in change.parents):
+        if parent in seen:
+            continue
+        seen.add(parent)
+        for oid, held in git.tree_blobs(repo, parent).items():
+            found.update(path for path in held if oid in blobs or is_env_path(path))
+    found.discard(b"")
+    return found
+
+
+def _read_log(repo: git.Repo, revisions: list[str], paths: set[bytes], blobs: set[str]) -> PathHistory:
+    changes: dict[str, list[Change]] = {blob: [] for blob in blobs}
+    env_added: dict[str, Change] = {}
+    proc = git.log_changes(repo, revisions, paths)
+    assert proc.stdout is not None
+    try:
+        for change, new, old, path in _entries(_tokens(proc.stdout.fileno())):
+            if new in changes:
+                changes[new].append(replace(change, other=old))
+            if old in changes and old != new:  # taken away: the timeline's removals
+                changes[old].append(replace(change, added=False, removed=True, other=new))
+            if change.added and is_env_path(path) and path in paths:
+                known = env_added.get(change.path)
+                if known is None or change.age < known.age:
+                    env_added[change.path] = change
+    finally:
+        git.finish(proc, "log")
+    return PathHistory(changes, env_added)
+
+
+def _entries(tokens: Iterator[bytes]) -> Iterator[tuple[Change, str, str, bytes]]:
+    """Each raw diff entry of ``git log --raw -z`` with the commit it belongs to."""
+    commit = author = date = ""
+    parents: tuple[str, ...] = ()
+    when = order = 0
+    for token in tokens:
+        token = token.lstrip(b"\n")
+        if token.startswith(b"\x01"):
+            commit = token[1:].decode()
+            author = next(tokens).decode("utf-8", "replace")
+            date = next(tokens).decode()
+            when = int(next(tokens) or 0)
+            parents = tuple(next(tokens).decode().split())
+            order += 1
+        elif token.startswith(b":"):
+            path = next(tokens)
+            fields = token.split(b" ")
+            shown = path.decode("utf-8", "backslashreplace")
+            added = fields[4].startswith(b"A")
+            change = Change(commit, author, date, when, order, shown, added, parents)
+            yield change, fields[3].decode(), fields[2].decode(), path
+
+
+def _tokens(fd: int) -> Iterator[bytes]:
+    """NUL-separated fields of a stream, read in large chunks."""
+    tail = b""
+    while chunk := os.read(fd, 1 << 20):
+        parts = (tail + chunk).split(b"\0")
+        tail = parts.pop()
+        yield from parts
+    if tail:
+        yield tail
