@@ -107,7 +107,8 @@ def test_next_app_router_exposed_key_is_one_chain(repo: Path, falguard) -> None:
     ]
     for finding in (client, served, definition):
         assert [link["text"] for link in finding["chain"]] == expected
-    assert client["steps"][0].startswith("Rename the variable to FAL_KEY")
+    assert client["steps"][0].startswith("Revoke the key now (it was served")  # served: revoke first
+    assert client["steps"][1].startswith("Rename the variable to FAL_KEY")
 
     (missing,) = by_rule(found, "fal-proxy-missing")
     assert missing["severity"] == "medium"
@@ -436,8 +437,9 @@ def test_nuxt_runtime_config_public_is_one_chain(repo: Path, falguard) -> None:
     for finding in (config, use, badge):
         assert [link["text"] for link in finding["chain"]] == expected
     assert "private runtimeConfig.falKey" in use["remediation"] and "NUXT_FAL_KEY" in use["remediation"]
-    assert use["steps"][0].startswith("Move the key out of runtimeConfig.public")
-    assert "server/api/fal/proxy.ts" in use["steps"][1]
+    assert use["steps"][0].startswith("Revoke the key now")
+    assert use["steps"][1].startswith("Move the key out of runtimeConfig.public")
+    assert "server/api/fal/proxy.ts" in use["steps"][2]
 
     (missing,) = by_rule(found, "fal-proxy-missing")
     assert missing["path"] == "composables/useFal.ts"
@@ -548,8 +550,9 @@ def test_astro_exposed(repo: Path, falguard) -> None:
         "src/pages/index.astro:13 reads it in an Astro <script> block",
         f"dist/_astro/index.Bx3k.js:{line} contains the key (served to every visitor)",
     ]
-    assert page["steps"][0].startswith("Rename the variable to FAL_KEY (no PUBLIC_ prefix)")
-    assert "src/pages/api/fal/proxy.ts" in page["steps"][1]
+    assert page["steps"][0].startswith("Revoke the key now")
+    assert page["steps"][1].startswith("Rename the variable to FAL_KEY (no PUBLIC_ prefix)")
+    assert "src/pages/api/fal/proxy.ts" in page["steps"][2]
     (missing,) = by_rule(found, "fal-proxy-missing")
     assert missing["remediation"].startswith(
         "Add src/pages/api/fal/proxy.ts containing: export const prerender = false"

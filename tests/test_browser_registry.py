@@ -61,8 +61,10 @@ def test_a_registered_toy_framework_works_end_to_end(repo: Path, falguard: Any, 
     (client,) = [f for f in found if f["rule"] == "client-credentials"]
     assert (client["path"], client["line"], client["severity"]) == ("client/app.js", 2, "critical")
     assert f"reads {TOY_PUBLIC}, which the bundler inlines into the page, in ToyFW client code" in client["message"]
-    assert client["steps"] == list(toy_framework.STEPS)
-    assert client["remediation"] == " ".join(toy_framework.STEPS)
+    # the key was served: revoking it comes first, and replaces the framework's conditional rotate step
+    fix = [client["steps"][0], *toy_framework.STEPS[:-1]]
+    assert client["steps"][0].startswith("Revoke the key now (it was served") and client["steps"] == fix
+    assert client["remediation"] == " ".join(fix)
     assert "framework" not in client  # not serialised
 
     public = {f["path"]: f for f in found if f["rule"] == "public-fal-key"}  # public in a ToyFW project only
@@ -78,7 +80,7 @@ def test_a_registered_toy_framework_works_end_to_end(repo: Path, falguard: Any, 
     ]
     for finding in (client, definition, served):
         assert [link["text"] for link in finding["chain"]] == expected
-        assert finding["steps"] == list(toy_framework.STEPS)
+        assert finding["steps"] == fix
 
     (missing,) = [f for f in found if f["rule"] == "fal-proxy-missing"]
     assert missing["remediation"].startswith("Add edge/fal-proxy.js containing: export default toyProxy();")

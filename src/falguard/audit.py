@@ -100,6 +100,28 @@ def _story(secret: Secret, findings: list[Finding], *, published: bool = False) 
     )  # fmt: skip
 
 
+def _listed(paths: Sequence[str]) -> str:
+    return f"{', '.join(paths[:5])}{' and more' if len(paths) > 5 else ''}"
+
+
+def _where_steps(paths: Sequence[str]) -> list[str]:
+    """Code reads FAL_KEY from the environment; an env file *is* the environment: it gets the
+    new key and stays out of git."""
+    from falguard.envfiles import is_env_file
+
+    env = [path for path in paths if is_env_file(path)]
+    code = [path for path in paths if not is_env_file(path)]
+    steps = []
+    if code:
+        steps.append(f"Remove the key from {_listed(code)}: read FAL_KEY from the environment instead.")
+    if env:
+        steps.append(
+            f"Put the new key in {_listed(env)} in place of the leaked one, and keep that file out of git "
+            "(`git rm --cached` it if tracked; `falguard fix` adds the ignore rule)."
+        )
+    return steps
+
+
 def _steps(secret: Secret, findings: list[Finding], urgency: int, paths: Sequence[str], live: bool) -> list[str]:
     which = f" (key id {secret.key_id})" if secret.key_id else ""
     steps = [
@@ -110,9 +132,7 @@ def _steps(secret: Secret, findings: list[Finding], urgency: int, paths: Sequenc
         "as FAL_KEY in that environment's secret settings."
     )
     if live:
-        steps.append(
-            f"Remove the key from {', '.join(paths[:5])}{' and more' if len(paths) > 5 else ''}: read FAL_KEY from the environment instead."
-        )
+        steps.extend(_where_steps(paths))
     if any(f.rule in _BROWSER_RULES for f in findings):
         steps.append(
             f"Stop shipping it to browsers: add the proxy route ({PROXY_ROUTE} with @fal-ai/server-proxy), "

@@ -1,17 +1,27 @@
-"""What to do about a finding, written for fal: ordered steps, per rule.
+"""What to do about a finding, written for fal: ordered steps computed from its facts.
 
-The steps are data, kept with each rule (``RuleInfo.steps``); this module orders them and
-fills ``{which}`` (the key id), ``{path}``, ``{dashboard}``, ``{route}`` and
-``{remediation}`` from the finding. Every output format shows the same steps.
+The steps are data, kept with each rule (``RuleInfo.steps``) and each browser framework;
+this module picks and orders them from what the finding is (a key, a browser exposure, a
+hygiene problem), where the key was (committed, pushed, served, only local) and whether the
+repository has browser code at all, and fills ``{which}`` (the key id), ``{path}``,
+``{dashboard}``, ``{route}`` and ``{remediation}``. One group's steps (all findings of one
+secret) cover all of its locations. Every output format shows the same steps.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from falguard import rules
+from falguard.buildoutput import is_served
 from falguard.models import Finding
 
 DASHBOARD = "https://fal.ai/dashboard/keys"
 PROXY_ROUTE = "app/api/fal/proxy/route.ts"
+
+#: Rules whose findings are about browser exposure: their fix is the framework's.
+EXPOSURE_RULES = frozenset({"public-fal-key", "client-credentials", "fal-proxy-missing"})
 
 _HISTORY = (
     "The key is in git history: rotate first, because rewriting history does not un-leak a pushed key "
@@ -19,6 +29,76 @@ _HISTORY = (
     "`falguard scan --history --write-replacements ../fal-replacements.txt` and "
     "`git filter-repo --replace-text ../fal-replacements.txt`, and ask collaborators to re-clone."
 )
+_UNPUSHED = (
+    "The key is in git history, but no remote-tracking ref reaches it yet: after revoking, purge it before anyone "
+    "pushes (`git filter-repo --replace-text` with the file `--write-replacements` writes, or rewrite the commits)."
+)
+_SERVED_ONLY = (
+    "Find how the key reached the bundle (a fal key under next.config env, Vite define or webpack "
+    "DefinePlugin, a literal in a client component) and remove it there, so the server alone reads FAL_KEY; "
+    "then rebuild and redeploy, so no served file still holds it."
+)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What decides the steps of one group of findings (one secret, every place it is)."""
+
+    key: bool  # a fal credential (not a variable name, not a path)
+    exposure: bool  # browser exposure: a public variable, browser code, a served bundle
+    committed: bool  # in a commit (history, or a file git tracks)
+    pushed: bool  # a remote-tracking ref reaches it
+    served: bool  # in build output a site serves
+    unpushed: bool  # committed, and the history scan saw no remote-tracking ref reach it
+
+
+def facts_of(group: Sequence[Finding], related: Sequence[Finding] = ()) -> Facts:
+    """The facts of a group; ``related`` (the whole scan) tells which of its files git tracks."""
+    tracked = {f.path for f in related if f.rule == "env-tracked"}
+    key = any(f.secret.sensitive and _is_credential(f) for f in group)
+    served = any(is_served(f.path) for f in group)
+    committed = any(f.commit or f.history is not None or f.path in tracked for f in group)
+    pushed = any(f.history is not None and f.history.pushed for f in group)
+    histories = [f.history for f in group if f.history is not None and f.history.ref_count]
+    unpushed = bool(histories) and not pushed
+    exposure = served or any(f.rule in EXPOSURE_RULES or f.framework or exposed_chain(f) for f in group)
+    return Facts(key, exposure, committed, pushed, served, unpushed)
+
+
+def _is_credential(finding: Finding) -> bool:
+    info = rules.ALL_RULES.get(finding.rule)
+    return (
+        finding.rule == "public-fal-key" or finding.rule == "shared-key-across-envs" or bool(info and info.credential)
+    )
+
+
+def uses_browser(findings: Sequence[Finding]) -> bool:
+    """Whether the scan saw browser exposure anywhere: a repository without it gets no proxy steps."""
+    return any(f.rule in EXPOSURE_RULES or f.framework or exposed_chain(f) or is_served(f.path) for f in findings)
+
+
+def exposed_chain(finding: Finding) -> bool:
+    """A chain that reaches browser code or a bundle, not one only linking a key's definitions
+    in several env files."""
+    return any(not link.what.startswith("defines ") for link in finding.chain)
+
+
+def revoke_step(facts: Facts) -> str:
+    """Step 1 for a key that left the machine: where it went, and how to revoke it."""
+    where = (
+        "it was served to every visitor of the site"
+        if facts.served
+        else "it was pushed: everyone with access to the remote has it"
+        if facts.pushed
+        else "it was committed, so every clone has it"
+        if facts.committed
+        else "a browser-exposed variable holds it: every deployed bundle serves it to every visitor"
+    )
+    return (
+        f"Revoke the key now ({where}){{which}}: `falguard rotate --yes` with an ADMIN key in FAL_ADMIN_KEY "
+        "creates the replacement, revokes the leaked key and checks that fal rejects it; or revoke it on the fal "
+        "dashboard's keys page ({dashboard}) and create a new one."
+    )
 
 
 def steps_for_rule(rule_id: str) -> list[str]:
@@ -36,13 +116,59 @@ def _rule_steps(rule_id: str) -> tuple[str, ...]:
     return info.steps if info is not None else ()
 
 
-def steps(finding: Finding) -> list[str]:
-    """The ordered steps for one finding, with its key id, path and remediation filled in."""
-    todo = _framework_steps(finding.framework) or (rules.CHAIN_STEPS if finding.chain else _rule_steps(finding.rule))
-    filled = [_fill(step, finding.secret.key_id, finding.path, finding.remediation) for step in todo]
-    if finding.commit and finding.secret.sensitive:
-        filled.insert(1, _HISTORY)
-    return filled
+def steps(
+    finding: Finding,
+    group: Sequence[Finding] = (),
+    *,
+    related: Sequence[Finding] = (),
+    browser: bool | None = None,
+) -> list[str]:
+    """The ordered steps for ``finding`` and the rest of its ``group`` (the same secret
+    elsewhere), with its key id, path and remediation filled in. ``related`` is the whole
+    scan (which files git tracks, whether the repository has browser code at all)."""
+    group = tuple(group) or (finding,)
+    facts = facts_of(group, related or group)
+    if browser is None:
+        browser = uses_browser(related or group)
+    todo = list(_body(finding, group, facts, browser))
+    if facts.key and (facts.committed or facts.served or facts.exposure):
+        own = [step for step in todo if _revokes(step) and not _fal_dashboard(step)]  # a plugin rule's own revoke
+        first = own[0] if own else revoke_step(facts)
+        todo = [first, *(step for step in todo if step is not first and not (_fal_dashboard(step) and _revokes(step)))]
+        if facts.unpushed:
+            todo.insert(1, _UNPUSHED)
+        elif facts.committed and any(f.commit for f in group):
+            todo.insert(1, _HISTORY)
+    key_id = next((f.secret.key_id for f in group if f.secret.key_id), None)
+    return [_fill(step, key_id, finding.path, finding.remediation) for step in todo]
+
+
+def _body(finding: Finding, group: Sequence[Finding], facts: Facts, browser: bool) -> tuple[str, ...]:
+    """The steps before the facts reorder them: the framework's, the exposure rule's, or the rule's."""
+    exposed = next((f for f in group if f.framework and _framework_steps(f.framework)), None)
+    if exposed is not None and exposed.framework is not None:
+        return _framework_steps(exposed.framework)
+    if any(exposed_chain(f) or f.rule == "public-fal-key" for f in group):
+        return rules.CHAIN_STEPS
+    client = next((f for f in group if f.rule in EXPOSURE_RULES), None)
+    if client is not None:
+        return _rule_steps(client.rule)
+    own = _rule_steps(finding.rule)
+    if facts.served:
+        return (_SERVED_ONLY, *(step for step in own if step is not rules.BROWSER_KEY_STEP))
+    if not browser:
+        return tuple(step for step in own if step is not rules.BROWSER_KEY_STEP)
+    return own
+
+
+def _revokes(step: str) -> bool:
+    """A step that revokes the key (conditionally, or as the rule's first step): the revoke
+    step replaces it."""
+    return "revoke" in step.lower() and "dashboard" in step.lower() and "shared one everywhere" not in step
+
+
+def _fal_dashboard(step: str) -> bool:
+    return "{dashboard}" in step or DASHBOARD in step
 
 
 def _framework_steps(name: str | None) -> tuple[str, ...]:

@@ -42,8 +42,15 @@ def audit(path: str, reporting: Reporting, org: OrgRequest | None = None) -> int
     strict = fails_when_incomplete(config, history=True)
     render = audit_renderer(reporting.fmt)
     if render is None:
-        return fatal_or(found.result, emit(found.result, reporting.fmt, reporting.output, config.fail_on), strict)
-    write_report(render(tell(found), ReportContext(fail_on=config.fail_on, color=False)), reporting.output)
+        return fatal_or(
+            found.result,
+            emit(found.result, reporting.fmt, reporting.output, config.fail_on, verbose=reporting.verbose),
+            strict,
+        )
+    write_report(
+        render(tell(found), ReportContext(fail_on=config.fail_on, color=False, verbose=reporting.verbose)),
+        reporting.output,
+    )
     if reporting.output:
         click.echo(f"falguard: audit report written to {reporting.output}", err=True)
     return fatal_or(found.result, EXIT_FINDINGS if found.result.failing(config.fail_on) else EXIT_CLEAN, strict)

@@ -56,8 +56,9 @@ def report_options(function: Callable[..., int]) -> Callable[..., int]:
         click.option("--fail-on-incomplete/--no-fail-on-incomplete", default=None, help="Exit 2 when the scan could not read everything (a shallow or partial clone, unreadable files) [default: for history scans in CI]."),
         click.option("--verify", is_flag=True, help="Ask fal's API whether each key found is live (sends each key to fal, in the Authorization header only)."),
         FAL_API_URL,
+        click.option("-v", "--verbose", is_flag=True, help="Show every step to take in text and github output (by default the first two; JSON and SARIF always carry every step)."),
     ]  # fmt: skip
-    names = ("fmt", "output", "replacements", "fail_on", "max_file_size", "baseline_path", "no_baseline", "fail_on_incomplete")  # fmt: skip
+    names = ("fmt", "output", "replacements", "fail_on", "max_file_size", "baseline_path", "no_baseline", "fail_on_incomplete", "verbose")  # fmt: skip
 
     def command(**kwargs: Any) -> int:
         url = verify_url(kwargs.pop("verify"), kwargs.pop("fal_api_url"))
@@ -79,9 +80,10 @@ def write_report(text: str, output: str | None, color: bool = False) -> None:
         click.echo(text, nl=False, color=color)
 
 
-def emit(result: ScanResult, fmt: str, output: str | None, fail_on: Severity) -> int:
+def emit(result: ScanResult, fmt: str, output: str | None, fail_on: Severity, *, verbose: bool = False) -> int:
     """Render and write a result; return the exit code it means."""
-    context = ReportContext(fail_on=fail_on, color=output is None and fmt == "text" and use_color(sys.stdout))
+    color = output is None and fmt == "text" and use_color(sys.stdout)
+    context = ReportContext(fail_on=fail_on, color=color, verbose=verbose)
     write_report(renderer(fmt)(result, context), output, context.color)
     if output or fmt in ("json", "sarif", "html"):
         from falguard.report.text import summary_lines
@@ -97,7 +99,7 @@ def finish(
     """The optional replacements file, the report, the exit code."""
     if reporting.replacements:
         write_replacements_for(reporting.replacements, result, paths)
-    code = emit(result, reporting.fmt, reporting.output, config.fail_on)
+    code = emit(result, reporting.fmt, reporting.output, config.fail_on, verbose=reporting.verbose)
     return fatal_or(result, code, fails_when_incomplete(config, history=history))
 
 

@@ -28,6 +28,7 @@ class Reporting:
     max_file_size: int | None = None
     fail_on_incomplete: bool | None = None
     verify_url: str | None = None  # --verify: the fal API URL, checked (never from a repository's config)
+    verbose: bool = False  # every step in text and github output (JSON and SARIF always carry them all)
 
 
 def use_color(stream: object) -> bool:

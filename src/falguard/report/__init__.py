@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 from falguard.models import Audit, Finding, ScanResult, Severity, Verification
@@ -13,6 +13,58 @@ from falguard.models import Audit, Finding, ScanResult, Severity, Verification
 class ReportContext:
     fail_on: Severity
     color: bool = False
+    verbose: bool = False  # every step in text and github; otherwise the first STEPS_SHOWN
+
+
+#: Steps a block shows without --verbose (JSON and SARIF always carry every step).
+STEPS_SHOWN = 2
+
+#: Paths that name no file: what a history scan reports for a key in a commit or tag message.
+MESSAGE_PATHS = frozenset({"(commit message)", "(tag message)"})
+
+
+def group_key(finding: Finding) -> Hashable:
+    """Findings about the same secret belong together, whatever rule or file reported them;
+    findings linked into one chain (env file -> browser code -> bundle) form one block."""
+    if finding.chain:
+        return ("chain", finding.chain)
+    if finding.secret.sensitive:
+        return ("secret", finding.secret)
+    return ("subject", finding.rule, finding.secret)
+
+
+def grouped(findings: Iterable[Finding]) -> list[list[Finding]]:
+    groups: dict[Hashable, list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault(group_key(finding), []).append(finding)
+    return sorted(groups.values(), key=lambda group: (-max(f.severity for f in group), group[0].path, group[0].line))
+
+
+class Steps:
+    """The steps of each finding of one scan, computed for its whole group (every place its
+    secret is) and the repository's facts, so every format says the same thing."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        from falguard.guidance import uses_browser
+
+        self.findings = list(findings)
+        self.browser = uses_browser(self.findings)
+        self.groups: dict[Hashable, list[Finding]] = {}
+        for finding in self.findings:
+            self.groups.setdefault(group_key(finding), []).append(finding)
+
+    def __call__(self, finding: Finding) -> list[str]:
+        from falguard.guidance import steps
+
+        group = self.groups.get(group_key(finding)) or [finding]
+        return steps(finding, group, related=self.findings, browser=self.browser)
+
+
+def subject_noun(finding: Finding) -> str:
+    """What a finding's subject is: a secret (masked), a file, or a variable name."""
+    if finding.secret.sensitive:
+        return "secret"
+    return "file" if finding.secret.masked == finding.path else "variable"
 
 
 Renderer = Callable[[ScanResult, ReportContext], str]

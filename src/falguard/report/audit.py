@@ -10,6 +10,7 @@ from falguard import __version__
 from falguard.models import URGENCY, Audit, Finding, Severity, Story
 from falguard.report import (
     ReportContext,
+    Steps,
     printable,
     verification_counts,
     verification_dict,
@@ -146,11 +147,12 @@ def render_json(audit: Audit, context: ReportContext) -> str:
             document["verification"] = verification_dict(verification)
         return document
 
+    steps = Steps([*audit.result.findings, *audit.result.suppressed])
     document = {
         "tool": "falguard",
         "version": __version__,
-        "findings": [finding_dict(finding) for finding in audit.result.findings],
-        "suppressed": [finding_dict(finding) for finding in audit.result.suppressed],
+        "findings": [finding_dict(finding, steps) for finding in audit.result.findings],
+        "suppressed": [finding_dict(finding, steps) for finding in audit.result.suppressed],
         "audit": {
             "repository": audit.repository,
             "head": audit.head,

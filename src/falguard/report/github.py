@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from falguard.guidance import steps
+from collections.abc import Sequence
+
 from falguard.models import Finding, ScanResult, Severity
-from falguard.report import ReportContext, verification_text
-from falguard.report.text import summary_lines
+from falguard.report import STEPS_SHOWN, ReportContext, Steps, grouped, subject_noun, verification_text
+from falguard.report.text import location, summary_lines
 
 COMMAND = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "notice"}
 
@@ -18,7 +19,11 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(finding: Finding) -> str:
+def annotation(
+    finding: Finding, steps: Steps | None = None, *, elsewhere: Sequence[str] = (), verbose: bool = True
+) -> str:
+    """One annotation for a finding, at its place; ``elsewhere`` lists the other places of its
+    secret, named in the message instead of annotated again."""
     properties = {
         "file": finding.path,
         "line": str(finding.line),
@@ -28,21 +33,29 @@ def annotation(finding: Finding) -> str:
     if finding.end_column:
         properties["endColumn"] = str(finding.end_column)
     where = ",".join(f"{key}={_escape_property(value)}" for key, value in properties.items())
-    subject = "secret" if finding.secret.sensitive else "variable"
-    message = f"{finding.message} ({subject} {finding.secret.masked})"
+    message = f"{finding.message} ({subject_noun(finding)} {finding.secret.masked})"
     if finding.commit:
         message += f" in commit {finding.commit[:12]}"
     if finding.verification is not None:
         message += f"\nverified with fal: {verification_text(finding.verification)}"
     if finding.chain:
         message += "\nchain: " + " -> ".join(str(link) for link in finding.chain)
-    todo = steps(finding)
+    if elsewhere:
+        message += "\nalso at: " + ", ".join(elsewhere)
+    todo = (steps or Steps([finding]))(finding)
+    if not verbose and len(todo) > STEPS_SHOWN:
+        todo = [*todo[:STEPS_SHOWN], "--verbose (or --format json / sarif) gives every step"]
     if todo:
         message += "\n" + "\n".join(f"{number}. {step}" for number, step in enumerate(todo, 1))
     return f"::{COMMAND[finding.severity]} {where}::{_escape_data(message)}"
 
 
 def render(result: ScanResult, context: ReportContext) -> str:
-    lines = [annotation(finding) for finding in result.findings]
+    steps = Steps(result.findings)
+    lines = []
+    for group in grouped(result.findings):
+        worst = max(group, key=lambda finding: finding.severity)
+        others = [location(finding) for finding in group if finding is not worst]
+        lines.append(annotation(worst, steps, elsewhere=others, verbose=context.verbose))
     lines.extend(summary_lines(result, context))
     return "\n".join(lines) + "\n"

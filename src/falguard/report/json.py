@@ -6,12 +6,14 @@ import json
 from typing import Any
 
 from falguard import __version__
-from falguard.guidance import steps
 from falguard.models import Attribution, Finding, ScanResult, Severity, Summary
-from falguard.report import ReportContext, verification_counts, verification_dict
+from falguard.report import ReportContext, Steps, verification_counts, verification_dict
 
 
-def finding_dict(finding: Finding) -> dict[str, Any]:
+def finding_dict(finding: Finding, steps: Steps | None = None) -> dict[str, Any]:
+    """One finding; ``steps`` computes its steps with its whole group (else from it alone).
+    ``remediation`` is those steps in one paragraph, so the two always agree."""
+    todo = (steps or Steps([finding]))(finding)
     document = {
         "rule": finding.rule,
         "severity": finding.severity.label,
@@ -25,8 +27,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "commit": finding.commit,
         "source": finding.source,
         "message": finding.message,
-        "remediation": finding.remediation,
-        "steps": steps(finding),
+        "remediation": " ".join(todo) or finding.remediation,
+        "steps": todo,
         "suppression": (
             {"kind": finding.suppression.kind, "reason": finding.suppression.reason} if finding.suppression else None
         ),
@@ -94,11 +96,12 @@ def summary_dict(result: ScanResult, context: ReportContext) -> dict[str, Any]:
 
 
 def render(result: ScanResult, context: ReportContext) -> str:
+    steps = Steps([*result.findings, *result.suppressed])
     document = {
         "tool": "falguard",
         "version": __version__,
-        "findings": [finding_dict(finding) for finding in result.findings],
-        "suppressed": [finding_dict(finding) for finding in result.suppressed],
+        "findings": [finding_dict(finding, steps) for finding in result.findings],
+        "suppressed": [finding_dict(finding, steps) for finding in result.suppressed],
         "summary": summary_dict(result, context),
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

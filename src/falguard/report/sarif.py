@@ -7,9 +7,9 @@ import json
 from typing import Any
 
 from falguard import __version__
-from falguard.guidance import steps, steps_for_rule
+from falguard.guidance import steps_for_rule
 from falguard.models import Finding, ScanResult, Severity
-from falguard.report import ReportContext, verification_dict, verification_text
+from falguard.report import MESSAGE_PATHS, ReportContext, Steps, subject_noun, verification_dict, verification_text
 from falguard.rules import ALL_RULES, RuleInfo
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -41,13 +41,27 @@ def rule_descriptor(rule: RuleInfo) -> dict[str, Any]:
     }
 
 
-def result(finding: Finding, rule_index: int) -> dict[str, Any]:
+def location(finding: Finding, region: dict[str, Any]) -> dict[str, Any]:
+    """A file and region; for a key in a commit or tag message, a logical location naming the
+    commit (there is no file to point at)."""
+    if finding.path in MESSAGE_PATHS:
+        kind = "commit" if finding.path == "(commit message)" else "tag"
+        name = finding.commit or finding.path
+        return {"logicalLocations": [{"name": name, "fullyQualifiedName": f"{kind}:{name}", "kind": "object"}]}
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": _uri(finding.path), "uriBaseId": "%SRCROOT%"},
+            "region": region,
+        }
+    }
+
+
+def result(finding: Finding, rule_index: int, steps: Steps | None = None) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": max(finding.line, 1), "startColumn": max(finding.column, 1)}
     if finding.end_column and finding.end_column > region["startColumn"]:
         region["endColumn"] = finding.end_column
-    subject = "secret" if finding.secret.sensitive else "variable"
-    todo = steps(finding)
-    message = f"{finding.message} ({subject} {finding.secret.masked})."
+    todo = (steps or Steps([finding]))(finding)
+    message = f"{finding.message} ({subject_noun(finding)} {finding.secret.masked})."
     if todo:
         message += " " + todo[0]
     properties: dict[str, Any] = {"severity": finding.severity.label, "source": finding.source}
@@ -63,14 +77,7 @@ def result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "ruleIndex": rule_index,
         "level": LEVEL[finding.severity],
         "message": {"text": message},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(finding.path), "uriBaseId": "%SRCROOT%"},
-                    "region": region,
-                }
-            }
-        ],
+        "locations": [location(finding, region)],
         "partialFingerprints": {"falguardFingerprint/v1": finding.fingerprint},
         "properties": properties,
     }
@@ -104,6 +111,7 @@ def _uri(path: str) -> str:
 
 def render(scan: ScanResult, context: ReportContext) -> str:
     rule_ids = list(ALL_RULES)
+    steps = Steps([*scan.findings, *scan.suppressed])
     notifications = [
         {"level": "warning", "message": {"text": f"could not read {entry}"}} for entry in scan.summary.unreadable
     ] + [{"level": "warning", "message": {"text": f"incomplete: {reason}"}} for reason in scan.summary.incomplete]
@@ -126,7 +134,8 @@ def render(scan: ScanResult, context: ReportContext) -> str:
                 },
                 "invocations": [invocation],
                 "results": [
-                    result(finding, rule_ids.index(finding.rule)) for finding in [*scan.findings, *scan.suppressed]
+                    result(finding, rule_ids.index(finding.rule), steps)
+                    for finding in [*scan.findings, *scan.suppressed]
                 ],
                 "columnKind": "unicodeCodePoints",
             }

@@ -3,11 +3,20 @@ steps to take, then a summary."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-
-from falguard.guidance import steps
 from falguard.models import Finding, ScanResult, Severity
-from falguard.report import ReportContext, printable, verification_counts, verification_summary, verification_text
+from falguard.report import (
+    STEPS_SHOWN,
+    ReportContext,
+    Steps,
+    group_key,
+    grouped,
+    printable,
+    verification_counts,
+    verification_summary,
+    verification_text,
+)
+
+__all__ = ["group_key", "grouped", "location", "render", "summary_lines"]
 
 _COLORS = {
     Severity.CRITICAL: "\033[1;31m",
@@ -21,23 +30,6 @@ _RESET = "\033[0m"
 
 def _paint(text: str, code: str, context: ReportContext) -> str:
     return f"{code}{text}{_RESET}" if context.color else text
-
-
-def group_key(finding: Finding) -> Hashable:
-    """Findings about the same secret belong together, whatever rule or file reported them;
-    findings linked into one chain (env file -> browser code -> bundle) form one block."""
-    if finding.chain:
-        return ("chain", finding.chain)
-    if finding.secret.sensitive:
-        return ("secret", finding.secret)
-    return ("subject", finding.rule, finding.secret)
-
-
-def grouped(findings: list[Finding]) -> list[list[Finding]]:
-    groups: dict[Hashable, list[Finding]] = {}
-    for finding in findings:
-        groups.setdefault(group_key(finding), []).append(finding)
-    return sorted(groups.values(), key=lambda group: (-max(f.severity for f in group), group[0].path, group[0].line))
 
 
 def location(finding: Finding) -> str:
@@ -61,7 +53,7 @@ def finding_block(finding: Finding, context: ReportContext) -> str:
     return "\n".join(lines)
 
 
-def group_block(group: list[Finding], context: ReportContext) -> str:
+def group_block(group: list[Finding], context: ReportContext, steps: Steps | None = None) -> str:
     worst = max(group, key=lambda finding: finding.severity)
     rules = ", ".join(dict.fromkeys(finding.rule for finding in group))
     label = worst.severity.label.upper()
@@ -86,10 +78,14 @@ def group_block(group: list[Finding], context: ReportContext) -> str:
         lines.append(f"  chain: {printable(str(chain[0]))}")
         lines.extend(f"      -> {printable(str(link))}" for link in chain[1:])
     lines.append(f"  fingerprint: {worst.fingerprint[:16]}")
-    todo = steps(worst)
+    todo = (steps or Steps(group))(worst)
+    shown = todo if context.verbose else todo[:STEPS_SHOWN]
     if todo:
         lines.append("  what to do:")
-        lines.extend(f"    {number}. {step}" for number, step in enumerate(todo, 1))
+        lines.extend(f"    {number}. {step}" for number, step in enumerate(shown, 1))
+    if len(shown) < len(todo):
+        more = len(todo) - len(shown)
+        lines.append(f"    ({more} more step{'s' if more != 1 else ''}: --verbose shows every step)")
     return "\n".join(lines)
 
 
@@ -160,7 +156,8 @@ def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
 
 def render(result: ScanResult, context: ReportContext) -> str:
     groups = grouped(result.findings)
-    blocks = [group_block(group, context) for group in groups]
+    steps = Steps(result.findings)
+    blocks = [group_block(group, context, steps) for group in groups]
     out = "\n\n".join(blocks)
     if out:
         out += "\n\n"

@@ -21,6 +21,7 @@ from dataclasses import replace
 from falguard.models import Severity
 from falguard.rules import fal_key, fal_key_assignment, fal_key_id_secret, fal_key_pair, public_fal_key
 from falguard.rules.common import (
+    BROWSER_KEY_STEP,
     FAL_CONTEXT,
     FAL_CONTEXT_RE,
     FAL_NAME,
@@ -50,6 +51,7 @@ from falguard.rules.public_fal_key import PUBLIC_PREFIXES, public_patterns
 
 __all__ = [
     "ALL_RULES",
+    "BROWSER_KEY_STEP",
     "CHAIN_STEPS",
     "FAL_CONTEXT",
     "FAL_CONTEXT_RE",

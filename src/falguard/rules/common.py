@@ -307,14 +307,18 @@ def clean_value(raw: str) -> str:
 
 # --- steps every key rule shares -------------------------------------------------------------
 
+#: Shown only where the repository has browser code (guidance drops it otherwise).
+BROWSER_KEY_STEP = (
+    "Call fal from browsers only through a server proxy: @fal-ai/server-proxy at /api/fal/proxy "
+    '(Next.js: {route} exporting { GET, POST, PUT } = createRouteHandler()) with fal.config({ proxyUrl: "/api/fal/proxy" }), '
+    "never through a NEXT_PUBLIC_ or VITE_ variable."
+)
 REVOKE_STEP = "Revoke the key now on the fal dashboard's keys page ({dashboard}){which}."
 KEY_STEPS: tuple[str, ...] = (
     REVOKE_STEP,
     "Create a new key for each environment (development, staging, production), so each can be rotated on its own.",
     "Keep the new key server-side only, in the FAL_KEY environment variable (an ignored .env.local "
     "locally, your host's secret settings in deployment); never in code or in a committed file.",
-    "Call fal from browsers only through a server proxy: @fal-ai/server-proxy at /api/fal/proxy "
-    '(Next.js: {route} exporting { GET, POST, PUT } = createRouteHandler()) with fal.config({ proxyUrl: "/api/fal/proxy" }), '
-    "never through a NEXT_PUBLIC_ or VITE_ variable.",
+    BROWSER_KEY_STEP,
     "Check usage and billing on the fal dashboard for requests you did not make.",
 )

@@ -236,5 +236,5 @@ def group_card(number: int, group: Sequence[Finding], history_read: bool) -> Car
         status_label=label, verification=verification_of(group), places=places(group, in_head, pushed),
         introduced=_introduced(first, history_read), points=timeline(group, in_head, pushed, history_read),
         locations=_locations(group),
-        steps=tuple(steps(worst)), chain=_chain(group),
+        steps=tuple(steps(worst, group)), chain=_chain(group),
     )  # fmt: skip

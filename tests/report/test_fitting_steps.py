@@ -1,0 +1,100 @@
+"""Steps computed from the facts of each finding, short reports by default, and the wording
+of SARIF and GitHub messages (issue 16)."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+from tests.helpers import commit_all, git, write
+from tests.keys import fake_key_id_secret
+from tests.report.test_report import SCHEMA
+
+BROWSER_WORDS = ("proxy", "NEXT_PUBLIC", "Rename the variable", "bundle")
+
+
+def python_worker(repo: Path, key: str) -> None:
+    """A Python worker (no package.json) with its key committed in two env files."""
+    write(repo, ".gitignore", "__pycache__/\n")
+    write(repo, "worker.py", "import os\nimport fal_client\nKEY = os.environ['FAL_KEY']\n")
+    write(repo, ".env.development", f"FAL_KEY={key}\n")
+    write(repo, ".env.production", f"FAL_KEY={key}\n")
+    commit_all(repo, "worker")
+
+
+def test_a_python_repository_gets_revoke_first_and_no_browser_steps(repo: Path, falguard) -> None:
+    key = fake_key_id_secret(random.Random(160))
+    python_worker(repo, key)
+    run = falguard("scan", "--format", "json", cwd=repo)
+    assert run.code == 1 and key not in run.out
+    keys = [f for f in run.json["findings"] if f["secret"] != f["path"] and f["rule"].startswith("fal-key")]
+    assert {f["path"] for f in keys} == {".env.development", ".env.production"}
+    for finding in run.json["findings"]:
+        assert not [step for step in finding["steps"] if any(word in step for word in BROWSER_WORDS)], finding
+        assert finding["remediation"] == " ".join(finding["steps"])  # the two always agree
+    for finding in keys:  # the tracked env files are committed: revoke now, naming falguard rotate
+        assert finding["steps"][0].startswith("Revoke the key now (it was committed")
+        assert "falguard rotate" in finding["steps"][0]
+    assert keys[0]["steps"] == keys[1]["steps"]  # one group: the same steps for all its places
+
+
+def test_a_history_finding_in_a_python_repository_has_no_proxy_step(repo: Path, falguard) -> None:
+    key = fake_key_id_secret(random.Random(161))
+    write(repo, "run.py", f"FAL_KEY = '{key}'\n")
+    commit_all(repo, "add")
+    git(repo, "rm", "-q", "run.py")
+    commit_all(repo, "remove")
+    run = falguard("scan", "--history", "--format", "json", cwd=repo)
+    (finding,) = [f for f in run.json["findings"] if f["path"] == "run.py"]
+    assert finding["steps"][0].startswith("Revoke the key now (it was committed")
+    assert "git history" in finding["steps"][1]
+    assert not [step for step in finding["steps"] if "proxy" in step]
+
+
+def test_text_is_short_by_default_and_verbose_shows_every_step(repo: Path, falguard) -> None:
+    python_worker(repo, fake_key_id_secret(random.Random(162)))
+    short = falguard("scan", cwd=repo)
+    full = falguard("scan", "--verbose", cwd=repo)
+    assert short.code == full.code == 1
+    assert "more steps: --verbose shows every step" in short.out and "    3. " not in short.out
+    assert "--verbose shows" not in full.out and "    3. " in full.out
+    assert "    1. Revoke the key now" in short.out
+
+
+def test_github_gives_one_annotation_per_secret_and_calls_a_path_a_file(repo: Path, falguard) -> None:
+    python_worker(repo, fake_key_id_secret(random.Random(163)))
+    run = falguard("scan", "--format", "github", cwd=repo)
+    annotations = [line for line in run.out.splitlines() if line.startswith("::")]
+    keys = [line for line in annotations if "(secret " in line]
+    assert len(keys) == 1 and "also at: .env." in keys[0]
+    assert "(variable .env" not in run.out and "(file .env." in run.out
+
+
+def test_sarif_places_a_key_in_a_commit_message_on_the_commit(repo: Path, falguard) -> None:
+    import jsonschema
+
+    key = fake_key_id_secret(random.Random(164))
+    write(repo, "README.md", "hi\n")
+    commit = commit_all(repo, f"use FAL_KEY={key} for now")
+    run = falguard("scan", "--history", "--format", "sarif", cwd=repo)
+    assert key not in run.out and "%28commit" not in run.out
+    document = json.loads(run.out)
+    jsonschema.validate(document, json.loads(SCHEMA.read_text()))
+    (result,) = [r for r in document["runs"][0]["results"] if "logicalLocations" in r["locations"][0]]
+    assert result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == f"commit:{commit}"
+    assert "physicalLocation" not in result["locations"][0]
+
+
+def test_the_audit_does_not_tell_to_remove_a_key_from_the_environment(repo: Path, falguard) -> None:
+    key = fake_key_id_secret(random.Random(165))
+    write(repo, ".gitignore", "__pycache__/\n")
+    write(repo, ".env.local", f"FAL_KEY={key}\n")
+    write(repo, "app.py", f"FAL_KEY = '{key}'\n")
+    commit_all(repo, "add")
+    run = falguard("audit", "--format", "json", cwd=repo)
+    assert key not in run.out
+    (story,) = run.json["audit"]["stories"]
+    assert "Remove the key from app.py: read FAL_KEY from the environment instead." in story["steps"]
+    assert not [step for step in story["steps"] if "from .env.local" in step]
+    assert [step for step in story["steps"] if step.startswith("Put the new key in .env.local")]
