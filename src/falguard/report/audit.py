@@ -102,7 +102,7 @@ def ticket_summary(audit: Audit, context: ReportContext) -> list[str]:
             "committed that way, revoke it on the fal dashboard."
         )
     else:
-        lines.append("Action: none for credentials.")
+        lines.append(_no_action_line(audit))
     return lines
 
 
@@ -164,3 +164,19 @@ def render_json(audit: Audit, context: ReportContext) -> str:
         "summary": summary_dict(audit.result, context),
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _no_action_line(audit: Audit) -> str:
+    """The ticket's last word when no credential is shown: never a bare "none" while keys are
+    hidden by the baseline or allow entries, or while coverage is incomplete."""
+    result = audit.result
+    accepted = {f.secret for f in [*result.baselined, *result.suppressed] if f.secret.sensitive}
+    if not result.summary.complete:
+        return "Action: coverage is INCOMPLETE (see above): scan a full clone before calling this repository clean."
+    if accepted:
+        count = len(accepted)
+        return (
+            f"Action: none for new credentials; {count} accepted key{'s' if count != 1 else ''} (baseline or allow "
+            "entries) not shown: confirm each was revoked (falguard audit --no-baseline lists them)."
+        )
+    return "Action: none for credentials."

@@ -110,16 +110,25 @@ def history_lines(finding: Finding) -> list[str]:
     return lines
 
 
-def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
+def _head(result: ScanResult) -> str:
+    """What was found, by severity; or that nothing new was, saying what is hidden."""
     summary = result.summary
     counts: dict[str, int] = {}
     for finding in result.findings:
         counts[finding.severity.label] = counts.get(finding.severity.label, 0) + 1
     if result.findings:
         detail = ", ".join(f"{counts[s.label]} {s.label}" for s in sorted(Severity, reverse=True) if s.label in counts)
-        head = f"falguard: {len(result.findings)} finding{'s' if len(result.findings) != 1 else ''} ({detail})"
-    else:
-        head = "falguard: no fal credentials found"
+        return f"falguard: {len(result.findings)} finding{'s' if len(result.findings) != 1 else ''} ({detail})"
+    if summary.baselined or result.suppressed:  # nothing new: say what is hidden, never "none found"
+        hidden = [f"{summary.baselined} baselined"] * bool(summary.baselined)
+        hidden += [f"{len(result.suppressed)} allowed"] * bool(result.suppressed)
+        return f"falguard: no new findings ({', '.join(hidden)})"
+    return "falguard: no fal credentials found"
+
+
+def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
+    summary = result.summary
+    head = _head(result)
     noun = summary.scanned_noun
     scanned = f"{summary.files_scanned} {noun}{'s' if summary.files_scanned != 1 else ''} scanned ({summary.bytes_scanned:,} bytes)"
     skipped = []
