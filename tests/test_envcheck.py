@@ -67,6 +67,18 @@ def test_tracked_env_file_without_a_key_is_high(repo: Path) -> None:
     assert (finding.path, finding.severity) == ("prod.env", Severity.HIGH)
 
 
+@pytest.mark.parametrize(
+    "name", ["worker/.dev.vars", "app/.streamlit/secrets.toml", ".env copy", ".env.bak", ".env.save", "prod.env.old"]
+)
+def test_env_files_under_other_names_are_tracked_env_files(repo: Path, name: str) -> None:
+    write(repo, name, f"FAL_KEY={key(5)}\n")
+    write(repo, "worker/.dev.vars.example", "FAL_KEY=your-api-key\n")  # a template stays exempt
+    commit_all(repo)
+    findings = by_rule(check(repo))
+    (finding,) = findings["env-tracked"]
+    assert (finding.path, finding.severity) == (name, Severity.CRITICAL)
+
+
 def test_tracked_and_ignored_env_file_is_tracked_not_unignored(repo: Path) -> None:
     write(repo, ".env.local", f"FAL_KEY={key(2)}\n")
     commit_all(repo)

@@ -9,8 +9,23 @@ from collections.abc import Iterable
 #: Committed by convention and never loaded: they document variables, they should not hold keys.
 TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".defaults")
 
-#: Pathspecs that select env files at any depth, for ``git ls-files``.
-ENV_PATHSPECS = (":(glob)**/.env", ":(glob)**/.env.*", ":(glob)**/*.env", ":(glob)**/.envrc")
+#: Pathspecs that select env files at any depth, for ``git ls-files`` and ``git log``: a
+#: superset, narrowed by :func:`is_env_file`.
+ENV_PATHSPECS = (
+    ":(glob)**/.env",
+    ":(glob)**/.env.*",
+    ":(glob)**/.env *",
+    ":(glob)**/*.env",
+    ":(glob)**/*.env.*",
+    ":(glob)**/.envrc",
+    ":(glob)**/.dev.vars",
+    ":(glob)**/.dev.vars.*",
+    ":(glob)**/.streamlit/secrets.toml",
+)
+
+#: What editors and people append to a copy of an env file (``.env copy``, ``prod.env.old``).
+BACKUP_SUFFIXES = (".old", ".bak", ".save", ".orig", ".backup", "~")
+_COPY_SUFFIX = re.compile(r" copy(?: [0-9]{1,3})?\Z| \([0-9]{1,3}\)\Z")
 
 #: Names an env file is commonly given, one per environment; ``.env`` and ``.env.local`` are
 #: loaded in several environments and configure none in particular.
@@ -28,14 +43,31 @@ CONFIG_SUFFIXES = (".yml", ".yaml", ".json", ".toml", ".tfvars", ".ini", ".conf"
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 
 
+def _without_copy_suffix(name: str) -> str:
+    """``.env copy`` -> ``.env``, ``prod.env.old`` -> ``prod.env``: the file a copy was made of."""
+    name = _COPY_SUFFIX.sub("", name)
+    for suffix in BACKUP_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return _COPY_SUFFIX.sub("", name[: -len(suffix)])
+    return name
+
+
 def is_env_file(path: str) -> bool:
-    """``.env``, ``.env.local``, ``prod.env``, ``.envrc``: files that hold environment variables."""
-    name = posixpath.basename(path)
-    return name == ".env" or name.startswith(".env.") or name == ".envrc" or (name.endswith(".env") and len(name) > 4)
+    """``.env``, ``.env.local``, ``prod.env``, ``.envrc``, Wrangler's ``.dev.vars``, Streamlit's
+    ``.streamlit/secrets.toml``, and their copies (``.env copy``, ``prod.env.old``): files that
+    hold environment variables or secrets loaded like them."""
+    if path == ".streamlit/secrets.toml" or path.endswith("/.streamlit/secrets.toml"):
+        return True
+    name = _without_copy_suffix(posixpath.basename(path))
+    return (
+        name in (".env", ".envrc", ".dev.vars")
+        or name.startswith((".env.", ".dev.vars."))
+        or (name.endswith(".env") and len(name) > 4)
+    )
 
 
 def is_env_template(path: str) -> bool:
-    name = posixpath.basename(path).lower()
+    name = _without_copy_suffix(posixpath.basename(path).lower())
     return is_env_file(name) and name.endswith(TEMPLATE_SUFFIXES)
 
 
@@ -60,7 +92,11 @@ def environment_of(path: str) -> str | None:
     """
     name = posixpath.basename(path)
     if is_env_file(path):
-        return None if is_env_template(path) else _environment_in(name, allow_test=True)
+        if is_env_template(path):
+            return None
+        if name.startswith(".dev.vars"):  # Wrangler's local settings, or ``.dev.vars.<env>``
+            return _environment_in(name[len(".dev.vars") :], allow_test=True) or "development"
+        return _environment_in(name, allow_test=True)
     if not name.lower().endswith(CONFIG_SUFFIXES):
         return None
     stem = name.rsplit(".", 1)[0]
