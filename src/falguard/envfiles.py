@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+
+from falguard.models import Finding, Severity
+from falguard.rules import is_code_reference, is_identifier, is_placeholder, looks_like_test_value, looks_random
+from falguard.sources import text_content
 
 #: Committed by convention and never loaded: they document variables, they should not hold keys.
 TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".defaults")
@@ -41,6 +45,11 @@ ENVIRONMENT_WORDS: dict[str, frozenset[str]] = {
 CONFIG_SUFFIXES = (".yml", ".yaml", ".json", ".toml", ".tfvars", ".ini", ".conf", ".cfg", ".properties", ".env")
 
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+#: ``NAME=value``, ``export NAME="value"``, ``name = "value"`` (TOML): one setting per line.
+_SETTING = re.compile(
+    r"^[ \t]{0,16}(?:export[ \t]{1,8})?([A-Za-z_][A-Za-z0-9_.-]{0,127})[ \t]{0,8}[=:][ \t]{0,8}(.{1,512})$", re.M
+)
+_SECRET_NAME = re.compile(r"(?i)secret|token|passw|pwd|api[_-]?key|private[_-]?key|access[_-]?key|credential|auth")
 
 
 def _without_copy_suffix(name: str) -> str:
@@ -108,3 +117,29 @@ def environment_of(path: str) -> str | None:
         if found is not None:
             return found
     return None
+
+
+def secret_settings(content: bytes | None) -> list[str]:
+    """The names of settings in an env file whose values look secret (not a placeholder, a
+    reference or a test value): random-looking, or non-trivial under a secret's name."""
+    data = text_content(content) if content else None
+    if data is None:
+        return []
+    text = data.decode("utf-8", "replace")
+    names = []
+    for match in _SETTING.finditer(text):
+        name, value = match.group(1), match.group(2).split(" #", 1)[0].strip().strip("\"'`").strip()
+        if not value or is_placeholder(value) or is_code_reference(value) or looks_like_test_value(value):
+            continue
+        if "$" in value or value.lower() in ("true", "false", "none", "null"):
+            continue
+        named = bool(_SECRET_NAME.search(name)) and len(value) >= 8 and not is_identifier(value)
+        if named or looks_random(value):
+            names.append(name)
+    return names
+
+
+def content_severity(keys: Sequence[Finding], secrets: Sequence[str]) -> Severity:
+    """An env file's severity follows what is in it: a live-looking fal key critical, other
+    secret-looking values medium, nothing secret low."""
+    return Severity.CRITICAL if keys else Severity.MEDIUM if secrets else Severity.LOW

@@ -829,6 +829,19 @@ def commit_infos(repo: Repo, commits: Sequence[str]) -> list[CommitInfo]:
     return infos
 
 
+def blobs_at(repo: Repo, places: Sequence[tuple[str, str]], max_size: int) -> dict[tuple[str, str], bytes]:
+    """Contents of ``path`` at ``commit`` for each ``(path, commit)`` (no larger than
+    ``max_size``); missing, oversized and unnameable ones are left out."""
+    named = [(path, commit) for path, commit in places if "\n" not in path]
+    if not named:
+        return {}
+    request = "".join(f"{commit}:{path}\n" for path, commit in named).encode("utf-8", "surrogateescape")
+    out = run(["cat-file", "--batch-check=%(objectname) %(objecttype)"], repo.cwd, stdin=request)
+    oids = {place: line.split(b" ")[0].decode() for place, line in zip(named, out.splitlines(), strict=False)}
+    blobs = read_blobs(repo, sorted({oid for oid in oids.values() if len(oid) >= 40}), max_size)
+    return {place: blobs[oid] for place, oid in oids.items() if oid in blobs}
+
+
 def committed_paths(repo: Repo, revisions: Sequence[str], pathspecs: Sequence[str]) -> list[tuple[str, str]]:
     """``(path, commit)`` for every path matching ``pathspecs`` that a commit in ``revisions``
     added, with the oldest such commit. Only tree diffs are read (no blob, no fetch)."""
