@@ -19,7 +19,7 @@ from falguard.envcheck import (
 )
 from falguard.models import Finding, Severity
 from tests.helpers import commit_all, git, write
-from tests.keys import fake_fal_key, fake_key_id_secret
+from tests.keys import fake_fal_key, fake_key_id_secret, fake_token
 
 ENV_RULES = {"env-tracked", "env-not-ignored", "gitignore-missing-env", "shared-key-across-envs"}
 
@@ -58,13 +58,36 @@ def test_tracked_env_file_holding_a_key_is_critical(repo: Path) -> None:
     assert key(1) not in finding.message
 
 
-def test_tracked_env_file_without_a_key_is_high(repo: Path) -> None:
+def test_tracked_env_file_without_a_secret_is_low(repo: Path) -> None:
     write(repo, ".gitignore", ".env*\n")
     write(repo, "prod.env", "DEBUG=0\nFAL_KEY=${FAL_KEY}\n")
-    git(repo, "add", "prod.env")
+    write(repo, "tests/test_apps/.env", "FOO=env\n")  # pallets/flask's fixture
+    git(repo, "add", "-f", "prod.env", "tests/test_apps/.env")
     commit_all(repo)
-    (finding,) = by_rule(check(repo))["env-tracked"]
-    assert (finding.path, finding.severity) == ("prod.env", Severity.HIGH)
+    found = {(f.path, f.severity) for f in by_rule(check(repo))["env-tracked"]}
+    assert found == {("prod.env", Severity.LOW), ("tests/test_apps/.env", Severity.LOW)}
+
+
+def test_tracked_env_file_severity_follows_what_is_in_it(repo: Path) -> None:
+    token = fake_token(random.Random(7))
+    write(repo, "a/.env", f"SESSION_SECRET={token}\n")  # some other secret: medium
+    write(repo, "b/.env", "FAL_KEY=" + "0" * 8 + "-0000-4000-8000-" + "0" * 12 + ":" + "0" * 32 + "\n")  # a test key
+    write(repo, "c/.env", f"FAL_KEY={key(6)}\n")
+    commit_all(repo)
+    found = {(f.path, f.severity) for f in by_rule(check(repo))["env-tracked"]}
+    assert found == {("a/.env", Severity.MEDIUM), ("b/.env", Severity.LOW), ("c/.env", Severity.CRITICAL)}
+
+
+@pytest.mark.parametrize(
+    "name", ["worker/.dev.vars", "app/.streamlit/secrets.toml", ".env copy", ".env.bak", ".env.save", "prod.env.old"]
+)
+def test_env_files_under_other_names_are_tracked_env_files(repo: Path, name: str) -> None:
+    write(repo, name, f"FAL_KEY={key(5)}\n")
+    write(repo, "worker/.dev.vars.example", "FAL_KEY=your-api-key\n")  # a template stays exempt
+    commit_all(repo)
+    findings = by_rule(check(repo))
+    (finding,) = findings["env-tracked"]
+    assert (finding.path, finding.severity) == (name, Severity.CRITICAL)
 
 
 def test_tracked_and_ignored_env_file_is_tracked_not_unignored(repo: Path) -> None:
@@ -102,8 +125,8 @@ def test_history_findings_take_any_iterable_of_paths() -> None:
     )
     assert [(f.path, f.severity, f.commit, f.source) for f in findings] == [
         (".env", Severity.CRITICAL, "a" * 40, "history"),
-        (".envrc", Severity.HIGH, None, "history"),
-        ("deploy/prod.env", Severity.HIGH, "c" * 40, "history"),
+        (".envrc", Severity.MEDIUM, None, "history"),  # not read: no telling it holds no secret
+        ("deploy/prod.env", Severity.MEDIUM, "c" * 40, "history"),
     ]
     assert all(f.rule == "env-tracked" for f in findings)
 

@@ -130,3 +130,22 @@ def test_outside_a_repository_the_directory_is_fixed(tmp_path: Path, falguard: A
     write(plain, ".env", "X=1\n")
     assert falguard("fix", "plain", cwd=tmp_path).code == 0
     assert (plain / ".gitignore").read_text() == f"{MARKER}\n.env*\n!.env.example\n"
+
+
+def test_fix_covers_wrangler_streamlit_and_backup_env_files(repo: Path, falguard: Any) -> None:
+    for name in ("worker/.dev.vars", "app/.streamlit/secrets.toml", ".env copy", "deploy/prod.env.old"):
+        write(repo, name, "X=1\n")
+    write(repo, "worker/.dev.vars.example", "FAL_KEY=your-api-key\n")
+    assert falguard("fix", cwd=repo).code == 0
+    lines = (repo / ".gitignore").read_text().splitlines()
+    assert lines[1:] == [
+        ".env*",
+        "*.env.*",
+        ".dev.vars*",
+        "**/.streamlit/secrets.toml",
+        "!.dev.vars.example",
+        "!.env.example",
+    ]
+    ignored = set(git(repo, "ls-files", "-z", "--others", "--ignored", "--exclude-standard").split("\0")[:-1])
+    assert ignored == {"worker/.dev.vars", "app/.streamlit/secrets.toml", ".env copy", "deploy/prod.env.old"}
+    assert "nothing to add" in falguard("fix", cwd=repo).out

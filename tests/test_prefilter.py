@@ -17,15 +17,19 @@ from tests.keys import expand_example, fake_fal_key, fake_hex32, fake_key_id_sec
 NAMES = ("IMAGE_GEN_SECRET", "IMAGE_KEY", "MY_FAL_TOKEN")
 
 
-def test_default_rules_need_two_searches_each_from_a_literal() -> None:
+def test_default_rules_need_three_searches_each_from_a_literal() -> None:
     searches = [search.pattern for search in prefilter_for().searches]
-    assert searches == [rb"\-[0-9a-f]{12}(?::|%3a)[0-9a-f]", rb"fal(?:[^a-z0-9]|key|api|ai|secret|token|cred)"]
+    assert searches == [
+        rb"\-[0-9a-f]{12}(?::|%3a)[0-9a-f]",
+        rb"fal(?:[^a-z0-9]|key|api|ai|secret|token|cred)",
+        rb"auth\-key",  # gRPC metadata pairs, with no fal word needed nearby
+    ]
 
 
 def test_configured_names_share_a_search_by_their_common_literal() -> None:
     searches = [search.pattern for search in prefilter_for(NAMES).searches]
     # MY_FAL_TOKEN holds "fal_", which the fal-context search finds anyway
-    assert searches[2:] == [rb"image_(?:gen_secret|key)"]
+    assert searches[3:] == [rb"image_(?:gen_secret|key)"]
 
 
 def test_a_pattern_must_say_what_content_it_needs() -> None:

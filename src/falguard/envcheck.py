@@ -18,7 +18,14 @@ from pathlib import Path
 
 from falguard import git
 from falguard.detect import detect
-from falguard.envfiles import ENV_PATHSPECS, environment_of, is_env_file, is_env_template
+from falguard.envfiles import (
+    ENV_PATHSPECS,
+    content_severity,
+    environment_of,
+    is_env_file,
+    is_env_template,
+    secret_settings,
+)
 from falguard.findings import repository_finding
 from falguard.ignore import IgnoreRules, Match, Scope
 from falguard.models import Finding, Origin, Secret, Severity, Summary
@@ -126,12 +133,17 @@ def list_env_files(
 
 def tracked_finding(env: EnvFile, source: str = "worktree") -> Finding:
     keys = keys_in(env.content, env.path)
+    secrets = secret_settings(env.content)
     detail = f"{env.path} is tracked by git"
     if keys:
         detail += f" and holds {_count(len(keys), 'fal key')}"
+    elif secrets:
+        detail += f" and holds secret-looking values ({_names(secrets, 3)})"
+    elif env.content is not None:
+        detail += " (no secret in it)"
     if env.covered_by is not None and env.covered_by.ignored:
         detail += f"; it matches {env.covered_by.describe()}, but ignore rules do not apply to tracked files"
-    severity = Severity.CRITICAL if keys else Severity.HIGH
+    severity = content_severity(keys, secrets) if env.content is not None else Severity.MEDIUM  # unread
     return repository_finding("env-tracked", env.path, detail, severity=severity, source=source)
 
 
@@ -157,31 +169,42 @@ def file_findings(files: Iterable[EnvFile], source: str = "worktree") -> list[Fi
     return findings
 
 
-def history_findings(files: Iterable[str | CommittedFile], holding_keys: Collection[str] = ()) -> list[Finding]:
+def history_findings(
+    files: Iterable[str | CommittedFile], holding_keys: Collection[str] = (), holding_secrets: Collection[str] = ()
+) -> list[Finding]:
     """``env-tracked`` for every env file ever committed (templates excluded), one per path.
 
     A history scan feeds it the paths it meets, with the commit and, when it has them, the
-    file's contents; the finding is critical when any version held a fal key (by its
-    content, or because the path is in ``holding_keys``), and names the first commit given.
+    file's contents. The severity follows what was in it: critical when any version held a
+    fal key (by its content, or because the path is in ``holding_keys``), medium for other
+    secret-looking values (or a path in ``holding_secrets``, or no content to tell), low when
+    what was read holds no secret. The finding names the first commit given.
     """
     first: dict[str, CommittedFile] = {}
-    holds_key: dict[str, bool] = {}
+    severity: dict[str, Severity] = {}
     for item in files:
         entry = item if isinstance(item, CommittedFile) else CommittedFile(item)
         if not is_env_file(entry.path) or is_env_template(entry.path):
             continue
         first.setdefault(entry.path, entry)
-        holds_key[entry.path] = (
-            holds_key.get(entry.path, False) or entry.path in holding_keys or bool(keys_in(entry.content, entry.path))
-        )
+        if entry.path in holding_keys:
+            found = Severity.CRITICAL
+        elif entry.content is None:
+            found = Severity.MEDIUM  # not read: nothing tells it holds no secret
+        else:
+            found = content_severity(keys_in(entry.content, entry.path), secret_settings(entry.content))
+        if entry.path in holding_secrets:
+            found = max(found, Severity.MEDIUM)
+        severity[entry.path] = max(severity.get(entry.path, Severity.LOW), found)
     findings = []
     for path, entry in sorted(first.items()):
         detail = f"{path} was committed" + (f" (commit {entry.commit[:12]})" if entry.commit else "")
-        if holds_key[path]:
+        if severity[path] is Severity.CRITICAL:
             detail += " with a fal key in it"
-        severity = Severity.CRITICAL if holds_key[path] else Severity.HIGH
         findings.append(
-            repository_finding("env-tracked", path, detail, severity=severity, source="history", commit=entry.commit)
+            repository_finding(
+                "env-tracked", path, detail, severity=severity[path], source="history", commit=entry.commit
+            )
         )
     return findings
 

@@ -4,13 +4,32 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+
+from falguard.models import Finding, Severity
+from falguard.rules import is_code_reference, is_identifier, is_placeholder, looks_like_test_value, looks_random
+from falguard.sources import text_content
 
 #: Committed by convention and never loaded: they document variables, they should not hold keys.
 TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".defaults")
 
-#: Pathspecs that select env files at any depth, for ``git ls-files``.
-ENV_PATHSPECS = (":(glob)**/.env", ":(glob)**/.env.*", ":(glob)**/*.env", ":(glob)**/.envrc")
+#: Pathspecs that select env files at any depth, for ``git ls-files`` and ``git log``: a
+#: superset, narrowed by :func:`is_env_file`.
+ENV_PATHSPECS = (
+    ":(glob)**/.env",
+    ":(glob)**/.env.*",
+    ":(glob)**/.env *",
+    ":(glob)**/*.env",
+    ":(glob)**/*.env.*",
+    ":(glob)**/.envrc",
+    ":(glob)**/.dev.vars",
+    ":(glob)**/.dev.vars.*",
+    ":(glob)**/.streamlit/secrets.toml",
+)
+
+#: What editors and people append to a copy of an env file (``.env copy``, ``prod.env.old``).
+BACKUP_SUFFIXES = (".old", ".bak", ".save", ".orig", ".backup", "~")
+_COPY_SUFFIX = re.compile(r" copy(?: [0-9]{1,3})?\Z| \([0-9]{1,3}\)\Z")
 
 #: Names an env file is commonly given, one per environment; ``.env`` and ``.env.local`` are
 #: loaded in several environments and configure none in particular.
@@ -26,16 +45,38 @@ ENVIRONMENT_WORDS: dict[str, frozenset[str]] = {
 CONFIG_SUFFIXES = (".yml", ".yaml", ".json", ".toml", ".tfvars", ".ini", ".conf", ".cfg", ".properties", ".env")
 
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+#: ``NAME=value``, ``export NAME="value"``, ``name = "value"`` (TOML): one setting per line.
+_SETTING = re.compile(
+    r"^[ \t]{0,16}(?:export[ \t]{1,8})?([A-Za-z_][A-Za-z0-9_.-]{0,127})[ \t]{0,8}[=:][ \t]{0,8}(.{1,512})$", re.M
+)
+_SECRET_NAME = re.compile(r"(?i)secret|token|passw|pwd|api[_-]?key|private[_-]?key|access[_-]?key|credential|auth")
+
+
+def _without_copy_suffix(name: str) -> str:
+    """``.env copy`` -> ``.env``, ``prod.env.old`` -> ``prod.env``: the file a copy was made of."""
+    name = _COPY_SUFFIX.sub("", name)
+    for suffix in BACKUP_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return _COPY_SUFFIX.sub("", name[: -len(suffix)])
+    return name
 
 
 def is_env_file(path: str) -> bool:
-    """``.env``, ``.env.local``, ``prod.env``, ``.envrc``: files that hold environment variables."""
-    name = posixpath.basename(path)
-    return name == ".env" or name.startswith(".env.") or name == ".envrc" or (name.endswith(".env") and len(name) > 4)
+    """``.env``, ``.env.local``, ``prod.env``, ``.envrc``, Wrangler's ``.dev.vars``, Streamlit's
+    ``.streamlit/secrets.toml``, and their copies (``.env copy``, ``prod.env.old``): files that
+    hold environment variables or secrets loaded like them."""
+    if path == ".streamlit/secrets.toml" or path.endswith("/.streamlit/secrets.toml"):
+        return True
+    name = _without_copy_suffix(posixpath.basename(path))
+    return (
+        name in (".env", ".envrc", ".dev.vars")
+        or name.startswith((".env.", ".dev.vars."))
+        or (name.endswith(".env") and len(name) > 4)
+    )
 
 
 def is_env_template(path: str) -> bool:
-    name = posixpath.basename(path).lower()
+    name = _without_copy_suffix(posixpath.basename(path).lower())
     return is_env_file(name) and name.endswith(TEMPLATE_SUFFIXES)
 
 
@@ -60,7 +101,11 @@ def environment_of(path: str) -> str | None:
     """
     name = posixpath.basename(path)
     if is_env_file(path):
-        return None if is_env_template(path) else _environment_in(name, allow_test=True)
+        if is_env_template(path):
+            return None
+        if name.startswith(".dev.vars"):  # Wrangler's local settings, or ``.dev.vars.<env>``
+            return _environment_in(name[len(".dev.vars") :], allow_test=True) or "development"
+        return _environment_in(name, allow_test=True)
     if not name.lower().endswith(CONFIG_SUFFIXES):
         return None
     stem = name.rsplit(".", 1)[0]
@@ -72,3 +117,29 @@ def environment_of(path: str) -> str | None:
         if found is not None:
             return found
     return None
+
+
+def secret_settings(content: bytes | None) -> list[str]:
+    """The names of settings in an env file whose values look secret (not a placeholder, a
+    reference or a test value): random-looking, or non-trivial under a secret's name."""
+    data = text_content(content) if content else None
+    if data is None:
+        return []
+    text = data.decode("utf-8", "replace")
+    names = []
+    for match in _SETTING.finditer(text):
+        name, value = match.group(1), match.group(2).split(" #", 1)[0].strip().strip("\"'`").strip()
+        if not value or is_placeholder(value) or is_code_reference(value) or looks_like_test_value(value):
+            continue
+        if "$" in value or value.lower() in ("true", "false", "none", "null"):
+            continue
+        named = bool(_SECRET_NAME.search(name)) and len(value) >= 8 and not is_identifier(value)
+        if named or looks_random(value):
+            names.append(name)
+    return names
+
+
+def content_severity(keys: Sequence[Finding], secrets: Sequence[str]) -> Severity:
+    """An env file's severity follows what is in it: a live-looking fal key critical, other
+    secret-looking values medium, nothing secret low."""
+    return Severity.CRITICAL if keys else Severity.MEDIUM if secrets else Severity.LOW

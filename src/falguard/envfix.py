@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import posixpath
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,16 +44,27 @@ def _env_paths(root: Path, repo: git.Repo | None) -> tuple[list[str], list[str]]
     for directory, dirs, names in os.walk(root, followlinks=False):
         dirs[:] = [d for d in dirs if d != ".git"]
         relative = os.path.relpath(directory, root).replace(os.sep, "/")
-        found += [posixpath.join(relative, name).removeprefix("./") for name in names if is_env_file(name)]
+        paths = (posixpath.join(relative, name).removeprefix("./") for name in names)
+        found += [path for path in paths if is_env_file(path)]
     return found, []
 
 
+#: Lines added only when such files exist, each with a name it must ignore (checked by
+#: :func:`already_done`): (the line, does a path need it, a name it ignores).
+_EXTRA_LINES: tuple[tuple[str, Callable[[str], bool], str], ...] = (
+    ("*.env", lambda name: name.endswith(".env") and not name.startswith(".env"), "prod.env"),
+    ("*.env.*", lambda name: ".env." in name and not name.startswith(".env"), "prod.env.old"),
+    (".dev.vars*", lambda name: name.startswith(".dev.vars"), ".dev.vars"),
+    ("**/.streamlit/secrets.toml", lambda name: name == "secrets.toml", ".streamlit/secrets.toml"),
+)
+
+
 def desired_lines(env_paths: list[str]) -> list[str]:
-    """``.env*``, ``*.env`` when such files exist, then a negation for every template name."""
+    """``.env*``, the lines other env files present need (``*.env``, ``.dev.vars*``...), then
+    a negation for every template name."""
     names = {posixpath.basename(path) for path in env_paths}
-    lines = [".env*"]
-    if any(not name.startswith(".env") for name in names if not is_env_template(name)):
-        lines.append("*.env")
+    kept = [name for name in names if not is_env_template(name)]
+    lines = [".env*"] + [line for line, needs, _ in _EXTRA_LINES if any(needs(name) for name in kept)]
     templates = {".env.example"} | {name for name in names if is_env_template(name)}
     return lines + [f"!{name}" for name in sorted(templates)]
 
@@ -60,7 +72,7 @@ def desired_lines(env_paths: list[str]) -> list[str]:
 def already_done(content: bytes, lines: list[str], root: Path) -> bool:
     """Whether the root .gitignore on its own ignores env files anywhere and keeps the templates."""
     rules = IgnoreRules(root, read_gitignore=False).with_gitignore("", content)
-    ignored = list(PROBE_NAMES) + (["prod.env"] if "*.env" in lines else [])
+    ignored = list(PROBE_NAMES) + [probe for line, _, probe in _EXTRA_LINES if line in lines]
     kept = [line[1:] for line in lines if line.startswith("!")]
     return all(rules.is_ignored(name) and rules.is_ignored(f"some/dir/{name}") for name in ignored) and not any(
         rules.is_ignored(name) for name in kept

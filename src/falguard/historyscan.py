@@ -9,9 +9,9 @@ from falguard import git, pipeline
 from falguard.browser import config_blob_findings
 from falguard.config import Config
 from falguard.errors import GitError, InputError
-from falguard.models import Attribution, Finding, HistoryEvent, ScanResult, Summary
+from falguard.models import Attribution, Finding, HistoryEvent, ScanResult, Severity, Summary
 from falguard.pipeline import Analyser, Stages
-from falguard.sources import Item
+from falguard.sources import DEFAULT_MAX_FILE_SIZE, Item
 from falguard.sources.history import Coverage, HistorySource
 from falguard.sources.path_log import Change, PathHistory, path_history, raw_path
 
@@ -126,14 +126,24 @@ def committed_env_findings(
     from falguard.envcheck import CommittedFile, history_findings
     from falguard.envfiles import ENV_PATHSPECS
 
-    holding_keys = {path for f in found if f.history is not None and f.secret.sensitive for path in f.history.paths}
+    def paths_of(least: Severity) -> set[str]:
+        return {p for f in found if f.history and f.secret.sensitive and f.severity >= least for p in f.history.paths}
+
     if coverage.missing:
-        committed = git.committed_paths(repo, selection, ENV_PATHSPECS)
-        return history_findings((CommittedFile(path, commit) for path, commit in committed), holding_keys)
-    added = history.env_added if history is not None else {}
-    listed = {path.decode("utf-8", "backslashreplace") for path in coverage.env_files}
-    files = [CommittedFile(path, added[path].commit if path in added else None) for path in sorted(listed | set(added))]
-    return history_findings(files, holding_keys)
+        committed: list[tuple[str, str | None]] = list(git.committed_paths(repo, selection, ENV_PATHSPECS))
+    else:
+        added = history.env_added if history is not None else {}
+        listed = {path.decode("utf-8", "backslashreplace") for path in coverage.env_files}
+        committed = [(path, added[path].commit if path in added else None) for path in sorted(listed | set(added))]
+    known = [(path, commit) for path, commit in committed if commit is not None]
+    try:  # the first version of each: whether it holds anything secret sets the severity
+        contents = git.blobs_at(repo, known, DEFAULT_MAX_FILE_SIZE)
+    except GitError:
+        contents = {}  # unreadable: the findings say medium, not low
+    files = [
+        CommittedFile(path, commit, contents.get((path, commit)) if commit else None) for path, commit in committed
+    ]
+    return history_findings(files, paths_of(Severity.HIGH), paths_of(Severity.MEDIUM))
 
 
 def coverage_notes(repo: git.Repo, coverage: Coverage) -> list[str]:

@@ -64,8 +64,9 @@ class EnvHygiene(Analyser):
 
 
 class CommittedEnvFiles(Analyser):
-    """One ``env-tracked`` finding for every env file a change commits (critical when it
-    holds a key on any line, added or not)."""
+    """One ``env-tracked`` finding for every env file a change commits: critical when it
+    holds a fal key on any line (added or not), medium otherwise (the hook exists to stop an
+    env file being committed, secret in it or not; a test key or a placeholder is no key)."""
 
     def observe(self, item: Item, detected: list[Finding], kept: list[Finding]) -> list[Finding]:
         from falguard.findings import repository_finding
@@ -79,7 +80,7 @@ class CommittedEnvFiles(Analyser):
             "env-tracked",
             item.origin.path,
             "staged for commit" if commit is None else "added in a commit being pushed",
-            severity=Severity.CRITICAL if holds_key else None,
+            severity=Severity.CRITICAL if holds_key else Severity.MEDIUM,
             source="staged" if commit is None else "history",
             commit=commit,
         )

@@ -373,6 +373,7 @@ from falguard.git.mirror import (  # noqa: E402
 from falguard.git.objects import (  # noqa: E402
     CatFile,
     IndexEntry,
+    blobs_at,
     config_bool,
     config_path,
     filters_off,
@@ -383,6 +384,7 @@ from falguard.git.objects import (  # noqa: E402
 )
 
 __all__ = [
+    "blobs_at",
     "BATCH_FORMAT",
     "CatFile",
     "CommitInfo",

@@ -191,3 +191,16 @@ def rm_cached(repo: Repo, paths: Sequence[str]) -> None:
     if paths:
         pathspecs = [f":(literal){path}" for path in paths]
         run([*filters_off(repo), "rm", "--cached", "-q", "--", *pathspecs], repo.cwd)
+
+
+def blobs_at(repo: Repo, places: Sequence[tuple[str, str]], max_size: int) -> dict[tuple[str, str], bytes]:
+    """Contents of ``path`` at ``commit`` for each ``(path, commit)`` (no larger than
+    ``max_size``); missing, oversized and unnameable ones are left out."""
+    named = [(path, commit) for path, commit in places if "\n" not in path]
+    if not named:
+        return {}
+    request = "".join(f"{commit}:{path}\n" for path, commit in named).encode("utf-8", "surrogateescape")
+    out = run(["cat-file", "--batch-check=%(objectname) %(objecttype)"], repo.cwd, stdin=request)
+    oids = {place: line.split(b" ")[0].decode() for place, line in zip(named, out.splitlines(), strict=False)}
+    blobs = read_blobs(repo, sorted({oid for oid in oids.values() if len(oid) >= 40}), max_size)
+    return {place: blobs[oid] for place, oid in oids.items() if oid in blobs}

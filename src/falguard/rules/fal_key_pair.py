@@ -17,6 +17,7 @@ from falguard.rules.common import (
     KEY_STEPS,
     NOT_WORD_AFTER,
     UUID,
+    Anchor,
     Rule,
     Verdict,
     graded,
@@ -25,12 +26,25 @@ from falguard.rules.common import (
 )
 
 _KEY_ID_NEAR = re.compile(
-    rb"(?i:fal_key_id|falKeyId|key_id|keyId|\bid)[\"'\]]{0,2}\s{0,8}(?::=|=>|[:=])\s{0,8}[\"'`]?(?P<keyid>"
-    + UUID
-    + rb")(?![0-9A-Za-z])"
+    rb"(?:(?i:fal_key_id|falKeyId|key_id|keyId|\bid)[\"'\]]{0,2}\s{0,8}(?::=|=>|[:=])"
+    rb"|auth-key-id[\"']\s{0,8},)\s{0,8}[\"'`]?(?P<keyid>" + UUID + rb")(?![0-9A-Za-z])"
 )
 
-_PAIR_SECRET_NAMES = frozenset({b"fal_key_secret", b"falkeysecret", b"fal_secret", b"key_secret", b"keysecret"})
+_PAIR_SECRET_NAMES = frozenset(
+    {
+        b"fal_key_secret",
+        b"falkeysecret",
+        b"fal_secret",
+        b"key_secret",
+        b"keysecret",
+        b"fal_ai_key_secret",
+        b"falaikeysecret",
+        b"fal_api_secret",
+        b"falapisecret",
+        b"fal_api_key_secret",
+        b"falsecret",
+    }
+)
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
@@ -89,6 +103,12 @@ RULE = Rule(
             b"secret",
             fal_context=True,
         ),
+        # gRPC metadata, as fal's older isolate clients sent it: ("auth-key", "<32 hex>") in
+        # md.add(...) or metadata.Pairs(...); its "auth-key-id" sits next to it
+        pattern(
+            rb"auth-key[\"']\s{0,8},\s{0,8}[\"'`](?P<secret>" + HEX32 + rb")[\"'`]",
+            head=Anchor(b"auth-key"),
+        ),
         # { id: "<uuid>", key: "<32 hex>" } in either order; each starts at a literal
         pattern(
             rb"id(?<![A-Za-z0-9_]id)[\"']?\s{0,8}:\s{0,8}[\"'](?P<keyid>"
@@ -109,6 +129,11 @@ RULE = Rule(
     ),
     judge=judge,
     true_examples=(
+        'const md = new grpc.Metadata();\nmd.add("auth-key-id", "{uuid}");\nmd.add("auth-key", "{hex32}");',
+        'md := metadata.Pairs("auth-key-id", "{uuid}", "auth-key", "{hex32}")',
+        "FAL_AI_KEY_ID={uuid}\nFAL_AI_KEY_SECRET={hex32}",
+        "FAL_API_KEY_ID={uuid}\nFAL_API_SECRET={hex32}",
+        'const falKeyId = "{uuid}";\nconst falSecret = "{hex32}";',
         "FAL_KEY_ID={uuid}\nFAL_KEY_SECRET={hex32}",
         "FAL_KEY_SECRET={hex32}",
         'const FAL_KEY_ID = "{uuid}";\nconst FAL_KEY_SECRET = "{hex32}";',
@@ -117,6 +142,8 @@ RULE = Rule(
         'fal_creds = {"key": "{hex32}", "id": "{uuid}"}',
     ),
     false_examples=(
+        'md.add("auth-key-id", "{uuid}");\nmd.add("auth-key", process.env.FAL_KEY_SECRET);',
+        'md.add("x-request-id", "{uuid}");\nmd.add("auth-token", "{hex32}");',
         "FAL_KEY_ID={uuid}",
         "FAL_KEY_SECRET=your-key-secret",
         "FAL_KEY_SECRET=${FAL_KEY_SECRET}",
