@@ -305,9 +305,6 @@ def _stream(
     workers: int,
     prefilter: Prefilter,
 ) -> Iterator[HistoryObject]:
-    import queue
-    import threading
-
     base = coverage.objects
 
     def listed(count: int) -> None:
@@ -334,31 +331,7 @@ def _stream(
         if len(readers) == 1:
             yield from readers[0].batches(batch_done)
         else:
-            found: queue.Queue[HistoryObject | BaseException | None] = queue.Queue(maxsize=_QUEUED)
-
-            def read(reader: _BatchReader) -> None:
-                try:
-                    for item in reader.batches(batch_done):
-                        found.put(item)
-                except BaseException as error:  # handed to the consuming thread
-                    found.put(error)
-                finally:
-                    found.put(None)
-
-            threads = [threading.Thread(target=read, args=(reader,), daemon=True) for reader in readers]
-            for thread in threads:
-                thread.start()
-            running = len(threads)
-            while running:
-                item = found.get()
-                if item is None:
-                    running -= 1
-                elif isinstance(item, BaseException):
-                    raise item
-                else:
-                    yield item
-            for thread in threads:
-                thread.join()
+            yield from _fan_in(readers, batch_done)
         done = True
     finally:
         if done:
@@ -368,6 +341,39 @@ def _stream(
         for part_summary, part_coverage in parts:
             summary.add(part_summary)
             _merge_coverage(coverage, part_coverage)
+
+
+def _fan_in(readers: list[_BatchReader], batch_done: Callable[[], None]) -> Iterator[HistoryObject]:
+    """The candidates of every reader, each read on a thread of its own, as they come (at most
+    ``_QUEUED`` waiting); a reader's error is raised here, in the consuming thread."""
+    import queue
+    import threading
+
+    found: queue.Queue[HistoryObject | BaseException | None] = queue.Queue(maxsize=_QUEUED)
+
+    def read(reader: _BatchReader) -> None:
+        try:
+            for item in reader.batches(batch_done):
+                found.put(item)
+        except BaseException as error:  # handed to the consuming thread
+            found.put(error)
+        finally:
+            found.put(None)
+
+    threads = [threading.Thread(target=read, args=(reader,), daemon=True) for reader in readers]
+    for thread in threads:
+        thread.start()
+    running = len(threads)
+    while running:
+        item = found.get()
+        if item is None:
+            running -= 1
+        elif isinstance(item, BaseException):
+            raise item
+        else:
+            yield item
+    for thread in threads:
+        thread.join()
 
 
 def _merge_coverage(total: Coverage, part: Coverage) -> None:
