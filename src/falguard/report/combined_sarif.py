@@ -10,9 +10,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from falguard import __version__
 from falguard.models import Severity
-from falguard.report.sarif import INFORMATION_URI, LEVEL, SCHEMA, rule_descriptor
+from falguard.report.sarif import LEVEL, SCHEMA, tool
 from falguard.rules import ALL_RULES
 
 
@@ -92,15 +91,7 @@ def render_sarif(document: Mapping[str, Any]) -> str:
         for entry in summary["repositories"]
     ]
     run = {
-        "tool": {
-            "driver": {
-                "name": "falguard",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "informationUri": INFORMATION_URI,
-                "rules": [rule_descriptor(ALL_RULES[rule_id]) for rule_id in rule_ids],
-            }
-        },
+        "tool": tool(list(rule_ids)),
         "invocations": [invocation],
         "results": [sarif_result(finding, rule_ids) for finding in [*document["findings"], *document["suppressed"]]],
         "columnKind": "unicodeCodePoints",

@@ -20,6 +20,19 @@ SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.ME
 LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note"}
 
 
+def tool(rule_ids: list[str]) -> dict[str, Any]:
+    """The run's tool section: falguard and the rules its results use, in their index order."""
+    return {
+        "driver": {
+            "name": "falguard",
+            "version": __version__,
+            "semanticVersion": __version__,
+            "informationUri": INFORMATION_URI,
+            "rules": [rule_descriptor(ALL_RULES[rule_id]) for rule_id in rule_ids],
+        }
+    }
+
+
 def rule_descriptor(rule: RuleInfo) -> dict[str, Any]:
     todo = steps_for_rule(rule.id)
     markdown = f"**{rule.title}**\n\n{rule.description}\n\n## What to do\n\n" + "\n".join(
@@ -123,15 +136,7 @@ def render(scan: ScanResult, context: ReportContext) -> str:
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {
-                    "driver": {
-                        "name": "falguard",
-                        "version": __version__,
-                        "semanticVersion": __version__,
-                        "informationUri": INFORMATION_URI,
-                        "rules": [rule_descriptor(ALL_RULES[rule_id]) for rule_id in rule_ids],
-                    }
-                },
+                "tool": tool(rule_ids),
                 "invocations": [invocation],
                 "results": [
                     result(finding, rule_ids.index(finding.rule), steps)
