@@ -3,22 +3,22 @@ out of the total, failures so far, and the ones being audited now."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TextIO
 
 from falguard.org.run import Outcome
+from falguard.progress import StatusLine, on_terminal
 from falguard.report import printable
 
 
-class OrgProgress:
+class OrgProgress(StatusLine):
     def __init__(self, stream: TextIO, total: int) -> None:
-        self.stream, self.total = stream, total
+        super().__init__(stream)
+        self.total = total
         self.done = self.failed = 0
         self.running: dict[str, None] = {}
-        self.shown = False
         self._lock = threading.Lock()
 
     def __call__(self, url: str, event: Outcome | str) -> None:
@@ -37,22 +37,9 @@ class OrgProgress:
         if self.running:
             line += "; now: " + ", ".join(printable(url) for url in self.running)
         width = max(shutil.get_terminal_size((100, 20)).columns - 1, 20)
-        self.stream.write("\r" + (line if len(line) <= width else line[: width - 1] + "…") + "\033[K")
-        self.stream.flush()
-        self.shown = True
-
-    def clear(self) -> None:
-        if self.shown:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
+        self.show(line if len(line) <= width else line[: width - 1] + "…")
 
 
-@contextmanager
-def org_progress(stream: TextIO, total: int) -> Iterator[OrgProgress | None]:
+def org_progress(stream: TextIO, total: int) -> contextlib.AbstractContextManager[OrgProgress | None]:
     """A progress line on ``stream`` if it is a terminal (else None), erased on the way out."""
-    progress = OrgProgress(stream, total) if stream.isatty() else None
-    try:
-        yield progress
-    finally:
-        if progress is not None:
-            progress.clear()
+    return on_terminal(stream, lambda: OrgProgress(stream, total))
