@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if code is not None:
             return code
     except KeyboardInterrupt:
-        _say("falguard: interrupted")
+        say("falguard: interrupted")
         return EXIT_INTERRUPTED
     except FalguardError as error:
         return _fatal(str(error), debug=debug)
@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = cli.main(args=args, prog_name="falguard", standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt):
-        _say("falguard: interrupted")
+        say("falguard: interrupted")
         return EXIT_INTERRUPTED
     except click.ClickException as error:
         return _fatal(error.format_message(), debug=False)
@@ -69,11 +69,12 @@ def _fatal(message: str, *, debug: bool, internal: bool = False) -> int:
     if debug:
         import traceback
 
-        _say(redact(traceback.format_exc()).rstrip("\n"))
-    _say(f"falguard: {'internal error' if internal else 'error'}: {redact(message)}")
+        say(redact(traceback.format_exc()).rstrip("\n"))
+    say(f"falguard: {'internal error' if internal else 'error'}: {redact(message)}")
     return EXIT_ERROR
 
 
-def _say(line: str) -> None:
+def say(line: str) -> None:
+    """One line on stderr without click (the hooks' and the error path's only output)."""
     sys.stderr.write(line + "\n")
     sys.stderr.flush()

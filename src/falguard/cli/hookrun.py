@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from falguard.cli import EXIT_CLEAN, EXIT_FINDINGS
+from falguard.cli import EXIT_CLEAN, EXIT_FINDINGS, say
 from falguard.cli.settings import Reporting, settings, stages_for, use_color
 from falguard.models import ScanResult, Severity
 
@@ -69,12 +69,6 @@ def refuse_or_pass(result: ScanResult, fail_on: Severity, stage: str, has_head: 
     sys.stderr.write(render_refusal(result, context, stage=stage, has_head=has_head))
     sys.stderr.flush()
     return EXIT_FINDINGS
-
-
-def say(line: str) -> None:
-    """One line on stderr (the hooks' only output), without click: the hook's start-up stays small."""
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
 
 
 def warning_lines(result: ScanResult) -> list[str]:

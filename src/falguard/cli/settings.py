@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from falguard.baseline import DEFAULT_NAME as BASELINE_NAME
+from falguard.cli import say
 from falguard.config import Config
 from falguard.config import load as load_config
 from falguard.errors import InputError
@@ -67,7 +68,7 @@ def stages_for(root: Path, reporting: Reporting) -> Stages:
     if reporting.verify_url:
         from falguard.verify import Verifier
 
-        verifier = Verifier(reporting.verify_url, notify=_say)
+        verifier = Verifier(reporting.verify_url, notify=say)
     if reporting.no_baseline:
         return Stages(verifier=verifier)
     if reporting.baseline_path:
@@ -77,13 +78,6 @@ def stages_for(root: Path, reporting: Reporting) -> Stages:
         return Stages(baseline=load_baseline(path), verifier=verifier)
     default = root / BASELINE_NAME
     return Stages(baseline=load_baseline(default) if default.is_file() else {}, verifier=verifier)
-
-
-def _say(line: str) -> None:
-    import sys
-
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
 
 
 def fails_when_incomplete(config: Config, *, history: bool) -> bool:
