@@ -92,19 +92,20 @@ def verified(finding: Finding, verification: Verification) -> Finding:
 def verify_findings(findings: list[Finding], api: FalApi) -> list[Finding]:
     """The findings, each key finding with its ``verification`` set; order is kept."""
     wanted = [credential_for(finding) for finding in findings]
-    results = check_keys(api, (item for item in wanted if isinstance(item, Secret)))
-    out = []
-    for finding, item in zip(findings, wanted, strict=True):
-        if item is None:
-            out.append(finding)
-        else:
-            out.append(verified(finding, results[item] if isinstance(item, Secret) else item))
-    return out
+    return _apply(findings, wanted, check_keys(api, _keys(wanted)))
 
 
-def distinct_keys(findings: Iterable[Finding]) -> int:
-    """How many distinct credentials a verification of ``findings`` would check."""
-    return len({item for item in map(credential_for, findings) if isinstance(item, Secret)})
+def _keys(wanted: Iterable[Secret | Verification | None]) -> list[Secret]:
+    return list(dict.fromkeys(item for item in wanted if isinstance(item, Secret)))
+
+
+def _apply(
+    findings: list[Finding], wanted: list[Secret | Verification | None], results: dict[Secret, Verification]
+) -> list[Finding]:
+    return [
+        finding if item is None else verified(finding, results[item] if isinstance(item, Secret) else item)
+        for finding, item in zip(findings, wanted, strict=True)
+    ]
 
 
 class Verifier:
@@ -118,14 +119,11 @@ class Verifier:
 
     def __call__(self, findings: list[Finding]) -> list[Finding]:
         wanted = [credential_for(finding) for finding in findings]
-        new = [key for key in dict.fromkeys(i for i in wanted if isinstance(i, Secret)) if key not in self.results]
+        new = [key for key in _keys(wanted) if key not in self.results]
         if new:
             self.notify(
                 f"falguard: --verify: asking {self.url} about {len(new)} distinct key{'s' if len(new) != 1 else ''}"
             )
             with FalApi(self.url) as api:
                 self.results.update(check_keys(api, new))
-        return [
-            finding if item is None else verified(finding, self.results[item] if isinstance(item, Secret) else item)
-            for finding, item in zip(findings, wanted, strict=True)
-        ]
+        return _apply(findings, wanted, self.results)
