@@ -18,10 +18,10 @@ from falguard.models import Origin
 from tests.corpus import Case, Figures, contained, fill, measure
 from tests.corpus.cases import CASES
 
-#: Measured 2026-12-01 on branch corpus: 71 of 87 cases with a key, in the working tree and in
+#: Measured 2026-12-01 on branch corpus: 73 of 89 cases with a key, in the working tree and in
 #: history (the 16 missed are all marked known_missing: split literals, base64, archives).
 #: A floor: raise it, never lower it.
-RECALL_FLOOR = 0.81
+RECALL_FLOOR = 0.82
 
 
 @pytest.fixture(scope="module", params=[(0, False), (1, True)], ids=["worktree", "history"])
