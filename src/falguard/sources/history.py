@@ -209,7 +209,7 @@ class _BatchReader:
             coverage.objects += 1
             coverage.bytes += entry.end - entry.start
             if entry.kind == b"blob":
-                if b".env" in entry.path and is_env_path(entry.path):
+                if is_env_path(entry.path):
                     coverage.env_files.add(entry.path)
                 if buf.startswith(_UTF16_BOMS, entry.start):
                     candidates.add(index)
