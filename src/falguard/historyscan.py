@@ -72,6 +72,7 @@ class HistoryAttribution(Analyser):
         return []  # reported once attributed
 
     def finish(self, findings: list[Finding], result: ScanResult) -> list[Finding]:
+        result.summary.objects_read += self.coverage.objects
         try:
             result.summary.incomplete.extend(coverage_notes(self.repo, self.coverage))
         except GitError as error:
