@@ -123,6 +123,8 @@ def _head(result: ScanResult) -> str:
         hidden = [f"{summary.baselined} baselined"] * bool(summary.baselined)
         hidden += [f"{len(result.suppressed)} allowed"] * bool(result.suppressed)
         return f"falguard: no new findings ({', '.join(hidden)})"
+    if not summary.complete:  # not "none": only none in what could be read
+        return "falguard: no fal credentials found in what was read (coverage is incomplete)"
     return "falguard: no fal credentials found"
 
 
