@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.walkthrough import walkthrough
+from tests.walkthrough import quickstart, walkthrough
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -23,3 +23,11 @@ def test_readme_walkthrough_is_the_output_of_a_real_run() -> None:
     assert key_steps and all(line.lstrip().startswith(("1. Revoke", "a) Revoke")) for line in key_steps)
     for word in ("browser", "proxy", "NEXT_PUBLIC", "VITE_", "bundle"):
         assert word not in output, word
+
+
+def test_readme_quickstart_run_is_the_output_of_a_real_run() -> None:
+    shown = re.search(
+        r"<!-- quickstart:start -->\n```text\n(.*?)```\n<!-- quickstart:end -->", README.read_text(), re.S
+    )
+    assert shown is not None, "README.md lost its Quickstart run"
+    assert shown.group(1) == quickstart(), "regenerate it: python -m tests.walkthrough quickstart"

@@ -1,13 +1,14 @@
-"""The README's walkthrough of a Python-only repository, from real runs: a FastAPI worker with
-no package.json whose fal key was committed in ``settings.py`` and ``.env.production`` and
-pushed. Fake keys only (tests/keys.py), built at run time; dates and names are fixed, so the
-output is the same on every machine.
+"""The README's example runs, from real runs in temporary directories. Fake keys only
+(tests/keys.py), built at run time; dates and names are fixed, so the output is the same on
+every machine; ``tests/test_walkthrough.py`` checks that the README holds exactly this.
 
-    python -m tests.walkthrough
+- the walkthrough of a Python-only repository: a FastAPI worker with no package.json whose
+  fal key was committed in ``settings.py`` and ``.env.production`` and pushed
+  (``falguard scan`` and ``falguard audit``, the repository path shortened to /srv/worker);
+- the Quickstart's run: a small Next.js repository with a committed ``.env`` and a client
+  component that reads a public variable (``falguard scan``).
 
-builds it in a temporary directory, runs ``falguard scan`` and ``falguard audit`` there and
-prints both as the README shows them (the repository path shortened to /srv/worker);
-``tests/test_walkthrough.py`` checks that the README holds exactly this.
+    python -m tests.walkthrough [walkthrough|quickstart]
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tests.helpers import git, write
 from tests.keys import fake_key_id_secret
 
 SHOWN_AS = "/srv/worker"
+PUBLIC = "NEXT_PUBLIC_" + "FAL_KEY"  # split, so falguard's own tree scans clean
 WHO = {"name": "Dana Reyes", "email": "dana@example.com", "date": "2026-03-04T10:20:00+00:00"}
 
 
@@ -67,5 +69,20 @@ def walkthrough() -> str:
         return run(work, "scan") + "\n" + run(work, "audit")
 
 
+def quickstart(seed: int = 42) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "my-app"
+        git(Path(tmp), "-c", "init.defaultBranch=main", "init", "-q", str(work))
+        write(work, ".env", f"FAL_KEY={fake_key_id_secret(random.Random(seed))}\n")
+        write(work, "package.json", '{"dependencies": {"next": "14.2.0", "@fal-ai/client": "1.0.0"}}\n')
+        write(
+            work, "app/page.tsx",
+            f'"use client";\nimport {{ fal }} from "@fal-ai/client";\nfal.config({{ credentials: process.env.{PUBLIC} }});\n',
+        )  # fmt: skip
+        git(work, "add", "-A")
+        git(work, "-c", "user.name=Dana Reyes", "-c", "user.email=dana@example.com", "commit", "-q", "-m", "app")
+        return run(work, "scan")
+
+
 if __name__ == "__main__":
-    sys.stdout.write(walkthrough())
+    sys.stdout.write(quickstart() if sys.argv[1:] == ["quickstart"] else walkthrough())
