@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 from falguard.baseline import load
-from tests.helpers import commit_all, ignoring_env, write
+from tests.helpers import commit_all, git, ignoring_env, write
 from tests.keys import fake_key_id_secret
 
 
@@ -123,3 +123,22 @@ def test_reviewed_fields_survive_create_and_update_and_old_baselines_load(repo: 
     baseline.write_text(json.dumps(old))
     (entry,) = load(baseline).values()
     assert (entry.note, entry.accepted_by) == ("", "")
+
+
+def test_an_incomplete_audit_with_accepted_keys_says_both(repo: Path, falguard, tmp_path: Path) -> None:
+    ignoring_env(repo)
+    write(repo, "a.py", f"K = '{key(26)}'\n")
+    commit_all(repo)
+    assert falguard("baseline", "create", "--history", cwd=repo).code == 0
+    commit_all(repo, "baseline")
+    write(repo, "b.py", "print(1)\n")
+    commit_all(repo, "more")
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", str(shallow))
+    audit = falguard("audit", cwd=shallow)
+    assert audit.code == 0  # outside CI an incomplete scan warns
+    (action,) = [line for line in audit.out.splitlines() if line.startswith("Action:")]
+    assert (
+        action.startswith("Action: coverage is INCOMPLETE") and "Confirm each accepted key above is revoked." in action
+    )
+    assert "Accepted credentials" in audit.out

@@ -142,7 +142,7 @@ def ticket_summary(audit: Audit, context: ReportContext) -> list[str]:
             "as FAL_KEY; purge history only after rotating."
             + (" Confirm each accepted key is revoked too." if audit.accepted else "")
         )
-    elif any(f.severity >= Severity.HIGH for f in audit.hygiene):
+    elif any(f.severity >= Severity.HIGH for f in audit.hygiene) and summary.complete:
         lines.append(
             f"Action: no {'new ' if audit.accepted else ''}key found, but fix the high-severity findings above; if a "
             "key was ever deployed or committed that way, revoke it on the fal dashboard."
@@ -254,7 +254,15 @@ def _no_action_line(audit: Audit) -> str:
         {f.secret for f in [*result.baselined, *result.suppressed] if f.secret.sensitive}
     )
     if not result.summary.complete:
-        return "Action: coverage is INCOMPLETE (see above): scan a full clone before calling this repository clean."
+        high = (
+            " and fix the high-severity findings above"
+            if any(f.severity >= Severity.HIGH for f in audit.hygiene)
+            else ""
+        )
+        return (
+            f"Action: coverage is INCOMPLETE (see above): scan a full clone before calling this repository clean{high}."
+            + (" Confirm each accepted key above is revoked." if audit.accepted else "")
+        )
     if accepted:
         return (
             f"Action: none for new credentials; confirm the {accepted} accepted key{'s' if accepted != 1 else ''} "
