@@ -136,7 +136,7 @@ def tracked_finding(env: EnvFile, source: str = "worktree") -> Finding:
     secrets = secret_settings(env.content)
     detail = f"{env.path} is tracked by git"
     if keys:
-        detail += f" and holds {_count(len(keys), 'fal key')}"
+        detail += f" and holds {_count(len({f.secret for f in keys}), 'fal key')}"  # keys, not findings
     elif secrets:
         detail += f" and holds secret-looking values ({_names(secrets, 3)})"
     elif env.content is not None:
@@ -148,7 +148,7 @@ def tracked_finding(env: EnvFile, source: str = "worktree") -> Finding:
 
 
 def not_ignored_finding(env: EnvFile, source: str = "worktree") -> Finding:
-    keys = keys_in(env.content, env.path)
+    keys = {finding.secret for finding in keys_in(env.content, env.path)}  # keys, not findings
     detail = f"`git add .` would stage {env.path}"
     if keys:
         detail += " and the fal key in it" if len(keys) == 1 else f" and the {len(keys)} fal keys in it"

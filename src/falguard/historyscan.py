@@ -72,6 +72,7 @@ class HistoryAttribution(Analyser):
         return []  # reported once attributed
 
     def finish(self, findings: list[Finding], result: ScanResult) -> list[Finding]:
+        result.summary.objects_read += self.coverage.objects
         try:
             result.summary.incomplete.extend(coverage_notes(self.repo, self.coverage))
         except GitError as error:
@@ -193,7 +194,8 @@ def _refs(repo: git.Repo, history: PathHistory, commits: Sequence[str]) -> list[
 
 def _attribute_blob(repo: git.Repo, found: dict[str, Finding], history: PathHistory, in_head: set[str]) -> Finding:
     changes = history.changes
-    everything = sorted((change for oid in found for change in changes.get(oid, [])), key=lambda c: c.age)
+    # the path breaks a tie (one commit, several paths): the order of ``found`` is the readers' timing
+    everything = sorted((change for oid in found for change in changes.get(oid, [])), key=lambda c: (c.age, c.path))
     events = [change for change in everything if not change.removed]
     if not events:  # reachable without a commit bringing it to a path (a tag naming a blob)
         first = next(iter(found.values()))

@@ -169,6 +169,7 @@ class Suppression:
 
     kind: str  # inline | config | baseline
     reason: str = ""
+    by: str = ""  # who accepted it, when the baseline records it (``accepted_by``)
 
 
 @dataclass(frozen=True)
@@ -252,6 +253,7 @@ class Finding:
 
 _SUMMARY_COUNTS = (
     "files_scanned", "bytes_scanned", "skipped_binary", "skipped_large", "skipped_other", "excluded", "baselined",
+    "objects_read",
 )  # fmt: skip
 
 
@@ -266,6 +268,7 @@ class Summary:
     skipped_other: int = 0
     excluded: int = 0
     baselined: int = 0
+    objects_read: int = 0  # a history scan: every git object read (commits, trees, tags, blobs), as progress counts
     scanned_noun: str = "file"  # what files_scanned counts: files, or git objects in a history scan
     unreadable: list[str] = field(default_factory=list)
     skipped_paths: list[str] = field(default_factory=list)
@@ -334,3 +337,4 @@ class Audit:
     head: str | None = None
     bare: bool = False  # a server-side copy (a mirror): everything in it is published
     refs_scanned: int | None = None  # how many refs the history scan started from (None: no history)
+    accepted: list[Story] = field(default_factory=list)  # keys only in the baseline or allowed: not new, still shown

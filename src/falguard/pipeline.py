@@ -124,7 +124,9 @@ def suppress(result: ScanResult, config: Config, baseline: Mapping[tuple[str, st
         entry = baseline.get(identity(finding))
         if entry is not None:
             result.summary.baselined += 1
-            result.baselined.append(replace(finding, suppression=Suppression("baseline", entry.note)))
+            result.baselined.append(
+                replace(finding, suppression=Suppression("baseline", entry.note, entry.accepted_by))
+            )
             continue
         if finding.suppression is None:
             allowed = config.allowed(finding.fingerprint)
