@@ -3,7 +3,7 @@ steps to take, then a summary."""
 
 from __future__ import annotations
 
-from falguard.models import Finding, ScanResult, Severity
+from falguard.models import Finding, ScanResult, Severity, Summary
 from falguard.report import (
     STEPS_SHOWN,
     ReportContext,
@@ -126,6 +126,25 @@ def _head(result: ScanResult) -> str:
     return "falguard: no fal credentials found"
 
 
+def _containers(summary: Summary) -> str:
+    """What archives and databases were opened, and which of their members were skipped and why."""
+    if not (summary.containers_opened or summary.members_unreadable or summary.members_too_deep):
+        return ""
+    plural = "s" if summary.containers_opened != 1 else ""
+    text = f"; {summary.containers_opened} archive{plural} opened ({summary.members_scanned} members scanned"
+    reasons = [
+        f"{count} {why}"
+        for count, why in (
+            (summary.members_too_large, "too large"),
+            (summary.members_too_deep, "nested too deep"),
+            (summary.members_too_many, "past the member limit"),
+            (summary.members_unreadable, "unreadable"),
+        )
+        if count
+    ]
+    return text + (f"; skipped {', '.join(reasons)})" if reasons else ")")
+
+
 def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
     summary = result.summary
     head = _head(result)
@@ -141,6 +160,9 @@ def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
     line = f"{head}; {scanned}"
     if skipped:
         line += "; skipped " + ", ".join(skipped)
+    line += _containers(summary)
+    if summary.encoded_over_budget:
+        line += f"; base64 decoded only up to the limit in {summary.encoded_over_budget} {noun}{'s' if summary.encoded_over_budget != 1 else ''}"
     quiet = []
     if result.suppressed:
         quiet.append(f"{len(result.suppressed)} allowed")
