@@ -204,3 +204,11 @@ def test_a_gzip_stream_is_read_through_its_cap_only() -> None:
     stream = io.BytesIO(gzip_bomb(64)).getvalue()
     assert list(expanded(Item(Origin("z.gz"), stream), summary, Limits(member_bytes=MB))) == []
     assert summary.members_too_large == 1
+
+
+def test_a_hostile_archive_cannot_fill_the_report_with_skipped_names() -> None:
+    archive = zip_of({f"f{i}.txt": "x" * 100 for i in range(30)})
+    summary = Summary()
+    assert list(expanded(Item(Origin("wide.zip"), archive), summary, Limits(member_bytes=10))) == []
+    assert summary.members_too_large == 30
+    assert len(summary.skipped_paths) == 10

@@ -62,6 +62,7 @@ class _Readable(Protocol):
 class _Budget:
     members: int
     bytes: int
+    notes: int = 10  # skipped members named in the summary
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def _expand(data: bytes, label: str, depth: int, context: _Context) -> Iterator[
         return
     if depth > context.limits.depth:
         summary.members_too_deep += 1
-        summary.skipped_paths.append(f"{label} (archive nested deeper than {context.limits.depth})")
+        _note(context, f"{label} (archive nested deeper than {context.limits.depth})")
         return
     summary.containers_opened += 1
     if kind == SQLITE:
@@ -191,7 +192,7 @@ def _admit(name: str, size: int, remaining: int, context: _Context) -> bool:
     summary, budget, limits = context.summary, context.budget, context.limits
     if budget.members <= 0:
         summary.members_too_many += remaining
-        summary.skipped_paths.append(f"{name} (and what follows: more than {limits.members} archive members)")
+        _note(context, f"{name} (and what follows: more than {limits.members} archive members)")
         return False
     budget.members -= 1
     if size > min(limits.member_bytes, budget.bytes):
@@ -213,8 +214,19 @@ def _capped(stream: _Readable, name: str, context: _Context) -> bytes | None:
 
 def _too_large(name: str, context: _Context) -> None:
     context.summary.members_too_large += 1
-    cap = min(context.limits.member_bytes, max(context.budget.bytes, 0))
-    context.summary.skipped_paths.append(f"{name} (archive member larger than {cap} bytes decompressed)")
+    limits = context.limits
+    if context.budget.bytes < limits.member_bytes:
+        _note(context, f"{name} (past the {limits.total_bytes} bytes one archive may decompress)")
+    else:
+        _note(context, f"{name} (archive member larger than {limits.member_bytes} bytes decompressed)")
+
+
+def _note(context: _Context, note: str) -> None:
+    """A skipped member in ``skipped_paths``: the first few of each top-level item (the
+    counts say how many in all), so a hostile archive cannot fill the report."""
+    context.budget.notes -= 1
+    if context.budget.notes >= 0:
+        context.summary.skipped_paths.append(note)
 
 
 def _member_label(label: str, name: str) -> str:

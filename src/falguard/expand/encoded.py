@@ -15,7 +15,6 @@ base64-encoded, at the position of the encoded value in the original content.
 from __future__ import annotations
 
 import binascii
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
@@ -35,9 +34,19 @@ MAX_DEPTH = 3
 #: Bytes one item may decode in all, every level together.
 MAX_DECODED = 4 * 1024 * 1024
 
-# a run of the alphabet, not inside a longer word; its length is judged after the match,
-# so a megabyte-long run is one match rejected at once, never rescanned from each position
-_RUN = re.compile(rb"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{" + str(MIN_RUN).encode() + rb",}={0,2}")
+#: Content with every byte of the base64 alphabet (standard and URL-safe) as "A" and every
+#: other byte as ".": the end of a run of at least MIN_RUN characters is then found by
+#: ``bytes.find`` of MIN_RUN "A"s and a ".", which compares one byte per position (a needle
+#: ending in "." skips ahead on each false hit; one of only "A"s would compare up to MIN_RUN
+#: bytes at each position), instead of a regex tried at every position.
+_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_"
+_AS_RUNS = bytes(ord("A") if byte in _ALPHABET else ord(".") for byte in range(256))
+_RUN_END = b"A" * MIN_RUN + b"."
+#: Bytes of text (printable ASCII, tabs, line ends): what base64 of a key, an env file or JSON
+#: decodes to; random bytes are mostly other bytes.
+_TEXT = bytes(range(0x20, 0x7F)) + b"\t\n\r"
+#: Upper-case letters as "U", lower-case as "l", every other byte as ".".
+_AS_CASES = bytes(ord("U") if 65 <= byte <= 90 else ord("l") if 97 <= byte <= 122 else ord(".") for byte in range(256))
 _URLSAFE = bytes.maketrans(b"-_", b"+/")
 _LEVELS = {1: "base64-encoded", 2: "base64-encoded twice"}
 
@@ -62,11 +71,11 @@ def encoded_findings(
     budget = _Budget()
     found: list[Finding] = []
     cursor: Cursor | None = None
-    for match in _runs(content):
-        inner = _decoded_findings(match.group(), origin, decoder, budget, 1)
+    for start, end in _runs(content):
+        inner = _decoded_findings(content[start:end], origin, decoder, budget, 1)
         if inner:
             cursor = cursor or Cursor(content, first_line)
-            found.extend(_relocated(inner, content, cursor, match.start(), match.end()))
+            found.extend(_relocated(inner, content, cursor, start, end))
         if budget.left <= 0:
             summary.encoded_over_budget += 1
             summary.skipped_paths.append(f"{origin.path} (base64 decoded up to {MAX_DECODED} bytes, no further)")
@@ -74,15 +83,22 @@ def encoded_findings(
     return found
 
 
-def _runs(content: bytes) -> Iterator[re.Match[bytes]]:
-    for match in _RUN.finditer(content):
-        size = match.end() - match.start()
-        if size > MAX_RUN or size % 4 == 1:
-            continue
-        run = match.group()
-        if run.lower() == run or run.upper() == run:
-            continue  # base64 of text has both letter cases; words and hex have one
-        yield match
+def _runs(content: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of the base64 alphabet worth decoding, with its padding; a
+    run longer than MAX_RUN (a megabyte of base64-looking text) is skipped whole, at once."""
+    runs = content.translate(_AS_RUNS) + b"."
+    cases: bytes | None = None
+    hit = runs.find(_RUN_END)  # the last MIN_RUN characters of a run, and what ends it
+    while hit != -1:
+        end = hit + MIN_RUN
+        start = runs.rfind(b".", 0, hit) + 1
+        if end - start <= MAX_RUN and (end - start) % 4 != 1:
+            cases = cases or content.translate(_AS_CASES)
+            # base64 of text holds both letter cases; words, hex and paths in one case are no base64
+            if cases.find(b"U", start, end) != -1 and cases.find(b"l", start, end) != -1:
+                padding = 2 if content.startswith(b"==", end) else int(content.startswith(b"=", end))
+                yield start, end + padding
+        hit = runs.find(_RUN_END, end + 1)
 
 
 def decode(run: bytes) -> bytes | None:
@@ -104,6 +120,8 @@ def _decoded_findings(run: bytes, origin: Origin, decoder: Decoder, budget: _Bud
     if decoded is None or budget.left <= 0:
         return []
     budget.left -= len(decoded)
+    if len(decoded.translate(None, _TEXT)) * 8 > len(decoded):
+        return []  # random bytes (a digest, an image): one C call, no prefilter, no deeper look
     found: list[Finding] = []
     if decoder.prefilter.may_match(decoded):
         found = [
@@ -112,8 +130,8 @@ def _decoded_findings(run: bytes, origin: Origin, decoder: Decoder, budget: _Bud
             if _is_credential(finding, decoder.rules)
         ]
     if depth < MAX_DEPTH:
-        for match in _runs(decoded):
-            inner = _decoded_findings(match.group(), origin, decoder, budget, depth + 1)
+        for start, end in _runs(decoded):
+            inner = _decoded_findings(decoded[start:end], origin, decoder, budget, depth + 1)
             found.extend(replace(finding, line=1, column=1) for finding in inner)
     return found
 
