@@ -145,6 +145,11 @@ def _containers(summary: Summary) -> str:
     return text + (f"; skipped {', '.join(reasons)})" if reasons else ")")
 
 
+def _over_budget(summary: Summary) -> str:
+    count, noun = summary.encoded_over_budget, summary.scanned_noun
+    return f"; base64 decoded only up to the limit in {count} {noun}{'s' if count != 1 else ''}" if count else ""
+
+
 def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
     summary = result.summary
     head = _head(result)
@@ -161,8 +166,7 @@ def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
     if skipped:
         line += "; skipped " + ", ".join(skipped)
     line += _containers(summary)
-    if summary.encoded_over_budget:
-        line += f"; base64 decoded only up to the limit in {summary.encoded_over_budget} {noun}{'s' if summary.encoded_over_budget != 1 else ''}"
+    line += _over_budget(summary)
     quiet = []
     if result.suppressed:
         quiet.append(f"{len(result.suppressed)} allowed")
