@@ -254,6 +254,8 @@ class Finding:
 _SUMMARY_COUNTS = (
     "files_scanned", "bytes_scanned", "skipped_binary", "skipped_large", "skipped_other", "excluded", "baselined",
     "objects_read",
+    "containers_opened", "members_scanned", "members_too_large", "members_too_deep", "members_too_many",
+    "members_unreadable", "encoded_over_budget",
 )  # fmt: skip
 
 
@@ -269,6 +271,13 @@ class Summary:
     excluded: int = 0
     baselined: int = 0
     objects_read: int = 0  # a history scan: every git object read (commits, trees, tags, blobs), as progress counts
+    containers_opened: int = 0  # archives and databases opened (expand/): their members are scanned
+    members_scanned: int = 0  # files inside them scanned
+    members_too_large: int = 0  # members skipped: larger than the cap decompressed
+    members_too_deep: int = 0  # archives nested deeper than the limit
+    members_too_many: int = 0  # members past the count limit
+    members_unreadable: int = 0  # corrupt, truncated or encrypted archives and members
+    encoded_over_budget: int = 0  # items whose base64 was decoded up to the limit, no further
     scanned_noun: str = "file"  # what files_scanned counts: files, or git objects in a history scan
     unreadable: list[str] = field(default_factory=list)
     skipped_paths: list[str] = field(default_factory=list)

@@ -88,6 +88,17 @@ def summary_dict(result: ScanResult, context: ReportContext) -> dict[str, Any]:
             "other": summary.skipped_other,
         },
         "skipped_paths": summary.skipped_paths,
+        "containers": {
+            "opened": summary.containers_opened,
+            "members_scanned": summary.members_scanned,
+            "members_skipped": {
+                "too_large": summary.members_too_large,
+                "too_deep": summary.members_too_deep,
+                "too_many": summary.members_too_many,
+                "unreadable": summary.members_unreadable,
+            },
+        },
+        "encoded_over_budget": summary.encoded_over_budget,
         "excluded": summary.excluded,
         "suppressed": len(result.suppressed),
         "baselined": summary.baselined,

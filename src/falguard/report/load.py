@@ -161,7 +161,7 @@ def finding(data: Any, where: str) -> Finding:
 def _summary(data: Any) -> Summary:
     where = "summary"
     skipped = _field(data, "skipped", dict, where, {})
-    return Summary(
+    summary = Summary(
         files_scanned=_field(data, "files_scanned", int, where, 0), bytes_scanned=_field(data, "bytes_scanned", int, where, 0),
         skipped_binary=_field(skipped, "binary", int, f"{where}.skipped", 0),
         skipped_large=_field(skipped, "too_large", int, f"{where}.skipped", 0),
@@ -171,6 +171,20 @@ def _summary(data: Any) -> Summary:
         unreadable=_strings(data, "unreadable", where), skipped_paths=_strings(data, "skipped_paths", where),
         incomplete=_strings(data, "incomplete", where),
     )  # fmt: skip
+    _containers(data, summary)
+    return summary
+
+
+def _containers(data: Any, summary: Summary) -> None:
+    """The archive counts (absent from reports saved before falguard opened archives)."""
+    where = "summary.containers"
+    containers = _field(data, "containers", dict, "summary", {})
+    members_skipped = _field(containers, "members_skipped", dict, where, {})
+    summary.containers_opened = _field(containers, "opened", int, where, 0)
+    summary.members_scanned = _field(containers, "members_scanned", int, where, 0)
+    for reason in ("too_large", "too_deep", "too_many", "unreadable"):
+        setattr(summary, f"members_{reason}", _field(members_skipped, reason, int, f"{where}.members_skipped", 0))
+    summary.encoded_over_budget = _field(data, "encoded_over_budget", int, "summary", 0)
 
 
 def _findings(document: dict[str, Any], key: str) -> list[Finding]:

@@ -142,6 +142,30 @@ def scanned(summary: Summary) -> str:
     return text + (f", {other:,} other (commits, trees, tags)" if other > 0 else "")
 
 
+def _containers(summary: Summary) -> str:
+    """What archives and databases were opened, and which of their members were skipped and why."""
+    if not (summary.containers_opened or summary.members_unreadable or summary.members_too_deep):
+        return ""
+    plural = "s" if summary.containers_opened != 1 else ""
+    text = f"; {summary.containers_opened} archive{plural} opened ({summary.members_scanned} member{'s' if summary.members_scanned != 1 else ''} scanned"
+    reasons = [
+        f"{count} {why}"
+        for count, why in (
+            (summary.members_too_large, "too large"),
+            (summary.members_too_deep, "nested too deep"),
+            (summary.members_too_many, "past the member limit"),
+            (summary.members_unreadable, "unreadable"),
+        )
+        if count
+    ]
+    return text + (f"; skipped {', '.join(reasons)})" if reasons else ")")
+
+
+def _over_budget(summary: Summary) -> str:
+    count, noun = summary.encoded_over_budget, summary.scanned_noun
+    return f"; base64 decoded only up to the limit in {count} {noun}{'s' if count != 1 else ''}" if count else ""
+
+
 def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
     summary = result.summary
     head = _head(result)
@@ -156,6 +180,8 @@ def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
     line = f"{head}; {scanned_text}"
     if skipped:
         line += "; skipped " + ", ".join(skipped)
+    line += _containers(summary)
+    line += _over_budget(summary)
     quiet = []
     if result.suppressed and result.findings:
         quiet.append(f"{len(result.suppressed)} allowed")
