@@ -178,7 +178,7 @@ def test_a_saved_report_re_renders_with_its_archive_counts(repo: Path, falguard,
         "members_skipped": {"too_large": 0, "too_deep": 0, "too_many": 0, "unreadable": 0},
     }
     text = falguard("report", str(saved), cwd=repo)
-    assert "1 archive opened (1 members scanned)" in text.out
+    assert "1 archive opened (1 member scanned)" in text.out
 
 
 def test_binary_files_that_are_no_containers_are_still_skipped(repo: Path, falguard) -> None:
