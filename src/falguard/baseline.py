@@ -7,15 +7,15 @@ only masked secrets, so it diffs cleanly in review.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from falguard.config import BASELINE_FILE
 from falguard.errors import ConfigError
 from falguard.models import Finding
 
-DEFAULT_NAME = ".falguard-baseline.json"
+DEFAULT_NAME = BASELINE_FILE
 FORMAT_VERSION = 1
 
 
@@ -44,6 +44,8 @@ def entry_for(finding: Finding, note: str = "") -> Entry:
 
 
 def load(path: Path) -> dict[tuple[str, str], Entry]:
+    import json  # only when a baseline exists: the hook's start-up path names the file, no more
+
     label = path.name
     try:
         document = json.loads(path.read_bytes())
@@ -71,6 +73,8 @@ def load(path: Path) -> dict[tuple[str, str], Entry]:
 
 
 def render(entries: Iterable[Entry]) -> str:
+    import json
+
     ordered = sorted(entries, key=lambda e: (e.path, e.rule, e.fingerprint))
     document = {
         "falguard-baseline": FORMAT_VERSION,

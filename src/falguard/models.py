@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -99,6 +98,8 @@ class Secret:
             if rule not in self._fingerprints:
                 raise ValueError(f"a secret loaded from a saved report has no fingerprint for rule {rule!r}")
             return self._fingerprints[rule]
+        import hashlib  # OpenSSL loads in milliseconds: only once a finding needs its fingerprint
+
         return hashlib.sha256(f"{rule}:{self._value}".encode()).hexdigest()
 
     def __str__(self) -> str:

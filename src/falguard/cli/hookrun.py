@@ -55,6 +55,8 @@ def _size(text: str | None) -> int | None:
 
 def refuse_or_pass(result: ScanResult, fail_on: Severity, stage: str, has_head: bool = True) -> int:
     """A hook's verdict: silence when clean (but for warnings), the refusal message on stderr when not."""
+    if not (result.findings or result.warnings) and result.summary.complete:
+        return EXIT_CLEAN  # nothing to say: no report module is loaded for a clean commit
     from falguard.report import ReportContext
     from falguard.report.hook import render_refusal
     from falguard.report.text import summary_lines
