@@ -203,13 +203,22 @@ class Repo:
         return self.toplevel if self.toplevel is not None else self.git_dir
 
 
+_WHERE = ("rev-parse", "--absolute-git-dir", "--git-common-dir", "--is-bare-repository", "--is-inside-work-tree")
+
+
 def find_repo(path: str | os.PathLike[str]) -> Repo | None:
-    """The repository containing ``path`` (a directory), or None outside any repository."""
+    """The repository containing ``path`` (a directory), or None outside any repository.
+
+    One git call in a work tree (where the hooks run); a bare repository or a directory
+    inside ``.git`` has no top level, which git refuses to show, so it takes a second one.
+    """
     try:
-        out = run(
-            ["rev-parse", "--absolute-git-dir", "--git-common-dir", "--is-bare-repository", "--is-inside-work-tree"],
-            path,
-        )
+        try:
+            out = run([*_WHERE, "--show-toplevel"], path)
+        except GitError as error:
+            if "must be run in a work tree" not in str(error):
+                raise
+            out = run(_WHERE, path)
     except GitError as error:
         if "not a git repository" in str(error):
             return None
@@ -219,9 +228,9 @@ def find_repo(path: str | os.PathLike[str]) -> Repo | None:
     common = Path(lines[1])
     if not common.is_absolute():
         common = (Path(path) / common).resolve()
-    if lines[2] == "true" or lines[3] != "true":  # bare, or inside a .git directory
+    toplevel = "\n".join(lines[4:]).rstrip("\n")  # the last answer (a path may hold a newline)
+    if lines[2] == "true" or lines[3] != "true" or not toplevel:  # bare, or inside a .git directory
         return Repo(git_dir=git_dir, toplevel=None, common_dir=common)
-    toplevel = run(["rev-parse", "--show-toplevel"], path).decode("utf-8", "surrogateescape").rstrip("\n")
     return Repo(git_dir=git_dir, toplevel=Path(toplevel), common_dir=common)
 
 
