@@ -107,16 +107,15 @@ def list_env_files(
     assert repo.toplevel is not None
     summary = summary if summary is not None else Summary()
     top = os.fsencode(repo.toplevel)
-    entries = {
-        display_path(e.path): e
-        for e in git.index_entries(repo, ENV_PATHSPECS)
-        if e.mode != _GITLINK and is_env_file(display_path(e.path))
-    }
+    tracked, not_ignored = git.listed_files(repo, ENV_PATHSPECS)
+    # the index entries (modes, blobs) only when an env file is tracked: seldom
+    indexed = git.index_entries(repo, ENV_PATHSPECS) if any(is_env_file(display_path(p)) for p in tracked) else []
+    entries = {display_path(e.path): e for e in indexed if e.mode != _GITLINK and is_env_file(display_path(e.path))}
     blobs = git.read_blobs(repo, sorted({e.oid for e in entries.values()}), max_size) if read else {}
     files = [
         EnvFile(path, True, False, rules.match(path), blobs.get(entry.oid)) for path, entry in sorted(entries.items())
     ]
-    untracked = [(raw, False) for raw in git.ls_files(repo, ENV_PATHSPECS)]
+    untracked = [(raw, False) for raw in not_ignored]
     untracked += [(raw, True) for raw in git.ls_files(repo, ENV_PATHSPECS, ignored=True)]
     for raw, ignored in sorted(untracked):
         path = display_path(raw)

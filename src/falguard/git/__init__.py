@@ -250,6 +250,18 @@ def ls_files(repo: Repo, pathspecs: Sequence[str] = (), *, ignored: bool = False
     return split_z(run([*args, "--", *pathspecs], repo.cwd))
 
 
+def listed_files(repo: Repo, pathspecs: Sequence[str] = ()) -> tuple[list[bytes], list[bytes]]:
+    """What :func:`ls_files` lists, from the same one call, split in two: the tracked files
+    (or staged to be), and the untracked files git does not ignore."""
+    args = ["ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard", "--deduplicate"]
+    tracked: list[bytes] = []
+    untracked: list[bytes] = []
+    for record in split_z(run([*args, "--", *pathspecs], repo.cwd)):
+        tag, path = record[:2], record[2:]  # "H ", "S ", "M " (unmerged) for the index, "? " for the rest
+        (untracked if tag == b"? " else tracked).append(path)
+    return tracked, untracked
+
+
 def is_ignored(repo: Repo, path: str) -> bool:
     """Whether git would ignore ``path`` (relative to the top level; it need not exist).
     A tracked file is never ignored."""
@@ -429,6 +441,7 @@ __all__ = [
     "is_shallow",
     "local_objects",
     "log_changes",
+    "listed_files",
     "ls_files",
     "merge_heads",
     "mirror_environment",
