@@ -22,7 +22,7 @@ from falguard.sources import Item
 
 if TYPE_CHECKING:
     from falguard.browser import ProjectIndex
-    from falguard.git import Repo
+    from falguard.git import Repo, Started
     from falguard.sources.commits import CommitRange
 
 #: What the pre-commit hook adds from env hygiene: the gitignore check. ``env-tracked`` for a
@@ -148,14 +148,17 @@ def scan_stdin(stream: BinaryIO, name: str, config: Config = Config(), stages: S
     return pipeline.run(StdinSource(stream, name, max_line=config.max_file_size), config, (), stages)
 
 
-def scan_staged(repo: Repo, config: Config = Config(), stages: Stages = Stages()) -> ScanResult:
+def scan_staged(
+    repo: Repo, config: Config = Config(), stages: Stages = Stages(), *, patch: Started | None = None
+) -> ScanResult:
     """What the next commit adds, read from the index, and the gitignore check as warnings:
-    the pre-commit hook and `falguard scan --staged` are this one function."""
+    the pre-commit hook and `falguard scan --staged` are this one function (``patch``: the
+    staged patch, when the hook started it already)."""
     from falguard.sources.staged import StagedSource
 
     analysers = [CommittedEnvFiles(), GitignoreCheck(repo, config)]
     stages = Stages(stages.baseline, stages.verifier, stages.advisory | GITIGNORE_RULES)
-    return pipeline.run(StagedSource(repo, config.max_file_size), config, analysers, stages)
+    return pipeline.run(StagedSource(repo, config.max_file_size, patch), config, analysers, stages)
 
 
 def scan_commits(

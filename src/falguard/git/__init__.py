@@ -167,6 +167,32 @@ def run(
     return proc.stdout
 
 
+class Started:
+    """A git command started now and read later, so that git works while falguard does
+    something else (the pre-commit hook has git compute its patch while the scanner loads).
+    :meth:`output` waits for it and returns or raises what :func:`run` would."""
+
+    def __init__(self, args: Sequence[str], cwd: str | os.PathLike[str]) -> None:
+        self._args = list(args)
+        try:
+            self._proc = subprocess.Popen(
+                ["git", *SAFE_CONFIG, *args],
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=git_environment(),
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed or not on PATH") from None
+
+    def output(self) -> bytes:
+        stdout, stderr = self._proc.communicate()
+        if self._proc.returncode != 0:
+            raise GitError(f"git {_subcommand(self._args)}: {_first_line(stderr)}")
+        return stdout
+
+
 def popen(args: Sequence[str], cwd: str | os.PathLike[str]) -> subprocess.Popen[bytes]:
     """Start git with the safety settings for streaming (``cat-file --batch``)."""
     try:
@@ -308,10 +334,19 @@ def staged_patch(repo: Repo, against: str | None = None) -> bytes:
     The index is the one git chose: a hook run by ``git commit -a`` or ``git commit <path>``
     sees the temporary index through the kept ``GIT_INDEX_FILE``.
     """
+    return run(_staged_patch_args(against), repo.cwd)
+
+
+def start_staged_patch(repo: Repo) -> Started:
+    """:func:`staged_patch` against HEAD, started now and read later."""
+    return Started(_staged_patch_args(None), repo.cwd)
+
+
+def _staged_patch_args(against: str | None) -> list[str]:
     args = ["diff", "--cached", *PATCH_OPTIONS, "-M"]
     if against is not None:
         args += ["--end-of-options", against]
-    return run([*args, "--"], repo.cwd)
+    return [*args, "--"]
 
 
 def merge_heads(repo: Repo) -> list[str]:
@@ -416,6 +451,7 @@ __all__ = [
     "PATCH_OPTIONS",
     "Repo",
     "SAFE_CONFIG",
+    "Started",
     "check_revisions",
     "clone_mirror",
     "commit_graph",
@@ -459,6 +495,7 @@ __all__ = [
     "run",
     "split_z",
     "staged_patch",
+    "start_staged_patch",
     "stash_commits",
     "tree_blobs",
 ]
