@@ -107,7 +107,7 @@ def list_env_files(
     assert repo.toplevel is not None
     summary = summary if summary is not None else Summary()
     top = os.fsencode(repo.toplevel)
-    tracked, not_ignored = git.listed_files(repo, ENV_PATHSPECS)
+    tracked, not_ignored, ignored_files = git.listed_files(repo, ENV_PATHSPECS)
     # the index entries (modes, blobs) only when an env file is tracked: seldom
     indexed = git.index_entries(repo, ENV_PATHSPECS) if any(is_env_file(display_path(p)) for p in tracked) else []
     entries = {display_path(e.path): e for e in indexed if e.mode != _GITLINK and is_env_file(display_path(e.path))}
@@ -116,7 +116,7 @@ def list_env_files(
         EnvFile(path, True, False, rules.match(path), blobs.get(entry.oid)) for path, entry in sorted(entries.items())
     ]
     untracked = [(raw, False) for raw in not_ignored]
-    untracked += [(raw, True) for raw in git.ls_files(repo, ENV_PATHSPECS, ignored=True)]
+    untracked += [(raw, True) for raw in ignored_files]
     for raw, ignored in sorted(untracked):
         path = display_path(raw)
         if path in entries or not is_env_file(path):

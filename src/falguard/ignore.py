@@ -326,14 +326,16 @@ class IgnoreRules:
     def for_repo(cls, repo: git.Repo) -> IgnoreRules:
         """Every source git uses for ``repo``'s work tree."""
         assert repo.toplevel is not None
-        ignorecase = git.config_bool(repo, "core.ignorecase") or False
+        wanted = (("--bool", "core.ignorecase"), ("--path", "core.excludesFile"))
+        ignorecase_value, configured_excludes = git.config_values(repo, *wanted)
+        ignorecase = ignorecase_value == "true"
         extra: list[PatternFile] = []
         info_exclude = repo.common_dir / "info" / "exclude"
         data = _read_file(info_exclude)
         if data is not None:
             source = _display(info_exclude, repo.toplevel)
             extra.append(PatternFile(source, "", Scope.CLONE, parse_patterns(data, source, ignorecase=ignorecase)))
-        excludes_file = global_excludes_file(repo)
+        excludes_file = global_excludes_file(repo, configured_excludes)
         data = _read_file(excludes_file) if excludes_file is not None else None
         if excludes_file is not None and data is not None:
             source = str(excludes_file)
@@ -394,9 +396,8 @@ class IgnoreRules:
         return decided is not None and decided.ignored
 
 
-def global_excludes_file(repo: git.Repo) -> Path | None:
-    """``core.excludesFile`` (with ``~`` expanded by git), or git's default location."""
-    configured = git.config_path(repo, "core.excludesFile")
+def global_excludes_file(repo: git.Repo, configured: str | None) -> Path | None:
+    """``core.excludesFile`` as configured (with ``~`` expanded by git), or git's default location."""
     if configured is not None:
         path = Path(configured)
         return path if path.is_absolute() else repo.cwd / path

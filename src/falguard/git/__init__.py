@@ -172,8 +172,9 @@ class Started:
     something else (the pre-commit hook has git compute its patch while the scanner loads).
     :meth:`output` waits for it and returns or raises what :func:`run` would."""
 
-    def __init__(self, args: Sequence[str], cwd: str | os.PathLike[str]) -> None:
+    def __init__(self, args: Sequence[str], cwd: str | os.PathLike[str], *, ok_codes: Iterable[int] = (0,)) -> None:
         self._args = list(args)
+        self._ok_codes = tuple(ok_codes)
         try:
             self._proc = subprocess.Popen(
                 ["git", *SAFE_CONFIG, *args],
@@ -188,7 +189,7 @@ class Started:
 
     def output(self) -> bytes:
         stdout, stderr = self._proc.communicate()
-        if self._proc.returncode != 0:
+        if self._proc.returncode not in self._ok_codes:
             raise GitError(f"git {_subcommand(self._args)}: {_first_line(stderr)}")
         return stdout
 
@@ -267,25 +268,16 @@ def repo_of_path(path: str | os.PathLike[str]) -> Repo | None:
     return find_repo(start) if start.exists() else None
 
 
+_LS_IGNORED = ("ls-files", "-z", "--others", "--ignored", "--exclude-standard")
+
+
 def ls_files(repo: Repo, pathspecs: Sequence[str] = (), *, ignored: bool = False) -> list[bytes]:
     """Tracked files plus untracked files git does not ignore; with ``ignored``, only ignored ones."""
     if ignored:
-        args = ["ls-files", "-z", "--others", "--ignored", "--exclude-standard"]
+        args = list(_LS_IGNORED)
     else:
         args = ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate"]
     return split_z(run([*args, "--", *pathspecs], repo.cwd))
-
-
-def listed_files(repo: Repo, pathspecs: Sequence[str] = ()) -> tuple[list[bytes], list[bytes]]:
-    """What :func:`ls_files` lists, from the same one call, split in two: the tracked files
-    (or staged to be), and the untracked files git does not ignore."""
-    args = ["ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard", "--deduplicate"]
-    tracked: list[bytes] = []
-    untracked: list[bytes] = []
-    for record in split_z(run([*args, "--", *pathspecs], repo.cwd)):
-        tag, path = record[:2], record[2:]  # "H ", "S ", "M " (unmerged) for the index, "? " for the rest
-        (untracked if tag == b"? " else tracked).append(path)
-    return tracked, untracked
 
 
 def is_ignored(repo: Repo, path: str) -> bool:
@@ -432,8 +424,10 @@ from falguard.git.objects import (  # noqa: E402
     blobs_at,
     config_bool,
     config_path,
+    config_values,
     filters_off,
     index_entries,
+    listed_files,
     local_objects,
     read_blobs,
     rm_cached,
@@ -460,6 +454,7 @@ __all__ = [
     "committed_paths",
     "config_bool",
     "config_path",
+    "config_values",
     "fetch_mirror",
     "filters_off",
     "find_repo",
