@@ -6,6 +6,15 @@ import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # defined in falguard.facts, made on first use: see __getattr__ below
+    from falguard.facts import Attribution as Attribution
+    from falguard.facts import Audit as Audit
+    from falguard.facts import ChainLink as ChainLink
+    from falguard.facts import HistoryEvent as HistoryEvent
+    from falguard.facts import Story as Story
+    from falguard.facts import Verification as Verification
 
 
 class Severity(enum.IntEnum):
@@ -173,61 +182,6 @@ class Suppression:
 
 
 @dataclass(frozen=True)
-class ChainLink:
-    """One point on the way from where a credential is defined to what a browser downloads."""
-
-    path: str
-    line: int
-    what: str  # "defines NEXT_PUBLIC_FAL_KEY", "reads it in a client component", ...
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line} {self.what}"
-
-
-@dataclass(frozen=True)
-class HistoryEvent:
-    """One commit in a secret's history: it brought the secret to a path, or took it away."""
-
-    event: str  # added | removed
-    commit: str
-    date: str  # author date, ISO 8601
-    author: str
-    path: str
-    left_head: bool = False  # the removal that took it out of HEAD (the latest removal in HEAD's history)
-
-    EVENTS = ("added", "removed")
-
-
-@dataclass(frozen=True)
-class Attribution:
-    """Where a secret found in git history came from and how far it travelled."""
-
-    author: str | None = None  # of the commit that introduced it ("Name <email>")
-    date: str | None = None  # that commit's author date, ISO 8601
-    paths: tuple[str, ...] = ()  # every path it appeared under, oldest first
-    in_head: bool | None = None  # still in HEAD's tree (None: not a file, or no HEAD)
-    refs: tuple[str, ...] = ()  # refs that reach it (at most REFS_SHOWN of them)
-    ref_count: int = 0  # how many refs reach it
-    pushed: bool = False  # a remote-tracking ref reaches it
-    blobs: int = 0  # distinct file versions (blobs) holding it
-    timeline: tuple[HistoryEvent, ...] = ()  # oldest first: where it was added and removed (at most EVENTS_SHOWN)
-
-    REFS_SHOWN = 20
-    EVENTS_SHOWN = 50
-
-
-@dataclass(frozen=True)
-class Verification:
-    """What fal's API said of a credential when asked (``--verify``)."""
-
-    status: str  # live | rejected | unknown
-    scope: str | None = None  # ADMIN | API for a live key, when known
-    reason: str = ""
-
-    STATUSES = ("live", "rejected", "unknown")
-
-
-@dataclass(frozen=True)
 class Finding:
     rule: str
     severity: Severity
@@ -307,31 +261,17 @@ URGENCY = (
 )
 
 
-@dataclass(frozen=True)
-class Story:
-    """Everything known about one distinct secret."""
-
-    secret: Secret
-    findings: tuple[Finding, ...]
-    urgency: int
-    introduced: Finding | None  # the history finding of the commit that first brought it in
-    paths: tuple[str, ...]
-    in_head: bool
-    in_worktree: bool
-    pushed: bool
-    steps: tuple[str, ...]
-
-    @property
-    def label(self) -> str:
-        return URGENCY[self.urgency]
+_FACTS = frozenset({"Attribution", "Audit", "ChainLink", "HistoryEvent", "Story", "Verification"})
 
 
-@dataclass
-class Audit:
-    result: ScanResult  # every finding, for the machine-readable formats and the exit code
-    stories: list[Story] = field(default_factory=list)
-    hygiene: list[Finding] = field(default_factory=list)  # findings about no secret (env files, variables, proxy)
-    repository: str = ""
-    head: str | None = None
-    bare: bool = False  # a server-side copy (a mirror): everything in it is published
-    refs_scanned: int | None = None  # how many refs the history scan started from (None: no history)
+def __getattr__(name: str) -> object:
+    """``Attribution``, ``Audit``, ``ChainLink``, ``HistoryEvent``, ``Story``, ``Verification``:
+    values of this module defined in :mod:`falguard.facts` and made on first use (PEP 562),
+    so that a scan needing none of them does not pay for making them."""
+    if name not in _FACTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from falguard import facts
+
+    value = getattr(facts, name)
+    globals()[name] = value
+    return value

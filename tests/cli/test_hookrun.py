@@ -30,6 +30,7 @@ NOT_ON_THE_HOOK_PATH = (
     "falguard.verify",
     "falguard.browser",
     "falguard.historyscan",
+    "falguard.facts",
     "falguard.cli.app",
 )
 
