@@ -35,7 +35,9 @@ from falguard.sources.worktree import display_path, read_regular_file
 #: Env files somebody will create next to any project; a .gitignore should cover them before they exist.
 PROBE_NAMES = (".env", ".env.local")
 _GITLINK, _SYMLINK = "160000", "120000"
-_WORKFLOW = re.compile(r"(?:^|/)\.github/workflows/[^/]+\.ya?ml\Z")
+#: Regular expressions of the shared-key check, which the pre-commit hook skips: used through
+#: ``re``'s own cache, so they are compiled when first used, not on every import.
+_WORKFLOW = r"(?:^|/)\.github/workflows/[^/]+\.ya?ml\Z"
 
 
 @dataclass(frozen=True)
@@ -266,9 +268,9 @@ def missing_env_finding(
 
 # --- shared-key-across-envs ------------------------------------------------------------------
 
-_JOBS = re.compile(r"jobs[ \t]*:[ \t]*(?:#.*)?\Z")
-_KEY = re.compile(r"(?P<indent> *)(?P<key>[A-Za-z0-9_.-]+|\"[^\"]*\"|'[^']*')[ \t]*:(?:[ \t]+(?P<rest>.*))?\Z")
-_NAME = re.compile(r"\bname[ \t]*:[ \t]*(?P<value>[^,}#]+)")
+_JOBS = r"jobs[ \t]*:[ \t]*(?:#.*)?\Z"
+_KEY = r"(?P<indent> *)(?P<key>[A-Za-z0-9_.-]+|\"[^\"]*\"|'[^']*')[ \t]*:(?:[ \t]+(?P<rest>.*))?\Z"
+_NAME = r"\bname[ \t]*:[ \t]*(?P<value>[^,}#]+)"
 
 
 def _scalar(value: str) -> str:
@@ -286,7 +288,7 @@ def workflow_environments(text: str) -> list[tuple[int, int, str]]:
     ``{name: ...}`` mapping or a block with ``name:``), so no YAML library is required.
     """
     lines = text.split("\n")
-    start = next((n for n, line in enumerate(lines) if _JOBS.match(line)), None)
+    start = next((n for n, line in enumerate(lines) if re.match(_JOBS, line)), None)
     if start is None:
         return []
     jobs: list[int] = []
@@ -302,7 +304,7 @@ def workflow_environments(text: str) -> list[tuple[int, int, str]]:
             break
         if job_indent is None:
             job_indent = indent
-        if indent == job_indent and _KEY.fullmatch(line):
+        if indent == job_indent and re.fullmatch(_KEY, line):
             jobs.append(n)
     found = []
     for index, job_start in enumerate(jobs):
@@ -316,12 +318,12 @@ def workflow_environments(text: str) -> list[tuple[int, int, str]]:
 def _job_environment(body: list[str]) -> str | None:
     child_indent = next((_indent(line) for line in body if line.strip() and not line.lstrip().startswith("#")), None)
     for n, line in enumerate(body):
-        match = _KEY.fullmatch(line)
+        match = re.fullmatch(_KEY, line)
         if not match or _indent(line) != child_indent or _scalar(match.group("key")) != "environment":
             continue
         rest = (match.group("rest") or "").strip()
         if rest.startswith("{"):
-            name = _NAME.search(rest)
+            name = re.search(_NAME, rest)
             value = _scalar(name.group("value")) if name else ""
         elif rest and not rest.startswith("#"):
             value = _scalar(rest)
@@ -330,7 +332,7 @@ def _job_environment(body: list[str]) -> str | None:
             for inner in body[n + 1 :]:
                 if inner.strip() and _indent(inner) <= (child_indent or 0):
                     break
-                name = _NAME.search(inner)
+                name = re.search(_NAME, inner)
                 if name and inner.strip().startswith("name"):
                     value = _scalar(name.group("value"))
                     break
@@ -350,7 +352,7 @@ def key_places(path: str, content: bytes | None) -> list[KeyPlace]:
     if not keys:
         return []
     default = environment_of(path)
-    jobs = workflow_environments(content.decode("utf-8", "replace")) if content and _WORKFLOW.search(path) else []
+    jobs = workflow_environments(content.decode("utf-8", "replace")) if content and re.search(_WORKFLOW, path) else []
     places = []
     for finding in keys:
         environment = next((env for first, last, env in jobs if first <= finding.line <= last), default)
@@ -395,7 +397,7 @@ def _deploy_configs(repo: git.Repo, summary: Summary, max_size: int) -> Iterable
     top = os.fsencode(repo.toplevel)
     for raw in git.ls_files(repo):
         path = display_path(raw)
-        if is_env_file(path) or not (_WORKFLOW.search(path) or environment_of(path)):
+        if is_env_file(path) or not (re.search(_WORKFLOW, path) or environment_of(path)):
             continue
         fs_path = os.path.join(top, raw).decode("utf-8", "surrogateescape")
         yield path, read_regular_file(fs_path, path, summary, max_size)

@@ -130,7 +130,7 @@ class Secret:
         return hash(self._identity())
 
 
-_HEX32 = re.compile(r"[0-9a-fA-F]{32}")
+_HEX32 = r"[0-9a-fA-F]{32}"  # compiled on first use (re's cache): only findings are masked
 
 
 def mask_key_secret(value: str, key_id: str | None = None) -> str:
@@ -157,7 +157,7 @@ def mask(value: str, key_id: str | None = None) -> str:
     """Mask a secret no rule chose a form for: as a key's secret half when a key id is given
     or the value is 32 hex characters (:func:`mask_key_secret`), else by its ends
     (:func:`mask_ends`)."""
-    if key_id is not None or _HEX32.fullmatch(value):
+    if key_id is not None or re.fullmatch(_HEX32, value):
         return mask_key_secret(value, key_id)
     return mask_ends(value)
 
