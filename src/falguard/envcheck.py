@@ -35,8 +35,7 @@ from falguard.sources.worktree import display_path, read_regular_file
 #: Env files somebody will create next to any project; a .gitignore should cover them before they exist.
 PROBE_NAMES = (".env", ".env.local")
 _GITLINK, _SYMLINK = "160000", "120000"
-#: Regular expressions of the shared-key check, which the pre-commit hook skips: used through
-#: ``re``'s own cache, so they are compiled when first used, not on every import.
+#: Patterns of the shared-key check (the hook skips it), compiled on first use by re's cache.
 _WORKFLOW = r"(?:^|/)\.github/workflows/[^/]+\.ya?ml\Z"
 
 
