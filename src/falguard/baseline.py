@@ -9,15 +9,15 @@ before) and survive ``create`` and ``update``; the audit shows them beside accep
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from falguard.config import BASELINE_FILE
 from falguard.errors import ConfigError
 from falguard.models import Finding
 
-DEFAULT_NAME = ".falguard-baseline.json"
+DEFAULT_NAME = BASELINE_FILE
 FORMAT_VERSION = 1
 
 
@@ -47,6 +47,8 @@ def entry_for(finding: Finding, note: str = "") -> Entry:
 
 
 def load(path: Path) -> dict[tuple[str, str], Entry]:
+    import json  # only when a baseline exists: the hook's start-up path names the file, no more
+
     label = path.name
     try:
         document = json.loads(path.read_bytes())
@@ -75,6 +77,8 @@ def load(path: Path) -> dict[tuple[str, str], Entry]:
 
 
 def render(entries: Iterable[Entry]) -> str:
+    import json
+
     ordered = sorted(entries, key=lambda e: (e.path, e.rule, e.fingerprint))
     document = {
         "falguard-baseline": FORMAT_VERSION,

@@ -127,6 +127,8 @@ def detect_items(
 
 def suppress(result: ScanResult, config: Config, baseline: Mapping[tuple[str, str], Entry]) -> ScanResult:
     """Move allowed findings to ``suppressed`` and baselined ones to ``baselined``, counting them."""
+    if not result.findings:
+        return result  # nothing to move (and no baseline module to load on a clean hook run)
     from falguard.baseline import identity
 
     active: list[Finding] = []
