@@ -48,6 +48,13 @@ _TEXT = bytes(range(0x20, 0x7F)) + b"\t\n\r"
 #: Upper-case letters as "U", lower-case as "l", every other byte as ".".
 _AS_CASES = bytes(ord("U") if 65 <= byte <= 90 else ord("l") if 97 <= byte <= 122 else ord(".") for byte in range(256))
 _URLSAFE = bytes.maketrans(b"-_", b"+/")
+#: Base64 of ASCII text, group by group (4 characters for 3 bytes): the first character is one
+#: of the 32 whose value is below 32 (the first byte's top bit is clear), the second one of the
+#: 32 whose value's third bit is clear (the second byte's top bit is clear). A run where these
+#: fail for more bytes than the text test below allows is no base64 of text, without decoding
+#: it: long identifiers (``GetFalAiRequestsByRequestIdStatusResponse``) fail here at once.
+_FIRST = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"
+_SECOND = b"ABCDEFGHQRSTUVWXghijklmnwxyz0123"
 _LEVELS = {1: "base64-encoded", 2: "base64-encoded twice"}
 
 
@@ -95,10 +102,18 @@ def _runs(content: bytes) -> Iterator[tuple[int, int]]:
         if end - start <= MAX_RUN and (end - start) % 4 != 1:
             cases = cases or content.translate(_AS_CASES)
             # base64 of text holds both letter cases; words, hex and paths in one case are no base64
-            if cases.find(b"U", start, end) != -1 and cases.find(b"l", start, end) != -1:
+            if cases.find(b"U", start, end) != -1 and cases.find(b"l", start, end) != -1 and _ascii(content, start, end):
                 padding = 2 if content.startswith(b"==", end) else int(content.startswith(b"=", end))
                 yield start, end + padding
         hit = runs.find(_RUN_END, end + 1)
+
+
+def _ascii(content: bytes, start: int, end: int) -> bool:
+    """Whether ``content[start:end]`` may be base64 of text the text test accepts: every byte
+    whose top bit is set is a byte that test counts against (it rejects more than 1 in 8)."""
+    first = content[start:end:4].translate(None, _FIRST)
+    second = content[start + 1 : end : 4].translate(None, _SECOND)
+    return (len(first) + len(second)) * 8 <= (end - start) * 3 // 4
 
 
 def decode(run: bytes) -> bytes | None:
