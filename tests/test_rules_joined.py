@@ -247,13 +247,17 @@ def test_hostile_chains_end_without_a_finding() -> None:
 
 
 def test_falsecret_and_fal_api_secret_are_paired_with_the_key_id_next_to_them() -> None:
-    """The secret half under names outside the old fixed list (done in fal_key_pair.py)."""
+    """The secret half under names outside the old fixed list (fal_key_pair.py)."""
     key_id, secret = _key(17)
     for text, path in (
         (f'const falKeyId = "{key_id}";\nconst falSecret = "{secret}";\n', "a.js"),
         (f"FAL_KEY_ID={key_id}\nFAL_API_SECRET={secret}\n", ".env"),
         (f"FAL_AI_KEY_ID={key_id}\nFAL_AI_KEY_SECRET={secret}\n", ".env"),
         (f'import fal_client\nkey_id = "{key_id}"\nkey_secret = "{secret}"\n', "a.py"),
+        (f"FAL_KEY_ID={key_id}\nFAL_AI_SECRET={secret}\n", ".env"),
+        (f"FAL_KEY_ID={key_id}\nPROD_FAL_KEY_SECRET={secret}\n", ".env"),
+        (f"FAL_KEY_ID={key_id}\nFAL_SECRET_KEY={secret}\n", ".env"),
+        (f'const falAiKeyId = "{key_id}";\nconst myFalAiSecret = "{secret}";\n', "a.js"),
     ):
         (finding,) = detect(text.encode(), Origin(path))
         assert (finding.rule, finding.severity, finding.secret.key_id) == (
@@ -261,3 +265,10 @@ def test_falsecret_and_fal_api_secret_are_paired_with_the_key_id_next_to_them() 
             Severity.CRITICAL,
             key_id,
         ), text
+
+
+def test_secret_names_that_only_contain_fal_are_not_a_fal_key() -> None:
+    key_id, secret = _key(18)
+    for name in ("NOFAL_SECRET", "FALLBACK_SECRET", "nofalSecret", "STRIPE_SECRET_KEY"):
+        text = f'import fal_client\nkey_id = "{key_id}"\n{name} = "{secret}"\n'
+        assert "fal-key-pair" not in {rule for rule, _ in _found(text, "a.py")}, name
