@@ -1,12 +1,14 @@
 """Time stays linear on hostile input: adversarial near misses, dense findings, huge files.
 
 For each adversarial pattern, builds content of two sizes (--small and --large megabytes,
-default 10 and 40) by repeating one unit, scans each with ``falguard.detect.detect`` and prints
-the throughput of both and the ratio of their seconds per megabyte: about 1.0 means linear
-time, 4.0 would mean quadratic. Then times the whole command, ``falguard scan``, on a 200 MB
-text file and on a 50 MB file that is one single line, in a temporary repository.
+default 10 and 40) by repeating one unit, scans each as the pipeline scans a file (detection
+and base64 decoding, ``falguard.expand.step``) and prints the throughput of both and the ratio
+of their seconds per megabyte: about 1.0 means linear time, 4.0 would mean quadratic. Then
+opens archive bombs (a zip and a gzip of 10 GB and 40 GB of zeros: each costs at most its
+caps), and times the whole command, ``falguard scan``, on a 200 MB text file and on a 50 MB
+file that is one single line, in a temporary repository.
 
-    python bench/hostile.py [--small 10] [--large 40] [--skip-files]
+    python bench/hostile.py [--small 10] [--large 40] [--skip-bombs] [--skip-files]
 
 Fake keys are assembled at run time; nothing key-shaped is written outside a temporary
 directory.
@@ -15,18 +17,27 @@ directory.
 from __future__ import annotations
 
 import argparse
+import base64
+import gzip
 import random
+import struct
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 from common import falguard_command, machine
-from falguard.detect import detect
-from falguard.models import Origin
+from falguard.expand.archives import Limits
+from falguard.expand.encoded import Decoder
+from falguard.expand.step import Expansion
+from falguard.models import Origin, Summary
+from falguard.prefilter import build as build_prefilter
+from falguard.rules import RULES
+from falguard.sources import Item
 
 MB = 1_000_000
 
@@ -117,7 +128,25 @@ PATTERNS: dict[str, tuple[str, Callable[[random.Random], str]]] = {
         "fal_ keys each followed by an allow comment, on one line",
         lambda rng: f"/*{_fal(rng)}*/ /* falguard:allow */",
     ),
+    "base64-of-random-bytes": (
+        "base64 lines of random bytes (76 columns): every line is decoded and rejected",
+        lambda rng: base64.b64encode(rng.randbytes(57)).decode() + "\n",
+    ),
+    "base64-nested-keys": (
+        "a fal key in base64 in base64 in base64 in base64 on every line: decoded to the depth limit",
+        lambda rng: _nested(f"FAL_KEY={_key(rng)}", 4) + "\n",
+    ),
+    "base64-one-huge-run": (
+        "one run of the base64 alphabet with no line break: longer than any value, rejected at once",
+        lambda rng: base64.b64encode(f"fal_{_hex(rng, 30)}".encode()).decode().rstrip("="),
+    ),
 }
+
+
+def _nested(text: str, depth: int) -> str:
+    for _ in range(depth):
+        text = base64.b64encode(text.encode()).decode()
+    return text
 
 
 def build(unit: Callable[[random.Random], str], size: int) -> bytes:
@@ -127,10 +156,56 @@ def build(unit: Callable[[random.Random], str], size: int) -> bytes:
     return (block * (size // len(block) + 1))[:size]
 
 
-def seconds(content: bytes) -> tuple[float, int]:
+EXPANSION = Expansion(Decoder(RULES, build_prefilter(RULES)))
+
+
+def seconds(content: bytes, path: str = "bench.js") -> tuple[float, int]:
     start = time.perf_counter()
-    findings = detect(content, Origin("bench.js"))
+    findings = EXPANSION.findings(Item(Origin(path), content), Summary())
     return time.perf_counter() - start, len(findings)
+
+
+def zip_bomb(gigabytes: int) -> bytes:
+    """``gigabytes`` of zeros as 10 MB members of one zip (one member deflated, its bytes repeated)."""
+    member, chunk = bytearray(), bytes(10 * MB)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    data = compressor.compress(chunk) + compressor.flush()
+    crc = zlib.crc32(chunk)
+    central = bytearray()
+    count = gigabytes * 100
+    for index in range(count):
+        name = f"zeros/{index:05d}.bin".encode()
+        header = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(data), len(chunk), len(name), 0)
+        central += struct.pack(
+            "<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, len(data), len(chunk), len(name),
+            0, 0, 0, 0, 0, len(member),
+        ) + name  # fmt: skip
+        member += header + name + data
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(central), len(member), 0)
+    return bytes(member + central + end)
+
+
+def gzip_bomb(gigabytes: int) -> bytes:
+    """``gigabytes`` of zeros as one gzip stream (gzip members concatenated are one stream)."""
+    return gzip.compress(bytes(MB)) * (gigabytes * 1000)
+
+
+def bombs() -> None:
+    """Archive bombs: each costs what its caps allow (the default caps: 100 MiB a member,
+    256 MiB an archive), whatever it expands to."""
+    limits = Limits()
+    print(f"archive bombs (caps: {limits.member_bytes // MB} MB a member, {limits.total_bytes // MB} MB an archive)")
+    for name, build_bomb in (("zip", zip_bomb), ("gzip", gzip_bomb)):
+        for gigabytes in (10, 40):
+            bomb = build_bomb(gigabytes)
+            summary = Summary()
+            start = time.perf_counter()
+            EXPANSION.findings(Item(Origin(f"bomb.{name}"), bomb), summary)
+            elapsed = time.perf_counter() - start
+            print(
+                f"  {name} of {gigabytes} GB of zeros ({len(bomb) / MB:.1f} MB): {elapsed:.2f} s, "
+                f"{summary.members_scanned} members scanned, {summary.members_too_large} skipped as too large"
+            )
 
 
 def adversarial(small: int, large: int) -> None:
@@ -176,10 +251,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--small", type=int, default=10, help="megabytes of the smaller input (default 10)")
     parser.add_argument("--large", type=int, default=40, help="megabytes of the larger input (default 40)")
+    parser.add_argument("--skip-bombs", action="store_true", help="skip the archive bombs")
     parser.add_argument("--skip-files", action="store_true", help="skip the 200 MB and 50 MB whole-command runs")
     options = parser.parse_args()
     print(f"machine: {machine()}")
     adversarial(options.small, options.large)
+    if not options.skip_bombs:
+        bombs()
     if not options.skip_files:
         big_files()
     sys.stdout.flush()

@@ -683,6 +683,14 @@ def test_build_output_raises_key_findings_to_critical(repo: Path, falguard) -> N
         (".output/public/_nuxt/entry.js", True),
         ("node_modules/lib/dist/index.js", False),
         ("src/distance.ts", False),
+        ("build/static/js/main.js", True),  # Create React App
+        ("build/lib/vendor/x.js", True),  # CRA copies public/lib/ there
+        ("build/lib/mypkg/settings.py", False),  # setuptools (pip install ., pip wheel .)
+        ("build/lib/mypkg/py.typed", False),
+        ("build/bdist.linux-x86_64/wheel/mypkg/data.json", False),
+        ("build/lib.linux-x86_64-cpython-312/mypkg/_ext.so", False),
+        ("build/temp.linux-x86_64-cpython-312/x.o", False),
+        ("build/scripts-3.12/tool", False),
     ],
 )
 def test_is_served(path: str, served: bool) -> None:
@@ -782,3 +790,28 @@ def test_is_key_value(value: str, expected: bool) -> None:
         .replace("{uuid}", fake_key_id_secret(rng).split(":")[0])
     )
     assert is_key_value(filled) is expected
+
+
+def test_setuptools_build_tree_is_not_served_output(repo: Path, falguard) -> None:
+    """`pip install .` leaves build/lib/<package>/ (and bdist.<platform>/ during `pip wheel`)
+    in the source tree: a copy of the package, not a site. A Python-only repository's key
+    there is not "served to every visitor" and gets no browser steps."""
+    key = kis(15)
+    write(repo, ".gitignore", ".env*\nbuild/\n")
+    write(repo, "pyproject.toml", '[project]\nname = "mypkg"\nversion = "0.1"\n')
+    write(repo, "src/mypkg/__init__.py", "")
+    write(repo, "src/mypkg/settings.py", f'FAL_KEY = "{key}"\n')
+    write(repo, "build/lib/mypkg/__init__.py", "")
+    write(repo, "build/lib/mypkg/settings.py", f'FAL_KEY = "{key}"\n')
+    write(repo, "build/bdist.linux-x86_64/wheel/mypkg/settings.py", f'FAL_KEY = "{key}"\n')
+    git(repo, "add", "-A")
+    found = findings(falguard, repo)
+    assert [f["path"] for f in found] == ["src/mypkg/settings.py"]  # ignored build/ is not read as output
+    (finding,) = found
+    assert not any("served" in step or "browser" in step or "proxy" in step for step in finding["steps"])
+    write(repo, ".gitignore", ".env*\n")  # not ignored: read as files, still not served
+    found = findings(falguard, repo)
+    assert {f["path"] for f in found} >= {"build/lib/mypkg/settings.py", "src/mypkg/settings.py"}
+    for finding in found:
+        assert "served" not in finding["message"] and not finding["chain"], finding
+        assert not any("served" in step or "proxy" in step for step in finding["steps"]), finding

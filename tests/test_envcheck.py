@@ -48,6 +48,21 @@ def env_findings(run: Any) -> list[tuple[str, str]]:
 # --- env-tracked -----------------------------------------------------------------------------
 
 
+def test_a_key_both_fal_shaped_and_public_counts_once(repo: Path) -> None:
+    """A public variable holding a key is two findings (the key, the public variable) of one
+    key: the message counts keys, not findings (it said "holds 2 fal keys")."""
+    public = "NEXT_PUBLIC_" + "FAL_KEY"  # split, so falguard's own tree scans clean
+    write(repo, "package.json", '{"dependencies": {"next": "14.0.0"}}\n')
+    write(repo, ".env.local", f"{public}={key(2)}\n")
+    git(repo, "add", "-f", ".env.local")
+    (finding,) = by_rule(check(repo))["env-tracked"]
+    assert finding.message.endswith(".env.local is tracked by git and holds a fal key")
+    write(repo, ".env.local", f"{public}={key(2)}\nFAL_KEY={key(3)}\n")
+    git(repo, "add", "-f", ".env.local")
+    (finding,) = by_rule(check(repo))["env-tracked"]
+    assert "holds 2 fal keys" in finding.message
+
+
 def test_tracked_env_file_holding_a_key_is_critical(repo: Path) -> None:
     write(repo, ".gitignore", ".env*\n")
     write(repo, "config/.env", f"FAL_KEY={key(1)}\n")

@@ -348,3 +348,18 @@ def test_a_bundler_config_that_inlined_a_fal_key_is_found_in_history(repo: Path,
     (finding,) = [f for f in run.json["findings"] if f["rule"] == "client-credentials"]
     assert (finding["path"], finding["line"], finding["commit"]) == ("next.config.js", 3, introduced)
     assert finding["in_head"] is False and "next.config env" in finding["message"]
+
+
+def test_paths_added_in_one_commit_come_in_path_order(repo: Path, falguard) -> None:
+    """One commit bringing a key to several paths: their order (and the finding's `path`)
+    must not depend on which cat-file reader returned its blob first."""
+    from tests.keys import fake_key_id_secret
+
+    key = fake_key_id_secret(random.Random(170))
+    names = ["z.py", "m/settings.py", ".env.production", "a.txt", "b/c.cfg", "conf.toml"]
+    for name in names:
+        write(repo, name, f"{name} FAL_KEY={key}\n")
+    commit_all(repo)
+    run = falguard("scan", "--history", "--format", "json", cwd=repo)
+    (finding,) = [f for f in run.json["findings"] if f["rule"].startswith("fal-key")]
+    assert finding["paths"] == sorted(names) and finding["path"] == sorted(names)[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from falguard import git as falguard_git
-from falguard.ignore import IgnoreRules, Scope, compile_pattern, parse_patterns
+from falguard.ignore import IgnoreRules, Scope, compile_pattern, parse_patterns, pathspec_regex, plain_regex
 from tests.helpers import git, write
 
 # --- what git says ---------------------------------------------------------------------------
@@ -319,3 +320,45 @@ def test_file_reading_as_git_does() -> None:
     assert [(p.line, p.text) for p in patterns] == [(1, ".env"), (2, "\\#x"), (3, ".env.local"), (4, "foo\\ ")]
     assert patterns[1].matches("#x", False)
     assert patterns[3].matches("foo ", False)
+
+
+# --- plain patterns, translated without pathspec -----------------------------------------------
+
+PLAIN_CHARS = "ab.*?/ -_"
+OTHER_CHARS = "!#[]\\\t"
+PATH_SEGMENTS = ["a", "b", ".a", "a.b", "ab", "ba", " a", "a b", "-_", "!a", "#", "aa.bb", "a-b"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    body=st.one_of(
+        st.text(alphabet=PLAIN_CHARS, min_size=1, max_size=8),
+        st.text(alphabet=PLAIN_CHARS + OTHER_CHARS, min_size=1, max_size=8),
+    ),
+    paths=st.lists(st.lists(st.sampled_from(PATH_SEGMENTS), min_size=1, max_size=4).map("/".join), max_size=12),
+    ignorecase=st.booleans(),
+)
+@example(body="a/", paths=["a", "x/a"], ignorecase=False)
+@example(body="/a", paths=["a", "x/a"], ignorecase=False)
+@example(body="a*", paths=["ab", "a/b", "x/a", "x/ba"], ignorecase=True)
+@example(body="a?b", paths=["a/b", "a.b", "x/a-b"], ignorecase=False)
+def test_plain_patterns_match_what_pathspec_matches(body: str, paths: list[str], ignorecase: bool) -> None:
+    """A body falguard translates itself matches exactly the paths pathspec's regex matches."""
+    ours = plain_regex(body)
+    if ours is None:
+        return
+    theirs = pathspec_regex(body)
+    assert theirs is not None and theirs != "."
+    flags = re.IGNORECASE if ignorecase else 0
+    for path in paths:
+        assert bool(re.fullmatch(ours, path, flags)) == bool(re.fullmatch(theirs, path, flags)), (body, path)
+
+
+@pytest.mark.parametrize("body", [".env*", ".env.example", "__pycache__", "*.py?", "/build", "app/.env", "a b"])
+def test_common_gitignore_lines_are_plain(body: str) -> None:
+    assert plain_regex(body) is not None
+
+
+@pytest.mark.parametrize("body", ["*", "a/*", "**/x", "a/**", "[ab]", "\\#x", "a/", "!x", "/", "a//b", "x\t"])
+def test_other_patterns_are_left_to_pathspec(body: str) -> None:
+    assert plain_regex(body) is None

@@ -4,6 +4,7 @@ distinct secret, most urgent first."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from falguard import git
@@ -60,11 +61,39 @@ def tell(audit: Audit) -> Audit:
         else:
             audit.hygiene.append(finding)
     audit.hygiene = _distinct(audit.hygiene)
-    stories = [_story(secret, findings, published=audit.bare) for secret, findings in by_secret.items()]
-    audit.stories = sorted(
-        stories, key=lambda s: (not _live(s), s.urgency, -max(f.severity for f in s.findings), s.paths)
-    )
+    audit.stories = _by_urgency([_story(secret, found, published=audit.bare) for secret, found in by_secret.items()])
+    audit.accepted = _by_urgency(accepted_stories(audit.result, published=audit.bare))
     return audit
+
+
+def accepted_stories(result: ScanResult, *, published: bool = False) -> list[Story]:
+    """One story per key found only in the baseline or allowed (inline or by config): not new,
+    but still a key someone must have revoked. A key both new somewhere and accepted elsewhere
+    has its story in both lists."""
+    by_secret: dict[Secret, list[Finding]] = {}
+    for finding in [*result.baselined, *result.suppressed]:
+        if finding.secret.sensitive:
+            by_secret.setdefault(finding.secret, []).append(finding)
+    stories = [_story(secret, found, published=published) for secret, found in by_secret.items()]
+    return [replace(story, steps=_accepted_steps(story)) for story in stories]
+
+
+def _by_urgency(stories: list[Story]) -> list[Story]:
+    return sorted(stories, key=lambda s: (not _live(s), s.urgency, -max(f.severity for f in s.findings), s.paths))
+
+
+def _accepted_steps(story: Story) -> tuple[str, ...]:
+    which = f" (key id {story.secret.key_id})" if story.secret.key_id else ""
+    steps = [
+        f"Confirm the key{which} is revoked on the fal dashboard's keys page ({DASHBOARD}): accepting a finding "
+        "does not revoke the key; if it still works, revoke it now (`falguard audit --verify` asks fal)."
+    ]
+    unrecorded = [f for f in story.findings if f.suppression and f.suppression.kind == "baseline"]
+    if any(not (f.suppression and f.suppression.reason and f.suppression.by) for f in unrecorded):
+        steps.append(
+            "Record why and who in its baseline entries (`note` and `accepted_by`), so the next audit can say."
+        )
+    return tuple(steps)
 
 
 def _live(story: Story) -> bool:

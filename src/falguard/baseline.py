@@ -2,20 +2,22 @@
 
 Identity is the fingerprint (rule + full secret) plus the path, never the line number, so
 moving code does not resurrect a finding. The file is sorted, has no timestamps and holds
-only masked secrets, so it diffs cleanly in review.
+only masked secrets, so it diffs cleanly in review. Reviewers may add a ``note`` (why) and an
+``accepted_by`` (who) to any entry; both are optional (a baseline without them loads as
+before) and survive ``create`` and ``update``; the audit shows them beside accepted keys.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from falguard.config import BASELINE_FILE
 from falguard.errors import ConfigError
 from falguard.models import Finding
 
-DEFAULT_NAME = ".falguard-baseline.json"
+DEFAULT_NAME = BASELINE_FILE
 FORMAT_VERSION = 1
 
 
@@ -27,6 +29,7 @@ class Entry:
     secret: str  # masked
     note: str = ""
     history: bool = False  # recorded by a history scan: only a history scan can prune it
+    accepted_by: str = ""  # who reviewed and accepted it (added in review, as ``note`` is; optional)
 
     @property
     def identity(self) -> tuple[str, str]:
@@ -44,6 +47,8 @@ def entry_for(finding: Finding, note: str = "") -> Entry:
 
 
 def load(path: Path) -> dict[tuple[str, str], Entry]:
+    import json  # only when a baseline exists: the hook's start-up path names the file, no more
+
     label = path.name
     try:
         document = json.loads(path.read_bytes())
@@ -63,6 +68,7 @@ def load(path: Path) -> dict[tuple[str, str], Entry]:
                 secret=str(item.get("secret", "")),
                 note=str(item.get("note", "")),
                 history=item.get("history") is True,
+                accepted_by=str(item.get("accepted_by", "")),
             )
         except (KeyError, TypeError):
             raise ConfigError(f"{label}: finding {index + 1} needs fingerprint, path and rule") from None
@@ -71,12 +77,15 @@ def load(path: Path) -> dict[tuple[str, str], Entry]:
 
 
 def render(entries: Iterable[Entry]) -> str:
+    import json
+
     ordered = sorted(entries, key=lambda e: (e.path, e.rule, e.fingerprint))
     document = {
         "falguard-baseline": FORMAT_VERSION,
         "findings": [
             {"fingerprint": e.fingerprint, "path": e.path, "rule": e.rule, "secret": e.secret, "note": e.note}
             | ({"history": True} if e.history else {})
+            | ({"accepted_by": e.accepted_by} if e.accepted_by else {})
             for e in ordered
         ],
     }
@@ -84,12 +93,14 @@ def render(entries: Iterable[Entry]) -> str:
 
 
 def create(findings: Iterable[Finding], previous: dict[tuple[str, str], Entry]) -> list[Entry]:
-    """Every current finding, keeping the review notes of those already in ``previous``."""
+    """Every current finding, keeping the review notes (``note``, ``accepted_by``) of those
+    already in ``previous``."""
     entries: dict[tuple[str, str], Entry] = {}
     for finding in findings:
         key = identity(finding)
-        note = previous[key].note if key in previous else ""
-        entries.setdefault(key, entry_for(finding, note))
+        kept = previous.get(key)
+        entry = entry_for(finding, kept.note if kept else "")
+        entries.setdefault(key, replace(entry, accepted_by=kept.accepted_by) if kept else entry)
     return list(entries.values())
 
 

@@ -5,7 +5,6 @@ error naming the file, the key and what is expected."""
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,8 @@ DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024
 
 PYPROJECT = "pyproject.toml"
 FALGUARD_TOML = ".falguard.toml"
+#: The baseline a scan uses when none is named, at the project root (see :mod:`falguard.baseline`).
+BASELINE_FILE = ".falguard-baseline.json"
 DEFAULT_SOURCE = "default"
 COMMAND_LINE = "command line"
 
@@ -158,6 +159,8 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # only when a configuration file exists: not on every hook run's start-up
+
     try:
         text = path.read_bytes().decode("utf-8")
     except OSError as error:

@@ -35,7 +35,8 @@ from falguard.sources.worktree import display_path, read_regular_file
 #: Env files somebody will create next to any project; a .gitignore should cover them before they exist.
 PROBE_NAMES = (".env", ".env.local")
 _GITLINK, _SYMLINK = "160000", "120000"
-_WORKFLOW = re.compile(r"(?:^|/)\.github/workflows/[^/]+\.ya?ml\Z")
+#: Patterns of the shared-key check (the hook skips it), compiled on first use by re's cache.
+_WORKFLOW = r"(?:^|/)\.github/workflows/[^/]+\.ya?ml\Z"
 
 
 @dataclass(frozen=True)
@@ -107,17 +108,16 @@ def list_env_files(
     assert repo.toplevel is not None
     summary = summary if summary is not None else Summary()
     top = os.fsencode(repo.toplevel)
-    entries = {
-        display_path(e.path): e
-        for e in git.index_entries(repo, ENV_PATHSPECS)
-        if e.mode != _GITLINK and is_env_file(display_path(e.path))
-    }
+    tracked, not_ignored, ignored_files = git.listed_files(repo, ENV_PATHSPECS)
+    # the index entries (modes, blobs) only when an env file is tracked: seldom
+    indexed = git.index_entries(repo, ENV_PATHSPECS) if any(is_env_file(display_path(p)) for p in tracked) else []
+    entries = {display_path(e.path): e for e in indexed if e.mode != _GITLINK and is_env_file(display_path(e.path))}
     blobs = git.read_blobs(repo, sorted({e.oid for e in entries.values()}), max_size) if read else {}
     files = [
         EnvFile(path, True, False, rules.match(path), blobs.get(entry.oid)) for path, entry in sorted(entries.items())
     ]
-    untracked = [(raw, False) for raw in git.ls_files(repo, ENV_PATHSPECS)]
-    untracked += [(raw, True) for raw in git.ls_files(repo, ENV_PATHSPECS, ignored=True)]
+    untracked = [(raw, False) for raw in not_ignored]
+    untracked += [(raw, True) for raw in ignored_files]
     for raw, ignored in sorted(untracked):
         path = display_path(raw)
         if path in entries or not is_env_file(path):
@@ -136,7 +136,7 @@ def tracked_finding(env: EnvFile, source: str = "worktree") -> Finding:
     secrets = secret_settings(env.content)
     detail = f"{env.path} is tracked by git"
     if keys:
-        detail += f" and holds {_count(len(keys), 'fal key')}"
+        detail += f" and holds {_count(len({f.secret for f in keys}), 'fal key')}"  # keys, not findings
     elif secrets:
         detail += f" and holds secret-looking values ({_names(secrets, 3)})"
     elif env.content is not None:
@@ -148,7 +148,7 @@ def tracked_finding(env: EnvFile, source: str = "worktree") -> Finding:
 
 
 def not_ignored_finding(env: EnvFile, source: str = "worktree") -> Finding:
-    keys = keys_in(env.content, env.path)
+    keys = {finding.secret for finding in keys_in(env.content, env.path)}  # keys, not findings
     detail = f"`git add .` would stage {env.path}"
     if keys:
         detail += " and the fal key in it" if len(keys) == 1 else f" and the {len(keys)} fal keys in it"
@@ -267,9 +267,9 @@ def missing_env_finding(
 
 # --- shared-key-across-envs ------------------------------------------------------------------
 
-_JOBS = re.compile(r"jobs[ \t]*:[ \t]*(?:#.*)?\Z")
-_KEY = re.compile(r"(?P<indent> *)(?P<key>[A-Za-z0-9_.-]+|\"[^\"]*\"|'[^']*')[ \t]*:(?:[ \t]+(?P<rest>.*))?\Z")
-_NAME = re.compile(r"\bname[ \t]*:[ \t]*(?P<value>[^,}#]+)")
+_JOBS = r"jobs[ \t]*:[ \t]*(?:#.*)?\Z"
+_KEY = r"(?P<indent> *)(?P<key>[A-Za-z0-9_.-]+|\"[^\"]*\"|'[^']*')[ \t]*:(?:[ \t]+(?P<rest>.*))?\Z"
+_NAME = r"\bname[ \t]*:[ \t]*(?P<value>[^,}#]+)"
 
 
 def _scalar(value: str) -> str:
@@ -287,7 +287,7 @@ def workflow_environments(text: str) -> list[tuple[int, int, str]]:
     ``{name: ...}`` mapping or a block with ``name:``), so no YAML library is required.
     """
     lines = text.split("\n")
-    start = next((n for n, line in enumerate(lines) if _JOBS.match(line)), None)
+    start = next((n for n, line in enumerate(lines) if re.match(_JOBS, line)), None)
     if start is None:
         return []
     jobs: list[int] = []
@@ -303,7 +303,7 @@ def workflow_environments(text: str) -> list[tuple[int, int, str]]:
             break
         if job_indent is None:
             job_indent = indent
-        if indent == job_indent and _KEY.fullmatch(line):
+        if indent == job_indent and re.fullmatch(_KEY, line):
             jobs.append(n)
     found = []
     for index, job_start in enumerate(jobs):
@@ -317,12 +317,12 @@ def workflow_environments(text: str) -> list[tuple[int, int, str]]:
 def _job_environment(body: list[str]) -> str | None:
     child_indent = next((_indent(line) for line in body if line.strip() and not line.lstrip().startswith("#")), None)
     for n, line in enumerate(body):
-        match = _KEY.fullmatch(line)
+        match = re.fullmatch(_KEY, line)
         if not match or _indent(line) != child_indent or _scalar(match.group("key")) != "environment":
             continue
         rest = (match.group("rest") or "").strip()
         if rest.startswith("{"):
-            name = _NAME.search(rest)
+            name = re.search(_NAME, rest)
             value = _scalar(name.group("value")) if name else ""
         elif rest and not rest.startswith("#"):
             value = _scalar(rest)
@@ -331,7 +331,7 @@ def _job_environment(body: list[str]) -> str | None:
             for inner in body[n + 1 :]:
                 if inner.strip() and _indent(inner) <= (child_indent or 0):
                     break
-                name = _NAME.search(inner)
+                name = re.search(_NAME, inner)
                 if name and inner.strip().startswith("name"):
                     value = _scalar(name.group("value"))
                     break
@@ -351,7 +351,7 @@ def key_places(path: str, content: bytes | None) -> list[KeyPlace]:
     if not keys:
         return []
     default = environment_of(path)
-    jobs = workflow_environments(content.decode("utf-8", "replace")) if content and _WORKFLOW.search(path) else []
+    jobs = workflow_environments(content.decode("utf-8", "replace")) if content and re.search(_WORKFLOW, path) else []
     places = []
     for finding in keys:
         environment = next((env for first, last, env in jobs if first <= finding.line <= last), default)
@@ -396,7 +396,7 @@ def _deploy_configs(repo: git.Repo, summary: Summary, max_size: int) -> Iterable
     top = os.fsencode(repo.toplevel)
     for raw in git.ls_files(repo):
         path = display_path(raw)
-        if is_env_file(path) or not (_WORKFLOW.search(path) or environment_of(path)):
+        if is_env_file(path) or not (re.search(_WORKFLOW, path) or environment_of(path)):
             continue
         fs_path = os.path.join(top, raw).decode("utf-8", "surrogateescape")
         yield path, read_regular_file(fs_path, path, summary, max_size)

@@ -83,6 +83,13 @@ def exposed_chain(finding: Finding) -> bool:
     return any(not link.what.startswith("defines ") for link in finding.chain)
 
 
+def _reaches_browser_code(finding: Finding) -> bool:
+    """A chain through browser code or a bundler's inlining, where renaming the variable and a
+    proxy route are the fix; not one from a server-only variable (FAL_KEY) straight to a served
+    file, where how the key got into the bundle is what to find."""
+    return any(not link.what.startswith(("defines ", "contains the key")) for link in finding.chain)
+
+
 def revoke_step(facts: Facts) -> str:
     """Step 1 for a key that left the machine: where it went, and how to revoke it."""
     where = (
@@ -148,7 +155,7 @@ def _body(finding: Finding, group: Sequence[Finding], facts: Facts, browser: boo
     exposed = next((f for f in group if f.framework and _framework_steps(f.framework)), None)
     if exposed is not None and exposed.framework is not None:
         return _framework_steps(exposed.framework)
-    if any(exposed_chain(f) or f.rule == "public-fal-key" for f in group):
+    if any(_reaches_browser_code(f) or f.rule == "public-fal-key" for f in group):
         return rules.CHAIN_STEPS
     client = next((f for f in group if f.rule in EXPOSURE_RULES), None)
     if client is not None:

@@ -9,6 +9,7 @@ from falguard import git, pipeline
 from falguard.browser import config_blob_findings
 from falguard.config import Config
 from falguard.errors import GitError, InputError
+from falguard.expand import member_suffix, outer_path
 from falguard.models import Attribution, Finding, HistoryEvent, ScanResult, Severity, Summary
 from falguard.pipeline import Analyser, Stages
 from falguard.sources import DEFAULT_MAX_FILE_SIZE, Item
@@ -72,6 +73,7 @@ class HistoryAttribution(Analyser):
         return []  # reported once attributed
 
     def finish(self, findings: list[Finding], result: ScanResult) -> list[Finding]:
+        result.summary.objects_read += self.coverage.objects
         try:
             result.summary.incomplete.extend(coverage_notes(self.repo, self.coverage))
         except GitError as error:
@@ -96,8 +98,8 @@ def read_path_history(
     commits: set[str] = set()  # of commit message findings: which refs reach them
     for (_, _, kind), found in groups.items():
         for oid, finding in found.items():
-            if kind == "blob":
-                blobs.setdefault(oid, set()).update(raw_path(finding.path))
+            if kind == "blob":  # a member of an archive is found under the archive's path
+                blobs.setdefault(oid, set()).update(raw_path(finding.path) + raw_path(outer_path(finding.path)))
             elif finding.commit:
                 commits.add(finding.commit)
     if not blobs and not coverage.env_files and not commits:
@@ -193,7 +195,8 @@ def _refs(repo: git.Repo, history: PathHistory, commits: Sequence[str]) -> list[
 
 def _attribute_blob(repo: git.Repo, found: dict[str, Finding], history: PathHistory, in_head: set[str]) -> Finding:
     changes = history.changes
-    everything = sorted((change for oid in found for change in changes.get(oid, [])), key=lambda c: c.age)
+    # the path breaks a tie (one commit, several paths): the order of ``found`` is the readers' timing
+    everything = sorted((change for oid in found for change in changes.get(oid, [])), key=lambda c: (c.age, c.path))
     events = [change for change in everything if not change.removed]
     if not events:  # reachable without a commit bringing it to a path (a tag naming a blob)
         first = next(iter(found.values()))
@@ -202,14 +205,16 @@ def _attribute_blob(repo: git.Repo, found: dict[str, Finding], history: PathHist
     blob = next(oid for oid in found if any(c is introduced for c in changes.get(oid, [])))
     refs = _refs(repo, history, list(dict.fromkeys(change.commit for change in events)))
     still = any(oid in in_head for oid in found)
+    paths = tuple(dict.fromkeys(change.path for change in events))
+    inside = member_suffix(found[blob].path) if found[blob].path not in paths else ""
     return replace(
         found[blob],
-        path=introduced.path,
+        path=introduced.path + inside,
         commit=introduced.commit,
         history=Attribution(
             author=introduced.author,
             date=introduced.date,
-            paths=tuple(dict.fromkeys(change.path for change in events)),
+            paths=paths,
             in_head=still,
             refs=tuple(refs[: Attribution.REFS_SHOWN]),
             ref_count=len(refs),

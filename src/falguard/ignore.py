@@ -1,8 +1,11 @@
 """Is a path ignored? The answer git gives, from every source git reads.
 
 Patterns are compiled with pathspec's gitignore matching (:class:`pathspec.GitIgnoreSpec`'s
-pattern class). The order in which they are consulted follows git (``dir.c``), which a single
-``GitIgnoreSpec`` cannot express:
+pattern class), but for the plainest ones (literal characters, ``*`` and ``?`` within a
+segment), which falguard translates itself so that a ``.gitignore`` of such lines (``.env*``,
+``!.env.example``, ``__pycache__/``) does not load pathspec on the hook's path. The order in
+which they are consulted follows git (``dir.c``), which a single ``GitIgnoreSpec`` cannot
+express:
 
 * sources by precedence: the ``.gitignore`` files from the path's own directory up to the
   root (deepest first), then ``$GIT_COMMON_DIR/info/exclude``, then ``core.excludesFile``
@@ -28,9 +31,6 @@ import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from pathspec.patterns.gitignore import GitIgnorePatternError
-from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
 from falguard import git
 
@@ -189,6 +189,46 @@ def _pathspec_body(body: str) -> str:
     return body
 
 
+def plain_regex(body: str) -> str | None:
+    """The regex for a pattern body of literal characters with ``*`` and ``?`` inside segments
+    (what git's wildmatch makes of it, and what pathspec would give), or None for any other
+    body: brackets, escapes, ``**``, a segment that is only ``*``, a leading ``!`` or ``#``,
+    trailing white space, an empty segment. A body with a slash is anchored at the base."""
+    if (
+        not body.strip("/")
+        or any(char in body for char in "[]\\")
+        or "**" in body
+        or "//" in body
+        or body.endswith("/")
+        or body[-1].isspace()
+        or body.startswith(("!", "#"))
+        or "*" in body.split("/")
+    ):
+        return None
+    start = "^" if "/" in body else "^(?:.+/)?"
+    glob = {"*": "[^/]*", "?": "[^/]"}
+    return start + "".join(glob.get(char) or re.escape(char) for char in body.removeprefix("/")) + "$"
+
+
+def pathspec_regex(body: str) -> str | None:
+    """The regex pathspec's gitignore pattern class makes of ``body``, or None when git would
+    discard the pattern (an invalid range, a pattern pathspec cannot read)."""
+    from pathspec.patterns.gitignore import GitIgnorePatternError
+    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # "possible nested set" for a literal "[" in a range
+        try:
+            compiled = GitIgnoreSpecPattern(_pathspec_body(body))
+        except (GitIgnorePatternError, ValueError):
+            return None
+    if compiled.regex is None:
+        return None  # an invalid range: git discards the pattern
+    regex = compiled.regex.pattern
+    assert isinstance(regex, str)
+    return regex
+
+
 def compile_pattern(text: str, source: str, line: int, *, ignorecase: bool = False) -> Pattern | None:
     """One line of an ignore file as git parses it, or None when git would skip it."""
     if not text or text.startswith("#"):
@@ -200,18 +240,12 @@ def compile_pattern(text: str, source: str, line: int, *, ignorecase: bool = Fal
         body = body[:-1]
     if not body:
         return None
+    regex = plain_regex(body) or pathspec_regex(body)
+    if regex is None:
+        return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # "possible nested set" for a literal "[" in a range
-        try:
-            compiled = GitIgnoreSpecPattern(_pathspec_body(body))
-        except (GitIgnorePatternError, ValueError):
-            return None
-        if compiled.regex is None:
-            return None  # an invalid range: git discards the pattern
-        regex = compiled.regex.pattern
-        assert isinstance(regex, str)
-        flags = re.IGNORECASE if ignorecase else 0
-        compiled_regex = re.compile(regex, flags)
+        compiled_regex = re.compile(regex, re.IGNORECASE if ignorecase else 0)
     return Pattern(
         source=source,
         line=line,
@@ -292,14 +326,16 @@ class IgnoreRules:
     def for_repo(cls, repo: git.Repo) -> IgnoreRules:
         """Every source git uses for ``repo``'s work tree."""
         assert repo.toplevel is not None
-        ignorecase = git.config_bool(repo, "core.ignorecase") or False
+        wanted = (("--bool", "core.ignorecase"), ("--path", "core.excludesFile"))
+        ignorecase_value, configured_excludes = git.config_values(repo, *wanted)
+        ignorecase = ignorecase_value == "true"
         extra: list[PatternFile] = []
         info_exclude = repo.common_dir / "info" / "exclude"
         data = _read_file(info_exclude)
         if data is not None:
             source = _display(info_exclude, repo.toplevel)
             extra.append(PatternFile(source, "", Scope.CLONE, parse_patterns(data, source, ignorecase=ignorecase)))
-        excludes_file = global_excludes_file(repo)
+        excludes_file = global_excludes_file(repo, configured_excludes)
         data = _read_file(excludes_file) if excludes_file is not None else None
         if excludes_file is not None and data is not None:
             source = str(excludes_file)
@@ -360,9 +396,8 @@ class IgnoreRules:
         return decided is not None and decided.ignored
 
 
-def global_excludes_file(repo: git.Repo) -> Path | None:
-    """``core.excludesFile`` (with ``~`` expanded by git), or git's default location."""
-    configured = git.config_path(repo, "core.excludesFile")
+def global_excludes_file(repo: git.Repo, configured: str | None) -> Path | None:
+    """``core.excludesFile`` as configured (with ``~`` expanded by git), or git's default location."""
     if configured is not None:
         path = Path(configured)
         return path if path.is_absolute() else repo.cwd / path

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import enum
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # defined in falguard.facts, made on first use: see __getattr__ below
+    from falguard.facts import Attribution as Attribution
+    from falguard.facts import Audit as Audit
+    from falguard.facts import ChainLink as ChainLink
+    from falguard.facts import HistoryEvent as HistoryEvent
+    from falguard.facts import Story as Story
+    from falguard.facts import Verification as Verification
 
 
 class Severity(enum.IntEnum):
@@ -99,6 +107,8 @@ class Secret:
             if rule not in self._fingerprints:
                 raise ValueError(f"a secret loaded from a saved report has no fingerprint for rule {rule!r}")
             return self._fingerprints[rule]
+        import hashlib  # OpenSSL loads in milliseconds: only once a finding needs its fingerprint
+
         return hashlib.sha256(f"{rule}:{self._value}".encode()).hexdigest()
 
     def __str__(self) -> str:
@@ -120,7 +130,7 @@ class Secret:
         return hash(self._identity())
 
 
-_HEX32 = re.compile(r"[0-9a-fA-F]{32}")
+_HEX32 = r"[0-9a-fA-F]{32}"  # compiled on first use (re's cache): only findings are masked
 
 
 def mask_key_secret(value: str, key_id: str | None = None) -> str:
@@ -147,7 +157,7 @@ def mask(value: str, key_id: str | None = None) -> str:
     """Mask a secret no rule chose a form for: as a key's secret half when a key id is given
     or the value is 32 hex characters (:func:`mask_key_secret`), else by its ends
     (:func:`mask_ends`)."""
-    if key_id is not None or _HEX32.fullmatch(value):
+    if key_id is not None or re.fullmatch(_HEX32, value):
         return mask_key_secret(value, key_id)
     return mask_ends(value)
 
@@ -169,61 +179,7 @@ class Suppression:
 
     kind: str  # inline | config | baseline
     reason: str = ""
-
-
-@dataclass(frozen=True)
-class ChainLink:
-    """One point on the way from where a credential is defined to what a browser downloads."""
-
-    path: str
-    line: int
-    what: str  # "defines NEXT_PUBLIC_FAL_KEY", "reads it in a client component", ...
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line} {self.what}"
-
-
-@dataclass(frozen=True)
-class HistoryEvent:
-    """One commit in a secret's history: it brought the secret to a path, or took it away."""
-
-    event: str  # added | removed
-    commit: str
-    date: str  # author date, ISO 8601
-    author: str
-    path: str
-    left_head: bool = False  # the removal that took it out of HEAD (the latest removal in HEAD's history)
-
-    EVENTS = ("added", "removed")
-
-
-@dataclass(frozen=True)
-class Attribution:
-    """Where a secret found in git history came from and how far it travelled."""
-
-    author: str | None = None  # of the commit that introduced it ("Name <email>")
-    date: str | None = None  # that commit's author date, ISO 8601
-    paths: tuple[str, ...] = ()  # every path it appeared under, oldest first
-    in_head: bool | None = None  # still in HEAD's tree (None: not a file, or no HEAD)
-    refs: tuple[str, ...] = ()  # refs that reach it (at most REFS_SHOWN of them)
-    ref_count: int = 0  # how many refs reach it
-    pushed: bool = False  # a remote-tracking ref reaches it
-    blobs: int = 0  # distinct file versions (blobs) holding it
-    timeline: tuple[HistoryEvent, ...] = ()  # oldest first: where it was added and removed (at most EVENTS_SHOWN)
-
-    REFS_SHOWN = 20
-    EVENTS_SHOWN = 50
-
-
-@dataclass(frozen=True)
-class Verification:
-    """What fal's API said of a credential when asked (``--verify``)."""
-
-    status: str  # live | rejected | unknown
-    scope: str | None = None  # ADMIN | API for a live key, when known
-    reason: str = ""
-
-    STATUSES = ("live", "rejected", "unknown")
+    by: str = ""  # who accepted it, when the baseline records it (``accepted_by``)
 
 
 @dataclass(frozen=True)
@@ -252,6 +208,9 @@ class Finding:
 
 _SUMMARY_COUNTS = (
     "files_scanned", "bytes_scanned", "skipped_binary", "skipped_large", "skipped_other", "excluded", "baselined",
+    "objects_read",
+    "containers_opened", "members_scanned", "members_too_large", "members_too_deep", "members_too_many",
+    "members_unreadable", "encoded_over_budget",
 )  # fmt: skip
 
 
@@ -266,6 +225,14 @@ class Summary:
     skipped_other: int = 0
     excluded: int = 0
     baselined: int = 0
+    objects_read: int = 0  # a history scan: every git object read (commits, trees, tags, blobs), as progress counts
+    containers_opened: int = 0  # archives and databases opened (expand/): their members are scanned
+    members_scanned: int = 0  # files inside them scanned
+    members_too_large: int = 0  # members skipped: larger than the cap decompressed
+    members_too_deep: int = 0  # archives nested deeper than the limit
+    members_too_many: int = 0  # members past the count limit
+    members_unreadable: int = 0  # corrupt, truncated or encrypted archives and members
+    encoded_over_budget: int = 0  # items whose base64 was decoded up to the limit, no further
     scanned_noun: str = "file"  # what files_scanned counts: files, or git objects in a history scan
     unreadable: list[str] = field(default_factory=list)
     skipped_paths: list[str] = field(default_factory=list)
@@ -306,31 +273,17 @@ URGENCY = (
 )
 
 
-@dataclass(frozen=True)
-class Story:
-    """Everything known about one distinct secret."""
-
-    secret: Secret
-    findings: tuple[Finding, ...]
-    urgency: int
-    introduced: Finding | None  # the history finding of the commit that first brought it in
-    paths: tuple[str, ...]
-    in_head: bool
-    in_worktree: bool
-    pushed: bool
-    steps: tuple[str, ...]
-
-    @property
-    def label(self) -> str:
-        return URGENCY[self.urgency]
+_FACTS = frozenset({"Attribution", "Audit", "ChainLink", "HistoryEvent", "Story", "Verification"})
 
 
-@dataclass
-class Audit:
-    result: ScanResult  # every finding, for the machine-readable formats and the exit code
-    stories: list[Story] = field(default_factory=list)
-    hygiene: list[Finding] = field(default_factory=list)  # findings about no secret (env files, variables, proxy)
-    repository: str = ""
-    head: str | None = None
-    bare: bool = False  # a server-side copy (a mirror): everything in it is published
-    refs_scanned: int | None = None  # how many refs the history scan started from (None: no history)
+def __getattr__(name: str) -> object:
+    """``Attribution``, ``Audit``, ``ChainLink``, ``HistoryEvent``, ``Story``, ``Verification``:
+    values of this module defined in :mod:`falguard.facts` and made on first use (PEP 562),
+    so that a scan needing none of them does not pay for making them."""
+    if name not in _FACTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from falguard import facts
+
+    value = getattr(facts, name)
+    globals()[name] = value
+    return value

@@ -1,8 +1,9 @@
 """The one scan pipeline: a source's items through every stage, in this order, once.
 
 1. **source**: items with their origin (sources/), skipping what the configuration excludes;
-2. **detection**: each item's content through the content rules (detect.py); for a change,
-   only findings on the lines it adds are kept;
+2. **detection**: each item's content through the content rules (detect.py), looking inside
+   archives and base64 on the way (expand/); for a change, only findings on the lines it
+   adds are kept;
 3. **analysers**: each sees every item and its findings, and may add findings about the
    whole project at the end (browser exposure, env hygiene, history attribution);
 4. **exclusion** of every finding whose path the configuration excludes;
@@ -22,8 +23,11 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from falguard.config import Config
-from falguard.detect import detect
-from falguard.models import Finding, ScanResult, Suppression
+from falguard.expand.archives import Limits, is_container
+from falguard.expand.encoded import Decoder
+from falguard.expand.step import Expansion
+from falguard.models import Finding, ScanResult, Summary, Suppression
+from falguard.prefilter import build as build_prefilter
 from falguard.rules import Rule, build_rules
 from falguard.sources import Exclusion, Item, Source
 
@@ -88,7 +92,9 @@ def run(
     """Scan ``source`` through every stage; ``result`` may already hold a summary to add to."""
     result = result if result is not None else ScanResult()
     excluded = exclusion(config)
-    findings = detect_items(source.items(result.summary, excluded), rules_for(config), analysers)
+    rules = rules_for(config)
+    expansion = Expansion(Decoder(rules, build_prefilter(rules)), Limits.for_max_size(config.max_file_size))
+    findings = detect_items(source.items(result.summary, excluded), expansion, analysers, result.summary)
     for analyser in analysers:
         findings = analyser.finish(findings, result)
     result.findings = [finding for finding in findings if not excluded(finding.path)]
@@ -103,20 +109,26 @@ def run(
     return result
 
 
-def detect_items(items: Iterable[Item], rules: Sequence[Rule], analysers: Sequence[Analyser]) -> list[Finding]:
-    """Detection over every item, each analyser observing each item's findings."""
+def detect_items(
+    items: Iterable[Item], expansion: Expansion, analysers: Sequence[Analyser], summary: Summary
+) -> list[Finding]:
+    """Detection over every item (inside archives and base64 too), each analyser observing
+    each item's findings; an archive is observed as the item it is, with no content."""
     found: list[Finding] = []
     for item in items:
-        detected = detect(item.content, item.origin, rules, first_line=item.first_line) if item.content else []
+        detected = expansion.findings(item, summary) if item.content else []
         kept = detected if item.added is None else [f for f in detected if f.line in item.added]
+        observed = replace(item, content=b"") if is_container(item.content) else item
         for analyser in analysers:
-            kept = analyser.observe(item, detected, kept)
+            kept = analyser.observe(observed, detected, kept)
         found.extend(kept)
     return found
 
 
 def suppress(result: ScanResult, config: Config, baseline: Mapping[tuple[str, str], Entry]) -> ScanResult:
     """Move allowed findings to ``suppressed`` and baselined ones to ``baselined``, counting them."""
+    if not result.findings:
+        return result  # nothing to move (and no baseline module to load on a clean hook run)
     from falguard.baseline import identity
 
     active: list[Finding] = []
@@ -124,7 +136,9 @@ def suppress(result: ScanResult, config: Config, baseline: Mapping[tuple[str, st
         entry = baseline.get(identity(finding))
         if entry is not None:
             result.summary.baselined += 1
-            result.baselined.append(replace(finding, suppression=Suppression("baseline", entry.note)))
+            result.baselined.append(
+                replace(finding, suppression=Suppression("baseline", entry.note, entry.accepted_by))
+            )
             continue
         if finding.suppression is None:
             allowed = config.allowed(finding.fingerprint)

@@ -11,6 +11,7 @@ matches inside is dropped: the default rules need two searches, as before.
 
 from __future__ import annotations
 
+import base64
 import re
 import sys
 from collections.abc import Sequence
@@ -19,15 +20,39 @@ from dataclasses import dataclass
 from falguard.rules import Anchor, Rule, build_rules
 
 
+def encoded_literals(word: bytes, alignment: int) -> bytes:
+    """The base64 characters that only ``word`` decides when it starts ``alignment`` bytes
+    into a 3-byte group (the ones its neighbours share are left out), lowercased."""
+    encoded = base64.b64encode(bytes(alignment) + word + bytes(3))
+    bits = range(8 * alignment, 8 * (alignment + len(word)) + 1)
+    known = [i for i in range(len(encoded)) if 6 * i in bits and 6 * i + 6 in bits]
+    return encoded[known[0] : known[-1] + 1].lower()
+
+
+#: base64 of a fal key's anchor, for content that holds a key only encoded (expand/encoded.py):
+#: ``fal_`` at two of three alignments (one always starts a base64 value of a ``fal_`` key) and
+#: ``FAL_`` at two (a base64 value of ``FAL_KEY=...``). Three of them start with "z": two more
+#: searches from a literal in all; the other two alignments would cost one search each.
+_Z_LITERALS = (encoded_literals(b"fal_", 0), encoded_literals(b"fal_", 1), encoded_literals(b"FAL_", 1))
+ENCODED_SEARCHES = (
+    re.compile(b"z(?:" + b"|".join(literal[1:] for literal in _Z_LITERALS) + b")"),
+    re.compile(re.escape(encoded_literals(b"FAL_", 0))),
+)
+
+
 @dataclass(frozen=True)
 class Prefilter:
     """Regexes over lowercased content: content none of them finds holds nothing to report."""
 
     searches: tuple[re.Pattern[bytes], ...]
+    encoded: tuple[re.Pattern[bytes], ...] = ENCODED_SEARCHES  # the anchors in base64
 
     def admits(self, lowered: bytes | bytearray, start: int = 0, end: int = sys.maxsize) -> bool:
         """Whether ``lowered[start:end]`` (content already lowercased) may hold a finding."""
-        for search in self.searches:  # noqa: SIM110 (runs once per object: no generator)
+        for search in self.searches:  # runs once per object: no generator
+            if search.search(lowered, start, end):
+                return True
+        for search in self.encoded:  # noqa: SIM110 (as above)
             if search.search(lowered, start, end):
                 return True
         return False

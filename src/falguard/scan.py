@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from falguard import pipeline
 from falguard.config import Config
-from falguard.models import Finding, ScanResult, Severity
+from falguard.models import Finding, ScanResult, Severity, Summary
 from falguard.pipeline import Analyser, Stages
 from falguard.sources import Item
 
 if TYPE_CHECKING:
     from falguard.browser import ProjectIndex
-    from falguard.git import Repo
+    from falguard.git import Repo, Started
     from falguard.sources.commits import CommitRange
 
 #: What the pre-commit hook adds from env hygiene: the gitignore check. ``env-tracked`` for a
@@ -88,18 +88,40 @@ class CommittedEnvFiles(Analyser):
 
 
 class GitignoreCheck(Analyser):
-    """The env-file gitignore check the pre-commit hook runs beside the staged scan."""
+    """The env-file gitignore check the pre-commit hook runs beside the staged scan.
+
+    It runs in a thread from the moment it is made, so that its git calls (configuration,
+    listings) overlap the staged scan's instead of following them; ``finish`` waits for it.
+    """
 
     def __init__(self, repo: Repo, config: Config) -> None:
-        self.repo, self.config = repo, config
+        import threading
 
-    def finish(self, findings: list[Finding], result: ScanResult) -> list[Finding]:
+        self.repo, self.config = repo, config
+        self._summary = Summary()
+        self._found: list[Finding] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._check, name="falguard-gitignore-check", daemon=True)
+        self._thread.start()
+
+    def _check(self) -> None:
         from falguard.envcheck import check_repository
 
-        found = check_repository(
-            self.repo, source="staged", summary=result.summary, max_size=self.config.max_file_size, shared_keys=False
-        )
-        return findings + [f for f in found if f.rule in GITIGNORE_RULES]
+        try:
+            found = check_repository(
+                self.repo, source="staged", summary=self._summary, max_size=self.config.max_file_size, shared_keys=False
+            )
+        except BaseException as error:  # raised in the scan's own thread, by finish
+            self._error = error
+            return
+        self._found = [f for f in found if f.rule in GITIGNORE_RULES]
+
+    def finish(self, findings: list[Finding], result: ScanResult) -> list[Finding]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        result.summary.add(self._summary)
+        return findings + self._found
 
 
 def scan_worktree(
@@ -126,14 +148,17 @@ def scan_stdin(stream: BinaryIO, name: str, config: Config = Config(), stages: S
     return pipeline.run(StdinSource(stream, name, max_line=config.max_file_size), config, (), stages)
 
 
-def scan_staged(repo: Repo, config: Config = Config(), stages: Stages = Stages()) -> ScanResult:
+def scan_staged(
+    repo: Repo, config: Config = Config(), stages: Stages = Stages(), *, patch: Started | None = None
+) -> ScanResult:
     """What the next commit adds, read from the index, and the gitignore check as warnings:
-    the pre-commit hook and `falguard scan --staged` are this one function."""
+    the pre-commit hook and `falguard scan --staged` are this one function (``patch``: the
+    staged patch, when the hook started it already)."""
     from falguard.sources.staged import StagedSource
 
     analysers = [CommittedEnvFiles(), GitignoreCheck(repo, config)]
     stages = Stages(stages.baseline, stages.verifier, stages.advisory | GITIGNORE_RULES)
-    return pipeline.run(StagedSource(repo, config.max_file_size), config, analysers, stages)
+    return pipeline.run(StagedSource(repo, config.max_file_size, patch), config, analysers, stages)
 
 
 def scan_commits(

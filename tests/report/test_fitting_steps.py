@@ -98,3 +98,25 @@ def test_the_audit_does_not_tell_to_remove_a_key_from_the_environment(repo: Path
     assert "Remove the key from app.py: read FAL_KEY from the environment instead." in story["steps"]
     assert not [step for step in story["steps"] if "from .env.local" in step]
     assert [step for step in story["steps"] if step.startswith("Put the new key in .env.local")]
+
+
+def test_a_server_only_key_in_a_served_bundle_is_not_told_to_rename_or_add_a_route(repo: Path, falguard) -> None:
+    """A Next app whose variable is already FAL_KEY, with the proxy route in place, and the
+    key found in .next/static: renaming the variable or adding the route changes nothing;
+    finding how the key got into the bundle does."""
+    key = fake_key_id_secret(random.Random(163))
+    write(repo, ".gitignore", ".env*\n.next/\nnode_modules/\n")
+    write(repo, "package.json", '{"dependencies": {"next": "14.0.0", "@fal-ai/server-proxy": "1.0.0"}}\n')
+    write(
+        repo, "app/api/fal/proxy/route.ts",
+        'import { createRouteHandler } from "@fal-ai/server-proxy/nextjs";\n'
+        "export const { GET, POST, PUT } = createRouteHandler();\n",
+    )  # fmt: skip
+    write(repo, ".env.local", f"FAL_KEY={key}\n")
+    write(repo, ".next/static/chunks/main-1.js", f'var a="{key}";\n')
+    commit_all(repo, "app")
+    run = falguard("scan", "--format", "json", cwd=repo)
+    (served,) = [f for f in run.json["findings"] if f["path"].startswith(".next/")]
+    assert served["steps"][0].startswith("Revoke the key now (it was served")
+    assert served["steps"][1].startswith("Find how the key reached the bundle")
+    assert not [s for s in served["steps"] if "Rename the variable" in s or "Add the proxy route" in s], served

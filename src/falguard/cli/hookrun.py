@@ -1,15 +1,22 @@
 """What the git hooks run, without click: ``main`` calls :func:`fast_path` for
-``falguard hook pre-commit`` and ``pre-push`` so a commit does not pay for the whole CLI."""
+``falguard hook pre-commit`` and ``pre-push`` so a commit does not pay for the whole CLI.
+
+The pre-commit hook finds its repository and starts git on the staged patch before it loads
+the scanner, so git computes the patch while Python imports; a clean commit loads no report
+module (see tests/cli/test_hookrun.py for what the hook's path must not load).
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from falguard.cli import EXIT_CLEAN, EXIT_FINDINGS, say
-from falguard.cli.settings import Reporting, settings, stages_for, use_color
-from falguard.models import ScanResult, Severity
+
+if TYPE_CHECKING:
+    from falguard.models import ScanResult, Severity
 
 _SEVERITIES = ("critical", "high", "medium", "low")
 
@@ -43,10 +50,10 @@ def fast_path(args: Sequence[str]) -> int | None:
 
 
 def _size(text: str | None) -> int | None:
-    from falguard.config import parse_size
-
     if text is None:
         return None
+    from falguard.config import parse_size
+
     try:
         return parse_size(text)
     except ValueError:
@@ -55,6 +62,9 @@ def _size(text: str | None) -> int | None:
 
 def refuse_or_pass(result: ScanResult, fail_on: Severity, stage: str, has_head: bool = True) -> int:
     """A hook's verdict: silence when clean (but for warnings), the refusal message on stderr when not."""
+    if not (result.findings or result.warnings) and result.summary.complete:
+        return EXIT_CLEAN  # nothing to say: no report module is loaded for a clean commit
+    from falguard.cli.settings import use_color
     from falguard.report import ReportContext
     from falguard.report.hook import render_refusal
     from falguard.report.text import summary_lines
@@ -84,19 +94,25 @@ def warning_lines(result: ScanResult) -> list[str]:
 def run_pre_commit(fail_on: str | None, max_file_size: int | None) -> int:
     """The pre-commit hook: the staged scan (with the gitignore check as warnings), then the verdict."""
     from falguard import git
-    from falguard.scan import scan_staged
-    from falguard.sources.staged import find_work_tree
 
-    repo = find_work_tree(".")
+    found = git.find_repo(".")
+    patch = git.start_staged_patch(found) if found is not None and not found.bare else None
+
+    from falguard.cli.settings import Reporting, settings, stages_for
+    from falguard.scan import scan_staged
+    from falguard.sources.staged import work_tree
+
+    repo = work_tree(found)
     reporting = Reporting(fail_on=fail_on, max_file_size=max_file_size)
     root, config = settings([], reporting, repo.toplevel)  # the repository is known: no git call to find it
-    result = scan_staged(repo, config, stages_for(root, reporting))
+    result = scan_staged(repo, config, stages_for(root, reporting), patch=patch)
     failing = bool(result.failing(config.fail_on))
     return refuse_or_pass(result, config.fail_on, "commit", has_head=not failing or git.has_head(repo))
 
 
 def run_pre_push(fail_on: str | None, max_file_size: int | None) -> int:
     """The pre-push hook: the commits the push would publish (refs on stdin, as git gives them)."""
+    from falguard.cli.settings import Reporting, settings, stages_for
     from falguard.hook import pre_push
 
     reporting = Reporting(fail_on=fail_on, max_file_size=max_file_size)

@@ -8,9 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from falguard.baseline import DEFAULT_NAME as BASELINE_NAME
 from falguard.cli import say
-from falguard.config import Config
+from falguard.config import BASELINE_FILE, Config
 from falguard.config import load as load_config
 from falguard.errors import InputError
 from falguard.pipeline import Stages
@@ -62,8 +61,6 @@ def settings(paths: Sequence[str], reporting: Reporting = Reporting(), root: Pat
 def stages_for(root: Path, reporting: Reporting) -> Stages:
     """The later pipeline stages a command asked for: the baseline (given, or the default)
     and, with --verify, the verifier."""
-    from falguard.baseline import load as load_baseline
-
     verifier = None
     if reporting.verify_url:
         from falguard.verify import Verifier
@@ -71,13 +68,14 @@ def stages_for(root: Path, reporting: Reporting) -> Stages:
         verifier = Verifier(reporting.verify_url, notify=say)
     if reporting.no_baseline:
         return Stages(verifier=verifier)
-    if reporting.baseline_path:
-        path = Path(reporting.baseline_path)
-        if not path.is_file():
+    path = Path(reporting.baseline_path) if reporting.baseline_path else root / BASELINE_FILE
+    if not path.is_file():
+        if reporting.baseline_path:
             raise InputError(f"baseline file not found: {reporting.baseline_path}")
-        return Stages(baseline=load_baseline(path), verifier=verifier)
-    default = root / BASELINE_NAME
-    return Stages(baseline=load_baseline(default) if default.is_file() else {}, verifier=verifier)
+        return Stages(verifier=verifier)
+    from falguard.baseline import load as load_baseline  # only when there is one to read
+
+    return Stages(baseline=load_baseline(path), verifier=verifier)
 
 
 def fails_when_incomplete(config: Config, *, history: bool) -> bool:

@@ -167,6 +167,33 @@ def run(
     return proc.stdout
 
 
+class Started:
+    """A git command started now and read later, so that git works while falguard does
+    something else (the pre-commit hook has git compute its patch while the scanner loads).
+    :meth:`output` waits for it and returns or raises what :func:`run` would."""
+
+    def __init__(self, args: Sequence[str], cwd: str | os.PathLike[str], *, ok_codes: Iterable[int] = (0,)) -> None:
+        self._args = list(args)
+        self._ok_codes = tuple(ok_codes)
+        try:
+            self._proc = subprocess.Popen(
+                ["git", *SAFE_CONFIG, *args],
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=git_environment(),
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed or not on PATH") from None
+
+    def output(self) -> bytes:
+        stdout, stderr = self._proc.communicate()
+        if self._proc.returncode not in self._ok_codes:
+            raise GitError(f"git {_subcommand(self._args)}: {_first_line(stderr)}")
+        return stdout
+
+
 def popen(args: Sequence[str], cwd: str | os.PathLike[str]) -> subprocess.Popen[bytes]:
     """Start git with the safety settings for streaming (``cat-file --batch``)."""
     try:
@@ -203,13 +230,22 @@ class Repo:
         return self.toplevel if self.toplevel is not None else self.git_dir
 
 
+_WHERE = ("rev-parse", "--absolute-git-dir", "--git-common-dir", "--is-bare-repository", "--is-inside-work-tree")
+
+
 def find_repo(path: str | os.PathLike[str]) -> Repo | None:
-    """The repository containing ``path`` (a directory), or None outside any repository."""
+    """The repository containing ``path`` (a directory), or None outside any repository.
+
+    One git call in a work tree (where the hooks run); a bare repository or a directory
+    inside ``.git`` has no top level, which git refuses to show, so it takes a second one.
+    """
     try:
-        out = run(
-            ["rev-parse", "--absolute-git-dir", "--git-common-dir", "--is-bare-repository", "--is-inside-work-tree"],
-            path,
-        )
+        try:
+            out = run([*_WHERE, "--show-toplevel"], path)
+        except GitError as error:
+            if "must be run in a work tree" not in str(error):
+                raise
+            out = run(_WHERE, path)
     except GitError as error:
         if "not a git repository" in str(error):
             return None
@@ -219,9 +255,9 @@ def find_repo(path: str | os.PathLike[str]) -> Repo | None:
     common = Path(lines[1])
     if not common.is_absolute():
         common = (Path(path) / common).resolve()
-    if lines[2] == "true" or lines[3] != "true":  # bare, or inside a .git directory
+    toplevel = "\n".join(lines[4:]).rstrip("\n")  # the last answer (a path may hold a newline)
+    if lines[2] == "true" or lines[3] != "true" or not toplevel:  # bare, or inside a .git directory
         return Repo(git_dir=git_dir, toplevel=None, common_dir=common)
-    toplevel = run(["rev-parse", "--show-toplevel"], path).decode("utf-8", "surrogateescape").rstrip("\n")
     return Repo(git_dir=git_dir, toplevel=Path(toplevel), common_dir=common)
 
 
@@ -232,10 +268,13 @@ def repo_of_path(path: str | os.PathLike[str]) -> Repo | None:
     return find_repo(start) if start.exists() else None
 
 
+_LS_IGNORED = ("ls-files", "-z", "--others", "--ignored", "--exclude-standard")
+
+
 def ls_files(repo: Repo, pathspecs: Sequence[str] = (), *, ignored: bool = False) -> list[bytes]:
     """Tracked files plus untracked files git does not ignore; with ``ignored``, only ignored ones."""
     if ignored:
-        args = ["ls-files", "-z", "--others", "--ignored", "--exclude-standard"]
+        args = list(_LS_IGNORED)
     else:
         args = ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate"]
     return split_z(run([*args, "--", *pathspecs], repo.cwd))
@@ -287,10 +326,19 @@ def staged_patch(repo: Repo, against: str | None = None) -> bytes:
     The index is the one git chose: a hook run by ``git commit -a`` or ``git commit <path>``
     sees the temporary index through the kept ``GIT_INDEX_FILE``.
     """
+    return run(_staged_patch_args(against), repo.cwd)
+
+
+def start_staged_patch(repo: Repo) -> Started:
+    """:func:`staged_patch` against HEAD, started now and read later."""
+    return Started(_staged_patch_args(None), repo.cwd)
+
+
+def _staged_patch_args(against: str | None) -> list[str]:
     args = ["diff", "--cached", *PATCH_OPTIONS, "-M"]
     if against is not None:
         args += ["--end-of-options", against]
-    return run([*args, "--"], repo.cwd)
+    return [*args, "--"]
 
 
 def merge_heads(repo: Repo) -> list[str]:
@@ -376,8 +424,10 @@ from falguard.git.objects import (  # noqa: E402
     blobs_at,
     config_bool,
     config_path,
+    config_values,
     filters_off,
     index_entries,
+    listed_files,
     local_objects,
     read_blobs,
     rm_cached,
@@ -395,6 +445,7 @@ __all__ = [
     "PATCH_OPTIONS",
     "Repo",
     "SAFE_CONFIG",
+    "Started",
     "check_revisions",
     "clone_mirror",
     "commit_graph",
@@ -403,6 +454,7 @@ __all__ = [
     "committed_paths",
     "config_bool",
     "config_path",
+    "config_values",
     "fetch_mirror",
     "filters_off",
     "find_repo",
@@ -420,6 +472,7 @@ __all__ = [
     "is_shallow",
     "local_objects",
     "log_changes",
+    "listed_files",
     "ls_files",
     "merge_heads",
     "mirror_environment",
@@ -437,6 +490,7 @@ __all__ = [
     "run",
     "split_z",
     "staged_patch",
+    "start_staged_patch",
     "stash_commits",
     "tree_blobs",
 ]

@@ -1,14 +1,16 @@
-"""Objects, the index and configuration: cat-file readers, index entries, config values, rm --cached."""
+"""Objects, the index and configuration: cat-file readers, index entries and listings, config values, rm --cached."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from falguard.errors import GitError
 from falguard.git import (  # the core: every command line's safety settings
+    _LS_IGNORED,
     Repo,
+    Started,
     _first_line,
     is_object_name,
     popen,
@@ -33,14 +35,45 @@ class CatFile:
 
     def read(self, name: str) -> bytes | None:
         """The content of object ``name``, or None when the repository does not have it."""
-        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._ask(name)
+        self._send()
+        return self._answer()
+
+    def read_each(self, names: Iterable[str], ahead: int = 32) -> Iterator[bytes | None]:
+        """What :meth:`read` gives for each of ``names``, in order. Up to ``ahead`` requests
+        go out before their answers are read, so git looks up the next objects while the
+        caller works on this one instead of waiting for every request in turn (a few
+        kilobytes of requests at most: no pipe fills up and blocks either side)."""
+        pending = iter(names)
+        asked = 0
+        while True:
+            while asked < ahead and (name := next(pending, None)) is not None:
+                self._ask(name)
+                asked += 1
+            if not asked:
+                return
+            self._send()
+            asked -= 1
+            yield self._answer()
+
+    def _ask(self, name: str) -> None:
+        assert self._proc.stdin is not None
         if not is_object_name(name):
             raise GitError(f"not an object name: {name!r}")
         try:
             self._proc.stdin.write(name.encode("ascii") + b"\n")
+        except BrokenPipeError:
+            raise GitError(f"git cat-file: {self._stderr()}") from None
+
+    def _send(self) -> None:
+        assert self._proc.stdin is not None
+        try:
             self._proc.stdin.flush()
         except BrokenPipeError:
             raise GitError(f"git cat-file: {self._stderr()}") from None
+
+    def _answer(self) -> bytes | None:
+        assert self._proc.stdout is not None
         header = self._proc.stdout.readline()
         if not header:
             raise GitError(f"git cat-file: {self._stderr()}")
@@ -79,7 +112,17 @@ class CatFile:
 
 def _config(repo: Repo, kind: str, name: str) -> str | None:
     """One configuration value as git reads it for ``repo`` (``kind``: --bool, --path), or None."""
-    out = run(["config", "-z", kind, "--get", name], repo.cwd, ok_codes=(0, 1))
+    return _last_value(run(["config", "-z", kind, "--get", name], repo.cwd, ok_codes=(0, 1)))
+
+
+def config_values(repo: Repo, *wanted: tuple[str, str]) -> list[str | None]:
+    """Several values as :func:`_config` reads each one (``(kind, name)``), from git commands
+    running at the same time."""
+    started = [Started(["config", "-z", kind, "--get", name], repo.cwd, ok_codes=(0, 1)) for kind, name in wanted]
+    return [_last_value(command.output()) for command in started]
+
+
+def _last_value(out: bytes) -> str | None:
     values = split_z(out)
     return values[-1].decode("utf-8", "surrogateescape") if values else None
 
@@ -92,6 +135,20 @@ def config_bool(repo: Repo, name: str) -> bool | None:
 def config_path(repo: Repo, name: str) -> str | None:
     """A pathname setting with ``~`` expanded by git (``core.excludesFile``)."""
     return _config(repo, "--path", name)
+
+
+def listed_files(repo: Repo, pathspecs: Sequence[str] = ()) -> tuple[list[bytes], list[bytes], list[bytes]]:
+    """Everything :func:`ls_files` lists, with and without ``ignored``, from two git commands
+    running at the same time: the tracked files (or staged to be), the untracked files git
+    does not ignore, and the untracked files it ignores."""
+    ignored = Started([*_LS_IGNORED, "--", *pathspecs], repo.cwd)
+    args = ["ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard", "--deduplicate"]
+    tracked: list[bytes] = []
+    untracked: list[bytes] = []
+    for record in split_z(run([*args, "--", *pathspecs], repo.cwd)):
+        tag, path = record[:2], record[2:]  # "H ", "S ", "M " (unmerged) for the index, "? " for the rest
+        (untracked if tag == b"? " else tracked).append(path)
+    return tracked, untracked, split_z(ignored.output())
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from falguard import __version__
-from falguard.models import URGENCY, Audit, Finding, Severity, Story
+from falguard.models import URGENCY, Audit, Finding, Severity, Story, Suppression
 from falguard.report import (
     ReportContext,
     Steps,
@@ -18,7 +18,7 @@ from falguard.report import (
     verification_text,
 )
 from falguard.report.json import finding_dict, summary_dict
-from falguard.report.text import location, summary_lines
+from falguard.report.text import location, scanned, summary_lines
 
 
 def _introduced(story: Story) -> str:
@@ -51,6 +51,46 @@ def story_block(number: int, story: Story) -> str:
     return "\n".join(lines)
 
 
+def acceptances(story: Story) -> list[dict[str, Any]]:
+    """Each distinct acceptance of an accepted key (kind, reason, who) with the paths it
+    covers, those that say why first: what the JSON's ``acceptance`` lists."""
+    paths: dict[Suppression, list[str]] = {}
+    for finding in story.findings:
+        if finding.suppression is not None:
+            paths.setdefault(finding.suppression, []).append(finding.path)
+    ordered = sorted(paths.items(), key=lambda item: (not item[0].reason, item[0].kind))
+    return [
+        {"kind": said.kind, "reason": said.reason, "by": said.by, "paths": list(dict.fromkeys(covered))}
+        for said, covered in ordered
+    ]
+
+
+def acceptance_text(items: list[dict[str, Any]]) -> str:
+    """Who accepted the key and why, as the baseline, the allow entries or the inline
+    comments record it (from :func:`acceptances`, or a saved report's ``acceptance``)."""
+    where = {"baseline": "in the baseline", "config": "by an allow entry", "inline": "by a falguard:allow comment"}
+    said = []
+    for item in items:
+        text = where.get(str(item.get("kind")), str(item.get("kind")))
+        text += f" by {item['by']}" if item.get("by") else ""
+        text += f': "{item["reason"]}"' if item.get("reason") else ", no reason recorded"
+        paths = item.get("paths") or []
+        said.append(f"{text} ({', '.join(str(path) for path in paths)})" if len(items) > 1 and paths else text)
+    return "; ".join(said) or "accepted"
+
+
+def acceptance(story: Story) -> str:
+    return acceptance_text(acceptances(story))
+
+
+def accepted_block(number: int, story: Story, audit: Audit) -> str:
+    lines = story_block(number, story).split("\n")
+    extra = [f"   accepted: {printable(acceptance(story))}"]
+    if any(s.secret == story.secret for s in audit.stories):
+        extra.append("   also new elsewhere: see its story above")
+    return "\n".join([lines[0], *extra, *lines[1:]])
+
+
 def hygiene_line(finding: Finding) -> str:
     return f"  - [{finding.severity.label}] {finding.rule}: {printable(finding.message)} ({location(finding)})"
 
@@ -78,14 +118,19 @@ def ticket_summary(audit: Audit, context: ReportContext) -> list[str]:
         lines.append(
             f"  {number}. {printable(story.secret.masked)}: {status}{story.label}; introduced {_introduced(story)}"
         )
+    first = len(audit.stories) + 1
+    if audit.accepted:
+        lines.append(f"Accepted fal credentials (baseline or allow entries; not new): {len(audit.accepted)}")
+    for number, story in enumerate(audit.accepted, first):
+        lines.append(
+            f"  {number}. {printable(story.secret.masked)}: {story.label}; accepted {printable(acceptance(story))}"
+        )
     if audit.hygiene:
         rules = sorted({f.rule for f in audit.hygiene})
         lines.append(f"Hygiene findings: {len(audit.hygiene)} ({', '.join(rules)})")
     summary = audit.result.summary
     coverage = "complete" if summary.complete else "INCOMPLETE: " + "; ".join(summary.unreadable + summary.incomplete)
-    lines.append(
-        f"Coverage: {summary.files_scanned} files and objects scanned ({summary.bytes_scanned:,} bytes); {coverage}"
-    )
+    lines.append(f"Coverage: {scanned(summary)}; {coverage}")
     if verified is not None and verified["live"]:
         lines.append(
             "Live keys: rotate them first: `falguard rotate` (an ADMIN key in FAL_ADMIN_KEY; a dry run, then --yes "
@@ -95,11 +140,13 @@ def ticket_summary(audit: Audit, context: ReportContext) -> list[str]:
         lines.append(
             "Action: revoke every key above on the fal dashboard now, one new key per environment, kept server-side "
             "as FAL_KEY; purge history only after rotating."
+            + (" Confirm each accepted key is revoked too." if audit.accepted else "")
         )
-    elif any(f.severity >= Severity.HIGH for f in audit.hygiene):
+    elif any(f.severity >= Severity.HIGH for f in audit.hygiene) and summary.complete:
         lines.append(
-            "Action: no key found, but fix the high-severity findings above; if a key was ever deployed or "
-            "committed that way, revoke it on the fal dashboard."
+            f"Action: no {'new ' if audit.accepted else ''}key found, but fix the high-severity findings above; if a "
+            "key was ever deployed or committed that way, revoke it on the fal dashboard."
+            + (" Confirm each accepted key above is revoked." if audit.accepted else "")
         )
     else:
         lines.append(_no_action_line(audit))
@@ -112,16 +159,43 @@ def render_text(audit: Audit, context: ReportContext) -> str:
         out.append("Credentials, most urgent first:")
         out.append("")
         out.extend(story_block(number, story) + "\n" for number, story in enumerate(audit.stories, 1))
+    elif audit.accepted:
+        out.extend(["No new fal credentials found in history or the working tree.", ""])
     else:
         out.extend(["No fal credentials found in history or the working tree.", ""])
+    if audit.accepted:
+        out.append("Accepted credentials (in the baseline or allowed; not new, not failing the run):")
+        out.append("")
+        first = len(audit.stories) + 1
+        out.extend(accepted_block(number, story, audit) + "\n" for number, story in enumerate(audit.accepted, first))
     if audit.hygiene:
         out.append("Hygiene and exposure:")
         out.extend(hygiene_line(finding) for finding in audit.hygiene)
         out.append("")
     out.extend(ticket_summary(audit, context))
     out.append("")
-    out.extend(summary_lines(audit.result, context))
+    lines = summary_lines(audit.result, context)
+    lines[0] += told_as(audit)
+    out.extend(lines)
     return "\n".join(out) + "\n"
+
+
+def told_as(audit: Audit) -> str:
+    """What the summary line's findings (one per place, commit and rule) are in the report's
+    own terms, so its count and the ticket's agree."""
+    if not audit.result.findings:
+        return ""
+    in_stories = sum(len(story.findings) for story in audit.stories)
+    others = len(audit.result.findings) - in_stories
+    parts = [] if not audit.stories else [_counted(len(audit.stories), "credential", in_stories)]
+    if others:
+        parts.append(_counted(len(audit.hygiene), "hygiene finding", others))
+    return "; shown above as " + " and ".join(parts)
+
+
+def _counted(count: int, noun: str, findings: int) -> str:
+    text = f"{count} {noun}{'s' if count != 1 else ''}"
+    return text if findings == count else f"{text} ({findings} findings)"
 
 
 def render_json(audit: Audit, context: ReportContext) -> str:
@@ -147,18 +221,24 @@ def render_json(audit: Audit, context: ReportContext) -> str:
             document["verification"] = verification_dict(verification)
         return document
 
-    steps = Steps([*audit.result.findings, *audit.result.suppressed])
+    def accepted_dict(story: Story) -> dict[str, Any]:
+        return story_dict(story) | {"acceptance": acceptances(story)}
+
+    result = audit.result
+    steps = Steps([*result.findings, *result.suppressed, *result.baselined])
     document = {
         "tool": "falguard",
         "version": __version__,
-        "findings": [finding_dict(finding, steps) for finding in audit.result.findings],
-        "suppressed": [finding_dict(finding, steps) for finding in audit.result.suppressed],
+        "findings": [finding_dict(finding, steps) for finding in result.findings],
+        "suppressed": [finding_dict(finding, steps) for finding in result.suppressed],
+        "baselined": [finding_dict(finding, steps) for finding in result.baselined],
         "audit": {
             "repository": audit.repository,
             "head": audit.head,
             "bare": audit.bare,
             "refs_scanned": audit.refs_scanned,
             "stories": [story_dict(story) for story in audit.stories],
+            "accepted": [accepted_dict(story) for story in audit.accepted],
             "ticket": ticket_summary(audit, context),
         },
         "summary": summary_dict(audit.result, context),
@@ -170,13 +250,22 @@ def _no_action_line(audit: Audit) -> str:
     """The ticket's last word when no credential is shown: never a bare "none" while keys are
     hidden by the baseline or allow entries, or while coverage is incomplete."""
     result = audit.result
-    accepted = {f.secret for f in [*result.baselined, *result.suppressed] if f.secret.sensitive}
+    accepted = len(audit.accepted) or len(
+        {f.secret for f in [*result.baselined, *result.suppressed] if f.secret.sensitive}
+    )
     if not result.summary.complete:
-        return "Action: coverage is INCOMPLETE (see above): scan a full clone before calling this repository clean."
-    if accepted:
-        count = len(accepted)
+        high = (
+            " and fix the high-severity findings above"
+            if any(f.severity >= Severity.HIGH for f in audit.hygiene)
+            else ""
+        )
         return (
-            f"Action: none for new credentials; {count} accepted key{'s' if count != 1 else ''} (baseline or allow "
-            "entries) not shown: confirm each was revoked (falguard audit --no-baseline lists them)."
+            f"Action: coverage is INCOMPLETE (see above): scan a full clone before calling this repository clean{high}."
+            + (" Confirm each accepted key above is revoked." if audit.accepted else "")
+        )
+    if accepted:
+        return (
+            f"Action: none for new credentials; confirm the {accepted} accepted key{'s' if accepted != 1 else ''} "
+            f"above (baseline or allow entries) {'was' if accepted == 1 else 'were'} revoked."
         )
     return "Action: none for credentials."

@@ -17,12 +17,13 @@ print the same thing in every format.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from falguard.errors import InputError
 from falguard.models import URGENCY, Severity
 from falguard.report import printable
+from falguard.report.audit import acceptance_text
 
 FORMATS = ("text", "json", "sarif", "html")
 
@@ -64,6 +65,10 @@ def _by_repository(items: list[Mapping[str, Any]]) -> dict[str, list[Mapping[str
     return grouped
 
 
+def repositories(count: int) -> str:
+    return f"{count} repositor{'y' if count == 1 else 'ies'}"
+
+
 def table(entries: list[Mapping[str, Any]]) -> list[str]:
     """One line per repository: name, status, distinct credentials, findings, HEAD."""
     names = [printable(str(entry["repository"])) for entry in entries]
@@ -78,7 +83,7 @@ def table(entries: list[Mapping[str, Any]]) -> list[str]:
     return lines
 
 
-def story_lines(number: int, story: Mapping[str, Any], findings: list[Mapping[str, Any]]) -> list[str]:
+def story_lines(number: int, story: Mapping[str, Any], findings: Sequence[Mapping[str, Any]]) -> list[str]:
     """One story, as the single-repository audit tells it."""
     own = [f for f in findings if f.get("fingerprint") in set(story.get("fingerprints", []))]
     worst = max((Severity.parse(f["severity"]) for f in own), default=Severity.CRITICAL)
@@ -118,17 +123,30 @@ def hygiene_lines(findings: list[Mapping[str, Any]], stories: list[Mapping[str, 
     return lines
 
 
-def section(entry: Mapping[str, Any], findings: list[Mapping[str, Any]], stories: list[Mapping[str, Any]]) -> list[str]:
+def section(
+    entry: Mapping[str, Any],
+    findings: list[Mapping[str, Any]],
+    stories: list[Mapping[str, Any]],
+    accepted: Sequence[Mapping[str, Any]] = (),
+    quiet: Sequence[Mapping[str, Any]] = (),
+) -> list[str]:
     name = printable(str(entry["repository"]))
     if entry.get("status") == "failed":
         return [f"== {name}: FAILED: {printable(str(entry.get('reason') or 'unknown reason'))}", ""]
     hygiene = hygiene_lines(findings, stories)
-    if not stories and not hygiene:
+    if not stories and not hygiene and not accepted:
         return []
     head = (entry.get("head") or "")[:12] or "no commits"
     lines = [f"== {name} (at {head})"]
     for number, story in enumerate(stories, 1):
         lines.extend(story_lines(number, story, findings))
+    if accepted:
+        lines.append("Accepted credentials (in the baseline or allowed; not new):")
+    for number, story in enumerate(accepted, len(stories) + 1):
+        told = story_lines(number, story, quiet)
+        lines.extend(
+            [told[0], f"   accepted: {printable(acceptance_text(list(story.get('acceptance', []))))}", *told[1:]]
+        )
     if hygiene:
         lines.append("Hygiene and exposure:")
         lines.extend(hygiene)
@@ -143,7 +161,7 @@ def ticket(document: Mapping[str, Any]) -> list[str]:
     audited = counts["ok"] + counts["cached"]
     lines = [
         "----- summary for the ticket -----",
-        f"falguard {document['version']} audit of {counts['total']} repositories "
+        f"falguard {document['version']} audit of {repositories(counts['total'])} "
         f"({audited} audited: {counts['ok']} scanned, {counts['cached']} unchanged since the last run; "
         f"{counts['failed']} failed)",
     ]
@@ -159,16 +177,37 @@ def ticket(document: Mapping[str, Any]) -> list[str]:
     if failed:
         lines.append(f"Failed: {len(failed)} (not audited; fix and run again)")
         lines.extend(f"  - {printable(str(e['repository']))}: {printable(str(e.get('reason')))}" for e in failed)
+    accepted = document["audit"].get("accepted", [])
+    if accepted:
+        lines.append(f"Accepted fal credentials (baseline or allow entries; not new): {len(accepted)}")
     coverage = "complete" if summary["complete"] else "INCOMPLETE (see the repositories above)"
     lines.append(
         f"Coverage: {summary['files_scanned']:,} files and objects scanned ({summary['bytes_scanned']:,} bytes); {coverage}"
     )
-    if stories:
-        lines.append("Action: revoke every key above on the fal dashboard now, one new key per environment, kept "
-                     "server-side as FAL_KEY; purge history only after rotating.")  # fmt: skip
-    else:
-        lines.append("Action: none for credentials." if not failed else "Action: audit the failed repositories.")
+    lines.append(_action(bool(stories), len(accepted), bool(failed), bool(summary["complete"])))
     return lines
+
+
+def _action(stories: bool, accepted: int, failed: bool, complete: bool) -> str:
+    """Never "none" while a repository failed, coverage is incomplete or accepted keys are unconfirmed."""
+    confirm = (
+        f" Confirm the {accepted} accepted key{'s' if accepted != 1 else ''} above {'was' if accepted == 1 else 'were'} revoked."
+        if accepted
+        else ""
+    )
+    if stories:
+        return ("Action: revoke every key above on the fal dashboard now, one new key per environment, kept "
+                "server-side as FAL_KEY; purge history only after rotating." + confirm)  # fmt: skip
+    if failed:
+        return "Action: audit the failed repositories." + confirm
+    if not complete:
+        return (
+            "Action: coverage is INCOMPLETE (see above): scan full clones before calling these repositories clean."
+            + confirm
+        )
+    if accepted:
+        return "Action: none for new credentials." + confirm
+    return "Action: none for credentials."
 
 
 def summary_line(document: Mapping[str, Any]) -> list[str]:
@@ -177,12 +216,15 @@ def summary_line(document: Mapping[str, Any]) -> list[str]:
     counts = summary["repository_counts"]
     total = summary["findings"]
     detail = ", ".join(f"{n} {label}" for label, n in summary["by_severity"].items() if n)
-    head = (
-        f"falguard: {total} finding{'s' if total != 1 else ''} ({detail})"
-        if total
-        else "falguard: no fal credentials found"
-    )
-    lines = [f"{head} in {counts['total']} repositories; {counts['failed']} failed"]
+    hidden = [
+        f"{summary.get(key, 0)} {label}" for key, label in (("baselined", "baselined"), ("suppressed", "allowed"))
+    ]
+    hidden = [text for text in hidden if not text.startswith("0 ")]
+    if total:
+        head = f"falguard: {total} finding{'s' if total != 1 else ''} ({detail})"
+    else:  # nothing new: say what is hidden, never "none found"
+        head = f"falguard: no new findings ({', '.join(hidden)})" if hidden else "falguard: no fal credentials found"
+    lines = [f"{head} in {repositories(counts['total'])}; {counts['failed']} failed"]
     if summary["failed"]:
         lines.append(f"falguard: failing: findings at or above {summary['fail_on']}")
     return lines
@@ -193,13 +235,16 @@ def render_text(document: Mapping[str, Any]) -> str:
     counts = document["summary"]["repository_counts"]
     with_keys = sum(1 for entry in entries if entry.get("credentials"))
     out = [
-        f"falguard audit of {counts['total']} repositories: {with_keys} with fal credentials, {counts['failed']} failed",
+        f"falguard audit of {repositories(counts['total'])}: {with_keys} with fal credentials, {counts['failed']} failed",
         "",
     ]
     out.extend([*table(entries), ""])
     findings, stories = _by_repository(document["findings"]), _by_repository(document["audit"]["stories"])
+    accepted = _by_repository(document["audit"].get("accepted", []))
+    quiet = _by_repository([*document.get("suppressed", []), *document.get("baselined", [])])
     for entry in entries:
         name = str(entry["repository"])
-        out.extend(section(entry, findings.get(name, []), stories.get(name, [])))
+        told = (findings.get(name, []), stories.get(name, []), accepted.get(name, []), quiet.get(name, []))
+        out.extend(section(entry, *told))
     out.extend([*ticket(document), "", *summary_line(document)])
     return "\n".join(out) + "\n"

@@ -29,9 +29,7 @@ def finding_dict(finding: Finding, steps: Steps | None = None) -> dict[str, Any]
         "message": finding.message,
         "remediation": " ".join(todo) or finding.remediation,
         "steps": todo,
-        "suppression": (
-            {"kind": finding.suppression.kind, "reason": finding.suppression.reason} if finding.suppression else None
-        ),
+        "suppression": suppression_dict(finding),
         "chain": [
             {"path": link.path, "line": link.line, "what": link.what, "text": str(link)} for link in finding.chain
         ],
@@ -41,6 +39,14 @@ def finding_dict(finding: Finding, steps: Steps | None = None) -> dict[str, Any]
     if finding.verification is not None:  # only when --verify ran
         document["verification"] = verification_dict(finding.verification)
     return document
+
+
+def suppression_dict(finding: Finding) -> dict[str, str] | None:
+    """Why a finding does not count; ``by`` (who accepted it) only when the baseline records it."""
+    said = finding.suppression
+    if said is None:
+        return None
+    return {"kind": said.kind, "reason": said.reason} | ({"by": said.by} if said.by else {})
 
 
 def history_dict(history: Attribution) -> dict[str, Any]:
@@ -82,6 +88,17 @@ def summary_dict(result: ScanResult, context: ReportContext) -> dict[str, Any]:
             "other": summary.skipped_other,
         },
         "skipped_paths": summary.skipped_paths,
+        "containers": {
+            "opened": summary.containers_opened,
+            "members_scanned": summary.members_scanned,
+            "members_skipped": {
+                "too_large": summary.members_too_large,
+                "too_deep": summary.members_too_deep,
+                "too_many": summary.members_too_many,
+                "unreadable": summary.members_unreadable,
+            },
+        },
+        "encoded_over_budget": summary.encoded_over_budget,
         "excluded": summary.excluded,
         "suppressed": len(result.suppressed),
         "baselined": summary.baselined,
@@ -89,6 +106,8 @@ def summary_dict(result: ScanResult, context: ReportContext) -> dict[str, Any]:
         "incomplete": summary.incomplete,
         "complete": summary.complete,
     }
+    if summary.objects_read:  # only when history was read
+        document["objects_read"] = summary.objects_read
     counts = verification_counts(result.findings)
     if counts is not None:  # only when --verify ran
         document["verification"] = counts

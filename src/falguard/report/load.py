@@ -118,7 +118,10 @@ def _suppression(data: dict[str, Any], where: str) -> Suppression | None:
     found = data.get("suppression")
     if found is None:
         return None
-    return Suppression(_field(found, "kind", str, f"{where}.suppression"), _field(found, "reason", str, where, ""))
+    return Suppression(
+        _field(found, "kind", str, f"{where}.suppression"), _field(found, "reason", str, where, ""),
+        _field(found, "by", str, where, ""),
+    )  # fmt: skip
 
 
 def _secret(data: dict[str, Any], rule: str, where: str) -> Secret:
@@ -158,15 +161,30 @@ def finding(data: Any, where: str) -> Finding:
 def _summary(data: Any) -> Summary:
     where = "summary"
     skipped = _field(data, "skipped", dict, where, {})
-    return Summary(
+    summary = Summary(
         files_scanned=_field(data, "files_scanned", int, where, 0), bytes_scanned=_field(data, "bytes_scanned", int, where, 0),
         skipped_binary=_field(skipped, "binary", int, f"{where}.skipped", 0),
         skipped_large=_field(skipped, "too_large", int, f"{where}.skipped", 0),
         skipped_other=_field(skipped, "other", int, f"{where}.skipped", 0),
         excluded=_field(data, "excluded", int, where, 0), baselined=_field(data, "baselined", int, where, 0),
+        objects_read=_field(data, "objects_read", int, where, 0),
         unreadable=_strings(data, "unreadable", where), skipped_paths=_strings(data, "skipped_paths", where),
         incomplete=_strings(data, "incomplete", where),
     )  # fmt: skip
+    _containers(data, summary)
+    return summary
+
+
+def _containers(data: Any, summary: Summary) -> None:
+    """The archive counts (absent from reports saved before falguard opened archives)."""
+    where = "summary.containers"
+    containers = _field(data, "containers", dict, "summary", {})
+    members_skipped = _field(containers, "members_skipped", dict, where, {})
+    summary.containers_opened = _field(containers, "opened", int, where, 0)
+    summary.members_scanned = _field(containers, "members_scanned", int, where, 0)
+    for reason in ("too_large", "too_deep", "too_many", "unreadable"):
+        setattr(summary, f"members_{reason}", _field(members_skipped, reason, int, f"{where}.members_skipped", 0))
+    summary.encoded_over_budget = _field(data, "encoded_over_budget", int, "summary", 0)
 
 
 def _findings(document: dict[str, Any], key: str) -> list[Finding]:
@@ -210,8 +228,13 @@ def _audit(section: Any, result: ScanResult) -> Audit:
     where = "audit"
     stories = _field(section, "stories", list, where, [])
     told = [_story(story, f"{where}.stories[{index}]", result.findings) for index, story in enumerate(stories)]
+    quiet = [*result.suppressed, *result.baselined]
+    accepted = [
+        _story(story, f"{where}.accepted[{index}]", quiet)
+        for index, story in enumerate(_field(section, "accepted", list, where, []))
+    ]
     return Audit(
-        result=result, stories=told, hygiene=_hygiene(result.findings),
+        result=result, stories=told, hygiene=_hygiene(result.findings), accepted=accepted,
         repository=_field(section, "repository", str, where, ""), head=_field(section, "head", str, where, None),
         bare=_field(section, "bare", bool, where, False), refs_scanned=_field(section, "refs_scanned", int, where, None),
     )  # fmt: skip
@@ -224,6 +247,7 @@ def load(document: dict[str, Any]) -> Loaded:
         findings=_findings(document, "findings"),
         summary=_summary(summary),
         suppressed=_findings(document, "suppressed"),
+        baselined=_findings(document, "baselined"),
     )
     fail_on = _severity(_field(summary, "fail_on", str, "summary", "medium"), "summary.fail_on")
     audit = _audit(document["audit"], result) if document.get("audit") is not None else None

@@ -13,7 +13,7 @@ repositories and ``falguard report --merge`` of its parts produce the same repor
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from falguard.errors import InputError
@@ -35,6 +35,8 @@ class Part:
     stories: list[dict[str, Any]]
     version: str
     fail_on: str
+    baselined: list[dict[str, Any]] = field(default_factory=list)
+    accepted: list[dict[str, Any]] = field(default_factory=list)  # stories of keys only baselined or allowed
 
 
 def merge_reports(reports: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -67,20 +69,22 @@ def _parts(report: Mapping[str, Any], index: int) -> list[Part]:
         return [_part_of_combined(report, entry, version, fail_on) for entry in summary["repositories"]]
     audit = report.get("audit") or {}
     name = audit.get("repository") or report.get("repository") or _unnamed(report)
-    stories = list(audit.get("stories", []))
+    stories, accepted = list(audit.get("stories", [])), list(audit.get("accepted", []))
     entry = {
         "repository": name,
         "status": audit.get("status") or "ok",
         "reason": audit.get("reason"),
         "head": audit.get("head"),
         "credentials": len(stories),
+        "accepted": len(accepted),
         **{key: value for key, value in summary.items() if key != "fail_on"},
     }
     return [
         Part(
-            name, entry, list(report.get("findings", [])), list(report.get("suppressed", [])), stories, version, fail_on
+            name, entry, list(report.get("findings", [])), list(report.get("suppressed", [])), stories, version,
+            fail_on, list(report.get("baselined", [])), accepted,
         )
-    ]
+    ]  # fmt: skip
 
 
 def _unnamed(report: Mapping[str, Any]) -> str:
@@ -99,9 +103,10 @@ def _part_of_combined(report: Mapping[str, Any], entry: Mapping[str, Any], versi
     def own(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         return [_untagged(item) for item in items if item.get("repository") == name]
 
-    stories = own((report.get("audit") or {}).get("stories", []))
-    return Part(name, dict(entry), own(report.get("findings", [])), own(report.get("suppressed", [])), stories,
-                version, fail_on)  # fmt: skip
+    audit = report.get("audit") or {}
+    return Part(name, dict(entry), own(report.get("findings", [])), own(report.get("suppressed", [])),
+                own(audit.get("stories", [])), version, fail_on, own(report.get("baselined", [])),
+                own(audit.get("accepted", [])))  # fmt: skip
 
 
 def _untagged(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -119,9 +124,11 @@ def _combine(parts: Sequence[Part]) -> dict[str, Any]:
         "version": ", ".join(versions),
         "findings": [_tagged(finding, part.name) for part in parts for finding in part.findings],
         "suppressed": [_tagged(finding, part.name) for part in parts for finding in part.suppressed],
+        "baselined": [_tagged(finding, part.name) for part in parts for finding in part.baselined],
         "audit": {
             "repositories": len(parts),
             "stories": [_tagged(story, part.name) for part in parts for story in part.stories],
+            "accepted": [_tagged(story, part.name) for part in parts for story in part.accepted],
         },
         "summary": _summary(parts),
     }

@@ -3,7 +3,7 @@ steps to take, then a summary."""
 
 from __future__ import annotations
 
-from falguard.models import Finding, ScanResult, Severity
+from falguard.models import Finding, ScanResult, Severity, Summary
 from falguard.report import (
     STEPS_SHOWN,
     ReportContext,
@@ -123,14 +123,53 @@ def _head(result: ScanResult) -> str:
         hidden = [f"{summary.baselined} baselined"] * bool(summary.baselined)
         hidden += [f"{len(result.suppressed)} allowed"] * bool(result.suppressed)
         return f"falguard: no new findings ({', '.join(hidden)})"
+    if not summary.complete:  # not "none": only none in what could be read
+        return "falguard: no fal credentials found in what was read (coverage is incomplete)"
     return "falguard: no fal credentials found"
+
+
+def scanned(summary: Summary) -> str:
+    """How much was read, in the progress display's terms: a history scan reads every object
+    (commits, trees, tags, blobs) and scans the text blobs among them."""
+    count, size = summary.files_scanned, f"({summary.bytes_scanned:,} bytes)"
+    if not summary.objects_read:
+        return f"{count} {summary.scanned_noun}{'s' if count != 1 else ''} scanned {size}"
+    read = f"{summary.objects_read:,} git object{'s' if summary.objects_read != 1 else ''} read"
+    if summary.scanned_noun != "object":  # an audit: history and the working tree
+        return f"{count:,} files and blobs scanned {size}; {read}"
+    other = summary.objects_read - count - summary.skipped_binary - summary.skipped_large
+    text = f"{read}: {count:,} text blob{'s' if count != 1 else ''} scanned {size}"
+    return text + (f", {other:,} other (commits, trees, tags)" if other > 0 else "")
+
+
+def _containers(summary: Summary) -> str:
+    """What archives and databases were opened, and which of their members were skipped and why."""
+    if not (summary.containers_opened or summary.members_unreadable or summary.members_too_deep):
+        return ""
+    plural = "s" if summary.containers_opened != 1 else ""
+    text = f"; {summary.containers_opened} archive{plural} opened ({summary.members_scanned} member{'s' if summary.members_scanned != 1 else ''} scanned"
+    reasons = [
+        f"{count} {why}"
+        for count, why in (
+            (summary.members_too_large, "too large"),
+            (summary.members_too_deep, "nested too deep"),
+            (summary.members_too_many, "past the member limit"),
+            (summary.members_unreadable, "unreadable"),
+        )
+        if count
+    ]
+    return text + (f"; skipped {', '.join(reasons)})" if reasons else ")")
+
+
+def _over_budget(summary: Summary) -> str:
+    count, noun = summary.encoded_over_budget, summary.scanned_noun
+    return f"; base64 decoded only up to the limit in {count} {noun}{'s' if count != 1 else ''}" if count else ""
 
 
 def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
     summary = result.summary
     head = _head(result)
-    noun = summary.scanned_noun
-    scanned = f"{summary.files_scanned} {noun}{'s' if summary.files_scanned != 1 else ''} scanned ({summary.bytes_scanned:,} bytes)"
+    scanned_text = scanned(summary)
     skipped = []
     if summary.skipped_binary:
         skipped.append(f"{summary.skipped_binary} binary")
@@ -138,13 +177,15 @@ def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
         skipped.append(f"{summary.skipped_large} too large")
     if summary.skipped_other:
         skipped.append(f"{summary.skipped_other} not regular files")
-    line = f"{head}; {scanned}"
+    line = f"{head}; {scanned_text}"
     if skipped:
         line += "; skipped " + ", ".join(skipped)
+    line += _containers(summary)
+    line += _over_budget(summary)
     quiet = []
-    if result.suppressed:
+    if result.suppressed and result.findings:
         quiet.append(f"{len(result.suppressed)} allowed")
-    if summary.baselined:
+    if summary.baselined and result.findings:  # else the head says it
         quiet.append(f"{summary.baselined} in the baseline")
     if summary.excluded:
         quiet.append(f"{summary.excluded} {'files' if summary.excluded != 1 else 'file'} excluded by configuration")

@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from falguard.models import Masker, Severity, mask
 
@@ -202,18 +203,28 @@ class Pattern:
     case-insensitive occurrences; without, it runs over the whole content and must start
     with a literal so the regex engine can skip ahead quickly. ``anchors``: at least one of
     them is in any content the pattern matches (lowercased).
+
+    Both are compiled on first use: most content never reaches most patterns, and a
+    pre-commit hook on ordinary code should not pay for compiling them all.
     """
 
-    regex: re.Pattern[bytes]
-    near: re.Pattern[bytes] | None = None
+    expression: bytes
+    keywords: tuple[bytes, ...] = ()  # the ``near`` keywords
     needs_fal_context: bool = False  # runs only on content that mentions fal at all
     anchors: tuple[Anchor, ...] = ()
+
+    @cached_property
+    def regex(self) -> re.Pattern[bytes]:
+        return re.compile(self.expression)
+
+    @cached_property
+    def near(self) -> re.Pattern[bytes] | None:
+        return re.compile(b"|".join(re.escape(k) for k in self.keywords)) if self.keywords else None
 
 
 def pattern(regex: bytes, *near: bytes, fal_context: bool = False, head: Anchor | None = None) -> Pattern:
     """A pattern and its anchors: fal context when it needs it, else its ``near`` keywords,
     else ``head``, the literal its regex starts with (required then)."""
-    keywords = re.compile(b"|".join(re.escape(k) for k in near)) if near else None
     if fal_context:
         anchors: tuple[Anchor, ...] = (FAL_CONTEXT,)
     elif near:
@@ -222,7 +233,7 @@ def pattern(regex: bytes, *near: bytes, fal_context: bool = False, head: Anchor 
         anchors = (head,)
     else:
         raise ValueError(f"pattern {regex[:40]!r} needs fal context, near keywords or a head anchor")
-    return Pattern(re.compile(regex), keywords, fal_context, anchors)
+    return Pattern(regex, near, fal_context, anchors)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ by its ends.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Sequence
 
@@ -57,6 +58,7 @@ FAL_NAME_KEYWORDS: tuple[bytes, ...] = (
 )
 
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-.+/=:~]{1,256}")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{8,256}={0,2}")
 
 
 def assignment_patterns(extra_names: Sequence[str] = ()) -> tuple[Pattern, ...]:
@@ -89,6 +91,17 @@ def _mask(value: str, key_id: str | None = None) -> str:
     return mask_key_secret(value, key_id) if HEX32_RE.match(value.encode()) else mask_ends(value, key_id)
 
 
+def _encodes_placeholder(value: str) -> bool:
+    """A base64 value (a Kubernetes Secret's ``data:``) that decodes to a template value."""
+    if len(value) % 4 or not _BASE64.fullmatch(value):
+        return False
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("ascii")
+    except ValueError:  # not base64, or not text (UnicodeDecodeError is a ValueError)
+        return False
+    return decoded.isprintable() and is_placeholder(decoded)
+
+
 def _severity(value: str) -> Severity | None:
     if len(value) < MIN_TOKEN or is_placeholder(value) or is_code_reference(value):
         return None
@@ -96,7 +109,7 @@ def _severity(value: str) -> Severity | None:
         return None  # a key id alone is not secret
     if not _TOKEN_CHARS.fullmatch(value):
         return None  # code (calls, operators), not a credential literal
-    if not looks_random(value):
+    if not looks_random(value) or _encodes_placeholder(value):
         return None
     return graded(Severity.HIGH, value)
 
@@ -172,5 +185,6 @@ RULE = Rule(
         "Authorization: Key $FAL_KEY",
         "headers = {'Authorization': f'Key {FAL_KEY}'}",
         '"public-fal-key": public_patterns((*PUBLIC_PREFIXES, *extra_public_prefixes)),',
+        "kind: Secret\ndata:\n  FAL_KEY: eW91ci1mYWwta2V5",  # base64 of a placeholder
     ),
 )

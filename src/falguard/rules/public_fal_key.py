@@ -74,6 +74,27 @@ def _held_key(value: str) -> Verdict | None:
     return verdict
 
 
+#: ``<env>.FAL_KEY || <env>.`` (or ``??``) ending right before a read: the public variable
+#: is only the fallback of the server-side one, as in fal's own proxy before 2024-01.
+_SERVER_FIRST = re.compile(
+    rb"env(?:\.|\[[\"'])(?P<server>[A-Z0-9_]{1,64})[\"'\]]{0,2}[ \t\r\n]{0,16}(?:\|\||\?\?)[ \t\r\n]{0,16}"
+    rb"(?:process\.|import\.meta\.|Deno\.)?\Z"
+)
+
+
+def _falls_back_from_server(match: re.Match[bytes], content: bytes, name: str) -> str | None:
+    """The server-side variable a read of ``name`` is the fallback of, if it is one.
+
+    Code that prefers the server-side name and accepts the public one for compatibility
+    exposes nothing by itself; when it runs in the browser, client-credentials reports it.
+    """
+    before = _SERVER_FIRST.search(content, max(0, match.start() - 120), match.start())
+    if before is None:
+        return None
+    server = before.group("server").decode()
+    return server if server.startswith("FAL_") and name.endswith("_" + server) else None
+
+
 def judge(match: re.Match[bytes], content: bytes) -> Verdict | None:
     name = text(match, "name")
     raw_value = match.group("secret") if "secret" in match.re.groupindex else None
@@ -90,13 +111,14 @@ def judge(match: re.Match[bytes], content: bytes) -> Verdict | None:
             mask=held.mask,
         )
     kind = "defines" if raw_value is not None else "reads"
+    server = _falls_back_from_server(match, content, name) if raw_value is None else None
     return Verdict(
-        Severity.HIGH,
+        Severity.HIGH if server is None else Severity.MEDIUM,
         name,
         match.start("name"),
         match.end("name"),
         sensitive=False,
-        detail=f"{kind} {name}",
+        detail=f"{kind} {name}" + (f" as the fallback of {server}" if server else ""),
     )
 
 
@@ -149,6 +171,7 @@ RULE = Rule(
         "STORYBOOK_{FAL}_KEY=x",
         "ENV NEXT_PUBLIC_{FAL}_KEY {token}",
         'process.env["NEXT_PUBLIC_{FAL}_KEY"]',
+        "const key = process.env.{FAL}_KEY || process.env.NEXT_PUBLIC_{FAL}_KEY;",  # medium: a fallback
     ),
     false_examples=(
         "FAL_KEY={token}",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from falguard.config import DEFAULT_MAX_FILE_SIZE
+from falguard.expand.magic import container_kind
 from falguard.models import Origin, Summary
 
 __all__ = ["DEFAULT_MAX_FILE_SIZE", "Exclusion", "Item", "Source", "accept", "text_content"]
@@ -60,15 +61,18 @@ def text_content(data: bytes) -> bytes | None:
 
 
 def accept(data: bytes, origin: Origin, summary: Summary, max_size: int) -> Item | None:
-    """Apply the size and binary checks every source shares, counting what is skipped."""
+    """Apply the size and binary checks every source shares, counting what is skipped
+    (binary content is skipped unless it is a container the pipeline opens)."""
     if len(data) > max_size:
         summary.skipped_large += 1
         summary.skipped_paths.append(f"{origin.path} (larger than {max_size} bytes)")
         return None
     content = text_content(data)
     if content is None:
-        summary.skipped_binary += 1
-        return None
+        if container_kind(data) is None:
+            summary.skipped_binary += 1
+            return None
+        content = data  # an archive or a database: the pipeline looks inside (expand/)
     summary.files_scanned += 1
     summary.bytes_scanned += len(data)
     return Item(origin, content)

@@ -7,6 +7,7 @@ through one ``git cat-file --batch`` process and yields items that carry the add
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 
 from falguard import git
@@ -23,17 +24,19 @@ def stages_env_file(path: str) -> bool:
     return is_env_file(path) and not is_env_template(path)
 
 
-def _wanted(change: FileChange, summary: Summary) -> bool:
+def _plan(change: FileChange, excluded: Exclusion) -> str:
+    """What becomes of a change: ``read`` its new content, or why not (no side effect, so
+    that the reads can be asked for ahead of the loop that counts them)."""
     if change.deleted:
-        return False  # a deletion writes nothing
+        return "nothing"  # a deletion writes nothing
     if change.new_mode == GITLINK_MODE:
-        summary.skipped_other += 1  # a submodule: its own repository, its own hook
-        return False
+        return "submodule"  # its own repository, its own hook
     if change.new_mode not in REGULAR_MODES:
-        summary.skipped_other += 1  # a symlink: its target path is all the blob holds
-        summary.skipped_paths.append(f"{display_path(change.path)} (not a regular file)")
-        return False
-    return True
+        return "symlink"  # its target path is all the blob holds
+    path = display_path(change.path)
+    if not change.added and not stages_env_file(path):
+        return "nothing"  # a mode change, or lines only removed: nothing new to read
+    return "excluded" if excluded(path) else "read"
 
 
 def changed_items(
@@ -47,18 +50,22 @@ def changed_items(
     """What each change writes, with the lines it adds; ``changes`` pairs every file change
     with its commit (None for the index). An env file the change commits is yielded even
     when its content is not scanned (binary, too large), with empty content."""
+    planned, ahead = itertools.tee((commit, change, _plan(change, excluded)) for commit, change in changes)
     with git.CatFile(repo) as objects:
-        for commit, change in changes:
-            if not _wanted(change, summary):
-                continue
+        contents = objects.read_each(str(change.new_oid) for _, change, plan in ahead if plan == "read")
+        for commit, change, plan in planned:
             path = display_path(change.path)
-            if not change.added and not stages_env_file(path):
-                continue  # a mode change, or lines only removed: nothing new to read
-            if excluded(path):
+            if plan in ("submodule", "symlink"):
+                summary.skipped_other += 1
+                if plan == "symlink":
+                    summary.skipped_paths.append(f"{path} (not a regular file)")
+                continue
+            if plan == "excluded":
                 summary.excluded += 1
+            if plan != "read":
                 continue
             assert change.new_oid is not None
-            data = objects.read(change.new_oid)
+            data = next(contents)
             if data is None:
                 _missing(repo, change.new_oid, path, commit, summary)
                 continue

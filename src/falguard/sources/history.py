@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from falguard import git
 from falguard.errors import GitError
+from falguard.expand.magic import container_kind
 from falguard.models import Origin, Summary
 from falguard.prefilter import Prefilter, prefilter_for
 from falguard.sources import BINARY_SNIFF, Exclusion, Item, text_content
@@ -209,10 +210,10 @@ class _BatchReader:
             coverage.objects += 1
             coverage.bytes += entry.end - entry.start
             if entry.kind == b"blob":
-                if b".env" in entry.path and is_env_path(entry.path):
+                if is_env_path(entry.path):
                     coverage.env_files.add(entry.path)
-                if buf.startswith(_UTF16_BOMS, entry.start):
-                    candidates.add(index)
+                if buf.startswith(_UTF16_BOMS, entry.start) or container_kind(buf, entry.start, entry.end):
+                    candidates.add(index)  # UTF-16 text; an archive the pipeline opens (expand/)
                 elif buf.find(b"\0", entry.start, min(entry.end, entry.start + BINARY_SNIFF)) != -1:
                     summary.skipped_binary += 1
                     continue
@@ -230,7 +231,7 @@ class _BatchReader:
 
     def _blob(self, entry: _Entry) -> HistoryObject:
         data = bytes(self.buf[entry.start : entry.end])
-        content = text_content(data)
+        content = data if container_kind(data) else text_content(data)
         path = entry.path.decode("utf-8", "backslashreplace")
         oid = entry.oid.decode()
         return HistoryObject(oid, "blob", Item(Origin(path, source="history"), content if content is not None else b""))

@@ -156,8 +156,10 @@ def refs_reaching(
 
 
 def is_env_path(path: bytes) -> bool:
-    """:func:`~falguard.envfiles.is_env_file` for a path as git stores it (a quick test first)."""
-    return b".env" in path and is_env_file(os.fsdecode(path))
+    """:func:`~falguard.envfiles.is_env_file` for a path as git stores it (a quick test first:
+    every env file name holds ``.env``, or is Wrangler's ``.dev.vars`` or Streamlit's secrets)."""
+    quick = b".env" in path or b".dev.vars" in path or path.endswith(b"/secrets.toml")
+    return quick and is_env_file(os.fsdecode(path))
 
 
 def _oldest_additions(history: PathHistory) -> list[Change]:

@@ -20,13 +20,14 @@ from falguard.sources.changes import changed_items
 from falguard.sources.patch import FileChange, intersect, parse_patch
 
 
-def staged_changes(repo: git.Repo) -> list[FileChange]:
-    """Files the index changes relative to HEAD (or to nothing, before the first commit).
+def staged_changes(repo: git.Repo, patch: git.Started | None = None) -> list[FileChange]:
+    """Files the index changes relative to HEAD (or to nothing, before the first commit);
+    ``patch``: :func:`falguard.git.start_staged_patch`, when the caller started it already.
 
     During a merge, only what the index changes relative to every parent counts: lines that
     arrive unchanged from the merged branch were committed there and are not new.
     """
-    changes = parse_patch(git.staged_patch(repo))
+    changes = parse_patch(patch.output() if patch is not None else git.staged_patch(repo))
     others = git.merge_heads(repo)
     if not others:
         return changes
@@ -34,7 +35,11 @@ def staged_changes(repo: git.Repo) -> list[FileChange]:
 
 
 def find_work_tree(start: str | Path = ".") -> git.Repo:
-    repo = git.find_repo(start)
+    return work_tree(git.find_repo(start))
+
+
+def work_tree(repo: git.Repo | None) -> git.Repo:
+    """``repo``, if it is a repository with a working tree; an InputError otherwise."""
     if repo is None:
         raise InputError("--staged needs a git repository (none found here)")
     if repo.bare:
@@ -48,7 +53,8 @@ class StagedSource:
 
     repo: git.Repo
     max_size: int
+    patch: git.Started | None = None  # the staged patch, when the caller started it already
 
     def items(self, summary: Summary, excluded: Exclusion) -> Iterator[Item]:
-        changes = ((None, change) for change in staged_changes(self.repo))
+        changes = ((None, change) for change in staged_changes(self.repo, self.patch))
         yield from changed_items(self.repo, changes, summary, excluded, self.max_size, "staged")

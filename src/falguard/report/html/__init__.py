@@ -9,6 +9,7 @@ Both draw from the same values as the JSON report; a saved JSON report loaded ba
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from falguard.models import Audit, ScanResult
@@ -16,12 +17,14 @@ from falguard.report import ReportContext
 from falguard.report.html.escape import esc
 from falguard.report.html.page import document
 from falguard.report.html.view import Card, View, by_severity, by_verification, group_card, story_card
-from falguard.report.text import grouped, summary_lines
+from falguard.report.text import grouped, scanned, summary_lines
 
 
 def _scanned(result: ScanResult, noun: str = "") -> str:
     """How much was read; ``noun`` names what was counted where the summary's own does not."""
     summary = result.summary
+    if summary.objects_read:  # history was read: the text report's words (objects read, blobs scanned)
+        return scanned(summary)
     count = summary.files_scanned
     what = noun or f"{summary.scanned_noun}{'s' if count != 1 else ''}"
     return f"{count:,} {what} ({summary.bytes_scanned:,} bytes)"
@@ -47,11 +50,15 @@ def _outcome(result: ScanResult, context: ReportContext) -> str:
 
 
 def audit_view(audit: Audit, context: ReportContext) -> View:
-    from falguard.report.audit import ticket_summary
+    from falguard.report.audit import acceptance, ticket_summary
 
     result = audit.result
     read = audit.refs_scanned is not None  # None: not a git repository, no history was read
     cards = tuple(story_card(number, story, read) for number, story in enumerate(audit.stories, 1))
+    accepted = tuple(
+        replace(story_card(number, story, read), accepted=acceptance(story))
+        for number, story in enumerate(audit.accepted, len(cards) + 1)
+    )
     if audit.refs_scanned is None:
         refs = "none (no git history was read)"
     else:
@@ -70,7 +77,7 @@ def audit_view(audit: Audit, context: ReportContext) -> View:
     return View(
         "audit", f"falguard audit of {name}", facts, by_severity(result),
         by_verification(cards), cards, tuple(audit.hygiene), tuple(ticket_summary(audit, context)),
-        tuple(summary_lines(result, context)),
+        tuple(summary_lines(result, context)), accepted,
     )  # fmt: skip
 
 
@@ -104,8 +111,6 @@ def render_combined(merged: Mapping[str, Any]) -> str:
     """The page of a many-repository report (``report/merge.py``): the audit page of every
     repository's stories together, named by the repositories, with each failed repository
     said as what could not be read."""
-    from dataclasses import replace
-
     from falguard.report.load import load
 
     loaded = load(dict(merged))
@@ -115,5 +120,7 @@ def render_combined(merged: Mapping[str, Any]) -> str:
     result.summary.incomplete.extend(reason for reason in failed if reason not in result.summary.incomplete)
     names = ", ".join(e["repository"] for e in entries[:5]) + (" …" if len(entries) > 5 else "")
     audit = loaded.audit if loaded.audit is not None else Audit(result)
-    audit = replace(audit, result=result, repository=f"{len(entries)} repositories: {names}")
+    audit = replace(
+        audit, result=result, repository=f"{len(entries)} repositor{'y' if len(entries) == 1 else 'ies'}: {names}"
+    )
     return render_audit(audit, ReportContext(fail_on=loaded.fail_on))

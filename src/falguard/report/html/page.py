@@ -57,6 +57,8 @@ def card(item: Card) -> str:
         facts.append(("verification", esc(item.verification.reason)))
     if item.chain:
         facts.append(("chain", " → ".join(esc(link) for link in item.chain)))
+    if item.accepted:
+        facts.append(("accepted", esc(item.accepted)))
     if item.steps:
         facts.append(("do first", f"<b>{esc(item.steps[0])}</b>"))
     rows = "".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in facts)
@@ -146,6 +148,9 @@ def header(view: View) -> str:
     totals = [
         f'<span class="total"><b>{len(view.cards)}</b>distinct credential{"s" if len(view.cards) != 1 else ""}</span>'
     ]
+    if view.accepted:
+        count = len(view.accepted)
+        totals.append(f'<span class="total"><b>{count}</b>accepted credential{"s" if count != 1 else ""}</span>')
     totals.append(
         f'<span class="total"><b>{len(view.hygiene)}</b>hygiene finding{"s" if len(view.hygiene) != 1 else ""}</span>'
     )
@@ -177,15 +182,21 @@ def hygiene_table(findings: Sequence[Finding]) -> str:
 
 def document(view: View) -> str:
     cards = "".join(card(item) for item in view.cards) or (
-        '<p class="empty">No fal credentials found.</p>'
+        f'<p class="empty">No {"new " if view.accepted else ""}fal credentials found.</p>'
         if view.kind == "audit"
         else '<p class="empty">No credentials found.</p>'
     )
+    accepted = "".join(card(item) for item in view.accepted)
     ticket_name = "Summary for the ticket" if view.kind == "audit" else "Summary"
     body = (
         f"<main>{header(view)}{filters(view)}"
         f'<section id="credentials"><h2>Credentials{", most urgent first" if view.kind == "audit" else ""}</h2>{cards}</section>'
-        f'<section id="hygiene"><h2>Hygiene and exposure</h2>{hygiene_table(view.hygiene)}</section>'
+        + (
+            f'<section id="accepted"><h2>Accepted credentials (in the baseline or allowed; not new)</h2>{accepted}</section>'
+            if accepted
+            else ""
+        )
+        + f'<section id="hygiene"><h2>Hygiene and exposure</h2>{hygiene_table(view.hygiene)}</section>'
         f"{steps_section(view)}"
         f'<section id="ticket"><h2>{ticket_name}</h2><div class="ticket"><button id="copy" type="button">Copy</button>'
         f'<pre id="ticket-text">{chr(10).join(esc(line) for line in view.ticket)}</pre></div></section>'

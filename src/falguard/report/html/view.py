@@ -52,6 +52,7 @@ class Card:
     locations: tuple[str, ...]
     steps: tuple[str, ...]
     chain: tuple[str, ...]
+    accepted: str = ""  # an accepted key: who accepted it and why (the audit's ``acceptance``)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class View:
     hygiene: tuple[Finding, ...]
     ticket: tuple[str, ...]  # the text to paste into a ticket
     footer: tuple[str, ...]
+    accepted: tuple[Card, ...] = ()  # keys only in the baseline or allowed (audit)
 
 
 def verification_of(findings: Sequence[Finding]) -> Verification | None:

@@ -1,0 +1,29 @@
+"""Expansion: content inside other content, scanned as if it were a file of its own.
+
+One pipeline step (see pipeline.py) between the source and detection, so no source needs
+to know: an item that is a container (a zip, a tar, a gzip stream, a SQLite database) is
+opened in memory and stands for its members (:mod:`falguard.expand.archives`); detection of
+every text item also decodes the base64 runs in it that may hide a fal key
+(:mod:`falguard.expand.encoded`). Both are bounded (depth, count, bytes), so hostile input
+costs at most the bounds.
+
+A finding inside an archive is reported at ``archive.zip!/inner/.env`` (``MEMBER_SEP``
+between the archive's path and the member's name, which is only ever a label: nothing is
+written to disk).
+"""
+
+from __future__ import annotations
+
+#: Between an archive's path and a member's name in a finding's path.
+MEMBER_SEP = "!/"
+
+
+def outer_path(path: str) -> str:
+    """The path of the outermost archive a member path names (the path itself otherwise)."""
+    return path.partition(MEMBER_SEP)[0]
+
+
+def member_suffix(path: str) -> str:
+    """What a member path adds to its outermost archive's path (``""`` for a plain path)."""
+    outer, sep, inner = path.partition(MEMBER_SEP)
+    return sep + inner if sep else ""

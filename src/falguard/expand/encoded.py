@@ -1,0 +1,156 @@
+"""Base64 that hides a fal key: a Kubernetes Secret's ``data:``, a ``.dockerconfigjson``
+blob, a ``*_TOKEN: <base64>``, base64 in JSON, base64 of base64.
+
+Quick rejection first, so hostile input stays linear: only runs of the base64 alphabet
+(standard or URL-safe) of plausible length, in both letter cases, are decoded; a decoded
+run is scanned only when the prefilter admits it (it holds a fal key's anchor bytes) and
+searched for base64 of its own only up to ``MAX_DEPTH`` levels; and one item decodes at
+most ``MAX_DECODED`` bytes in all (an item that reaches it is counted in the summary).
+
+A decoded key is reported by the rule that finds it in plain text (same rule id, so the
+same fingerprint, baseline entry and allow entry), with a message saying it was
+base64-encoded, at the position of the encoded value in the original content.
+"""
+
+from __future__ import annotations
+
+import binascii
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+
+from falguard.detect import detect
+from falguard.models import Finding, Origin, Summary
+from falguard.positions import Cursor, width
+from falguard.prefilter import Prefilter
+from falguard.rules import Rule
+from falguard.suppress import line_allows, suppression_for
+
+#: The shortest run decoded: base64 of the shortest fal key (``fal_`` and 16 characters).
+MIN_RUN = 24
+#: The longest run decoded (64 KiB of base64: a whole env file or a Docker config, not an image).
+MAX_RUN = 64 * 1024
+#: Base64 inside decoded base64 is decoded this many levels deep.
+MAX_DEPTH = 3
+#: Bytes one item may decode in all, every level together.
+MAX_DECODED = 4 * 1024 * 1024
+
+#: Content with every byte of the base64 alphabet (standard and URL-safe) as "A" and every
+#: other byte as ".": the end of a run of at least MIN_RUN characters is then found by
+#: ``bytes.find`` of MIN_RUN "A"s and a ".", which compares one byte per position (a needle
+#: ending in "." skips ahead on each false hit; one of only "A"s would compare up to MIN_RUN
+#: bytes at each position), instead of a regex tried at every position.
+_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_"
+_AS_RUNS = bytes(ord("A") if byte in _ALPHABET else ord(".") for byte in range(256))
+_RUN_END = b"A" * MIN_RUN + b"."
+#: Bytes of text (printable ASCII, tabs, line ends): what base64 of a key, an env file or JSON
+#: decodes to; random bytes are mostly other bytes.
+_TEXT = bytes(range(0x20, 0x7F)) + b"\t\n\r"
+#: Upper-case letters as "U", lower-case as "l", every other byte as ".".
+_AS_CASES = bytes(ord("U") if 65 <= byte <= 90 else ord("l") if 97 <= byte <= 122 else ord(".") for byte in range(256))
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
+_LEVELS = {1: "base64-encoded", 2: "base64-encoded twice"}
+
+
+@dataclass
+class _Budget:
+    left: int = MAX_DECODED
+
+
+@dataclass(frozen=True)
+class Decoder:
+    """What decoding needs: the rules that judge decoded text and the prefilter that admits it."""
+
+    rules: Sequence[Rule]
+    prefilter: Prefilter
+
+
+def encoded_findings(
+    content: bytes, origin: Origin, decoder: Decoder, summary: Summary, *, first_line: int = 1
+) -> list[Finding]:
+    """Findings of fal keys that ``content`` holds only base64-encoded, at the encoded values."""
+    budget = _Budget()
+    found: list[Finding] = []
+    cursor: Cursor | None = None
+    for start, end in _runs(content):
+        inner = _decoded_findings(content[start:end], origin, decoder, budget, 1)
+        if inner:
+            cursor = cursor or Cursor(content, first_line)
+            found.extend(_relocated(inner, content, cursor, start, end))
+        if budget.left <= 0:
+            summary.encoded_over_budget += 1
+            summary.skipped_paths.append(f"{origin.path} (base64 decoded up to {MAX_DECODED} bytes, no further)")
+            break
+    return found
+
+
+def _runs(content: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of the base64 alphabet worth decoding, with its padding; a
+    run longer than MAX_RUN (a megabyte of base64-looking text) is skipped whole, at once."""
+    runs = content.translate(_AS_RUNS) + b"."
+    cases: bytes | None = None
+    hit = runs.find(_RUN_END)  # the last MIN_RUN characters of a run, and what ends it
+    while hit != -1:
+        end = hit + MIN_RUN
+        start = runs.rfind(b".", 0, hit) + 1
+        if end - start <= MAX_RUN and (end - start) % 4 != 1:
+            cases = cases or content.translate(_AS_CASES)
+            # base64 of text holds both letter cases; words, hex and paths in one case are no base64
+            if cases.find(b"U", start, end) != -1 and cases.find(b"l", start, end) != -1:
+                padding = 2 if content.startswith(b"==", end) else int(content.startswith(b"=", end))
+                yield start, end + padding
+        hit = runs.find(_RUN_END, end + 1)
+
+
+def decode(run: bytes) -> bytes | None:
+    """The bytes a base64 run (standard or URL-safe, padded or not) stands for, or None."""
+    body = run.rstrip(b"=")
+    if b"-" in body or b"_" in body:
+        if b"+" in body or b"/" in body:
+            return None  # two alphabets at once: not base64
+        body = body.translate(_URLSAFE)
+    try:
+        return binascii.a2b_base64(body + b"=" * (-len(body) % 4), strict_mode=True)
+    except binascii.Error:
+        return None
+
+
+def _decoded_findings(run: bytes, origin: Origin, decoder: Decoder, budget: _Budget, depth: int) -> list[Finding]:
+    """Credential findings in what ``run`` decodes to, at every level below it (decoded positions)."""
+    decoded = decode(run)
+    if decoded is None or budget.left <= 0:
+        return []
+    budget.left -= len(decoded)
+    if len(decoded.translate(None, _TEXT)) * 8 > len(decoded):
+        return []  # random bytes (a digest, an image): one C call, no prefilter, no deeper look
+    found: list[Finding] = []
+    if decoder.prefilter.may_match(decoded):
+        found = [
+            replace(finding, message=f"{finding.message} ({_LEVELS.get(depth, f'base64-encoded {depth} times')})")
+            for finding in detect(decoded, origin, decoder.rules)
+            if _is_credential(finding, decoder.rules)
+        ]
+    if depth < MAX_DEPTH:
+        for start, end in _runs(decoded):
+            inner = _decoded_findings(decoded[start:end], origin, decoder, budget, depth + 1)
+            found.extend(replace(finding, line=1, column=1) for finding in inner)
+    return found
+
+
+def _is_credential(finding: Finding, rules: Sequence[Rule]) -> bool:
+    return any(rule.id == finding.rule and rule.credential for rule in rules)
+
+
+def _relocated(found: list[Finding], content: bytes, cursor: Cursor, start: int, end: int) -> Iterator[Finding]:
+    """Decoded findings moved to the encoded value (``content[start:end]``), with its line's allow comments."""
+    line, line_start, column = cursor.move(start)
+    allows = line_allows(content, line_start)
+    line_end = content.find(b"\n", start, end)
+    end_column = column + width(content, start, end if line_end == -1 else line_end)
+    for finding in found:
+        yield replace(
+            finding,
+            line=line,
+            column=column,
+            end_column=end_column,
+            suppression=finding.suppression or suppression_for(allows, finding.rule),
+        )

@@ -1,0 +1,44 @@
+"""The expansion step of the pipeline: one source item in, every finding inside it out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from falguard.detect import detect
+from falguard.expand.archives import Limits, expanded
+from falguard.expand.encoded import Decoder, encoded_findings
+from falguard.models import Finding, Summary
+from falguard.sources import Item
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """How the pipeline looks inside items: decoding, and the bounds on archives."""
+
+    decoder: Decoder
+    limits: Limits = field(default_factory=Limits)
+
+    def findings(self, item: Item, summary: Summary) -> list[Finding]:
+        """Detection on ``item``, or on each member when it is a container, plain and base64-decoded."""
+        found: list[Finding] = []
+        for part in expanded(item, summary, self.limits):
+            if not part.content:
+                continue
+            rules = self.decoder.rules
+            plain = detect(part.content, part.origin, rules, first_line=part.first_line)
+            encoded = encoded_findings(part.content, part.origin, self.decoder, summary, first_line=part.first_line)
+            found.extend(_unshadowed(plain, encoded) if encoded else plain)
+            found.extend(encoded)
+        return found
+
+
+def _unshadowed(plain: list[Finding], encoded: list[Finding]) -> list[Finding]:
+    """Plain findings, less those of the encoded value itself (``FAL_KEY: <base64>`` seen as a
+    random value under a fal name) where the decoded key is reported instead."""
+    spans = {(f.line, f.column, f.end_column or f.column) for f in encoded}
+
+    def shadowed(finding: Finding) -> bool:
+        end = finding.end_column or finding.column
+        return any(line == finding.line and finding.column < hi and lo < end for line, lo, hi in spans)
+
+    return [finding for finding in plain if not (finding.secret.sensitive and shadowed(finding))]

@@ -1,0 +1,70 @@
+"""Counts that agree with each other: the history summary with its progress display, the
+audit's summary line with its ticket, and singular nouns for one of a thing."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+from falguard.historyscan import scan_history
+from tests.helpers import commit_all, ignoring_env, write
+from tests.keys import fake_key_id_secret
+
+
+def key(seed: int) -> str:
+    return fake_key_id_secret(random.Random(seed))
+
+
+def test_history_summary_counts_objects_read_as_progress_does(repo: Path, falguard) -> None:
+    """Progress counts every object read (commits, trees, blobs); the summary said "N objects
+    scanned" for the text blobs alone, so the two numbers disagreed."""
+    ignoring_env(repo)
+    write(repo, "a.py", f"K = '{key(31)}'\n")
+    write(repo, "logo.png", b"\x89PNG\r\n\x1a\n\0\0binary")
+    commit_all(repo, "one")
+    write(repo, "b.py", "print('hello')\n")
+    commit_all(repo, "two")
+    shown: list[int] = []
+    scan_history(str(repo), progress=lambda coverage: shown.append(coverage.objects))
+    run = falguard("scan", "--history", cwd=repo)
+    match = re.search(r"; (\d+) git objects read: (\d+) text blobs scanned \([\d,]+ bytes\), (\d+) other", run.out)
+    assert match is not None, run.out
+    read, blobs, other = map(int, match.groups())
+    assert read == shown[-1]  # the progress display's last count
+    assert blobs == 3  # .gitignore, a.py, b.py
+    assert "skipped 1 binary" in run.out
+    assert read == blobs + other + 1 and other >= 2  # two commits at least
+    assert falguard("scan", "--history", "--format", "json", cwd=repo).json["summary"]["objects_read"] == read
+
+
+def test_audit_summary_line_says_what_its_findings_are(repo: Path, falguard) -> None:
+    """The last line counted findings (one per place and commit), the ticket credentials
+    and hygiene findings: the line now says how the one is made of the other."""
+    write(repo, "settings.py", f"FAL_KEY = '{key(32)}'\n")
+    write(repo, ".env.production", f"FAL_KEY={key(32)}\n")
+    commit_all(repo)
+    run = falguard("audit", cwd=repo)
+    assert "Distinct fal credentials found: 1 " in run.out
+    hygiene = int(re.search(r"Hygiene findings: (\d+)", run.out).group(1))  # type: ignore[union-attr]
+    line = next(line for line in run.out.splitlines() if line.startswith("falguard: ") and "findings (" in line)
+    total = int(re.match(r"falguard: (\d+) findings", line).group(1))  # type: ignore[union-attr]
+    told = re.search(
+        r"shown above as 1 credential \((\d+) findings\) and (\d+) hygiene findings(?: \((\d+) findings\))?", line
+    )
+    assert told is not None, line
+    in_credential, distinct, raw = int(told.group(1)), int(told.group(2)), int(told.group(3) or told.group(2))
+    assert distinct == hygiene and in_credential + raw == total
+
+
+def test_one_excluded_file_and_one_repository_are_singular(repo: Path, falguard, tmp_path: Path) -> None:
+    ignoring_env(repo)
+    write(repo, ".falguard.toml", 'exclude = ["fixtures/"]\n')
+    write(repo, "fixtures/a.py", f"K = '{key(33)}'\n")
+    commit_all(repo)
+    run = falguard("scan", cwd=repo)
+    assert "1 file excluded by configuration" in run.out and "1 files" not in run.out
+    saved = tmp_path / "audit.json"
+    saved.write_text(falguard("audit", "--format", "json", cwd=repo).out)
+    merged = falguard("report", "--merge", str(saved), "--format", "text", cwd=repo).out
+    assert "audit of 1 repository" in merged and "1 repositories" not in merged

@@ -1,0 +1,88 @@
+"""The README's example runs, from real runs in temporary directories. Fake keys only
+(tests/keys.py), built at run time; dates and names are fixed, so the output is the same on
+every machine; ``tests/test_walkthrough.py`` checks that the README holds exactly this.
+
+- the walkthrough of a Python-only repository: a FastAPI worker with no package.json whose
+  fal key was committed in ``settings.py`` and ``.env.production`` and pushed
+  (``falguard scan`` and ``falguard audit``, the repository path shortened to /srv/worker);
+- the Quickstart's run: a small Next.js repository with a committed ``.env`` and a client
+  component that reads a public variable (``falguard scan``).
+
+    python -m tests.walkthrough [walkthrough|quickstart]
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from tests.helpers import git, write
+from tests.keys import fake_key_id_secret
+
+SHOWN_AS = "/srv/worker"
+PUBLIC = "NEXT_PUBLIC_" + "FAL_KEY"  # split, so falguard's own tree scans clean
+WHO = {"name": "Dana Reyes", "email": "dana@example.com", "date": "2026-03-04T10:20:00+00:00"}
+
+
+def build(root: Path, seed: int = 16) -> Path:
+    key = fake_key_id_secret(random.Random(seed))
+    origin = root / "origin.git"
+    git(root, "-c", "init.defaultBranch=main", "init", "-q", "--bare", str(origin))
+    work = root / "worker"
+    git(root, "-c", "init.defaultBranch=main", "clone", "-q", str(origin), str(work))
+    write(work, ".gitignore", "__pycache__/\n.venv/\n")
+    write(work, "requirements.txt", "fal-client\nfastapi\n")
+    write(work, "settings.py", f'import os\n\nFAL_KEY = os.environ.get("FAL_KEY", "{key}")\n')
+    write(work, ".env.production", f"FAL_KEY={key}\n")
+    write(
+        work, "worker.py",
+        "import fal_client\nfrom fastapi import FastAPI\n\nimport settings\n\napp = FastAPI()\n"
+        "client = fal_client.SyncClient(key=settings.FAL_KEY)\n",
+    )  # fmt: skip
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": WHO["name"], "GIT_AUTHOR_EMAIL": WHO["email"], "GIT_AUTHOR_DATE": WHO["date"],
+        "GIT_COMMITTER_NAME": WHO["name"], "GIT_COMMITTER_EMAIL": WHO["email"], "GIT_COMMITTER_DATE": WHO["date"],
+    }  # fmt: skip
+    subprocess.run(["git", "add", "-A"], cwd=work, check=True, env=env)
+    subprocess.run(["git", "commit", "-q", "-m", "Worker for thumbnails"], cwd=work, check=True, env=env)
+    git(work, "push", "-q", "origin", "HEAD:main")
+    git(work, "fetch", "-q", "origin")
+    return work
+
+
+def run(work: Path, *args: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-m", "falguard", *args], cwd=work, capture_output=True, text=True, check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+    )  # fmt: skip
+    return f"$ falguard {' '.join(args)}\n{proc.stdout}$ echo $?\n{proc.returncode}\n".replace(str(work), SHOWN_AS)
+
+
+def walkthrough() -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = build(Path(tmp))
+        return run(work, "scan") + "\n" + run(work, "audit")
+
+
+def quickstart(seed: int = 42) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "my-app"
+        git(Path(tmp), "-c", "init.defaultBranch=main", "init", "-q", str(work))
+        write(work, ".env", f"FAL_KEY={fake_key_id_secret(random.Random(seed))}\n")
+        write(work, "package.json", '{"dependencies": {"next": "14.2.0", "@fal-ai/client": "1.0.0"}}\n')
+        write(
+            work, "app/page.tsx",
+            f'"use client";\nimport {{ fal }} from "@fal-ai/client";\nfal.config({{ credentials: process.env.{PUBLIC} }});\n',
+        )  # fmt: skip
+        git(work, "add", "-A")
+        git(work, "-c", "user.name=Dana Reyes", "-c", "user.email=dana@example.com", "commit", "-q", "-m", "app")
+        return run(work, "scan")
+
+
+if __name__ == "__main__":
+    sys.stdout.write(quickstart() if sys.argv[1:] == ["quickstart"] else walkthrough())
