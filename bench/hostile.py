@@ -96,6 +96,34 @@ PATTERNS: dict[str, tuple[str, Callable[[random.Random], str]]] = {
         "a real-shaped key on every line",
         lambda rng: f"k = '{_key(rng)}'\n",
     ),
+    "concat-pieces": (
+        'a million `"a" + "b" +` pieces: string concatenation with no key in it',
+        lambda rng: '"a" + "b" + ',
+    ),
+    "concat-after-key-id": (
+        "a key id, then 40 one-hex pieces joined by +: every key id walks its longest bounded join",
+        lambda rng: f'k = "{_uuid(rng)}:" + ' + " + ".join(f'"{_hex(rng, 1)}"' for _ in range(40)) + "\n",
+    ),
+    "adjacent-literals": (
+        "a key id, then a long chain of adjacent two-hex literals across lines (Python, C)",
+        lambda rng: f'("{_uuid(rng)}:"\n' + "".join(f' "{_hex(rng, 2)}"\n' for _ in range(30)) + ")\n",
+    ),
+    "nested-parentheses": (
+        "a key id piece inside 500 nested parentheses, its secret outside them",
+        lambda rng: "(" * 500 + f'"{_uuid(rng)}:"' + ")" * 500 + f' + "{_hex(rng, 32)}"\n',
+    ),
+    "interpolated-names": (
+        "template literals interpolating names never assigned: every key id looks a name up nearby",
+        lambda rng: f"k = `{_uuid(rng)}:${{secret{rng.randrange(1000)}}}`;\n",
+    ),
+    "yaml-block-key-ids": (
+        "a YAML block scalar of key ids each ending early: every line looks back for its header",
+        lambda rng: "  " + "\n  ".join(f"{_uuid(rng)}:{_hex(rng, 8)}" for _ in range(40)) + "\nk: |\n",
+    ),
+    "joined-keys-many-lines": (
+        "a key in two pieces on every line",
+        lambda rng: f'k = "{_uuid(rng)}:" + "{_hex(rng, 32)}"\n',
+    ),
     "allow-comments-one-line": (
         "fal_ keys each followed by an allow comment, on one line",
         lambda rng: f"/*{_fal(rng)}*/ /* falguard:allow */",

@@ -19,9 +19,10 @@ from tests.corpus import Case, Figures, contained, fill, measure
 from tests.corpus.cases import CASES
 
 #: Measured 2026-12-01 on branch corpus: 73 of 89 cases with a key, in the working tree and in
-#: history (the 16 missed are all marked known_missing: split literals, base64, archives).
+#: history (the 16 missed: split literals, base64, archives); after those merged on main the
+#: same day: 89 of 89 in the working tree, 88 of 89 in history (the one marked known_missing).
 #: A floor: raise it, never lower it.
-RECALL_FLOOR = 0.82
+RECALL_FLOOR = 0.98
 
 
 @pytest.fixture(scope="module", params=[(0, False), (1, True)], ids=["worktree", "history"])

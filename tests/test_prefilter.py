@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from falguard.detect import detect
 from falguard.models import Origin
 from falguard.prefilter import build, prefilter_for
-from falguard.rules import RULES, Anchor, Rule, build_rules, pattern
+from falguard.rules import RULES, Anchor, Rule, build_rules, fal_key_joined, pattern
 from tests.keys import expand_example, fake_fal_key, fake_hex32, fake_key_id_secret, fake_token, fake_uuid
 
 NAMES = ("IMAGE_GEN_SECRET", "IMAGE_KEY", "MY_FAL_TOKEN")
@@ -20,7 +20,8 @@ NAMES = ("IMAGE_GEN_SECRET", "IMAGE_KEY", "MY_FAL_TOKEN")
 def test_default_rules_need_three_searches_each_from_a_literal() -> None:
     searches = [search.pattern for search in prefilter_for().searches]
     assert searches == [
-        rb"\-[0-9a-f]{12}(?::|%3a)[0-9a-f]",
+        # a whole key, or a key in pieces (fal_key_joined): both from the dash of the key id
+        rb"\-(?:[0-9a-f]{12}(?::|%3a)[0-9a-f]|" + fal_key_joined.ANCHOR.then + rb")",
         rb"fal(?:[^a-z0-9]|key|api|ai|secret|token|cred)",
         rb"auth\-key",  # gRPC metadata pairs, with no fal word needed nearby
     ]

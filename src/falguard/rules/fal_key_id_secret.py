@@ -1,4 +1,6 @@
-"""fal-key-id-secret: ``<key_id>:<key_secret>``, the form fal's clients and `fal keys create` use.
+"""fal-key-id-secret: ``<key_id>:<key_secret>``, the form fal's clients and `fal keys create` use,
+whole or written in pieces (``"<key_id>" + ":" + "<key_secret>"``...: see
+:mod:`falguard.rules.fal_key_joined`, whose patterns, judge and examples this rule carries).
 
 Shown as the key id plus the secret's last 4 characters: the key id is not secret, and it is
 how the key is found and revoked on the dashboard.
@@ -7,8 +9,10 @@ how the key is found and revoked on the dashboard.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from falguard.models import Severity, mask_key_secret
+from falguard.rules import fal_key_joined
 from falguard.rules.common import (
     HEX,
     HEX32,
@@ -33,6 +37,8 @@ def is_key_id_secret(value: str) -> bool:
 
 
 def judge(match: re.Match[bytes], content: bytes) -> Verdict | None:
+    if match.group("joint") is not None:  # the key in pieces
+        return fal_key_joined.judge(match, content)
     start = match.start() - 23
     if start < 0 or not _UUID_HEAD.fullmatch(content, start, match.start()):
         return None
@@ -57,6 +63,25 @@ def judge_value(value: str) -> Verdict | None:
     return Verdict(graded(Severity.CRITICAL, secret), value, 0, len(value), key_id=key_id, mask=mask_key_secret)
 
 
+#: The whole key's pattern, with a second alternative after the key id's last group: the key
+#: in pieces (fal_key_joined), found in the same pass, with its own prefilter anchor.
+_WHOLE_OR_IN_PIECES = replace(
+    pattern(
+        rb"-"
+        + HEX
+        + rb"{12}(?:"
+        + KEY_SEPARATOR
+        + rb"(?P<secret>"
+        + HEX32
+        + rb")(?![0-9A-Za-z])|"
+        + fal_key_joined.ALTERNATIVE
+        + rb")",
+        head=Anchor(b"-", rb"[0-9a-f]{12}(?::|%3a)[0-9a-f]"),
+    ),
+    anchors=(Anchor(b"-", rb"[0-9a-f]{12}(?::|%3a)[0-9a-f]"), fal_key_joined.ANCHOR),
+)
+
+
 def written_as(secret: str) -> tuple[str, ...]:
     """The key as found, and URL-encoded in a query string (``key_id%3Asecret``)."""
     return (secret, secret.replace(":", "%3A", 1))
@@ -75,12 +100,7 @@ RULE = Rule(
     credential=True,
     # the pattern starts at a literal (the dash before the last UUID group), so the regex
     # engine skips ahead at memchr speed; the judge checks the rest of the key id before it
-    patterns=(
-        pattern(
-            rb"-" + HEX + rb"{12}" + KEY_SEPARATOR + rb"(?P<secret>" + HEX32 + rb")(?![0-9A-Za-z])",
-            head=Anchor(b"-", rb"[0-9a-f]{12}(?::|%3a)[0-9a-f]"),
-        ),
-    ),
+    patterns=(_WHOLE_OR_IN_PIECES,),
     judge=judge,
     judge_value=judge_value,
     written_as=written_as,
@@ -95,6 +115,7 @@ RULE = Rule(
         'os.environ["FAL_KEY"] = "{uuid}:{hex32}"',
         'var a="x",k="{uuid}:{hex32}";function f(){return k}',
         "https://example.com/run?fal_key={uuid}%3A{hex32}&prompt=cat",
+        *fal_key_joined.TRUE_EXAMPLES,
     ),
     false_examples=(
         'FAL_KEY="FAL_KEY_ID:FAL_KEY_SECRET"',
@@ -104,5 +125,6 @@ RULE = Rule(
         "FAL_KEY={uuid}:{hex32}ff",
         "request_id: {uuid}",
         "FAL_KEY=${FAL_KEY}",
+        *fal_key_joined.FALSE_EXAMPLES,
     ),
 )

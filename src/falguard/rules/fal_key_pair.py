@@ -30,21 +30,32 @@ _KEY_ID_NEAR = re.compile(
     rb"|auth-key-id[\"']\s{0,8},)\s{0,8}[\"'`]?(?P<keyid>" + UUID + rb")(?![0-9A-Za-z])"
 )
 
-_PAIR_SECRET_NAMES = frozenset(
-    {
-        b"fal_key_secret",
-        b"falkeysecret",
-        b"fal_secret",
-        b"key_secret",
-        b"keysecret",
-        b"fal_ai_key_secret",
-        b"falaikeysecret",
-        b"fal_api_secret",
-        b"falapisecret",
-        b"fal_api_key_secret",
-        b"falsecret",
-    }
+#: What a fal key's secret half is called, from "fal" on, separators dropped: FAL_KEY_SECRET,
+#: falSecret, FAL_AI_KEY_SECRET, FAL_API_SECRET, FAL_AI_API_SECRET, FAL_SECRET_KEY...
+_PAIR_SECRET_TAILS = frozenset(
+    b"fal" + ai + api + key + b"secret" + suffix
+    for ai in (b"", b"ai")
+    for api in (b"", b"api")
+    for key in (b"", b"key")
+    for suffix in (b"", b"key")
 )
+
+
+def is_pair_secret_name(name: bytes) -> bool:
+    """A name for a fal key's secret half: ``key_secret``/``keySecret``, or a fal secret name
+    (:data:`_PAIR_SECRET_TAILS`) after any prefix that ends at a word boundary
+    (``PROD_FAL_KEY_SECRET``, ``myFalSecret``), not inside a word (``nofalsecret``)."""
+    lowered = name.lower()
+    if lowered.replace(b"_", b"").replace(b"-", b"") == b"keysecret":
+        return True
+    at = lowered.rfind(b"fal")
+    if at < 0 or lowered[at:].replace(b"_", b"").replace(b"-", b"") not in _PAIR_SECRET_TAILS:
+        return False
+    before = name[at - 1 : at]
+    camel = (before.islower() or before.isdigit()) and name[at : at + 1] == b"F"
+    return at == 0 or before in (b"_", b"-") or camel
+
+
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
@@ -57,7 +68,7 @@ def _identifier_ending_at(content: bytes, end: int, limit: int = 64) -> bytes:
 
 def judge(match: re.Match[bytes], content: bytes) -> Verdict | None:
     if "name" in match.re.groupindex and match.group("name") is not None:
-        if _identifier_ending_at(content, match.end("name")).lower() not in _PAIR_SECRET_NAMES:
+        if not is_pair_secret_name(_identifier_ending_at(content, match.end("name"))):
             return None  # some other secret (a webhook's, a session's), not a fal key's
     secret = text(match, "secret")
     key_id: str | None = None
@@ -99,7 +110,12 @@ RULE = Rule(
         # matched from the "secret" every name ends with (the engine skips ahead to it);
         # the judge checks the whole identifier is one of the names
         pattern(
-            rb"(?P<name>(?i:secret))" + NOT_WORD_AFTER + ASSIGN + rb"[\"'`]?(?P<secret>" + HEX32 + rb")(?![0-9A-Za-z])",
+            rb"(?P<name>(?i:secret)(?:[_-]?(?i:key))?)"
+            + NOT_WORD_AFTER
+            + ASSIGN
+            + rb"[\"'`]?(?P<secret>"
+            + HEX32
+            + rb")(?![0-9A-Za-z])",
             b"secret",
             fal_context=True,
         ),
@@ -133,6 +149,10 @@ RULE = Rule(
         'md := metadata.Pairs("auth-key-id", "{uuid}", "auth-key", "{hex32}")',
         "FAL_AI_KEY_ID={uuid}\nFAL_AI_KEY_SECRET={hex32}",
         "FAL_API_KEY_ID={uuid}\nFAL_API_SECRET={hex32}",
+        "FAL_KEY_ID={uuid}\nFAL_AI_SECRET={hex32}",
+        "FAL_KEY_ID={uuid}\nPROD_FAL_KEY_SECRET={hex32}",
+        "FAL_KEY_ID={uuid}\nFAL_SECRET_KEY={hex32}",
+        'const falAiKeyId = "{uuid}";\nconst falAiSecret = "{hex32}";',
         'const falKeyId = "{uuid}";\nconst falSecret = "{hex32}";',
         "FAL_KEY_ID={uuid}\nFAL_KEY_SECRET={hex32}",
         "FAL_KEY_SECRET={hex32}",
@@ -152,5 +172,8 @@ RULE = Rule(
         "{id: '{uuid}', key: 'your-key-secret'}",
         'import fal_client\nwebhook_secret = "{hex32}"',
         'import fal_client\nMY_KEY_SECRET = "{hex32}"',
+        'import fal_client\nNOFAL_SECRET = "{hex32}"',
+        'import fal_client\nFALLBACK_SECRET = "{hex32}"',
+        'import fal_client\nSTRIPE_SECRET_KEY = "{hex32}"',
     ),
 )
