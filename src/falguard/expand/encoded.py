@@ -102,7 +102,11 @@ def _runs(content: bytes) -> Iterator[tuple[int, int]]:
         if end - start <= MAX_RUN and (end - start) % 4 != 1:
             cases = cases or content.translate(_AS_CASES)
             # base64 of text holds both letter cases; words, hex and paths in one case are no base64
-            if cases.find(b"U", start, end) != -1 and cases.find(b"l", start, end) != -1 and _ascii(content, start, end):
+            if (
+                cases.find(b"U", start, end) != -1
+                and cases.find(b"l", start, end) != -1
+                and _ascii(content, start, end)
+            ):
                 padding = 2 if content.startswith(b"==", end) else int(content.startswith(b"=", end))
                 yield start, end + padding
         hit = runs.find(_RUN_END, end + 1)
