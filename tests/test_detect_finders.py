@@ -1,4 +1,5 @@
-"""Patterns run from their finders (detect.found) find exactly what the plain engine finds.
+"""Patterns run from their finders (detect.found) find exactly what the plain engine finds,
+with the finders' hits from ``re`` and, where it is installed, from hyperscan (fastfind).
 
 The reference is the same engine with every finder taken away: each pattern then runs with
 ``finditer`` over the whole content or over its keyword windows, and fal-key's possessive
@@ -9,13 +10,16 @@ their keywords, and content larger than one lowercasing chunk.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 from dataclasses import replace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from falguard import fastfind
 from falguard.detect import CHUNK, verdicts
 from falguard.models import Origin
 from falguard.rules import RULES, Rule, build_rules
@@ -39,7 +43,30 @@ def _same(content: bytes, rules: tuple[Rule, ...] = RULES, path: str = "src/app.
     fast = [(rule.id, verdict) for rule, verdict in verdicts(content, origin, rules)]
     plain = [(rule.id, verdict) for rule, verdict in verdicts(content, origin, _recompile(rules))]
     assert fast == plain
+    if fastfind.scanner([p.finder.search for r in rules for p in r.patterns if p.finder]) is not None:
+        os.environ["FALGUARD_NO_HYPERSCAN"] = "1"
+        try:
+            assert [(rule.id, verdict) for rule, verdict in verdicts(content, origin, rules)] == plain
+        finally:
+            del os.environ["FALGUARD_NO_HYPERSCAN"]
     return [rule_id for rule_id, _ in fast]
+
+
+def test_hyperscan_gives_every_finder_the_hits_re_gives() -> None:
+    finders = [p.finder.search for r in RULES for p in r.patterns if p.finder]
+    scan = fastfind.scanner(finders)
+    if scan is None:
+        pytest.skip("hyperscan is not installed")
+    for seed in range(100):
+        content = _document(seed) + _document(seed).upper()
+        hits = scan(content)
+        for finder in finders:
+            assert hits[finder.pattern] == [m.start() for m in finder.finditer(content.lower())]
+
+
+def test_without_hyperscan_there_is_no_one_pass_scanner(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FALGUARD_NO_HYPERSCAN", "1")
+    assert fastfind.scanner([p.finder.search for r in RULES for p in r.patterns if p.finder]) is None
 
 
 def _case(rng: random.Random, text: str) -> str:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
+from falguard import fastfind
 from falguard.findings import new_finding
 from falguard.models import Finding, Origin, Secret, Severity
 from falguard.positions import Cursor, width
@@ -147,6 +148,9 @@ def verdicts(content: bytes, origin: Origin, rules: Sequence[Rule] | None = None
     fal_context: bool | None = None
     windows: dict[bytes, list[tuple[int, int]]] = {}
     hits: dict[bytes, list[int]] = {}
+    scan = _scanner(rules)
+    if scan is not None:  # every finder's hits in one pass
+        hits.update(scan(content))
     lowered = content.lower() if len(content) <= CHUNK else None  # one copy for every keyword search
     for rule in rules:
         if origin.ignored_env and not rule.applies_to_ignored_env:
@@ -167,6 +171,17 @@ def verdicts(content: bytes, origin: Origin, rules: Sequence[Rule] | None = None
                     taken.add(verdict.start, verdict.end)
                 accepted[(rule.id, verdict.start)] = (rule, verdict)
     return sorted(accepted.values(), key=lambda item: (item[1].start, item[0].id))
+
+
+_FINDERS: dict[int, tuple[Sequence[Rule], list[re.Pattern[bytes]]]] = {}
+
+
+def _scanner(rules: Sequence[Rule]) -> fastfind.Scanner | None:
+    """The one-pass finder of ``rules`` (hyperscan's), if there is one."""
+    kept = _FINDERS.get(id(rules))
+    if kept is None or kept[0] is not rules:  # the finders are listed once per rule set
+        kept = _FINDERS[id(rules)] = (rules, [p.finder.search for r in rules for p in r.patterns if p.finder])
+    return fastfind.scanner(kept[1])
 
 
 class _Spans:
