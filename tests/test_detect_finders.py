@@ -13,17 +13,26 @@ from __future__ import annotations
 import os
 import random
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from falguard import fastfind
+from falguard import detect, fastfind
 from falguard.detect import CHUNK, verdicts
 from falguard.models import Origin
 from falguard.rules import RULES, Rule, build_rules
 from tests.keys import fake_fal_key, fake_hex32, fake_key_id_secret, fake_token, fake_uuid
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_pass_at_every_size() -> Iterator[None]:
+    """Small documents too have their finders' hits from hyperscan, where it is installed."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(detect, "ONE_PASS_FROM", 0)
+        yield
 
 
 def _recompile(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
