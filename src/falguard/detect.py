@@ -122,7 +122,7 @@ def _matches(
     hits: dict[bytes, list[int]],
     lowered: bytes | None = None,
 ) -> Iterator[re.Match[bytes]]:
-    if pattern.finder is not None:
+    if pattern.finder is not None and (not pattern.finder.one_pass_only or pattern.finder.search.pattern in hits):
         search = pattern.finder.search
         if search.pattern not in hits:  # patterns that share a finder share one search
             hits[search.pattern] = keyword_hits(content, search, lowered=lowered)

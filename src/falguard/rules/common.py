@@ -202,11 +202,14 @@ class Finder:
     match of the pattern; ``needs``, if given, is a literal (as written) that every match
     holds at most ``reach`` bytes after its start. A windowed pattern given a finder must
     also hold one of its keywords in its first 240 bytes and read at most 1000 bytes from
-    its start: its matches are then the same with or without the windows."""
+    its start: its matches are then the same with or without the windows. A pattern whose
+    own regex starts with a literal may have a finder for the one-pass search only
+    (``one_pass_only``): without it, the regex alone is the quicker search."""
 
     search: re.Pattern[bytes]
     reach: int = 0
     needs: bytes = b""
+    one_pass_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,7 @@ def pattern(
     finder: bytes | None = None,
     reach: int = 0,
     needs: bytes = b"",
+    one_pass_only: bool = False,
 ) -> Pattern:
     """A pattern and its anchors: fal context when it needs it, else its ``near`` keywords,
     else ``head``, the literal its regex starts with (required then); ``finder``, ``reach``
@@ -248,7 +252,7 @@ def pattern(
         anchors = (head,)
     else:
         raise ValueError(f"pattern {regex[:40]!r} needs fal context, near keywords or a head anchor")
-    found = Finder(re.compile(finder), reach, needs) if finder is not None else None
+    found = Finder(re.compile(finder), reach, needs, one_pass_only) if finder is not None else None
     return Pattern(re.compile(regex), keywords, fal_context, anchors, found)
 
 

@@ -79,6 +79,8 @@ RULE = Rule(
         pattern(
             rb"-" + HEX + rb"{12}" + KEY_SEPARATOR + rb"(?P<secret>" + HEX32 + rb")(?![0-9A-Za-z])",
             head=Anchor(b"-", rb"[0-9a-f]{12}(?::|%3a)[0-9a-f]"),
+            finder=rb"-(?=[0-9a-f]{12}(?::|%3a)[0-9a-f]{32})",
+            one_pass_only=True,
         ),
     ),
     judge=judge,
