@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
+from falguard import fastfind
 from falguard.findings import new_finding
 from falguard.models import Finding, Origin, Secret, Severity
 from falguard.positions import Cursor, width
-from falguard.rules import FAL_CONTEXT_RE, Pattern, Rule, Verdict, build_rules
+from falguard.rules import FAL_CONTEXT_RE, Finder, Pattern, Rule, Verdict, build_rules
 from falguard.suppress import Allow, line_allows, suppression_for
 
 #: How far around a keyword hit a windowed pattern looks (bytes before, bytes after).
@@ -20,6 +22,11 @@ WINDOW_AFTER = 1024
 #: so a large input never costs a second full-size copy.
 CHUNK = 1 << 20
 _OVERLAP = 64
+
+#: Content this large has its finders' hits found in one pass when hyperscan is installed
+#: (see falguard.fastfind): smaller content, such as a commit's few files in the hook, is
+#: scanned as quickly without, and does not pay for loading it (about 15 ms).
+ONE_PASS_FROM = 16 << 10
 
 DOC_SUFFIXES = (".md", ".markdown", ".mdx", ".rst", ".txt", ".adoc")
 SERVED_NOTE = " (in build output the site serves to every visitor)"
@@ -66,9 +73,61 @@ def keyword_windows(content: bytes, keywords: re.Pattern[bytes], lowered: bytes 
     return windows
 
 
+def found(pattern: Pattern, finder: Finder, content: bytes, hits: Sequence[int]) -> Iterator[re.Match[bytes]]:
+    """The matches ``pattern.regex.finditer(content)`` yields, tried only where they can start:
+    in the ``finder.reach`` bytes before each of the finder's ``hits`` (sorted offsets).
+
+    Every match has a hit in its first ``reach`` bytes, so no match starts anywhere else; the
+    matches come in the same order and never overlap, as finditer's. A windowed pattern's
+    matches each lie deep inside the window of the keyword they hold, so they are the same
+    with or without windows (see :class:`falguard.rules.Finder`).
+    """
+    regex, reach, needs = pattern.regex, finder.reach, finder.needs
+    if needs and len(hits) > _MANY_HITS and content.find(needs) == -1:
+        return  # one search instead of one per hit
+    start_of = _start_finder(regex, reach) if reach else None
+    clear = 0  # no match starts before: the last match ended here, or every start was tried
+    for hit in hits:
+        while (lo := hit - reach if hit - reach > clear else clear) <= hit:
+            if start_of is None:
+                match = regex.match(content, lo)
+            elif needs and content.find(needs, lo, hit + reach + len(needs)) == -1:
+                clear = hit + 1  # no match starts in [lo, hit]
+                break
+            else:
+                start = start_of.match(content, lo)  # the first start in [lo, lo + reach]
+                match = None if start is None else regex.match(content, start.end())
+            if match is None:
+                clear = lo + reach + 1
+                break
+            yield match
+            clear = match.end() if match.end() > match.start() else match.start() + 1
+
+
+@functools.cache
+def _start_finder(regex: re.Pattern[bytes], reach: int) -> re.Pattern[bytes]:
+    """A regex whose match from ``lo`` ends where ``regex`` first matches in [lo, lo + reach]."""
+    body = _GLOBAL_FLAGS.sub(b"", regex.pattern)  # carried by regex.flags
+    return re.compile(rb"(?s:.{0,%d}?)(?=(?:%b))" % (reach, body), regex.flags)
+
+
+_MANY_HITS = 64
+_GLOBAL_FLAGS = re.compile(rb"\A\(\?[aiLmsux]+\)")
+
+
 def _matches(
-    pattern: Pattern, content: bytes, windows: dict[bytes, list[tuple[int, int]]], lowered: bytes | None = None
+    pattern: Pattern,
+    content: bytes,
+    windows: dict[bytes, list[tuple[int, int]]],
+    hits: dict[bytes, list[int]],
+    lowered: bytes | None = None,
 ) -> Iterator[re.Match[bytes]]:
+    if pattern.finder is not None and (not pattern.finder.one_pass_only or pattern.finder.search.pattern in hits):
+        search = pattern.finder.search
+        if search.pattern not in hits:  # patterns that share a finder share one search
+            hits[search.pattern] = keyword_hits(content, search, lowered=lowered)
+        yield from found(pattern, pattern.finder, content, hits[search.pattern])
+        return
     if pattern.near is None:
         yield from pattern.regex.finditer(content)
         return
@@ -93,6 +152,10 @@ def verdicts(content: bytes, origin: Origin, rules: Sequence[Rule] | None = None
     accepted: dict[tuple[str, int], tuple[Rule, Verdict]] = {}
     fal_context: bool | None = None
     windows: dict[bytes, list[tuple[int, int]]] = {}
+    hits: dict[bytes, list[int]] = {}
+    scan = _scanner(rules) if len(content) >= ONE_PASS_FROM else None
+    if scan is not None:  # every finder's hits in one pass
+        hits.update(scan(content))
     lowered = content.lower() if len(content) <= CHUNK else None  # one copy for every keyword search
     for rule in rules:
         if origin.ignored_env and not rule.applies_to_ignored_env:
@@ -103,7 +166,7 @@ def verdicts(content: bytes, origin: Origin, rules: Sequence[Rule] | None = None
                     fal_context = bool(keyword_hits(content, FAL_CONTEXT_RE, first_only=True, lowered=lowered))
                 if not fal_context:
                     continue
-            for match in _matches(pattern, content, windows, lowered):
+            for match in _matches(pattern, content, windows, hits, lowered):
                 verdict = rule.judge(match, content)
                 if verdict is None or (rule.id, verdict.start) in accepted:
                     continue
@@ -113,6 +176,17 @@ def verdicts(content: bytes, origin: Origin, rules: Sequence[Rule] | None = None
                     taken.add(verdict.start, verdict.end)
                 accepted[(rule.id, verdict.start)] = (rule, verdict)
     return sorted(accepted.values(), key=lambda item: (item[1].start, item[0].id))
+
+
+_FINDERS: dict[int, tuple[Sequence[Rule], list[re.Pattern[bytes]]]] = {}
+
+
+def _scanner(rules: Sequence[Rule]) -> fastfind.Scanner | None:
+    """The one-pass finder of ``rules`` (hyperscan's), if there is one."""
+    kept = _FINDERS.get(id(rules))
+    if kept is None or kept[0] is not rules:  # the finders are listed once per rule set
+        kept = _FINDERS[id(rules)] = (rules, [p.finder.search for r in rules for p in r.patterns if p.finder])
+    return fastfind.scanner(kept[1])
 
 
 class _Spans:

@@ -196,22 +196,46 @@ FAL_CONTEXT_RE = re.compile(FAL_CONTEXT.regex)
 
 
 @dataclass(frozen=True)
+class Finder:
+    """Where a pattern's matches can start, so the pattern is tried only there (see
+    :func:`falguard.detect.found`): ``search``, over lowercased content, is a literal then at
+    most 64 bytes of lookahead, and matches at most ``reach`` bytes after the start of every
+    match of the pattern; ``needs``, if given, is a literal (as written) that every match
+    holds at most ``reach`` bytes after its start. A windowed pattern given a finder must
+    also hold one of its keywords in its first 240 bytes and read at most 1000 bytes from
+    its start: its matches are then the same with or without the windows. A pattern whose
+    own regex starts with a literal may have a finder for the one-pass search only
+    (``one_pass_only``): without it, the regex alone is the quicker search."""
+
+    expression: bytes  # of ``search``
+    reach: int = 0
+    needs: bytes = b""
+    one_pass_only: bool = False
+
+    @cached_property
+    def search(self) -> re.Pattern[bytes]:
+        return re.compile(self.expression)
+
+
+@dataclass(frozen=True)
 class Pattern:
     """One regular expression of a rule.
 
     With ``near`` keywords (lowercase), the regex runs only in windows around their
     case-insensitive occurrences; without, it runs over the whole content and must start
-    with a literal so the regex engine can skip ahead quickly. ``anchors``: at least one of
-    them is in any content the pattern matches (lowercased).
+    with a literal so the regex engine can skip ahead quickly; with a ``finder``, only where
+    that finds it can start. ``anchors``: at least one of them is in any content the pattern
+    matches (lowercased).
 
-    Both are compiled on first use: most content never reaches most patterns, and a
-    pre-commit hook on ordinary code should not pay for compiling them all.
+    Regex, keywords and finder are compiled on first use: most content never reaches most
+    patterns, and a pre-commit hook on ordinary code should not pay for compiling them all.
     """
 
     expression: bytes
     keywords: tuple[bytes, ...] = ()  # the ``near`` keywords
     needs_fal_context: bool = False  # runs only on content that mentions fal at all
     anchors: tuple[Anchor, ...] = ()
+    finder: Finder | None = None
 
     @cached_property
     def regex(self) -> re.Pattern[bytes]:
@@ -222,9 +246,19 @@ class Pattern:
         return re.compile(b"|".join(re.escape(k) for k in self.keywords)) if self.keywords else None
 
 
-def pattern(regex: bytes, *near: bytes, fal_context: bool = False, head: Anchor | None = None) -> Pattern:
+def pattern(
+    regex: bytes,
+    *near: bytes,
+    fal_context: bool = False,
+    head: Anchor | None = None,
+    finder: bytes | None = None,
+    reach: int = 0,
+    needs: bytes = b"",
+    one_pass_only: bool = False,
+) -> Pattern:
     """A pattern and its anchors: fal context when it needs it, else its ``near`` keywords,
-    else ``head``, the literal its regex starts with (required then)."""
+    else ``head``, the literal its regex starts with (required then); ``finder``, ``reach``
+    and ``needs``: see :class:`Finder`."""
     if fal_context:
         anchors: tuple[Anchor, ...] = (FAL_CONTEXT,)
     elif near:
@@ -233,7 +267,8 @@ def pattern(regex: bytes, *near: bytes, fal_context: bool = False, head: Anchor 
         anchors = (head,)
     else:
         raise ValueError(f"pattern {regex[:40]!r} needs fal context, near keywords or a head anchor")
-    return Pattern(regex, near, fal_context, anchors)
+    found = Finder(finder, reach, needs, one_pass_only) if finder is not None else None
+    return Pattern(regex, near, fal_context, anchors, found)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ by its ends.
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from collections.abc import Sequence
 
@@ -57,6 +58,12 @@ FAL_NAME_KEYWORDS: tuple[bytes, ...] = (
     b"falcred",
 )
 
+#: Where a fal key name can start (lowercased content): the finder of the patterns that
+#: match one from its "fal" part (see ``Pattern.finder``).
+FAL_NAME_FINDER = rb"fal(?=[_-]?(?:ai[_-]?)?(?:api[_-]?)?(?:key|secret|token|cred))"
+#: Where an ``Authorization: Key ...`` header or gRPC ``auth-key`` metadata can start.
+AUTH_FINDER = rb"auth(?=orization[\"']?[ \t]{0,8}[:=,][ \t]{0,8}[\"'`]?key[ \t]|-key[\"']\s{0,8},)"
+
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-.+/=:~]{1,256}")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{8,256}={0,2}")
 
@@ -64,16 +71,28 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/]{8,256}={0,2}")
 def assignment_patterns(extra_names: Sequence[str] = ()) -> tuple[Pattern, ...]:
     """Patterns of fal-key-assignment; ``extra_names`` are more variable names holding fal keys."""
     patterns = [
-        pattern(FAL_NAME_FROM_FAL + NOT_WORD_AFTER + ASSIGN + VALUE, *FAL_NAME_KEYWORDS, fal_context=True),
+        pattern(
+            FAL_NAME_FROM_FAL + NOT_WORD_AFTER + ASSIGN + VALUE,
+            *FAL_NAME_KEYWORDS,
+            fal_context=True,
+            finder=FAL_NAME_FINDER,
+        ),
         # Dockerfile `ENV NAME value`: only near "env " (rare outside Dockerfiles), not near every "fal"
         pattern(
-            rb"(?m)^[ \t]{0,16}ENV[ \t]{1,8}" + FAL_NAME + rb"[ \t]{1,8}" + VALUE, b"env ", b"env\t", fal_context=True
+            rb"(?m)^[ \t]{0,16}ENV[ \t]{1,8}" + FAL_NAME + rb"[ \t]{1,8}" + VALUE,
+            b"env ",
+            b"env\t",
+            fal_context=True,
+            finder=FAL_NAME_FINDER,
+            reach=16 + 3 + 8 + 4 * 33,  # indentation, ENV, spaces, the name's PREFIX_ segments
+            needs=b"ENV",
         ),
         pattern(
             rb"(?i:authorization)[\"']?[ \t]{0,8}[:=,][ \t]{0,8}[\"'`]?Key[ \t]{1,8}"
             + rb"(?P<secret>[^\s\"'`,;)}\]<>]{1,256})",
             b"authorization",
             fal_context=True,
+            finder=AUTH_FINDER,
         ),
     ]
     if extra_names:
@@ -102,6 +121,7 @@ def _encodes_placeholder(value: str) -> bool:
     return decoded.isprintable() and is_placeholder(decoded)
 
 
+@functools.lru_cache(maxsize=1024)  # a bundle or a generated file repeats its values
 def _severity(value: str) -> Severity | None:
     if len(value) < MIN_TOKEN or is_placeholder(value) or is_code_reference(value):
         return None

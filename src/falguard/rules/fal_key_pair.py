@@ -24,11 +24,15 @@ from falguard.rules.common import (
     pattern,
     text,
 )
+from falguard.rules.fal_key_assignment import AUTH_FINDER
 
 _KEY_ID_NEAR = re.compile(
     rb"(?:(?i:fal_key_id|falKeyId|key_id|keyId|\bid)[\"'\]]{0,2}\s{0,8}(?::=|=>|[:=])"
     rb"|auth-key-id[\"']\s{0,8},)\s{0,8}[\"'`]?(?P<keyid>" + UUID + rb")(?![0-9A-Za-z])"
 )
+
+#: The last group of a quoted key id (lowercased content): where an { id, key } object is found.
+_KEY_ID_END = rb"-(?=[0-9a-f]{12}[\"'])"
 
 #: What a fal key's secret half is called, from "fal" on, separators dropped: FAL_KEY_SECRET,
 #: falSecret, FAL_AI_KEY_SECRET, FAL_API_SECRET, FAL_AI_API_SECRET, FAL_SECRET_KEY...
@@ -118,12 +122,14 @@ RULE = Rule(
             + rb")(?![0-9A-Za-z])",
             b"secret",
             fal_context=True,
+            finder=rb"secret(?=(?:[_-]?key)?[\"'\]]{0,2}[ \t]{0,8}(?::=|=>|\?\?=|=|:)[ \t]{0,8}[\"'`]?[0-9a-f]{32})",
         ),
         # gRPC metadata, as fal's older isolate clients sent it: ("auth-key", "<32 hex>") in
         # md.add(...) or metadata.Pairs(...); its "auth-key-id" sits next to it
         pattern(
             rb"auth-key[\"']\s{0,8},\s{0,8}[\"'`](?P<secret>" + HEX32 + rb")[\"'`]",
             head=Anchor(b"auth-key"),
+            finder=AUTH_FINDER,
         ),
         # { id: "<uuid>", key: "<32 hex>" } in either order; each starts at a literal
         pattern(
@@ -133,6 +139,9 @@ RULE = Rule(
             + HEX32
             + rb")[\"']",
             fal_context=True,
+            finder=_KEY_ID_END,
+            reach=44,  # from "id" to the key id's last dash
+            needs=b"id",
         ),
         pattern(
             rb"key(?<![A-Za-z0-9_]key)[\"']?\s{0,8}:\s{0,8}[\"'](?P<secret>"
@@ -141,6 +150,9 @@ RULE = Rule(
             + UUID
             + rb")[\"']",
             fal_context=True,
+            finder=_KEY_ID_END,
+            reach=117,  # from "key" to the key id's last dash
+            needs=b"key",
         ),
     ),
     judge=judge,

@@ -26,6 +26,11 @@ from falguard.rules.common import (
     pattern,
     text,
 )
+from falguard.rules.fal_key_assignment import FAL_NAME_FINDER
+
+#: The longest prefix with which the patterns are run from their finder: the import pattern
+#: then still holds its keyword in its first 240 bytes.
+_FOUND_PREFIX = 24
 
 #: Prefixes under which bundlers inline an environment variable into browser code.
 PUBLIC_PREFIXES: tuple[str, ...] = (
@@ -49,19 +54,45 @@ def public_patterns(prefixes: Sequence[str]) -> tuple[Pattern, ...]:
         + rb")FAL_(?:AI_)?(?:API_)?KEY(?:_ID|_SECRET)?)"
     )
     near = tuple(dict.fromkeys([b"_fal_", *(p.lower().encode() + b"fal_" for p in prefixes if not p.endswith("_"))]))
+    # found from the name's "fal" (see Pattern.finder), which comes after the longest prefix;
+    # unusual configured prefixes keep the keyword windows
+    longest = max(len(p.encode()) for p in prefixes)
+    finder = FAL_NAME_FINDER if longest <= _FOUND_PREFIX and all(p.endswith("_") for p in prefixes) else None
     return (
         # definitions: .env, YAML, JSON, shell export, Dockerfile ENV/ARG NAME=value
         pattern(
             NOT_WORD_BEFORE + name + NOT_WORD_AFTER + ASSIGN + rb"(?P<secret>[^\s,;)}\]<>]{0,256})",
             *near,
             fal_context=True,
+            finder=finder,
+            reach=longest,
+            needs=b"_FAL_",
         ),
         pattern(
-            rb"(?m)^[ \t]{0,16}ENV[ \t]{1,8}" + name + rb"[ \t]{1,8}(?P<secret>[^\s]{1,256})", *near, fal_context=True
+            rb"(?m)^[ \t]{0,16}ENV[ \t]{1,8}" + name + rb"[ \t]{1,8}(?P<secret>[^\s]{1,256})",
+            *near,
+            fal_context=True,
+            finder=finder,
+            reach=16 + 3 + 8 + longest,
+            needs=b"ENV",
         ),
         # uses: process.env.X, process.env["X"], import.meta.env.X, $env/static/public imports
-        pattern(rb"env(?:\.|\[[\"'])" + name + NOT_WORD_AFTER, *near, fal_context=True),
-        pattern(rb"import[ \t]{0,8}\{[^}]{0,200}?" + NOT_WORD_BEFORE + name + NOT_WORD_AFTER, *near, fal_context=True),
+        pattern(
+            rb"env(?:\.|\[[\"'])" + name + NOT_WORD_AFTER,
+            *near,
+            fal_context=True,
+            finder=finder,
+            reach=5 + longest,
+            needs=b"env",
+        ),
+        pattern(
+            rb"import[ \t]{0,8}\{[^}]{0,200}?" + NOT_WORD_BEFORE + name + NOT_WORD_AFTER,
+            *near,
+            fal_context=True,
+            finder=finder,
+            reach=6 + 8 + 1 + 200 + longest,
+            needs=b"import",
+        ),
     )
 
 

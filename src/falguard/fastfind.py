@@ -1,0 +1,66 @@
+"""Every finder's hits in one pass, with the optional ``hyperscan`` package (``pip install
+falguard-scanner[fast]``); without it, or with ``FALGUARD_NO_HYPERSCAN=1`` in the
+environment, each finder is one ``re`` search of its own (see :func:`falguard.detect.found`).
+
+A finder is a literal then a lookahead over lowercased content (``fal(?=...)``); hyperscan
+has no lookaheads, so it is given the literal and the lookahead's body as one expression,
+case-insensitive over the content itself, and reports where each match starts. A finder's
+literal never occurs inside its own match, so each match end has one start, and the starts
+are the offsets the ``re`` search finds. Imported only by detection, and hyperscan only on
+first use: the hook's start-up does not pay for it.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+#: ``literal(?=body)``: the shape of every finder (see falguard.rules.Finder).
+_SHAPE = re.compile(rb"\A([^\\()\[\]{}?*+|.^$]+)\(\?=(.*)\)\Z", re.DOTALL)
+
+Scanner = Callable[[bytes], dict[bytes, list[int]]]
+
+
+def scanner(finders: Sequence[re.Pattern[bytes]]) -> Scanner | None:
+    """A function giving every finder's hits in ``content`` (by finder source), or ``None``
+    when hyperscan is absent, disabled, or cannot take one of them."""
+    if not finders or os.environ.get("FALGUARD_NO_HYPERSCAN"):
+        return None
+    return _compiled(tuple(dict.fromkeys(finder.pattern for finder in finders)))
+
+
+@functools.cache
+def _compiled(sources: tuple[bytes, ...]) -> Scanner | None:
+    try:
+        hyperscan: Any = importlib.import_module("hyperscan")
+    except ImportError:
+        return None
+    expressions = []
+    for source in sources:
+        shape = _SHAPE.match(source)
+        if shape is None:
+            return None
+        expressions.append(shape.group(1) + b"(?:" + shape.group(2) + b")")
+    database: Any = hyperscan.Database()
+    flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SOM_LEFTMOST
+    try:
+        database.compile(
+            expressions=expressions, ids=list(range(len(sources))), elements=len(sources), flags=[flags] * len(sources)
+        )
+    except hyperscan.error:
+        return None
+
+    def scan(content: bytes) -> dict[bytes, list[int]]:
+        starts: list[set[int]] = [set() for _ in sources]
+
+        def on_match(index: int, start: int, end: int, flags: int, context: object) -> None:
+            starts[index].add(start)
+
+        database.scan(content, match_event_handler=on_match)
+        return {source: sorted(found) for source, found in zip(sources, starts, strict=True)}
+
+    return scan
