@@ -40,7 +40,7 @@ def _recompile(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
     plain = []
     for rule in rules:
         patterns = tuple(
-            replace(p, finder=None, regex=re.compile(p.regex.pattern.replace(b"{16,200}+", b"{16,200}"), p.regex.flags))
+            replace(p, finder=None, expression=p.expression.replace(b"{16,200}+", b"{16,200}"))
             for p in rule.patterns
         )
         plain.append(replace(rule, patterns=patterns))
