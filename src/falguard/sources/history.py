@@ -66,7 +66,7 @@ class Coverage:
     missing: list[str] = field(default_factory=list)  # listed by rev-list as absent
     unreadable: list[str] = field(default_factory=list)  # listed as present, cat-file cannot read
     listed: int | None = None  # objects rev-list listed, once it has finished
-    env_files: set[_RawPath] = field(default_factory=set)  # env file paths the blob listing named
+    env_files: set[_RawPath] = field(default_factory=set)  # env file paths the blob listing named (once it is done)
 
 
 @dataclass
@@ -186,8 +186,6 @@ class _BatchReader:
     def _skip_large(self, parts: list[bytes], size: int) -> None:
         """Count an oversized blob and read past it (it starts at the front of the buffer)."""
         path = parts[3].decode("utf-8", "backslashreplace") if len(parts) > 3 else ""
-        if len(parts) > 3 and is_env_path(parts[3]):
-            self.coverage.env_files.add(parts[3])
         self.summary.skipped_large += 1
         self.summary.skipped_paths.append(f"{path} (blob {parts[0].decode()[:12]}, larger than {self.max_size} bytes)")
         self.coverage.objects += 1
@@ -210,8 +208,6 @@ class _BatchReader:
             coverage.objects += 1
             coverage.bytes += entry.end - entry.start
             if entry.kind == b"blob":
-                if is_env_path(entry.path):
-                    coverage.env_files.add(entry.path)
                 if buf.startswith(_UTF16_BOMS, entry.start) or container_kind(buf, entry.start, entry.end):
                     candidates.add(index)  # UTF-16 text; an archive the pipeline opens (expand/)
                 elif buf.find(b"\0", entry.start, min(entry.end, entry.start + BINARY_SNIFF)) != -1:
@@ -268,6 +264,7 @@ def history_objects(
     progress: Callable[[Coverage], None] | None = None,
     workers: int | None = None,
     extra_names: Sequence[str] = (),
+    on_listed: Callable[[], None] | None = None,
 ) -> Iterator[HistoryObject]:
     """Candidates for detection from every object ``revisions`` reach, each read once.
 
@@ -276,7 +273,8 @@ def history_objects(
     process gets the versions of a quarter of the paths, so its delta base cache holds the
     chains it walks: on the benchmark repository four processes used half the CPU time of
     one or two, even on two cores. Counts everything read, skipped or missing in
-    ``summary`` and ``coverage``.
+    ``summary`` and ``coverage``; once every object is listed (the blobs still being read),
+    ``coverage`` names the env files and ``on_listed`` is called, from another thread.
     """
     workers = workers or READ_WORKERS
     for objects in (False, True):
@@ -290,6 +288,7 @@ def history_objects(
             objects,
             workers if objects else 1,
             prefilter_for(extra_names),
+            on_listed if objects else None,
         )
     if progress:
         progress(coverage)
@@ -305,14 +304,18 @@ def _stream(
     objects: bool,
     workers: int,
     prefilter: Prefilter,
+    on_listed: Callable[[], None] | None,
 ) -> Iterator[HistoryObject]:
     base = coverage.objects
 
-    def listed(count: int) -> None:
+    def listed(count: int, env_files: set[bytes]) -> None:
         coverage.listed = base + count
+        coverage.env_files |= env_files
+        if on_listed is not None:
+            on_listed()
 
     stream = git.ObjectStream(
-        repo, revisions, objects=objects, workers=workers, on_listed=listed if progress and objects else None
+        repo, revisions, objects=objects, workers=workers, on_listed=listed if objects else None, keep=is_env_path
     )
     parts = [(Summary(), Coverage()) for _ in stream.fds]
     readers = [
@@ -383,7 +386,6 @@ def _merge_coverage(total: Coverage, part: Coverage) -> None:
     total.commits += part.commits
     total.missing.extend(part.missing)
     total.unreadable.extend(part.unreadable)
-    total.env_files |= part.env_files
 
 
 def _merged_coverage(total: Coverage, parts: list[Coverage]) -> Coverage:
@@ -406,12 +408,13 @@ class HistorySource:
     max_size: int
     progress: Callable[[Coverage], None] | None = None
     extra_names: Sequence[str] = ()
+    on_listed: Callable[[], None] | None = None  # see history_objects
 
     def items(self, summary: Summary, excluded: Exclusion) -> Iterator[Item]:
         # paths are judged where findings are reported (a blob's introducing path), not here
         objects = history_objects(
             self.repo, self.revisions, summary, self.coverage, self.max_size,
-            progress=self.progress, extra_names=self.extra_names,
+            progress=self.progress, extra_names=self.extra_names, on_listed=self.on_listed,
         )  # fmt: skip
         for found in objects:
             yield replace(found.item, oid=found.oid, kind=found.kind)
