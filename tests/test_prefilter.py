@@ -17,20 +17,27 @@ from tests.keys import expand_example, fake_fal_key, fake_hex32, fake_key_id_sec
 NAMES = ("IMAGE_GEN_SECRET", "IMAGE_KEY", "MY_FAL_TOKEN")
 
 
-def test_default_rules_need_three_searches_each_from_a_literal() -> None:
+def test_default_rules_need_two_searches_each_from_a_literal() -> None:
     searches = [search.pattern for search in prefilter_for().searches]
     assert searches == [
-        # a whole key, or a key in pieces (fal_key_joined): both from the dash of the key id
-        rb"\-(?:[0-9a-f]{12}(?::|%3a)[0-9a-f]|" + fal_key_joined.ANCHOR.then + rb")",
+        # a whole key, a key in pieces (fal_key_joined) and gRPC metadata pairs (no fal word
+        # needed nearby): all from a dash, the key id's or the one in "auth-key"
+        rb"\-(?:[0-9a-f]{12}(?::|%3a)[0-9a-f]|" + fal_key_joined.ANCHOR.then + rb"|(?<=auth\-)key)",
         rb"fal(?:[^a-z0-9]|key|api|ai|secret|token|cred)",
-        rb"auth\-key",  # gRPC metadata pairs, with no fal word needed nearby
     ]
+
+
+def test_an_anchor_searched_for_at_another_groups_byte_still_needs_all_of_itself() -> None:
+    prefilter = prefilter_for()
+    assert prefilter.may_match(b'md.add("Auth-Key", x)')
+    assert not prefilter.may_match(b"author-key, auth-kid")
+    assert not prefilter.may_match(b"-key = auth_key")
 
 
 def test_configured_names_share_a_search_by_their_common_literal() -> None:
     searches = [search.pattern for search in prefilter_for(NAMES).searches]
     # MY_FAL_TOKEN holds "fal_", which the fal-context search finds anyway
-    assert searches[3:] == [rb"image_(?:gen_secret|key)"]
+    assert searches[2:] == [rb"image_(?:gen_secret|key)"]
 
 
 def test_a_pattern_must_say_what_content_it_needs() -> None:

@@ -14,7 +14,7 @@ from falguard.models import Attribution, Finding, HistoryEvent, ScanResult, Seve
 from falguard.pipeline import Analyser, Stages
 from falguard.sources import DEFAULT_MAX_FILE_SIZE, Item
 from falguard.sources.history import Coverage, HistorySource
-from falguard.sources.path_log import Change, PathHistory, path_history, raw_path
+from falguard.sources.path_log import Ahead, Change, PathHistory, path_history, raw_path, start_path_history
 
 
 def scan_history(
@@ -42,9 +42,14 @@ def scan_history(
     result = ScanResult()
     result.summary.scanned_noun = "object"  # blobs, commits and tags, each once
     coverage = Coverage()
-    source = HistorySource(repo, selection, coverage, config.max_file_size, progress, config.extra_key_names)
-    analysers = [BundlerConfigs(), HistoryAttribution(repo, selection, coverage)]
-    return pipeline.run(source, config, analysers, stages, result)
+    attribution = HistoryAttribution(repo, selection, coverage)
+    source = HistorySource(
+        repo, selection, coverage, config.max_file_size, progress, config.extra_key_names, attribution.listed
+    )
+    try:
+        return pipeline.run(source, config, [BundlerConfigs(), attribution], stages, result)
+    finally:
+        attribution.close()
 
 
 class BundlerConfigs(Analyser):
@@ -62,15 +67,38 @@ class HistoryAttribution(Analyser):
     env file history ever held, and why the scan may be incomplete."""
 
     def __init__(self, repo: git.Repo, selection: list[str], coverage: Coverage) -> None:
+        import threading
+
         self.repo, self.selection, self.coverage = repo, selection, coverage
         self.groups: dict[tuple[str, str, str], dict[str, Finding]] = {}
+        self.lock = threading.Lock()  # listed() reads the groups from the stream's thread
+        self.ahead: Ahead | None = None
 
     def observe(self, item: Item, detected: list[Finding], kept: list[Finding]) -> list[Finding]:
         assert item.oid is not None
-        for finding in kept:
-            key = (finding.rule, finding.fingerprint, item.kind)
-            self.groups.setdefault(key, {}).setdefault(item.oid, finding)
+        with self.lock:
+            for finding in kept:
+                key = (finding.rule, finding.fingerprint, item.kind)
+                self.groups.setdefault(key, {}).setdefault(item.oid, finding)
         return []  # reported once attributed
+
+    def listed(self) -> None:
+        """Every object is listed (the scan goes on): start the attribution's log with the
+        findings so far and every env file, so it runs beside the rest of the scan."""
+        with self.lock:
+            blobs, commits = finding_places(self.groups)
+        try:
+            self.ahead = start_path_history(
+                self.repo, self.selection, blobs, self.coverage.env_files, commits=commits,
+                every_ref=self.selection[:1] == ["--all"],
+            )  # fmt: skip
+        except (GitError, OSError):
+            self.ahead = None  # finish() runs it again and reports the error
+
+    def close(self) -> None:
+        """Stop what listed() started and finish() did not use (a failed or interrupted scan)."""
+        if self.ahead is not None:
+            self.ahead.close()
 
     def finish(self, findings: list[Finding], result: ScanResult) -> list[Finding]:
         result.summary.objects_read += self.coverage.objects
@@ -80,7 +108,7 @@ class HistoryAttribution(Analyser):
             # a corrupt repository: what could be read is still reported, then the scan fails
             result.summary.incomplete.append(str(error))
             result.fatal = str(error)
-        history = read_path_history(self.repo, self.selection, self.groups, self.coverage, result.summary)
+        history = read_path_history(self.repo, self.selection, self.groups, self.coverage, result.summary, self.ahead)
         attributed = findings + attribute(self.repo, self.groups, history)
         return attributed + committed_env_findings(self.repo, self.selection, attributed, history, self.coverage)
 
@@ -91,25 +119,36 @@ def read_path_history(
     groups: dict[tuple[str, str, str], dict[str, Finding]],
     coverage: Coverage,
     summary: Summary,
+    ahead: Ahead | None = None,
 ) -> PathHistory | None:
     """One ``git log`` limited to the paths of the blobs with findings and of every env file
-    the blob listing named (none when there are neither); None, with a note, if git fails."""
+    the blob listing named (none when there are neither; ``ahead``: see
+    :func:`~falguard.sources.path_log.start_path_history`); None, with a note, if git fails."""
+    blobs, commits = finding_places(groups)
+    if not blobs and not coverage.env_files and not commits:
+        return PathHistory({}, {})
+    every_ref = selection[:1] == ["--all"]  # not a range: every ref is walked
+    try:
+        return path_history(
+            repo, selection, blobs, coverage.env_files, commits=commits, every_ref=every_ref, ahead=ahead
+        )
+    except GitError as error:
+        summary.incomplete.append(f"history attribution unavailable: {error}")
+        return None
+
+
+def finding_places(groups: dict[tuple[str, str, str], dict[str, Finding]]) -> tuple[dict[str, set[bytes]], set[str]]:
+    """The blobs with findings, each with its paths, and the commits whose messages hold one
+    (which refs reach them)."""
     blobs: dict[str, set[bytes]] = {}
-    commits: set[str] = set()  # of commit message findings: which refs reach them
+    commits: set[str] = set()
     for (_, _, kind), found in groups.items():
         for oid, finding in found.items():
             if kind == "blob":  # a member of an archive is found under the archive's path
                 blobs.setdefault(oid, set()).update(raw_path(finding.path) + raw_path(outer_path(finding.path)))
             elif finding.commit:
                 commits.add(finding.commit)
-    if not blobs and not coverage.env_files and not commits:
-        return PathHistory({}, {})
-    every_ref = selection[:1] == ["--all"]  # not a range: every ref is walked
-    try:
-        return path_history(repo, selection, blobs, coverage.env_files, commits=commits, every_ref=every_ref)
-    except GitError as error:
-        summary.incomplete.append(f"history attribution unavailable: {error}")
-        return None
+    return blobs, commits
 
 
 def committed_env_findings(

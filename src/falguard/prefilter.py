@@ -5,8 +5,11 @@ after it, that lowercased content must hold for the pattern to match: the fal co
 head of the id:secret pattern, ``fal_``, the configured key names...), so a new key shape is
 prefiltered by declaring its anchor. Anchors that share a first byte become one regex that
 starts with their common literal (the engine skips ahead on it at memchr speed; an
-alternation with no literal start is ten times slower), and a literal that another anchor
-matches inside is dropped: the default rules need two searches, as before.
+alternation with no literal start is ten times slower), a literal that another anchor
+matches inside is dropped, and an anchor alone with its first byte that holds another
+group's first byte, a punctuation byte, is searched for with that group, what precedes that byte as a
+lookbehind (``auth-key`` as ``-`` then ``(?<=auth-)key``): every search is one more pass over
+each object's bytes, and the default rules need two.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import base64
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from falguard.rules import Anchor, Rule, build_rules
@@ -65,9 +68,15 @@ def build(rules: Sequence[Rule]) -> Prefilter:
     """The prefilter of ``rules``: it admits all content any of their patterns can match."""
     anchors = list(dict.fromkeys(anchor for rule in rules for p in rule.patterns for anchor in p.anchors))
     kept = [a for a in anchors if not _subsumed(a, anchors)]
-    groups: dict[int, list[Anchor]] = {}
+    groups: dict[int, list[tuple[int, Anchor]]] = {}  # by the byte searched for: (its offset, anchor)
     for anchor in kept:
-        groups.setdefault(anchor.literal[0], []).append(anchor)
+        groups.setdefault(anchor.literal[0], []).append((0, anchor))
+    for first in list(groups):
+        (_, anchor), *others = groups[first]
+        offset = next((i for i, byte in enumerate(anchor.literal) if i and _shareable(byte, first, groups)), None)
+        if not others and offset is not None:  # a group of its own would be one more pass
+            del groups[first]
+            groups[anchor.literal[offset]].append((offset, anchor))
     return Prefilter(tuple(re.compile(_group_regex(group)) for group in groups.values()))
 
 
@@ -81,12 +90,26 @@ def _subsumed(anchor: Anchor, anchors: Sequence[Anchor]) -> bool:
     return not anchor.then and any(other != anchor and re.search(other.regex, anchor.literal) for other in anchors)
 
 
-def _group_regex(group: Sequence[Anchor]) -> bytes:
-    if len(group) == 1:
-        return group[0].regex
-    common = group[0].literal
-    for anchor in group[1:]:
-        while not anchor.literal.startswith(common):
+def _shareable(byte: int, first: int, groups: Mapping[int, object]) -> bool:
+    """Whether an anchor can be searched for at ``byte`` with another group: a punctuation
+    byte (``-``, ``_``, ``:``), which text holds far less often than any letter."""
+    return byte != first and byte in groups and not chr(byte).isalnum()
+
+
+def _group_regex(group: Sequence[tuple[int, Anchor]]) -> bytes:
+    """One search for anchors that hold the same byte, each from ``offset`` (where that byte
+    is): their common literal from there, then each one's rest; what precedes the offset
+    becomes a lookbehind."""
+    (offset, anchor), *others = group
+    if not others and not offset:
+        return anchor.regex
+    common = anchor.literal[offset:]
+    for offset, anchor in others:
+        while not anchor.literal[offset:].startswith(common):
             common = common[:-1]
-    tails = b"|".join(re.escape(anchor.literal[len(common) :]) + anchor.then for anchor in group)
-    return re.escape(common) + b"(?:" + tails + b")"
+    tails = []
+    for offset, anchor in group:
+        end = offset + len(common)
+        behind = b"(?<=" + re.escape(anchor.literal[:end]) + b")" if offset else b""
+        tails.append(behind + re.escape(anchor.literal[end:]) + anchor.then)
+    return re.escape(common) + b"(?:" + b"|".join(tails) + b")"

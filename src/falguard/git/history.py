@@ -6,7 +6,10 @@ import os
 import subprocess
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from queue import Queue
 
 from falguard.errors import GitError
 from falguard.git import (  # the core: every command line's safety settings
@@ -84,8 +87,9 @@ class ObjectStream:
     (by path, so the versions of one file, which are deltas of each other, stay together)
     and git reads on every core; read each of :attr:`fds` to the end (from one thread each),
     then call :meth:`close`, which raises :class:`GitError` if any process failed.
-    ``on_listed``, when given, is called with the number of objects listed once rev-list is
-    done (the list is then relayed through this process, which buffers some of it).
+    ``on_listed``, when given, is called once rev-list is done (from another thread) with the
+    number of objects listed and the paths listed that ``keep`` accepts (the list is then
+    relayed through this process, which buffers some of it).
     """
 
     def __init__(
@@ -95,7 +99,8 @@ class ObjectStream:
         *,
         objects: bool = True,
         workers: int = 1,
-        on_listed: Callable[[int], None] | None = None,
+        on_listed: Callable[[int, set[bytes]], None] | None = None,
+        keep: Callable[[bytes], bool] = lambda path: False,
     ) -> None:
         import threading
 
@@ -133,50 +138,38 @@ class ObjectStream:
             raise GitError("git is not installed or not on PATH") from None
         assert self.lister.stdout is not None
         if relay:
-            self._start_relay(on_listed)
+            self._start_relay(on_listed, keep)
         else:
             self.lister.stdout.close()  # cat-file holds the pipe now
         self.fds = [proc.stdout.fileno() for proc in self.readers if proc.stdout is not None]
         for fd in self.fds:
             _grow_pipe(fd)
 
-    def _start_relay(self, on_listed: Callable[[int], None] | None) -> None:
+    def _start_relay(self, on_listed: Callable[[int, set[bytes]], None] | None, keep: Callable[[bytes], bool]) -> None:
         import queue
         import threading
-        import zlib
 
         assert self.lister.stdout is not None
         source = self.lister.stdout.fileno()
         sinks = [proc.stdin for proc in self.readers]
-        queues: list[queue.Queue[bytes]] = [queue.Queue(maxsize=256) for _ in sinks]
-        count = len(sinks)
+        queues: list[queue.Queue[bytes]] = [queue.Queue(maxsize=_LISTING_QUEUED) for _ in sinks]
 
         def pull() -> None:
-            listed = 0
-            tail = b""
+            listed, tail, kept = 0, b"", set[bytes]()
             try:
-                while chunk := os.read(source, 1 << 16):
+                while chunk := _read_up_to(source, _LISTING_CHUNK):
                     lines = (tail + chunk).split(b"\n")
                     tail = lines.pop()
                     listed += len(lines)
-                    if count == 1:
-                        queues[0].put(b"\n".join(lines) + b"\n" if lines else b"")
-                        continue
-                    routed: list[list[bytes]] = [[] for _ in range(count)]
-                    for line in lines:
-                        path = line[line.find(b" ") + 1 :] if b" " in line else line
-                        routed[zlib.crc32(path) % count].append(line)
-                    for index, group in enumerate(routed):
-                        if group:
-                            queues[index].put(b"\n".join(group) + b"\n")
+                    _route(lines, queues, keep, kept)
                 if tail:
                     listed += 1
-                    queues[0].put(tail + b"\n")
+                    _route([tail], queues, keep, kept)
+                if on_listed is not None:  # before the readers can end, so the scan cannot end first
+                    on_listed(listed, kept)
             finally:
                 for pending in queues:
                     pending.put(b"")
-            if on_listed is not None:
-                on_listed(listed)
 
         def push(pending: queue.Queue[bytes], sink: object) -> None:
             try:
@@ -227,6 +220,38 @@ class ObjectStream:
             proc.wait()
         for stream in self._errors:
             stream.close()
+
+
+#: The relay reads rev-list's list this much at a time and holds at most this many reads of
+#: it (each split between the readers): 16 MiB, about 230,000 objects, so on most
+#: repositories rev-list is done (and the env files are known) long before the blobs are read.
+_LISTING_CHUNK = 1 << 18
+_LISTING_QUEUED = 64
+
+
+def _read_up_to(fd: int, size: int) -> bytes:
+    """``size`` bytes from a pipe, fewer only at its end (a pipe gives what it holds)."""
+    parts, have = [], 0
+    while have < size and (part := os.read(fd, size - have)):
+        parts.append(part)
+        have += len(part)
+    return b"".join(parts)
+
+
+def _route(lines: list[bytes], queues: Sequence[Queue[bytes]], keep: Callable[[bytes], bool], kept: set[bytes]) -> None:
+    """Hand each listed object to one reader, by its path (the versions of a file stay
+    together), and collect the paths ``keep`` accepts."""
+    import zlib
+
+    routed: list[list[bytes]] = [[] for _ in queues]
+    for line in lines:
+        path = line[line.find(b" ") + 1 :] if b" " in line else b""
+        if path and keep(path):
+            kept.add(path)
+        routed[zlib.crc32(path or line) % len(queues)].append(line)
+    for pending, group in zip(queues, routed, strict=True):
+        if group:
+            pending.put(b"\n".join(group) + b"\n")
 
 
 def _reader_limits(workers: int) -> list[str]:

@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from falguard import git
 from falguard.errors import GitError
@@ -66,7 +67,7 @@ class Coverage:
     missing: list[str] = field(default_factory=list)  # listed by rev-list as absent
     unreadable: list[str] = field(default_factory=list)  # listed as present, cat-file cannot read
     listed: int | None = None  # objects rev-list listed, once it has finished
-    env_files: set[_RawPath] = field(default_factory=set)  # env file paths the blob listing named
+    env_files: set[_RawPath] = field(default_factory=set)  # env file paths the blob listing named (once it is done)
 
 
 @dataclass
@@ -186,8 +187,6 @@ class _BatchReader:
     def _skip_large(self, parts: list[bytes], size: int) -> None:
         """Count an oversized blob and read past it (it starts at the front of the buffer)."""
         path = parts[3].decode("utf-8", "backslashreplace") if len(parts) > 3 else ""
-        if len(parts) > 3 and is_env_path(parts[3]):
-            self.coverage.env_files.add(parts[3])
         self.summary.skipped_large += 1
         self.summary.skipped_paths.append(f"{path} (blob {parts[0].decode()[:12]}, larger than {self.max_size} bytes)")
         self.coverage.objects += 1
@@ -210,8 +209,6 @@ class _BatchReader:
             coverage.objects += 1
             coverage.bytes += entry.end - entry.start
             if entry.kind == b"blob":
-                if is_env_path(entry.path):
-                    coverage.env_files.add(entry.path)
                 if buf.startswith(_UTF16_BOMS, entry.start) or container_kind(buf, entry.start, entry.end):
                     candidates.add(index)  # UTF-16 text; an archive the pipeline opens (expand/)
                 elif buf.find(b"\0", entry.start, min(entry.end, entry.start + BINARY_SNIFF)) != -1:
@@ -268,56 +265,66 @@ def history_objects(
     progress: Callable[[Coverage], None] | None = None,
     workers: int | None = None,
     extra_names: Sequence[str] = (),
+    on_listed: Callable[[], None] | None = None,
 ) -> Iterator[HistoryObject]:
     """Candidates for detection from every object ``revisions`` reach, each read once.
 
-    Every commit first (for its message), then every blob and annotated tag, read by
-    ``workers`` cat-file processes that this process scans from as many threads. Each
-    process gets the versions of a quarter of the paths, so its delta base cache holds the
+    Every commit (for its message) by one cat-file process and, at the same time, every blob
+    and annotated tag by ``workers`` more, all scanned from as many threads here. Each blob
+    reader gets the versions of a quarter of the paths, so its delta base cache holds the
     chains it walks: on the benchmark repository four processes used half the CPU time of
     one or two, even on two cores. Counts everything read, skipped or missing in
-    ``summary`` and ``coverage``.
+    ``summary`` and ``coverage``; once every object is listed (the blobs still being read),
+    ``coverage`` names the env files and ``on_listed`` is called, from another thread.
     """
-    workers = workers or READ_WORKERS
-    for objects in (False, True):
-        yield from _stream(
-            repo,
-            revisions,
-            summary,
-            coverage,
-            max_size,
-            progress,
-            objects,
-            workers if objects else 1,
-            prefilter_for(extra_names),
-        )
+    listings: list[int] = []  # how many objects each of the two listings named, once it is done
+
+    def listed(count: int, env_files: set[bytes], *, blobs: bool) -> None:
+        listings.append(count)
+        if len(listings) == 2:
+            coverage.listed = sum(listings)
+        if blobs:
+            coverage.env_files |= env_files
+            if on_listed is not None:
+                on_listed()
+
+    streams: list[git.ObjectStream] = []
+    try:
+        for objects, count in ((False, 1), (True, workers or READ_WORKERS)):
+            streams.append(
+                git.ObjectStream(
+                    repo,
+                    revisions,
+                    objects=objects,
+                    workers=count,
+                    keep=is_env_path,
+                    on_listed=partial(listed, blobs=objects),
+                )  # fmt: skip
+            )
+    except BaseException:
+        for stream in streams:
+            stream.kill()
+        raise
+    yield from _read_streams(streams, summary, coverage, max_size, progress, prefilter_for(extra_names))
     if progress:
         progress(coverage)
 
 
-def _stream(
-    repo: git.Repo,
-    revisions: list[str],
+def _read_streams(
+    streams: list[git.ObjectStream],
     summary: Summary,
     coverage: Coverage,
     max_size: int,
     progress: Callable[[Coverage], None] | None,
-    objects: bool,
-    workers: int,
     prefilter: Prefilter,
 ) -> Iterator[HistoryObject]:
-    base = coverage.objects
-
-    def listed(count: int) -> None:
-        coverage.listed = base + count
-
-    stream = git.ObjectStream(
-        repo, revisions, objects=objects, workers=workers, on_listed=listed if progress and objects else None
-    )
-    parts = [(Summary(), Coverage()) for _ in stream.fds]
+    """Candidates from every process of ``streams`` (the commits', then the blobs'), as they come."""
+    commit_fds = set(streams[0].fds)
+    fds = [fd for stream in streams for fd in stream.fds]
+    parts = [(Summary(), Coverage()) for _ in fds]
     readers = [
-        _BatchReader(fd, *part, max_size, commits=not objects, prefilter=prefilter)
-        for fd, part in zip(stream.fds, parts, strict=False)
+        _BatchReader(fd, *part, max_size, commits=fd in commit_fds, prefilter=prefilter)
+        for fd, part in zip(fds, parts, strict=True)
     ]
     last = 0.0
 
@@ -328,20 +335,21 @@ def _stream(
             progress(_merged_coverage(coverage, [part for _, part in parts]))
 
     done = False
+    failed: list[GitError] = []
     try:
-        if len(readers) == 1:
-            yield from readers[0].batches(batch_done)
-        else:
-            yield from _fan_in(readers, batch_done)
+        yield from _fan_in(readers, batch_done)
         done = True
     finally:
-        if done:
-            stream.close()
-        else:
-            stream.kill()
+        for stream in streams:
+            try:
+                stream.close() if done else stream.kill()
+            except GitError as error:
+                failed.append(error)
         for part_summary, part_coverage in parts:
             summary.add(part_summary)
             _merge_coverage(coverage, part_coverage)
+    if failed:
+        raise failed[0]
 
 
 def _fan_in(readers: list[_BatchReader], batch_done: Callable[[], None]) -> Iterator[HistoryObject]:
@@ -383,7 +391,6 @@ def _merge_coverage(total: Coverage, part: Coverage) -> None:
     total.commits += part.commits
     total.missing.extend(part.missing)
     total.unreadable.extend(part.unreadable)
-    total.env_files |= part.env_files
 
 
 def _merged_coverage(total: Coverage, parts: list[Coverage]) -> Coverage:
@@ -406,12 +413,13 @@ class HistorySource:
     max_size: int
     progress: Callable[[Coverage], None] | None = None
     extra_names: Sequence[str] = ()
+    on_listed: Callable[[], None] | None = None  # see history_objects
 
     def items(self, summary: Summary, excluded: Exclusion) -> Iterator[Item]:
         # paths are judged where findings are reported (a blob's introducing path), not here
         objects = history_objects(
             self.repo, self.revisions, summary, self.coverage, self.max_size,
-            progress=self.progress, extra_names=self.extra_names,
+            progress=self.progress, extra_names=self.extra_names, on_listed=self.on_listed,
         )  # fmt: skip
         for found in objects:
             yield replace(found.item, oid=found.oid, kind=found.kind)

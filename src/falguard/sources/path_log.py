@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from typing import IO
 
 from falguard import git
 from falguard.envfiles import is_env_file
@@ -46,6 +48,10 @@ class Change:
         return (self.time, -self.order)
 
 
+#: One raw diff entry of the log: the change, the blob after it and before it, the raw path.
+_LogEntry = tuple[Change, str, str, bytes]
+
+
 @dataclass(frozen=True)
 class PathHistory:
     changes: dict[str, list[Change]]  # per blob: every commit that brought it to a path
@@ -75,6 +81,7 @@ def path_history(
     *,
     commits: Collection[str] = (),
     every_ref: bool = False,
+    ahead: Ahead | None = None,
 ) -> PathHistory:
     """Changes for ``blobs`` (each with the paths it is known at) and additions of env files.
 
@@ -82,15 +89,17 @@ def path_history(
     follows each blob's and env file's oldest addition into its parents' trees. When
     ``revisions`` walk every ref (``every_ref``), also works out which refs reach each
     commit of a change and each of ``commits``, from one ``rev-list --parents`` run beside
-    the log on the other core.
+    the log on the other core. What :func:`start_path_history` started ``ahead`` is used
+    where it still fits (the log, if it was given every path needed) and stopped otherwise.
     """
-    head = git.tree_blobs(repo, "HEAD") if blobs or env_paths else {}
-    paths = {path for known in blobs.values() for path in known} | set(env_paths)
-    paths |= {path for oid, held in head.items() for path in held if oid in blobs or is_env_path(path)}
-    paths.discard(b"")  # a blob a tag names directly has no path
-    graph = git.commit_graph(repo, revisions) if every_ref and (blobs or commits) else None
+    ahead = ahead or Ahead()
+    paths = _start_paths(repo, blobs, env_paths)
+    graph, ahead.graph = ahead.graph, None
+    if graph is None and every_ref and (blobs or commits):
+        graph = git.commit_graph(repo, revisions)
     try:
-        history = _follow(repo, revisions, paths, blobs)
+        first = ahead.log if ahead.log is not None and ahead.log.paths == paths else None
+        history = _follow(repo, revisions, paths, blobs, first)
         if graph is None:
             return history
         proc, listing = graph
@@ -100,23 +109,124 @@ def path_history(
         reached = refs_reaching(git.ref_tips(repo), listing, wanted)
         return PathHistory(history.changes, history.env_added, reached)
     finally:
+        ahead.close()
         if graph is not None:
-            if graph[0].poll() is None:
-                graph[0].kill()
-                graph[0].wait()
+            _stop(graph[0])
             graph[1].close()
 
 
+def start_path_history(
+    repo: git.Repo,
+    revisions: list[str],
+    blobs: Mapping[str, Collection[bytes]],
+    env_paths: Collection[bytes],
+    *,
+    commits: Collection[str] = (),
+    every_ref: bool = False,
+) -> Ahead:
+    """What :func:`path_history` will need, started before the scan has ended (with the
+    findings so far): the log over their paths and, for a scan of every ref, the commit graph.
+
+    Once the blob listing is done, its env files are known, and findings found after that
+    add paths only now and then (each blob is listed, and usually found, under its newest
+    path): the log, the longest step after the scan, then runs beside the scan's last part.
+    """
+    paths = _start_paths(repo, blobs, env_paths)
+    ahead = Ahead(graph=git.commit_graph(repo, revisions) if every_ref and (blobs or commits) else None)
+    try:
+        ahead.log = LogRun(repo, revisions, paths) if paths else None
+    except BaseException:
+        ahead.close()
+        raise
+    return ahead
+
+
+class LogRun:
+    """:func:`~falguard.git.log_changes` over ``paths``, read on a thread of its own."""
+
+    def __init__(self, repo: git.Repo, revisions: list[str], paths: Collection[bytes]) -> None:
+        import threading
+
+        self.paths = frozenset(paths)
+        self._proc = git.log_changes(repo, revisions, self.paths)
+        self._entries: list[_LogEntry] = []
+        self._failure: Exception | None = None
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        assert self._proc.stdout is not None
+        try:
+            self._entries.extend(_entries(_tokens(self._proc.stdout.fileno())))
+        except Exception as failure:  # raised by entries(), in the thread that asks
+            self._failure = failure
+
+    def entries(self) -> list[_LogEntry]:
+        """Every raw diff entry of the log, once git is done; GitError if it failed."""
+        self._thread.join()
+        git.finish(self._proc, "log")
+        if self._failure is not None:
+            raise self._failure
+        return self._entries
+
+    def stop(self) -> None:
+        """Stop git if it is still running (idempotent)."""
+        _stop(self._proc)
+        self._thread.join()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+        if self._proc.stderr is not None:
+            self._proc.stderr.close()
+
+
+@dataclass
+class Ahead:
+    """What :func:`start_path_history` started: a log (None without paths) and a commit graph."""
+
+    log: LogRun | None = None
+    graph: tuple[subprocess.Popen[bytes], IO[bytes]] | None = None
+
+    def close(self) -> None:
+        """Stop whatever :func:`path_history` did not take (idempotent)."""
+        if self.log is not None:
+            self.log.stop()
+        if self.graph is not None:
+            _stop(self.graph[0])
+            self.graph[1].close()
+        self.log = self.graph = None
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+
+
+def _start_paths(repo: git.Repo, blobs: Mapping[str, Collection[bytes]], env_paths: Collection[bytes]) -> set[bytes]:
+    """The given paths of ``blobs`` and env files, and wherever HEAD holds either."""
+    head = git.tree_blobs(repo, "HEAD") if blobs or env_paths else {}
+    paths = {path for known in blobs.values() for path in known} | set(env_paths)
+    paths |= {path for oid, held in head.items() for path in held if oid in blobs or is_env_path(path)}
+    paths.discard(b"")  # a blob a tag names directly has no path
+    return paths
+
+
 def _follow(
-    repo: git.Repo, revisions: list[str], paths: set[bytes], blobs: Mapping[str, Collection[bytes]]
+    repo: git.Repo,
+    revisions: list[str],
+    paths: set[bytes],
+    blobs: Mapping[str, Collection[bytes]],
+    first: LogRun | None = None,
 ) -> PathHistory:
-    """The log over ``paths``, again with the sources of renames and copies while they turn up."""
+    """The log over ``paths`` (``first``, when given, is that log, already running), again
+    with the sources of renames and copies while they turn up."""
     parents_seen: set[str] = set()
     history = PathHistory({blob: [] for blob in blobs}, {})
     for _ in range(MAX_ROUNDS):
         if not paths:
             break
-        history = _read_log(repo, revisions, paths, set(blobs))
+        run, first = first or LogRun(repo, revisions, paths), None
+        history = _read_log(run, paths, set(blobs))
         found = _paths_in_parents(repo, _oldest_additions(history), blobs, parents_seen)
         if found <= paths:
             break
@@ -184,27 +294,26 @@ def _paths_in_parents(
     return found
 
 
-def _read_log(repo: git.Repo, revisions: list[str], paths: set[bytes], blobs: set[str]) -> PathHistory:
+def _read_log(run: LogRun, paths: set[bytes], blobs: set[str]) -> PathHistory:
     changes: dict[str, list[Change]] = {blob: [] for blob in blobs}
     env_added: dict[str, Change] = {}
-    proc = git.log_changes(repo, revisions, paths)
-    assert proc.stdout is not None
     try:
-        for change, new, old, path in _entries(_tokens(proc.stdout.fileno())):
-            if new in changes:
-                changes[new].append(replace(change, other=old))
-            if old in changes and old != new:  # taken away: the timeline's removals
-                changes[old].append(replace(change, added=False, removed=True, other=new))
-            if change.added and is_env_path(path) and path in paths:
-                known = env_added.get(change.path)
-                if known is None or change.age < known.age:
-                    env_added[change.path] = change
+        entries = run.entries()
     finally:
-        git.finish(proc, "log")
+        run.stop()
+    for change, new, old, path in entries:
+        if new in changes:
+            changes[new].append(replace(change, other=old))
+        if old in changes and old != new:  # taken away: the timeline's removals
+            changes[old].append(replace(change, added=False, removed=True, other=new))
+        if change.added and is_env_path(path) and path in paths:
+            known = env_added.get(change.path)
+            if known is None or change.age < known.age:
+                env_added[change.path] = change
     return PathHistory(changes, env_added)
 
 
-def _entries(tokens: Iterator[bytes]) -> Iterator[tuple[Change, str, str, bytes]]:
+def _entries(tokens: Iterator[bytes]) -> Iterator[_LogEntry]:
     """Each raw diff entry of ``git log --raw -z`` with the commit it belongs to."""
     commit = author = date = ""
     parents: tuple[str, ...] = ()
