@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import random
-import re
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -40,8 +39,7 @@ def _recompile(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
     plain = []
     for rule in rules:
         patterns = tuple(
-            replace(p, finder=None, expression=p.expression.replace(b"{16,200}+", b"{16,200}"))
-            for p in rule.patterns
+            replace(p, finder=None, expression=p.expression.replace(b"{16,200}+", b"{16,200}")) for p in rule.patterns
         )
         plain.append(replace(rule, patterns=patterns))
     return tuple(plain)
