@@ -45,8 +45,6 @@ _RUN_END = b"A" * MIN_RUN + b"."
 #: Bytes of text (printable ASCII, tabs, line ends): what base64 of a key, an env file or JSON
 #: decodes to; random bytes are mostly other bytes.
 _TEXT = bytes(range(0x20, 0x7F)) + b"\t\n\r"
-#: Upper-case letters as "U", lower-case as "l", every other byte as ".".
-_AS_CASES = bytes(ord("U") if 65 <= byte <= 90 else ord("l") if 97 <= byte <= 122 else ord(".") for byte in range(256))
 _URLSAFE = bytes.maketrans(b"-_", b"+/")
 #: Base64 of ASCII text, group by group (4 characters for 3 bytes): the first character is one
 #: of the 32 whose value is below 32 (the first byte's top bit is clear), the second one of the
@@ -94,19 +92,15 @@ def _runs(content: bytes) -> Iterator[tuple[int, int]]:
     """(start, end) of each run of the base64 alphabet worth decoding, with its padding; a
     run longer than MAX_RUN (a megabyte of base64-looking text) is skipped whole, at once."""
     runs = content.translate(_AS_RUNS) + b"."
-    cases: bytes | None = None
     hit = runs.find(_RUN_END)  # the last MIN_RUN characters of a run, and what ends it
     while hit != -1:
         end = hit + MIN_RUN
         start = runs.rfind(b".", 0, hit) + 1
-        if end - start <= MAX_RUN and (end - start) % 4 != 1:
-            cases = cases or content.translate(_AS_CASES)
-            # base64 of text holds both letter cases; words, hex and paths in one case are no base64
-            if (
-                cases.find(b"U", start, end) != -1
-                and cases.find(b"l", start, end) != -1
-                and _ascii(content, start, end)
-            ):
+        if end - start <= MAX_RUN and (end - start) % 4 != 1 and _ascii(content, start, end):
+            text = content[start:end]
+            # base64 of text holds both letter cases; words, hex and paths in one case are no
+            # base64 (a run with no letter at all has failed _ascii: its first characters are letters)
+            if not text.islower() and not text.isupper():
                 padding = 2 if content.startswith(b"==", end) else int(content.startswith(b"=", end))
                 yield start, end + padding
         hit = runs.find(_RUN_END, end + 1)
