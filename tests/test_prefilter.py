@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from falguard import fastfind
 from falguard.detect import detect
 from falguard.models import Origin
 from falguard.prefilter import build, prefilter_for
@@ -108,3 +109,41 @@ def test_content_a_rule_flags_always_passes_the_prefilter(parts: list[str]) -> N
     rules = build_rules(extra_key_names=NAMES)
     if detect(content, Origin("a.txt"), rules):
         assert prefilter_for(NAMES).may_match(content)
+
+
+MORE_FRAGMENTS = [*FRAGMENTS, "auth-key", "AUTH-KEY", "zmfsx", "ZhBf", "rkfmx", "false", "FALX", "-0123456789ab", "%3A"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    objects=st.lists(st.lists(st.sampled_from(MORE_FRAGMENTS), max_size=8), min_size=1, max_size=8), gap=st.booleans()
+)
+def test_the_one_pass_batch_prefilter_admits_exactly_what_the_per_object_searches_admit(
+    objects: list[list[str]], gap: bool
+) -> None:
+    """Objects side by side in one buffer (with or without a header between them, as the
+    history reader holds them): hyperscan's one pass admits the same ones as ``admits``."""
+    prefilter = prefilter_for(NAMES)
+    admitter = fastfind.batch_admitter(prefilter.sources)
+    if admitter is None:
+        pytest.skip("hyperscan is not installed")
+    buffer, spans = bytearray(), []
+    for parts in objects:
+        if gap:
+            buffer += b"\n0123456789abcdef blob 12\n"
+        start = len(buffer)
+        buffer += "".join(parts).encode()
+        spans.append((start, len(buffer)))
+    lowered = buffer.lower()
+    expected = {i for i, (start, end) in enumerate(spans) if prefilter.admits(lowered, start, end)}
+    assert admitter(buffer, spans) == expected
+
+
+def test_a_fal_dense_batch_is_left_to_the_per_object_searches() -> None:
+    prefilter = prefilter_for()
+    admitter = fastfind.batch_admitter(prefilter.sources)
+    if admitter is None:
+        pytest.skip("hyperscan is not installed")
+    buffer = b"fal.config()\n" * 5000
+    assert admitter(buffer, [(0, len(buffer))]) is None
+    assert admitter(buffer[:1300], [(0, 1300)]) == {0}

@@ -12,10 +12,12 @@ first use: the hook's start-up does not pay for it.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import importlib
 import os
 import re
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -54,13 +56,82 @@ def _compiled(sources: tuple[bytes, ...]) -> Scanner | None:
     except hyperscan.error:
         return None
 
+    local = threading.local()
+
     def scan(content: bytes) -> dict[bytes, list[int]]:
         starts: list[set[int]] = [set() for _ in sources]
 
         def on_match(index: int, start: int, end: int, flags: int, context: object) -> None:
             starts[index].add(start)
 
-        database.scan(content, match_event_handler=on_match)
+        database.scan(content, match_event_handler=on_match, scratch=_scratch(hyperscan, database, local))
         return {source: sorted(found) for source, found in zip(sources, starts, strict=True)}
 
     return scan
+
+
+#: A batch whose objects hold more prefilter hits than this is fal-dense: the per-object
+#: ``re`` searches, which stop at each object's first hit, are then the quicker way.
+DENSE = 4096
+
+Admitter = Callable[[bytes | bytearray, Sequence[tuple[int, int]]], set[int] | None]
+
+
+def batch_admitter(sources: Sequence[bytes]) -> Admitter | None:
+    """A function giving the indexes of the ``(start, end)`` spans of a buffer in which one of
+    the prefilter's anchor regexes (``sources``, lowercase) matches case-insensitively, in one
+    pass over the whole buffer; it returns None for a buffer with more than :data:`DENSE`
+    hits. None when hyperscan is absent, disabled, or cannot take a source."""
+    if not sources or os.environ.get("FALGUARD_NO_HYPERSCAN"):
+        return None
+    return _batch(tuple(sources))
+
+
+@functools.cache
+def _batch(sources: tuple[bytes, ...]) -> Admitter | None:
+    try:
+        hyperscan: Any = importlib.import_module("hyperscan")
+    except ImportError:
+        return None
+    database: Any = hyperscan.Database()
+    flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SOM_LEFTMOST
+    try:
+        database.compile(
+            expressions=list(sources),
+            ids=list(range(len(sources))),
+            elements=len(sources),
+            flags=[flags] * len(sources),
+        )
+    except hyperscan.error:
+        return None
+
+    local = threading.local()
+
+    def admitted(buffer: bytes | bytearray, spans: Sequence[tuple[int, int]]) -> set[int] | None:
+        starts = [start for start, _ in spans]
+        found: set[int] = set()
+        hits = [0]
+
+        def on_match(index: int, start: int, end: int, flags: int, context: object) -> bool:
+            span = bisect.bisect_right(starts, start) - 1
+            if span >= 0 and end <= spans[span][1]:  # a match across two objects is in neither
+                found.add(span)
+            hits[0] += 1
+            return hits[0] > DENSE  # true stops the scan
+
+        try:
+            database.scan(buffer, match_event_handler=on_match, scratch=_scratch(hyperscan, database, local))
+        except hyperscan.ScanTerminated:
+            return None
+        return None if hits[0] > DENSE else found
+
+    return admitted
+
+
+def _scratch(hyperscan: Any, database: Any, local: threading.local) -> Any:
+    """This thread's scratch space for ``database``: one scratch serves one scan at a time,
+    and the history readers scan from several threads at once."""
+    scratch = getattr(local, "scratch", None)
+    if scratch is None:
+        scratch = local.scratch = hyperscan.Scratch(database)
+    return scratch

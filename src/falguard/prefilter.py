@@ -49,6 +49,9 @@ class Prefilter:
 
     searches: tuple[re.Pattern[bytes], ...]
     encoded: tuple[re.Pattern[bytes], ...] = ENCODED_SEARCHES  # the anchors in base64
+    #: each anchor's own regex (lowercase, no lookbehind), for a one-pass engine over many
+    #: objects at once (:func:`falguard.fastfind.batch_admitter`): same verdicts as ``admits``
+    sources: tuple[bytes, ...] = ()
 
     def admits(self, lowered: bytes | bytearray, start: int = 0, end: int = sys.maxsize) -> bool:
         """Whether ``lowered[start:end]`` (content already lowercased) may hold a finding."""
@@ -77,7 +80,8 @@ def build(rules: Sequence[Rule]) -> Prefilter:
         if not others and offset is not None:  # a group of its own would be one more pass
             del groups[first]
             groups[anchor.literal[offset]].append((offset, anchor))
-    return Prefilter(tuple(re.compile(_group_regex(group)) for group in groups.values()))
+    sources = tuple(anchor.regex for anchor in kept) + tuple(search.pattern for search in ENCODED_SEARCHES)
+    return Prefilter(tuple(re.compile(_group_regex(group)) for group in groups.values()), sources=sources)
 
 
 def prefilter_for(extra_key_names: Sequence[str] = ()) -> Prefilter:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 
-from falguard import git
+from falguard import fastfind, git
 from falguard.errors import GitError
 from falguard.expand.magic import container_kind
 from falguard.models import Origin, Summary
@@ -239,6 +239,11 @@ def _candidates(buf: bytearray, entries: list[_Entry], prefilter: Prefilter) -> 
     then per object a search that stops at its first hit (in a repository that names fal on
     every line, that is a few bytes into each object, not a list of every mention)."""
     lo = entries[0].start
+    admitter = fastfind.batch_admitter(prefilter.sources)
+    if admitter is not None:  # hyperscan: one pass over the batch, no lowered copy
+        found = admitter(buf, [(entry.start, entry.end) for entry in entries])
+        if found is not None:
+            return found
     lowered = buf[lo : entries[-1].end].lower()
     admits = prefilter.admits
     return {index for index, entry in enumerate(entries) if admits(lowered, entry.start - lo, entry.end - lo)}
