@@ -72,9 +72,9 @@ def _compiled(sources: tuple[bytes, ...]) -> Scanner | None:
 
 #: A batch whose objects hold more prefilter hits than this is fal-dense: the per-object
 #: ``re`` searches, which stop at each object's first hit, are then the quicker way.
-DENSE = 4096
+DENSE = 256
 
-Admitter = Callable[[bytes | bytearray, Sequence[tuple[int, int]]], set[int] | None]
+Admitter = Callable[[bytes | bytearray | memoryview, Sequence[tuple[int, int]]], set[int] | None]
 
 
 def batch_admitter(sources: Sequence[bytes]) -> Admitter | None:
@@ -107,7 +107,7 @@ def _batch(sources: tuple[bytes, ...]) -> Admitter | None:
 
     local = threading.local()
 
-    def admitted(buffer: bytes | bytearray, spans: Sequence[tuple[int, int]]) -> set[int] | None:
+    def admitted(buffer: bytes | bytearray | memoryview, spans: Sequence[tuple[int, int]]) -> set[int] | None:
         starts = [start for start, _ in spans]
         found: set[int] = set()
         hits = [0]

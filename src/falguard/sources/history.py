@@ -94,6 +94,7 @@ class _BatchReader:
     ) -> None:
         self.fd = fd
         self.prefilter = prefilter
+        self.dense = False  # a batch had too many prefilter hits for one pass: the rest get re
         self.commits = commits  # scan commit messages (the blob stream also names ref tips)
         self.summary = summary
         self.coverage = coverage
@@ -203,7 +204,10 @@ class _BatchReader:
 
     def _scan(self, entries: list[_Entry]) -> Iterator[HistoryObject]:
         buf = self.buf
-        candidates = _candidates(buf, entries, self.prefilter)
+        candidates = None if self.dense else _one_pass(buf, entries, self.prefilter)
+        self.dense = candidates is None
+        if candidates is None:
+            candidates = _candidates(buf, entries, self.prefilter)
         summary, coverage = self.summary, self.coverage
         for index, entry in enumerate(entries):
             coverage.objects += 1
@@ -234,16 +238,22 @@ class _BatchReader:
         return HistoryObject(oid, "blob", Item(Origin(path, source="history"), content if content is not None else b""))
 
 
+def _one_pass(buf: bytearray, entries: list[_Entry], prefilter: Prefilter) -> set[int] | None:
+    """:func:`_candidates` in one hyperscan pass over the batch, with no lowered copy; None
+    without hyperscan, or when the batch is fal-dense (most objects name fal: the searches
+    that stop at each object's first hit are then quicker)."""
+    admitter = fastfind.batch_admitter(prefilter.sources)
+    if admitter is None:
+        return None
+    lo, hi = entries[0].start, entries[-1].end
+    return admitter(memoryview(buf)[lo:hi], [(entry.start - lo, entry.end - lo) for entry in entries])
+
+
 def _candidates(buf: bytearray, entries: list[_Entry], prefilter: Prefilter) -> set[int]:
     """Indexes of the entries some rule could match in: one lowercased copy of the batch,
     then per object a search that stops at its first hit (in a repository that names fal on
     every line, that is a few bytes into each object, not a list of every mention)."""
     lo = entries[0].start
-    admitter = fastfind.batch_admitter(prefilter.sources)
-    if admitter is not None:  # hyperscan: one pass over the batch, no lowered copy
-        found = admitter(buf, [(entry.start, entry.end) for entry in entries])
-        if found is not None:
-            return found
     lowered = buf[lo : entries[-1].end].lower()
     admits = prefilter.admits
     return {index for index, entry in enumerate(entries) if admits(lowered, entry.start - lo, entry.end - lo)}
