@@ -37,26 +37,15 @@ def scanner(finders: Sequence[re.Pattern[bytes]]) -> Scanner | None:
 
 @functools.cache
 def _compiled(sources: tuple[bytes, ...]) -> Scanner | None:
-    try:
-        hyperscan: Any = importlib.import_module("hyperscan")
-    except ImportError:
-        return None
     expressions = []
     for source in sources:
         shape = _SHAPE.match(source)
         if shape is None:
             return None
         expressions.append(shape.group(1) + b"(?:" + shape.group(2) + b")")
-    database: Any = hyperscan.Database()
-    flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SOM_LEFTMOST
-    try:
-        database.compile(
-            expressions=expressions, ids=list(range(len(sources))), elements=len(sources), flags=[flags] * len(sources)
-        )
-    except hyperscan.error:
+    engine = _Engine.compiled(expressions)
+    if engine is None:
         return None
-
-    local = threading.local()
 
     def scan(content: bytes) -> dict[bytes, list[int]]:
         starts: list[set[int]] = [set() for _ in sources]
@@ -64,7 +53,7 @@ def _compiled(sources: tuple[bytes, ...]) -> Scanner | None:
         def on_match(index: int, start: int, end: int, flags: int, context: object) -> None:
             starts[index].add(start)
 
-        database.scan(content, match_event_handler=on_match, scratch=_scratch(hyperscan, database, local))
+        engine.scan(content, on_match)
         return {source: sorted(found) for source, found in zip(sources, starts, strict=True)}
 
     return scan
@@ -89,23 +78,9 @@ def batch_admitter(sources: Sequence[bytes]) -> Admitter | None:
 
 @functools.cache
 def _batch(sources: tuple[bytes, ...]) -> Admitter | None:
-    try:
-        hyperscan: Any = importlib.import_module("hyperscan")
-    except ImportError:
+    engine = _Engine.compiled(list(sources))
+    if engine is None:
         return None
-    database: Any = hyperscan.Database()
-    flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SOM_LEFTMOST
-    try:
-        database.compile(
-            expressions=list(sources),
-            ids=list(range(len(sources))),
-            elements=len(sources),
-            flags=[flags] * len(sources),
-        )
-    except hyperscan.error:
-        return None
-
-    local = threading.local()
 
     def admitted(buffer: bytes | bytearray | memoryview, spans: Sequence[tuple[int, int]]) -> set[int] | None:
         starts = [start for start, _ in spans]
@@ -119,19 +94,45 @@ def _batch(sources: tuple[bytes, ...]) -> Admitter | None:
             hits[0] += 1
             return hits[0] > DENSE  # true stops the scan
 
-        try:
-            database.scan(buffer, match_event_handler=on_match, scratch=_scratch(hyperscan, database, local))
-        except hyperscan.ScanTerminated:
-            return None
-        return None if hits[0] > DENSE else found
+        return found if engine.scan(buffer, on_match) else None
 
     return admitted
 
 
-def _scratch(hyperscan: Any, database: Any, local: threading.local) -> Any:
-    """This thread's scratch space for ``database``: one scratch serves one scan at a time,
-    and the history readers scan from several threads at once."""
-    scratch = getattr(local, "scratch", None)
-    if scratch is None:
-        scratch = local.scratch = hyperscan.Scratch(database)
-    return scratch
+class _Engine:
+    """One hyperscan database of case-insensitive expressions reporting where each match
+    starts, with one scratch space per thread (a scratch serves one scan at a time, and the
+    history readers scan from several threads at once)."""
+
+    def __init__(self, hyperscan: Any, database: Any) -> None:
+        self._hyperscan = hyperscan
+        self._database = database
+        self._local = threading.local()
+
+    @staticmethod
+    def compiled(expressions: list[bytes]) -> _Engine | None:
+        """The engine of ``expressions``; None without hyperscan or when it cannot take one."""
+        try:
+            hyperscan: Any = importlib.import_module("hyperscan")
+        except ImportError:
+            return None
+        database: Any = hyperscan.Database()
+        flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SOM_LEFTMOST
+        count = len(expressions)
+        try:
+            database.compile(expressions=expressions, ids=list(range(count)), elements=count, flags=[flags] * count)
+        except hyperscan.error:
+            return None
+        return _Engine(hyperscan, database)
+
+    def scan(self, buffer: bytes | bytearray | memoryview, on_match: Callable[..., bool | None]) -> bool:
+        """Call ``on_match(index, start, end, flags, context)`` for each match; False when it
+        stopped the scan (by returning true)."""
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = self._hyperscan.Scratch(self._database)
+        try:
+            self._database.scan(buffer, match_event_handler=on_match, scratch=scratch)
+        except self._hyperscan.ScanTerminated:
+            return False
+        return True

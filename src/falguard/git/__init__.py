@@ -175,17 +175,7 @@ class Started:
     def __init__(self, args: Sequence[str], cwd: str | os.PathLike[str], *, ok_codes: Iterable[int] = (0,)) -> None:
         self._args = list(args)
         self._ok_codes = tuple(ok_codes)
-        try:
-            self._proc = subprocess.Popen(
-                ["git", *SAFE_CONFIG, *args],
-                cwd=cwd,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=git_environment(),
-            )
-        except FileNotFoundError:
-            raise GitError("git is not installed or not on PATH") from None
+        self._proc = popen(args, cwd, stdin=subprocess.DEVNULL)
 
     def output(self) -> bytes:
         stdout, stderr = self._proc.communicate()
@@ -194,13 +184,14 @@ class Started:
         return stdout
 
 
-def popen(args: Sequence[str], cwd: str | os.PathLike[str]) -> subprocess.Popen[bytes]:
-    """Start git with the safety settings for streaming (``cat-file --batch``)."""
+def popen(args: Sequence[str], cwd: str | os.PathLike[str], *, stdin: int = subprocess.PIPE) -> subprocess.Popen[bytes]:
+    """Start git with the safety settings for streaming (``cat-file --batch``), or with
+    ``stdin=subprocess.DEVNULL`` for a command read later (:class:`Started`)."""
     try:
         return subprocess.Popen(
             ["git", *SAFE_CONFIG, *args],
             cwd=cwd,
-            stdin=subprocess.PIPE,
+            stdin=stdin,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=git_environment(),
