@@ -156,15 +156,21 @@ class ObjectStream:
 
         def pull() -> None:
             listed, tail, kept = 0, b"", set[bytes]()
+            held: list[bytes] = []  # listed, not yet routed: see _SORTED_FIRST
+            sort_at = _SORTED_FIRST
             try:
                 while chunk := _read_up_to(source, _LISTING_CHUNK):
                     lines = (tail + chunk).split(b"\n")
                     tail = lines.pop()
                     listed += len(lines)
-                    _route(lines, queues, keep, kept)
+                    held += lines
+                    if len(held) >= sort_at:
+                        _route(_by_path(held), queues, keep, kept)
+                        held, sort_at = [], min(2 * sort_at, _SORTED_MOST)
                 if tail:
                     listed += 1
-                    _route([tail], queues, keep, kept)
+                    held.append(tail)
+                _route(_by_path(held), queues, keep, kept)
                 if on_listed is not None:  # before the readers can end, so the scan cannot end first
                     on_listed(listed, kept)
             finally:
@@ -227,6 +233,13 @@ class ObjectStream:
 #: repositories rev-list is done (and the env files are known) long before the blobs are read.
 _LISTING_CHUNK = 1 << 18
 _LISTING_QUEUED = 64
+#: The list is handed on in runs sorted by path, so that a reader gets the versions of a file
+#: one after the other (rev-list names them commit by commit, far apart) and its delta base
+#: cache holds the chain it walks. Measured on git/git's 167,000 blobs with four readers: 13
+#: s of cat-file CPU in rev-list's order, 9.4 s in runs of 20,000, 7.4-8.2 s in runs of
+#: 65,536 (7.4 s sorted whole). The first run is short, so the readers start early.
+_SORTED_FIRST = 8192
+_SORTED_MOST = 65536
 
 
 def _read_up_to(fd: int, size: int) -> bytes:
@@ -236,6 +249,11 @@ def _read_up_to(fd: int, size: int) -> bytes:
         parts.append(part)
         have += len(part)
     return b"".join(parts)
+
+
+def _by_path(lines: list[bytes]) -> list[bytes]:
+    """``lines`` of rev-list's list (``<oid> <path>`` or ``<oid>``) by path, in their order within one path."""
+    return sorted(lines, key=lambda line: line.partition(b" ")[2])
 
 
 def _route(lines: list[bytes], queues: Sequence[Queue[bytes]], keep: Callable[[bytes], bool], kept: set[bytes]) -> None:

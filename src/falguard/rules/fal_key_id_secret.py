@@ -64,7 +64,7 @@ def judge_value(value: str) -> Verdict | None:
 
 
 #: The whole key's pattern, with a second alternative after the key id's last group: the key
-#: in pieces (fal_key_joined), found in the same pass, with its own prefilter anchor.
+#: in pieces (fal_key_joined), found in the same pass; one prefilter anchor admits both.
 _WHOLE_OR_IN_PIECES = replace(
     pattern(
         rb"-"
@@ -82,7 +82,7 @@ _WHOLE_OR_IN_PIECES = replace(
         finder=rb"-(?=[0-9a-f]{12})",
         one_pass_only=True,
     ),
-    anchors=(Anchor(b"-", rb"[0-9a-f]{12}(?::|%3a)[0-9a-f]"), fal_key_joined.ANCHOR),
+    anchors=(fal_key_joined.ANCHOR,),  # both alternatives
 )
 
 
