@@ -195,7 +195,7 @@ def coverage_notes(repo: git.Repo, coverage: Coverage) -> list[str]:
         bad = coverage.unreadable or coverage.missing
         raise GitError(
             f"repository is corrupt: {len(bad)} reachable object{'s' if len(bad) != 1 else ''} cannot be read "
-            f"(first: {bad[0]}); run `git fsck`"
+            f"(first: {min(bad)}); run `git fsck`"
         )
     if coverage.missing:
         notes.append(
@@ -238,7 +238,7 @@ def _attribute_blob(repo: git.Repo, found: dict[str, Finding], history: PathHist
     everything = sorted((change for oid in found for change in changes.get(oid, [])), key=lambda c: (c.age, c.path))
     events = [change for change in everything if not change.removed]
     if not events:  # reachable without a commit bringing it to a path (a tag naming a blob)
-        first = next(iter(found.values()))
+        first = min(found.values(), key=pipeline.sort_key)  # not the first a reader delivered
         return replace(first, history=Attribution(in_head=any(oid in in_head for oid in found), blobs=len(found)))
     introduced = events[0]
     blob = next(oid for oid in found if any(c is introduced for c in changes.get(oid, [])))
@@ -302,9 +302,9 @@ def _left_head(repo: git.Repo, events: tuple[HistoryEvent, ...], in_head: bool) 
 
 def _attribute_message(repo: git.Repo, found: dict[str, Finding], history: PathHistory) -> Finding:
     commits = [finding.commit for finding in found.values() if finding.commit]
-    if not commits:  # a tag message
-        return next(iter(found.values()))
-    oldest = min(git.commit_infos(repo, commits), key=lambda info: info.time)
+    if not commits:  # tag messages: the first place, whichever tag's reader came first
+        return min(found.values(), key=pipeline.sort_key)
+    oldest = min(git.commit_infos(repo, commits), key=lambda info: (info.time, info.commit))
     refs = _refs(repo, history, commits)
     return replace(
         found[oldest.commit],
