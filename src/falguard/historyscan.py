@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from falguard import git, pipeline
@@ -79,7 +79,10 @@ class HistoryAttribution(Analyser):
         with self.lock:
             for finding in kept:
                 key = (finding.rule, finding.fingerprint, item.kind)
-                self.groups.setdefault(key, {}).setdefault(item.oid, finding)
+                found = self.groups.setdefault(key, {})
+                first = found.setdefault(item.oid, finding)
+                if first is not finding:  # the same secret again in one object: its spellings count
+                    found[item.oid] = spelled_as(first, [finding])
         return []  # reported once attributed
 
     def listed(self) -> None:
@@ -221,10 +224,18 @@ def attribute(
     findings = []
     for (_, _, kind), found in groups.items():
         if kind == "blob":
-            findings.append(_attribute_blob(repo, found, history, in_head))
+            attributed = _attribute_blob(repo, found, history, in_head)
         else:
-            findings.append(_attribute_message(repo, found, history))
+            attributed = _attribute_message(repo, found, history)
+        findings.append(spelled_as(attributed, found.values()))
     return findings
+
+
+def spelled_as(finding: Finding, others: Iterable[Finding]) -> Finding:
+    """``finding``, its secret spelled every way ``others`` found it written (base64, in
+    pieces): the one finding of a secret must purge every copy the history holds."""
+    secret = finding.secret.spelled(s for other in others for s in other.secret.spellings)
+    return finding if secret is finding.secret else replace(finding, secret=secret)
 
 
 def _refs(repo: git.Repo, history: PathHistory, commits: Sequence[str]) -> list[str]:

@@ -137,7 +137,6 @@ INCOMPLETE_FIX = (
 def write_replacements_for(target: str, result: ScanResult, paths: Sequence[str]) -> None:
     from falguard.replacements import WARNING, protected_paths, write_replacements
 
-    secrets, lines = write_replacements(target, [*result.findings, *result.suppressed], protected_paths(paths))
-    forms = f" ({lines} expressions, with URL-encoded forms)" if lines != secrets else ""
-    click.echo(f"falguard: wrote {secrets} secret{'s' if secrets != 1 else ''} to {target}{forms}", err=True)
+    written = write_replacements(target, [*result.findings, *result.suppressed], protected_paths(paths))
+    click.echo(f"falguard: {written.message(target)}", err=True)
     click.echo(WARNING.format(path=target), err=True)
