@@ -24,7 +24,7 @@ def fake_hex32(rng: random.Random) -> str:
 def fake_token(rng: random.Random, length: int = 40) -> str:
     while True:
         value = "".join(rng.choice(_TOKEN_ALPHABET) for _ in range(length))
-        if any(c.isdigit() for c in value) and any(c.isalpha() for c in value) and not _is_sequential(value):
+        if any(c.isdigit() for c in value) and any(c.isalpha() for c in value) and not _looks_made_up(value):
             return value
 
 
@@ -40,6 +40,16 @@ def _is_sequential(value: str) -> bool:
     from falguard.rules import looks_like_test_value
 
     return looks_like_test_value(value)
+
+
+def _looks_made_up(value: str) -> bool:
+    """What the scanner rightly takes for no real key: a test value, a template (a random
+    token can spell ``your``, ``todo`` or ``here``: 3 of the first 10,000 seeds did), words. A fake key
+    must be one the scanner has to report, so these are drawn again; hex (``fake_hex32``)
+    cannot spell any of the template words."""
+    from falguard.rules import is_placeholder, looks_random
+
+    return _is_sequential(value) or is_placeholder(value) or not looks_random(value)
 
 
 def expand_example(template: str, seed: int = 0) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from falguard.detect import detect
@@ -81,6 +81,9 @@ _LINE_BREAKS = str.maketrans({c: " " for c in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u202
     seed=st.integers(min_value=0, max_value=10_000),
     shape=st.sampled_from(["id-secret", "fal"]),
 )
+# the fake keys of these seeds once spelled "your" and "todo" (tests/keys.py draws such again)
+@example(lines=["a"], row=0, offset=0, seed=9159, shape="fal")
+@example(lines=["a"], row=0, offset=0, seed=951, shape="fal")
 def test_a_key_inserted_anywhere_is_found_exactly_there(
     lines: list[str], row: int, offset: int, seed: int, shape: str
 ) -> None:

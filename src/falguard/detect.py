@@ -181,6 +181,17 @@ def verdicts(content: bytes, origin: Origin, rules: Sequence[Rule] | None = None
 _FINDERS: dict[int, tuple[Sequence[Rule], list[re.Pattern[bytes]]]] = {}
 
 
+def _secret(rule: Rule, verdict: Verdict, content: bytes) -> Secret:
+    """The verdict's secret; where the content holds it in no form its rule spells (a key
+    joined from pieces), with the text it was found in as its ``pieces`` spelling, which the
+    replacements file purges."""
+    secret = Secret(verdict.secret, verdict.key_id, sensitive=verdict.sensitive, mask=verdict.mask)
+    written = content[verdict.start : verdict.end]
+    if not verdict.sensitive or any(form.encode() in written for form in rule.written_as(verdict.secret)):
+        return secret
+    return secret.spelled([("pieces", Secret(written.decode("utf-8", "surrogateescape")))])
+
+
 def _scanner(rules: Sequence[Rule]) -> fastfind.Scanner | None:
     """The one-pass finder of ``rules`` (hyperscan's), if there is one."""
     kept = _FINDERS.get(id(rules))
@@ -232,7 +243,7 @@ def detect(
             line=line,
             column=column,
             end_column=column + width(content, verdict.start, end),
-            secret=Secret(verdict.secret, verdict.key_id, sensitive=verdict.sensitive, mask=verdict.mask),
+            secret=_secret(rule, verdict, content),
             severity=severity,
             detail=verdict.detail,
             commit=origin.commit,

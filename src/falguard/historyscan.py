@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from falguard import git, pipeline
@@ -79,7 +79,10 @@ class HistoryAttribution(Analyser):
         with self.lock:
             for finding in kept:
                 key = (finding.rule, finding.fingerprint, item.kind)
-                self.groups.setdefault(key, {}).setdefault(item.oid, finding)
+                found = self.groups.setdefault(key, {})
+                first = found.setdefault(item.oid, finding)
+                if first is not finding:  # the same secret again in one object: its spellings count
+                    found[item.oid] = spelled_as(first, [finding])
         return []  # reported once attributed
 
     def listed(self) -> None:
@@ -195,7 +198,7 @@ def coverage_notes(repo: git.Repo, coverage: Coverage) -> list[str]:
         bad = coverage.unreadable or coverage.missing
         raise GitError(
             f"repository is corrupt: {len(bad)} reachable object{'s' if len(bad) != 1 else ''} cannot be read "
-            f"(first: {bad[0]}); run `git fsck`"
+            f"(first: {min(bad)}); run `git fsck`"
         )
     if coverage.missing:
         notes.append(
@@ -221,10 +224,18 @@ def attribute(
     findings = []
     for (_, _, kind), found in groups.items():
         if kind == "blob":
-            findings.append(_attribute_blob(repo, found, history, in_head))
+            attributed = _attribute_blob(repo, found, history, in_head)
         else:
-            findings.append(_attribute_message(repo, found, history))
+            attributed = _attribute_message(repo, found, history)
+        findings.append(spelled_as(attributed, found.values()))
     return findings
+
+
+def spelled_as(finding: Finding, others: Iterable[Finding]) -> Finding:
+    """``finding``, its secret spelled every way ``others`` found it written (base64, in
+    pieces): the one finding of a secret must purge every copy the history holds."""
+    secret = finding.secret.spelled(s for other in others for s in other.secret.spellings)
+    return finding if secret is finding.secret else replace(finding, secret=secret)
 
 
 def _refs(repo: git.Repo, history: PathHistory, commits: Sequence[str]) -> list[str]:
@@ -238,7 +249,7 @@ def _attribute_blob(repo: git.Repo, found: dict[str, Finding], history: PathHist
     everything = sorted((change for oid in found for change in changes.get(oid, [])), key=lambda c: (c.age, c.path))
     events = [change for change in everything if not change.removed]
     if not events:  # reachable without a commit bringing it to a path (a tag naming a blob)
-        first = next(iter(found.values()))
+        first = min(found.values(), key=pipeline.sort_key)  # not the first a reader delivered
         return replace(first, history=Attribution(in_head=any(oid in in_head for oid in found), blobs=len(found)))
     introduced = events[0]
     blob = next(oid for oid in found if any(c is introduced for c in changes.get(oid, [])))
@@ -302,9 +313,9 @@ def _left_head(repo: git.Repo, events: tuple[HistoryEvent, ...], in_head: bool) 
 
 def _attribute_message(repo: git.Repo, found: dict[str, Finding], history: PathHistory) -> Finding:
     commits = [finding.commit for finding in found.values() if finding.commit]
-    if not commits:  # a tag message
-        return next(iter(found.values()))
-    oldest = min(git.commit_infos(repo, commits), key=lambda info: info.time)
+    if not commits:  # tag messages: the first place, whichever tag's reader came first
+        return min(found.values(), key=pipeline.sort_key)
+    oldest = min(git.commit_infos(repo, commits), key=lambda info: (info.time, info.commit))
     refs = _refs(repo, history, commits)
     return replace(
         found[oldest.commit],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -47,7 +47,7 @@ class Secret:
     only through :meth:`reveal`, which the replacements writer alone calls.
     """
 
-    __slots__ = ("_value", "_key_id", "_sensitive", "_mask", "_masked", "_fingerprints")
+    __slots__ = ("_value", "_key_id", "_sensitive", "_mask", "_masked", "_fingerprints", "_spellings")
 
     def __init__(
         self, value: str, key_id: str | None = None, *, sensitive: bool = True, mask: Masker | None = None
@@ -58,6 +58,7 @@ class Secret:
         self._mask = mask  # how the rule that found it shows it; None: :func:`mask`
         self._masked: str | None = None
         self._fingerprints: dict[str, str] = {}
+        self._spellings: tuple[tuple[str, Secret], ...] = ()
 
     @classmethod
     def from_masked(
@@ -78,7 +79,28 @@ class Secret:
         secret._mask = None
         secret._masked = masked if not sensitive or "****" in masked else mask(masked, key_id)
         secret._fingerprints = dict(fingerprints or {})
+        secret._spellings = ()
         return secret
+
+    def spelled(self, spellings: Iterable[tuple[str, Secret]]) -> Secret:
+        """This secret, also known to be written in content as each ``(kind, text)`` of
+        ``spellings`` where the content does not hold it as such: ``base64``, the encoded
+        value it was decoded from; ``pieces``, the expression it was joined from. The texts
+        are secrets too (they mask themselves); only the replacements file reads them. Not
+        part of the identity: the same key is the same secret however it was written."""
+        added = tuple(dict.fromkeys((*self._spellings, *spellings)))
+        if added == self._spellings:
+            return self
+        copy = Secret.__new__(Secret)
+        for name in Secret.__slots__:
+            setattr(copy, name, getattr(self, name))
+        copy._spellings = added
+        return copy
+
+    @property
+    def spellings(self) -> tuple[tuple[str, Secret], ...]:
+        """How content wrote this secret where it did not hold it as such (see :meth:`spelled`)."""
+        return self._spellings
 
     def reveal(self) -> str:
         if self._value is None:

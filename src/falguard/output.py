@@ -31,3 +31,14 @@ def write_atomic(path: str, text: str, *, mode: int = 0o644) -> None:
         if isinstance(error, OSError):
             raise InputError(f"cannot write {path}: {error.strerror}") from None
         raise
+
+
+def stdout_failed(error: OSError) -> InputError:
+    """The error for a report standard output did not take; after a broken pipe, standard
+    output is pointed at the null device, or the interpreter's last flush fails again."""
+    import sys
+
+    if isinstance(error, BrokenPipeError) and sys.stdout is not None:
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return InputError(f"cannot write the report to standard output: {error.strerror or error}")

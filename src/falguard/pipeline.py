@@ -10,7 +10,9 @@
 5. **suppression**: inline allow comments (set by detection), config allow entries, the
    baseline;
 6. **verification** (optional): asks fal whether each key is live;
-7. **sorting**, and advisory findings (reported, never failing) set apart as warnings.
+7. **sorting** (findings by a total key, the summary's notes by text: never the order
+   history readers delivered them in), and advisory findings (reported, never failing)
+   set apart as warnings.
 
 Every scan (working tree, staged change, pushed commits, history, stdin, the audit) is one
 call of :func:`run` with its source and analysers; a new stage is one more step here.
@@ -64,8 +66,11 @@ class Stages:
     advisory: frozenset[str] = frozenset()  # rule ids reported as warnings, never failing
 
 
-def sort_key(finding: Finding) -> tuple[str, int, int, str, str]:
-    return (finding.path, finding.line, finding.column, finding.rule, finding.commit or "")
+def sort_key(finding: Finding) -> tuple[str, int, int, str, str, int, str, str, str]:
+    """Where, then what: a total order (two keys in two tag messages sit at the same place),
+    so reports never depend on the order the history readers delivered findings in."""
+    place = (finding.path, finding.line, finding.column, finding.rule, finding.commit or "")
+    return (*place, finding.end_column or 0, finding.fingerprint, finding.source, finding.message)
 
 
 def rules_for(config: Config) -> tuple[Rule, ...]:
@@ -106,6 +111,8 @@ def run(
         result.findings = [f for f in result.findings if f.rule not in stages.advisory]
     for found in (result.findings, result.suppressed, result.warnings, result.baselined):
         found.sort(key=sort_key)
+    for noted in (result.summary.skipped_paths, result.summary.unreadable):
+        noted.sort()  # a history scan's readers (and the items they yield) note them as they come
     return result
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from falguard import __version__
@@ -16,7 +18,18 @@ from falguard.cli.rotate import rotate
 from falguard.cli.scan import scan
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The group, but a broken pipe in a command is an error (exit 2, one line): click's own
+    handling makes it a silent exit 1, which reads as "findings" with no report."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as error:
+            raise RuntimeError(f"a pipe closed before falguard was done ({error.strerror})") from error
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="falguard")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors (secrets stay masked).")
 def cli(debug: bool) -> None:

@@ -14,6 +14,7 @@ from falguard.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from falguard.cli.falapi import FAL_API_URL, verify_url
 from falguard.cli.settings import Reporting, fails_when_incomplete, use_color
 from falguard.config import Config, parse_size
+from falguard.errors import InputError
 from falguard.models import ScanResult, Severity
 from falguard.report import FORMATS, ReportContext, renderer
 
@@ -72,12 +73,21 @@ def report_options(function: Callable[..., int]) -> Callable[..., int]:
 
 
 def write_report(text: str, output: str | None, color: bool = False) -> None:
+    """The whole report to ``output`` (atomically) or standard output, or InputError: never
+    an exit code without the report it stands for."""
     if output:
         from falguard.output import write_atomic  # lazily: tempfile is not needed on the hook path
 
         write_atomic(output, text)
-    else:
+        return
+    if sys.stdout is None:  # click.echo would drop the report without a word
+        raise InputError("cannot write the report: standard output is closed (write it to a file with -o FILE)")
+    try:
         click.echo(text, nl=False, color=color)
+    except OSError as error:
+        from falguard.output import stdout_failed
+
+        raise stdout_failed(error) from None
 
 
 def emit(result: ScanResult, fmt: str, output: str | None, fail_on: Severity, *, verbose: bool = False) -> int:
@@ -127,7 +137,6 @@ INCOMPLETE_FIX = (
 def write_replacements_for(target: str, result: ScanResult, paths: Sequence[str]) -> None:
     from falguard.replacements import WARNING, protected_paths, write_replacements
 
-    secrets, lines = write_replacements(target, [*result.findings, *result.suppressed], protected_paths(paths))
-    forms = f" ({lines} expressions, with URL-encoded forms)" if lines != secrets else ""
-    click.echo(f"falguard: wrote {secrets} secret{'s' if secrets != 1 else ''} to {target}{forms}", err=True)
+    written = write_replacements(target, [*result.findings, *result.suppressed], protected_paths(paths))
+    click.echo(f"falguard: {written.message(target)}", err=True)
     click.echo(WARNING.format(path=target), err=True)

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from falguard.detect import detect
-from falguard.models import Finding, Origin, Summary
+from falguard.models import Finding, Origin, Secret, Summary
 from falguard.positions import Cursor, width
 from falguard.prefilter import Prefilter
 from falguard.rules import Rule
@@ -159,9 +159,11 @@ def _relocated(found: list[Finding], content: bytes, cursor: Cursor, start: int,
     allows = line_allows(content, line_start)
     line_end = content.find(b"\n", start, end)
     end_column = column + width(content, start, end if line_end == -1 else line_end)
+    encoded = [("base64", Secret(content[start:end].decode("ascii")))]  # what a purge must replace
     for finding in found:
         yield replace(
             finding,
+            secret=finding.secret.spelled(encoded),
             line=line,
             column=column,
             end_column=end_column,

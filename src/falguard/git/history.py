@@ -112,6 +112,7 @@ class ObjectStream:
         reader = ["git", *SAFE_CONFIG, *_reader_limits(workers), "cat-file", "--buffer", f"--batch={BATCH_FORMAT}"]
         relay = workers > 1 or on_listed is not None
         self._threads: list[threading.Thread] = []
+        self._relay_failed: str | None = None  # why the relay thread stopped before the list's end
         self.readers: list[subprocess.Popen[bytes]] = []
         try:
             self.lister = subprocess.Popen(
@@ -173,6 +174,9 @@ class ObjectStream:
                 _route(_by_path(held), queues, keep, kept)
                 if on_listed is not None:  # before the readers can end, so the scan cannot end first
                     on_listed(listed, kept)
+            except BaseException as error:  # close() says so: a short list must not pass for the whole
+                self._relay_failed = f"{type(error).__name__}: {error}"
+                self.lister.kill()  # it may be blocked writing the rest of its list
             finally:
                 for pending in queues:
                     pending.put(b"")
@@ -211,6 +215,8 @@ class ObjectStream:
         errors = [_error_text(stream) for stream in self._errors]
         for stream in self._errors:
             stream.close()
+        if self._relay_failed is not None:
+            raise GitError(f"reading git rev-list's object list failed: {self._relay_failed}")
         if lister_code != 0:
             raise GitError(f"git rev-list: {_first_line(errors[0])}")
         for code, text in zip(codes, errors[1:], strict=False):
