@@ -179,7 +179,7 @@ class Suppression:
 
     kind: str  # inline | config | baseline
     reason: str = ""
-    by: str = ""  # who accepted it, when the baseline records it (``accepted_by``)
+    by: str = ""  # who accepted it, when recorded (a baseline entry's ``accepted_by``, an allow entry's ``by``)
 
 
 @dataclass(frozen=True)

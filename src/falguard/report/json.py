@@ -42,7 +42,8 @@ def finding_dict(finding: Finding, steps: Steps | None = None) -> dict[str, Any]
 
 
 def suppression_dict(finding: Finding) -> dict[str, str] | None:
-    """Why a finding does not count; ``by`` (who accepted it) only when the baseline records it."""
+    """Why a finding does not count; ``by`` (who accepted it) only when the baseline entry or
+    the allow entry records it."""
     said = finding.suppression
     if said is None:
         return None
