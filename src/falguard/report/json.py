@@ -109,6 +109,7 @@ def summary_dict(result: ScanResult, context: ReportContext) -> dict[str, Any]:
     }
     if summary.objects_read:  # only when history was read
         document["objects_read"] = summary.objects_read
+        document["blobs_scanned"] = summary.blobs_scanned
     counts = verification_counts(result.findings)
     if counts is not None:  # only when --verify ran
         document["verification"] = counts
