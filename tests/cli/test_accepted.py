@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 from falguard.baseline import load
+from tests.falapi_standin import StandIn
 from tests.helpers import commit_all, git, ignoring_env, write
 from tests.keys import fake_key_id_secret
 
@@ -220,3 +222,42 @@ def test_baseline_create_and_update_record_who_accepts_only_when_asked(repo: Pat
     assert blank.code == 2 and blank.err.strip().splitlines() == [
         'falguard: error: --accepted-by: expected a name (such as "Dana Dev <dana@example.com>"), got only spaces'
     ]
+
+
+def is_live(standin: StandIn, credential: str) -> bool:
+    return credential in standin.keys
+
+
+def commands(step: str) -> list[list[str]]:
+    """The falguard commands a step names, as arguments (without the leading `falguard`)."""
+    return [found.split()[1:] for found in re.findall(r"`(falguard [^`]+)`", step)]
+
+
+def test_the_confirm_step_names_commands_that_prove_a_baselined_key_dead_and_revoke_it(
+    repo: Path, falguard, standin: StandIn, tmp_path: Path
+) -> None:
+    live = standin.add_key("API")
+    ignoring_env(repo)
+    write(repo, "a.py", f'FAL_KEY = "{live.credential}"\n')
+    commit_all(repo)
+    assert falguard("baseline", "create", "--history", cwd=repo).code == 0
+    (story,) = falguard("audit", "--format", "json", cwd=repo).json["audit"]["accepted"]
+    verify, rotate = commands(story["steps"][0])
+    assert (verify, rotate) == (["audit", "--verify", "--no-baseline"], ["rotate"])
+    assert "   verified: LIVE" in falguard(*verify, cwd=repo).out
+    assert falguard(*rotate, "--yes", "--write-env", str(tmp_path / "app.env"), cwd=repo).code == 0
+    assert not is_live(standin, live.credential)
+    assert "verified 1 key with fal: 0 live, 1 rejected" in falguard(*verify, cwd=repo).out
+
+
+def test_the_confirm_step_of_an_allowed_key_names_revoke_by_its_id(repo: Path, falguard, standin: StandIn) -> None:
+    live = standin.add_key("API", "laptop")
+    ignoring_env(repo)
+    write(repo, "a.py", f'FAL_KEY = "{live.credential}"  # falguard:allow reason="fixture"\n')
+    commit_all(repo)
+    (story,) = falguard("audit", "--format", "json", cwd=repo).json["audit"]["accepted"]
+    (revoke,) = commands(story["steps"][0])
+    assert revoke == ["revoke", live.key_id]
+    assert f'falguard: would delete {live.key_id} ("laptop"' in falguard(*revoke, cwd=repo).out
+    assert falguard(*revoke, "--yes", cwd=repo).code == 0 and not is_live(standin, live.credential)
+    assert "already deleted" in falguard(*revoke, cwd=repo).out
