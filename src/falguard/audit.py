@@ -90,6 +90,8 @@ def _accepted_steps(story: Story) -> tuple[str, ...]:
             "Record why and who in its baseline entries (`note` and `accepted_by`; `falguard baseline update "
             "--accepted-by NAME` fills in who), so the next audit can say."
         )
+    if any(f.suppression and f.suppression.kind == "config" and not f.suppression.by for f in story.findings):
+        steps.append("Say who accepted it: add `by` to its allow entry in the configuration, beside `reason`.")
     return tuple(steps)
 
 

@@ -91,6 +91,7 @@ def test_an_allowed_key_is_accepted_with_the_config_reason(repo: Path, falguard)
     audit = falguard("audit", cwd=repo)
     assert audit.code == 0
     assert 'accepted: in the configuration\'s allow list: "test fixture"' in audit.out
+    assert "b) Say who accepted it: add `by` to its allow entry in the configuration, beside `reason`." in audit.out
     assert "Action: none for new credentials; confirm the 1 accepted key above" in audit.out
 
 
@@ -106,6 +107,7 @@ def test_an_allow_entry_records_who_accepted_it(repo: Path, falguard, tmp_path: 
     assert text.code == 0
     assert 'accepted: in the configuration\'s allow list by Dana Dev: "revoked (SEC-14)"' in text.out
     assert 'accepted in the configuration\'s allow list by Dana Dev: "revoked (SEC-14)"' in text.out  # the ticket
+    assert "Say who accepted it" not in text.out  # it says who
     document = falguard("audit", "--format", "json", cwd=repo).json
     assert {f["suppression"]["by"] for f in document["suppressed"]} == {"Dana Dev"}
     (story,) = document["audit"]["accepted"]
