@@ -133,3 +133,9 @@ def test_the_baseline_file_option_has_one_spelling_everywhere(repo: Path, tmp_pa
     assert falguard("scan", "--baseline", str(target), cwd=repo).code == 0
     assert falguard("baseline", "update", "--baseline", str(target), cwd=repo).code == 0
     assert falguard("baseline", "update", "-f", str(target), cwd=repo).code == 0  # the old spelling still works
+    assert falguard("audit", "--baseline", str(target), cwd=repo).code == 0
+    again = tmp_path / "again.json"
+    for old in ("-o", "--output"):  # create's old spellings still work too
+        assert falguard("baseline", "create", old, str(again), cwd=repo).code == 0 and again.is_file()
+        again.unlink()
+    assert falguard("baseline", "update", "--file", str(target), cwd=repo).code == 0

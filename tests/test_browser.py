@@ -684,9 +684,16 @@ def test_build_output_raises_key_findings_to_critical(repo: Path, falguard) -> N
         ("node_modules/lib/dist/index.js", False),
         ("src/distance.ts", False),
         ("build/static/js/main.js", True),  # Create React App
-        ("build/lib/vendor/x.js", True),  # CRA copies public/lib/ there
+        ("build/index.html", True),  # Create React App: build/static/ and the top of build/
+        ("build/lib/vendor/x.js", False),  # build/lib/ is setuptools' (CRA's could only copy public/lib/)
         ("build/lib/mypkg/settings.py", False),  # setuptools (pip install ., pip wheel .)
         ("build/lib/mypkg/py.typed", False),
+        ("build/lib/mypkg/data/config.json", False),  # package data
+        ("build/lib/mypkg/.env", False),
+        ("dist/mypkg-0.1-py3-none-any.whl", False),  # python -m build
+        ("dist/mypkg-0.1-py3-none-any.whl!/mypkg/data.json", False),
+        ("dist/mypkg-0.1.tar.gz", False),
+        ("dist/assets/mypkg-0.1.tar.gz.js", True),
         ("build/bdist.linux-x86_64/wheel/mypkg/data.json", False),
         ("build/lib.linux-x86_64-cpython-312/mypkg/_ext.so", False),
         ("build/temp.linux-x86_64-cpython-312/x.o", False),
@@ -815,3 +822,40 @@ def test_setuptools_build_tree_is_not_served_output(repo: Path, falguard) -> Non
     for finding in found:
         assert "served" not in finding["message"] and not finding["chain"], finding
         assert not any("served" in step or "proxy" in step for step in finding["steps"]), finding
+
+
+def test_python_package_data_in_build_and_dist_is_not_served_but_a_react_build_is(repo: Path, falguard) -> None:
+    """`pip install .` copies package data (.json, .txt, .env) to build/lib/<package>/, and
+    `python -m build` leaves a wheel in dist/: a package, not a site. Both were read as served
+    output (ignored, yet listed) and told "served to every visitor". Create React App's
+    build/static/ stays served."""
+    import zipfile
+
+    key = kis(16)
+    write(repo, ".gitignore", ".env*\nbuild/\ndist/\n")
+    write(repo, "pyproject.toml", '[project]\nname = "mypkg"\nversion = "0.1"\n')
+    write(repo, "src/mypkg/__init__.py", "")
+    write(repo, "src/mypkg/data/config.json", f'{{"fal_key": "{key}"}}\n')
+    for data in ("config.json", "notes.txt", ".env"):
+        write(repo, f"build/lib/mypkg/data/{data}", f"FAL_KEY={key}\n")
+    (repo / "dist").mkdir()
+    with zipfile.ZipFile(repo / "dist" / "mypkg-0.1-py3-none-any.whl", "w") as wheel:
+        wheel.writestr("mypkg/data/config.json", f'{{"fal_key": "{key}"}}\n')
+    git(repo, "add", "-A")
+    found = findings(falguard, repo)
+    assert [f["path"] for f in found] == ["src/mypkg/data/config.json"]
+    assert not any("served" in step or "proxy" in step for step in found[0]["steps"])
+
+    write(repo, ".gitignore", ".env*\n")  # tracked build output: read as files, still not served
+    found = findings(falguard, repo)
+    assert {f["path"] for f in found} >= {"build/lib/mypkg/data/config.json", "build/lib/mypkg/data/notes.txt"}
+    for finding in found:
+        assert "served" not in finding["message"], finding
+        assert not any("served" in step or "proxy" in step for step in finding["steps"]), finding
+
+    app = repo / "web"
+    write(app, "package.json", package("react", "react-scripts"))
+    write(app, "build/static/js/main.js", f'var k="{key}";\n')
+    write(repo, ".gitignore", ".env*\nbuild/\ndist/\n")
+    served = [f for f in findings(falguard, repo) if f["path"] == "web/build/static/js/main.js"]
+    assert served and any("served to every visitor" in step for step in served[0]["steps"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.walkthrough import quickstart, walkthrough
+from tests.walkthrough import org, quickstart, walkthrough
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -31,3 +31,11 @@ def test_readme_quickstart_run_is_the_output_of_a_real_run() -> None:
     )
     assert shown is not None, "README.md lost its Quickstart run"
     assert shown.group(1) == quickstart(), "regenerate it: python -m tests.walkthrough quickstart"
+
+
+def test_readme_organisation_audit_is_the_output_of_a_real_run() -> None:
+    shown = re.search(r"<!-- org:start -->\n```text\n(.*?)```\n<!-- org:end -->", README.read_text(), re.S)
+    assert shown is not None, "README.md lost its organisation audit run"
+    output = org()
+    assert shown.group(1) == output, "regenerate it: python -m tests.walkthrough org"
+    assert "files and objects" not in output  # bare mirrors: git objects read, text blobs among them

@@ -6,18 +6,22 @@ every machine; ``tests/test_walkthrough.py`` checks that the README holds exactl
   fal key was committed in ``settings.py`` and ``.env.production`` and pushed
   (``falguard scan`` and ``falguard audit``, the repository path shortened to /srv/worker);
 - the Quickstart's run: a small Next.js repository with a committed ``.env`` and a client
-  component that reads a public variable (``falguard scan``).
+  component that reads a public variable (``falguard scan``);
+- the organisation audit: the test suite's fleet (``tests/org/fleet.py``) audited with
+  ``falguard audit --repos`` (commit dates fixed, its directory shown as /srv/git/acme-org).
 
-    python -m tests.walkthrough [walkthrough|quickstart]
+    python -m tests.walkthrough [walkthrough|quickstart|org]
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.helpers import git, write
@@ -84,5 +88,40 @@ def quickstart(seed: int = 42) -> str:
         return run(work, "scan")
 
 
+@contextlib.contextmanager
+def _commit_dates(date: str) -> Iterator[None]:
+    """Every commit made meanwhile is dated ``date`` (so its hash is the same on every run)."""
+    saved = {name: os.environ.get(name) for name in ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE")}
+    os.environ.update(dict.fromkeys(saved, date))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+ORG_SHOWN_AS = "/srv/git/acme-org"  # as long as the temporary directory it stands for, so tables keep their widths
+
+
+def org() -> str:
+    from tests.org.fleet import build_fleet
+
+    with tempfile.TemporaryDirectory(prefix="acme", dir="/tmp") as tmp, _commit_dates(WHO["date"]):
+        assert len(tmp) == len(ORG_SHOWN_AS), tmp
+        root = Path(tmp)
+        build_fleet(root)
+        proc = subprocess.run(
+            [sys.executable, "-m", "falguard", "audit", "--repos", "repos.txt", "--jobs", "2"], cwd=root,
+            capture_output=True, text=True, check=False,
+            env={**os.environ, "NO_COLOR": "1", "XDG_CACHE_HOME": str(root / "cache")},
+        )  # fmt: skip
+    shown = f"$ falguard audit --repos repos.txt --jobs 2\n{proc.stdout}{proc.stderr}$ echo $?\n{proc.returncode}\n"
+    return shown.replace(tmp, ORG_SHOWN_AS)
+
+
 if __name__ == "__main__":
-    sys.stdout.write(quickstart() if sys.argv[1:] == ["quickstart"] else walkthrough())
+    which = {"quickstart": quickstart, "org": org}.get(sys.argv[1] if sys.argv[1:] else "", walkthrough)
+    sys.stdout.write(which())

@@ -83,17 +83,41 @@ def _by_urgency(stories: list[Story]) -> list[Story]:
 
 
 def _accepted_steps(story: Story) -> tuple[str, ...]:
-    which = f" (key id {story.secret.key_id})" if story.secret.key_id else ""
-    steps = [
-        f"Confirm the key{which} is revoked on the fal dashboard's keys page ({DASHBOARD}): accepting a finding "
-        "does not revoke the key; if it still works, revoke it now (`falguard audit --verify` asks fal)."
-    ]
-    unrecorded = [f for f in story.findings if f.suppression and f.suppression.kind == "baseline"]
-    if any(not (f.suppression and f.suppression.reason and f.suppression.by) for f in unrecorded):
+    baselined = [f for f in story.findings if f.suppression and f.suppression.kind == "baseline"]
+    steps = [_confirm_revoked(story.secret, baselined=bool(baselined))]
+    if any(not (f.suppression and f.suppression.reason and f.suppression.by) for f in baselined):
         steps.append(
-            "Record why and who in its baseline entries (`note` and `accepted_by`), so the next audit can say."
+            "Record why and who in its baseline entries (`note` and `accepted_by`; `falguard baseline update "
+            "--accepted-by NAME` fills in who), so the next audit can say."
         )
+    if any(f.suppression and f.suppression.kind == "config" and not f.suppression.by for f in story.findings):
+        steps.append("Say who accepted it: add `by` to its allow entry in the configuration, beside `reason`.")
     return tuple(steps)
+
+
+def _confirm_revoked(secret: Secret, *, baselined: bool) -> str:
+    """How to prove an accepted key dead, and to revoke it if it is not, with the commands that
+    reach it: ``--verify`` and ``rotate`` see a baselined key (``--no-baseline``; rotate ignores
+    the baseline), neither touches an allowed one, ``revoke`` needs its key id."""
+    which = f" (key id {secret.key_id})" if secret.key_id else ""
+    first = f"Confirm the key{which} is revoked: accepting a finding does not revoke it. "
+    dashboard = f"the fal dashboard's keys page ({DASHBOARD})"
+    if baselined:
+        return first + (
+            "`falguard audit --verify --no-baseline` asks fal about it (rejected: it is dead); if fal still accepts "
+            "it, `falguard rotate` (a dry run; then --yes, with an ADMIN key in FAL_ADMIN_KEY) creates its "
+            f"replacement, revokes it and checks that fal rejects it; or revoke it on {dashboard}."
+        )
+    if secret.key_id:
+        return first + (
+            f"falguard neither verifies nor rotates an allowed key: `falguard revoke {secret.key_id}` (a dry run, "
+            "with an ADMIN key in FAL_ADMIN_KEY) says whether fal still lists it, and with --yes revokes it; or "
+            f"check {dashboard}."
+        )
+    return first + (
+        "falguard neither verifies nor rotates an allowed key: remove its allow, then `falguard audit --verify` "
+        f"asks fal about it and `falguard rotate` replaces and revokes it; or check {dashboard}."
+    )
 
 
 def _live(story: Story) -> bool:

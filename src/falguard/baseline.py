@@ -92,16 +92,22 @@ def render(entries: Iterable[Entry]) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def create(findings: Iterable[Finding], previous: dict[tuple[str, str], Entry]) -> list[Entry]:
+def create(findings: Iterable[Finding], previous: dict[tuple[str, str], Entry], accepted_by: str = "") -> list[Entry]:
     """Every current finding, keeping the review notes (``note``, ``accepted_by``) of those
-    already in ``previous``."""
+    already in ``previous``; ``accepted_by`` names who accepts the entries that name nobody."""
     entries: dict[tuple[str, str], Entry] = {}
     for finding in findings:
         key = identity(finding)
         kept = previous.get(key)
         entry = entry_for(finding, kept.note if kept else "")
-        entries.setdefault(key, replace(entry, accepted_by=kept.accepted_by) if kept else entry)
+        entries.setdefault(key, replace(entry, accepted_by=(kept.accepted_by if kept else "") or accepted_by))
     return list(entries.values())
+
+
+def accepted(entries: Iterable[Entry], by: str) -> list[Entry]:
+    """``entries`` with ``by`` as who accepted each one that names nobody yet (a name a
+    reviewer recorded is never replaced); unchanged when ``by`` is empty."""
+    return [replace(entry, accepted_by=entry.accepted_by or by) for entry in entries]
 
 
 def prune(previous: dict[tuple[str, str], Entry], findings: Iterable[Finding], *, history: bool) -> list[Entry]:

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import re
 
-#: setuptools' build tree (``pip install .``, ``pip wheel .``, ``python -m build``) is Python
-#: build output, not a site: ``build/lib/<package>/*.py``, ``build/bdist.<platform>/``,
-#: ``build/lib.<platform>/``, ``build/temp.<platform>/``, ``build/scripts-<version>/``. Only
-#: Create React App serves ``build/``, and its ``build/lib/`` holds no Python (other files there,
-#: such as a package's data, still count as served: a path alone cannot tell them apart).
+#: Python's build output is a package, not a site: setuptools' tree under ``build/``
+#: (``pip install .``, ``pip wheel .``, ``python -m build``: ``build/lib/`` with the packages
+#: and their data files, ``build/bdist.<platform>/``, ``build/lib.<platform>/``,
+#: ``build/temp.<platform>/``, ``build/scripts-<version>/``), and the wheels, eggs and sdists
+#: ``python -m build`` leaves directly in ``dist/`` (with what is inside them). Create React
+#: App, the one framework that serves ``build/``, writes its bundle to ``build/static/`` and
+#: the top of ``build/``; a ``build/lib/`` there can only be a copy of ``public/lib/``, which
+#: the scan reads where it is, so every ``build/lib/`` is Python's. A path rule, not a look at
+#: the repository: the same answer in every report, a saved one too.
 _PYTHON_BUILD = re.compile(
-    r"(?:^|/)build/(?:(?:bdist|lib|temp)\.[^/]+|scripts-[^/]+)/"
-    r"|(?:^|/)build/lib/(?:[^/]+/)*[^/]+\.(?:py|pyi|pyc|pyd|so|typed)$"
+    r"(?:^|/)build/(?:lib|(?:bdist|lib|temp)\.[^/]+|scripts-[^/]+)/"
+    r"|(?:^|/)dist/[^/!]+\.(?:whl|egg|tar\.gz)(?:!|$)"
 )
 
 
@@ -38,7 +42,8 @@ def is_served(path: str) -> bool:
     """True for a file under build output (``.next/static/chunks/x.js``, ``apps/web/dist/a.js``).
 
     Packages' own build directories inside ``node_modules`` are dependencies, not output, and
-    setuptools' ``build/`` tree is Python build output (see ``_PYTHON_BUILD``).
+    Python's build output (setuptools' ``build/`` tree, wheels and sdists in ``dist/``) is a
+    package, not a site (see ``_PYTHON_BUILD``).
     """
     wrapped = "/" + path.replace("\\", "/")
     if "/node_modules/" in wrapped or _PYTHON_BUILD.search(wrapped):

@@ -50,6 +50,7 @@ def parse_size(value: object) -> int:
 class AllowEntry:
     fingerprint: str
     reason: str
+    by: str = ""  # who accepted it (optional), as a baseline entry's ``accepted_by``
 
 
 @dataclass(frozen=True)
@@ -124,23 +125,24 @@ def _boolean(value: Any) -> bool:
 
 def _allow(value: Any) -> tuple[AllowEntry, ...]:
     if not isinstance(value, list):
-        raise ValueError('expected a list of tables: { fingerprint = "<64 hex>", reason = "..." }')
-    entries = []
-    for index, item in enumerate(value):
-        if not isinstance(item, dict):
-            raise ValueError(f"entry {index + 1}: expected a table with fingerprint and reason")
-        unknown = set(item) - {"fingerprint", "reason"}
-        if unknown:
-            raise ValueError(f"entry {index + 1}: unknown key {sorted(unknown)[0]!r} (expected fingerprint, reason)")
-        fingerprint, reason = item.get("fingerprint"), item.get("reason")
-        if not isinstance(fingerprint, str) or not _FINGERPRINT.fullmatch(fingerprint):
-            raise ValueError(
-                f"entry {index + 1}: fingerprint must be one a report shows: 16 to 64 lowercase hex characters"
-            )
-        if not isinstance(reason, str) or not reason.strip():
-            raise ValueError(f"entry {index + 1}: reason must be a non-empty string")
-        entries.append(AllowEntry(fingerprint, reason))
-    return tuple(entries)
+        raise ValueError('expected a list of tables: { fingerprint = "<64 hex>", reason = "...", by = "..." }')
+    return tuple(_allow_entry(index, item) for index, item in enumerate(value, 1))
+
+
+def _allow_entry(number: int, item: Any) -> AllowEntry:
+    if not isinstance(item, dict):
+        raise ValueError(f"entry {number}: expected a table with fingerprint and reason (and optionally by)")
+    unknown = set(item) - {"fingerprint", "reason", "by"}
+    if unknown:
+        raise ValueError(f"entry {number}: unknown key {sorted(unknown)[0]!r} (expected fingerprint, reason, by)")
+    fingerprint, reason, by = item.get("fingerprint"), item.get("reason"), item.get("by", "")
+    if not isinstance(fingerprint, str) or not _FINGERPRINT.fullmatch(fingerprint):
+        raise ValueError(f"entry {number}: fingerprint must be one a report shows: 16 to 64 lowercase hex characters")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValueError(f"entry {number}: reason must be a non-empty string")
+    if not isinstance(by, str) or ("by" in item and not by.strip()):
+        raise ValueError(f"entry {number}: by must be a non-empty string (who accepted it), got {by!r}")
+    return AllowEntry(fingerprint, reason, by.strip())
 
 
 #: TOML key -> (Config field, converter)
@@ -246,7 +248,7 @@ def describe(config: Config) -> list[tuple[str, str, str]]:
         if isinstance(value, Severity):
             text = value.label
         elif key == "allow":
-            text = "[" + ", ".join(f"{entry.fingerprint[:16]}… ({entry.reason})" for entry in value) + "]"
+            text = "[" + ", ".join(_allowed_text(entry) for entry in value) + "]"
         elif isinstance(value, tuple):
             text = "[" + ", ".join(repr(item) for item in value) + "]"
         elif isinstance(value, bool):
@@ -257,3 +259,7 @@ def describe(config: Config) -> list[tuple[str, str, str]]:
             text = str(value)
         rows.append((key, text, config.origins.get(key, DEFAULT_SOURCE)))
     return rows
+
+
+def _allowed_text(entry: AllowEntry) -> str:
+    return f"{entry.fingerprint[:16]}… ({entry.reason}{f'; by {entry.by}' if entry.by else ''})"

@@ -105,6 +105,7 @@ class HistoryAttribution(Analyser):
 
     def finish(self, findings: list[Finding], result: ScanResult) -> list[Finding]:
         result.summary.objects_read += self.coverage.objects
+        result.summary.blobs_scanned = result.summary.files_scanned  # all a history scan scans are blobs
         try:
             result.summary.incomplete.extend(coverage_notes(self.repo, self.coverage))
         except GitError as error:

@@ -201,7 +201,7 @@ class Suppression:
 
     kind: str  # inline | config | baseline
     reason: str = ""
-    by: str = ""  # who accepted it, when the baseline records it (``accepted_by``)
+    by: str = ""  # who accepted it, when recorded (a baseline entry's ``accepted_by``, an allow entry's ``by``)
 
 
 @dataclass(frozen=True)
@@ -230,7 +230,7 @@ class Finding:
 
 _SUMMARY_COUNTS = (
     "files_scanned", "bytes_scanned", "skipped_binary", "skipped_large", "skipped_other", "excluded", "baselined",
-    "objects_read",
+    "objects_read", "blobs_scanned",
     "containers_opened", "members_scanned", "members_too_large", "members_too_deep", "members_too_many",
     "members_unreadable", "encoded_over_budget",
 )  # fmt: skip
@@ -248,6 +248,7 @@ class Summary:
     excluded: int = 0
     baselined: int = 0
     objects_read: int = 0  # a history scan: every git object read (commits, trees, tags, blobs), as progress counts
+    blobs_scanned: int = 0  # of files_scanned, the git blobs (history's text blobs); the rest are files
     containers_opened: int = 0  # archives and databases opened (expand/): their members are scanned
     members_scanned: int = 0  # files inside them scanned
     members_too_large: int = 0  # members skipped: larger than the cap decompressed

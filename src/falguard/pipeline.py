@@ -150,7 +150,7 @@ def suppress(result: ScanResult, config: Config, baseline: Mapping[tuple[str, st
         if finding.suppression is None:
             allowed = config.allowed(finding.fingerprint)
             if allowed is not None:
-                finding = replace(finding, suppression=Suppression("config", allowed.reason))
+                finding = replace(finding, suppression=Suppression("config", allowed.reason, allowed.by))
         if finding.suppression is not None:
             result.suppressed.append(finding)
         else:

@@ -55,7 +55,7 @@ class HistoryProgress(StatusLine):
         line = f"falguard: history: {coverage.objects:,}"
         if coverage.listed:
             line += f"/{coverage.listed:,}"
-        line += f" objects, {coverage.bytes / 1e6:,.0f} MB, {coverage.bytes / 1e6 / elapsed:,.0f} MB/s"
+        line += f" git objects read, {coverage.bytes / 1e6:,.0f} MB, {coverage.bytes / 1e6 / elapsed:,.0f} MB/s"
         if coverage.listed and coverage.objects:
             left = max(coverage.listed - coverage.objects, 0) * elapsed / coverage.objects
             line += f", ETA {int(left) // 60}:{int(left) % 60:02d}"

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 from falguard.baseline import load
+from tests.falapi_standin import StandIn
 from tests.helpers import commit_all, git, ignoring_env, write
 from tests.keys import fake_key_id_secret
 
@@ -88,8 +90,63 @@ def test_an_allowed_key_is_accepted_with_the_config_reason(repo: Path, falguard)
     write(repo, ".falguard.toml", f'allow = [{{ fingerprint = "{fingerprint[:16]}", reason = "test fixture" }}]\n')
     audit = falguard("audit", cwd=repo)
     assert audit.code == 0
-    assert 'accepted: by an allow entry: "test fixture"' in audit.out
+    assert 'accepted: in the configuration\'s allow list: "test fixture"' in audit.out
+    assert "b) Say who accepted it: add `by` to its allow entry in the configuration, beside `reason`." in audit.out
     assert "Action: none for new credentials; confirm the 1 accepted key above" in audit.out
+
+
+def test_an_allow_entry_records_who_accepted_it(repo: Path, falguard, tmp_path: Path) -> None:
+    """`by` beside `reason`, as a baseline entry's `accepted_by`: in every audit format."""
+    ignoring_env(repo)
+    write(repo, "a.py", f"K = '{key(27)}'\n")
+    commit_all(repo)
+    fingerprint = falguard("scan", "--format", "json", cwd=repo).json["findings"][0]["fingerprint"]
+    entry = f'{{ fingerprint = "{fingerprint[:16]}", reason = "revoked (SEC-14)", by = "Dana Dev" }}'
+    write(repo, ".falguard.toml", f"allow = [{entry}]\n")
+    text = falguard("audit", cwd=repo)
+    assert text.code == 0
+    assert 'accepted: in the configuration\'s allow list by Dana Dev: "revoked (SEC-14)"' in text.out
+    assert 'accepted in the configuration\'s allow list by Dana Dev: "revoked (SEC-14)"' in text.out  # the ticket
+    assert "Say who accepted it" not in text.out  # it says who
+    document = falguard("audit", "--format", "json", cwd=repo).json
+    assert {f["suppression"]["by"] for f in document["suppressed"]} == {"Dana Dev"}
+    (story,) = document["audit"]["accepted"]
+    assert story["acceptance"] == [
+        {"kind": "config", "reason": "revoked (SEC-14)", "by": "Dana Dev", "paths": ["a.py"]}
+    ]
+    scan = falguard("scan", "--format", "json", cwd=repo).json
+    assert scan["suppressed"][0]["suppression"] == {"kind": "config", "reason": "revoked (SEC-14)", "by": "Dana Dev"}
+    saved = tmp_path / "audit.json"
+    saved.write_text(json.dumps(document))
+    assert falguard("report", str(saved), cwd=repo).out == text.out  # a saved report says the same
+    page = falguard("audit", "--format", "html", cwd=repo).out
+    assert "allow list by Dana Dev" in page
+    shown = falguard("config", "show", cwd=repo)
+    assert shown.code == 0 and "(revoked (SEC-14); by Dana Dev)" in shown.out
+
+
+def test_a_wrong_by_in_an_allow_entry_is_one_error_and_config_show_still_works(repo: Path, falguard) -> None:
+    ignoring_env(repo)
+    write(repo, "a.py", "print(1)\n")
+    write(
+        repo,
+        ".falguard.toml",
+        'fail-on = "high"\nallow = [{ fingerprint = "' + "ab" * 8 + '", reason = "x", by = 7 }]\n',
+    )
+    scan = falguard("scan", cwd=repo)
+    assert scan.code == 2 and "Traceback" not in scan.err
+    (line,) = scan.err.strip().splitlines()
+    assert (
+        line
+        == "falguard: error: .falguard.toml: allow: entry 1: by must be a non-empty string (who accepted it), got 7"
+    )
+    shown = falguard("config", "show", cwd=repo)
+    assert shown.code == 2 and "Traceback" not in shown.err
+    assert "fail-on = high    # .falguard.toml" in shown.out  # the rest is still shown
+    (allow,) = [row for row in shown.out.splitlines() if row.startswith("allow = ")]
+    assert allow.endswith(
+        "ERROR: .falguard.toml: allow: entry 1: by must be a non-empty string (who accepted it), got 7 (the default applies)"
+    )
 
 
 def test_a_key_new_in_one_place_and_accepted_in_another_is_in_both_lists(repo: Path, falguard) -> None:
@@ -142,3 +199,67 @@ def test_an_incomplete_audit_with_accepted_keys_says_both(repo: Path, falguard, 
         action.startswith("Action: coverage is INCOMPLETE") and "Confirm each accepted key above is revoked." in action
     )
     assert "Accepted credentials" in audit.out
+
+
+def test_baseline_create_and_update_record_who_accepts_only_when_asked(repo: Path, falguard) -> None:
+    """`--accepted-by NAME` fills `accepted_by` of the entries that name nobody; a name a
+    reviewer wrote is kept; without the option nothing is recorded (no default name)."""
+    ignoring_env(repo)
+    write(repo, "a.py", f"K = '{key(28)}'\n")
+    write(repo, "b.py", f"K = '{key(29)}'\n")
+    commit_all(repo)
+    baseline = repo / ".falguard-baseline.json"
+    assert falguard("baseline", "create", cwd=repo).code == 0
+    assert "accepted_by" not in baseline.read_text()
+    review(repo, "a.py", "revoked", "Dana Dev")
+    assert falguard("baseline", "create", "--accepted-by", "Sam Lee <sam@example.com>", cwd=repo).code == 0
+    by = {entry.path: entry.accepted_by for entry in load(baseline).values()}
+    assert by == {"a.py": "Dana Dev", "b.py": "Sam Lee <sam@example.com>"}
+    audit = falguard("audit", cwd=repo).out
+    assert "accepted: in the baseline by Sam Lee <sam@example.com>, no reason recorded\n" in audit
+    review(repo, "b.py", "", "")
+    assert falguard("baseline", "update", "--baseline", str(baseline), "--accepted-by", "Kim", cwd=repo).code == 0
+    assert {entry.path: entry.accepted_by for entry in load(baseline).values()} == {"a.py": "Dana Dev", "b.py": "Kim"}
+    blank = falguard("baseline", "update", "--accepted-by", "  ", cwd=repo)
+    assert blank.code == 2 and blank.err.strip().splitlines() == [
+        'falguard: error: --accepted-by: expected a name (such as "Dana Dev <dana@example.com>"), got only spaces'
+    ]
+
+
+def is_live(standin: StandIn, credential: str) -> bool:
+    return credential in standin.keys
+
+
+def commands(step: str) -> list[list[str]]:
+    """The falguard commands a step names, as arguments (without the leading `falguard`)."""
+    return [found.split()[1:] for found in re.findall(r"`(falguard [^`]+)`", step)]
+
+
+def test_the_confirm_step_names_commands_that_prove_a_baselined_key_dead_and_revoke_it(
+    repo: Path, falguard, standin: StandIn, tmp_path: Path
+) -> None:
+    live = standin.add_key("API")
+    ignoring_env(repo)
+    write(repo, "a.py", f'FAL_KEY = "{live.credential}"\n')
+    commit_all(repo)
+    assert falguard("baseline", "create", "--history", cwd=repo).code == 0
+    (story,) = falguard("audit", "--format", "json", cwd=repo).json["audit"]["accepted"]
+    verify, rotate = commands(story["steps"][0])
+    assert (verify, rotate) == (["audit", "--verify", "--no-baseline"], ["rotate"])
+    assert "   verified: LIVE" in falguard(*verify, cwd=repo).out
+    assert falguard(*rotate, "--yes", "--write-env", str(tmp_path / "app.env"), cwd=repo).code == 0
+    assert not is_live(standin, live.credential)
+    assert "verified 1 key with fal: 0 live, 1 rejected" in falguard(*verify, cwd=repo).out
+
+
+def test_the_confirm_step_of_an_allowed_key_names_revoke_by_its_id(repo: Path, falguard, standin: StandIn) -> None:
+    live = standin.add_key("API", "laptop")
+    ignoring_env(repo)
+    write(repo, "a.py", f'FAL_KEY = "{live.credential}"  # falguard:allow reason="fixture"\n')
+    commit_all(repo)
+    (story,) = falguard("audit", "--format", "json", cwd=repo).json["audit"]["accepted"]
+    (revoke,) = commands(story["steps"][0])
+    assert revoke == ["revoke", live.key_id]
+    assert f'falguard: would delete {live.key_id} ("laptop"' in falguard(*revoke, cwd=repo).out
+    assert falguard(*revoke, "--yes", cwd=repo).code == 0 and not is_live(standin, live.credential)
+    assert "already deleted" in falguard(*revoke, cwd=repo).out

@@ -52,3 +52,17 @@ def test_the_flag_and_the_config_key(shallow: Path, falguard) -> None:
     write(shallow, ".falguard.toml", 'fail-on-incomplete = "yes"\n')
     run = falguard("scan", "--history", cwd=shallow)
     assert run.code == 2 and "fail-on-incomplete: expected true or false" in run.err
+
+
+def test_the_audit_of_a_shallow_clone_never_says_action_none(shallow: Path, falguard) -> None:
+    """Its ticket said "INCOMPLETE" and then "Action: none" (problem 4)."""
+    run = falguard("audit", cwd=shallow)
+    assert run.code == 0  # outside CI: a warning, not a failure
+    (coverage,) = [line for line in run.out.splitlines() if line.startswith("Coverage: ")]
+    assert "INCOMPLETE: " in coverage and "shallow clone" in coverage
+    (action,) = [line for line in run.out.splitlines() if line.startswith("Action: ")]
+    assert action.startswith("Action: coverage is INCOMPLETE") and "none" not in action
+    assert "no fal credentials found in what was read (coverage is incomplete)" in run.out
+    document = falguard("audit", "--format", "json", cwd=shallow).json
+    assert document["summary"]["complete"] is False
+    assert not [line for line in document["audit"]["ticket"] if line.startswith("Action: none")]

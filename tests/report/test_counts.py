@@ -3,12 +3,14 @@ audit's summary line with its ticket, and singular nouns for one of a thing."""
 
 from __future__ import annotations
 
+import io
 import random
 import re
 from pathlib import Path
 
 from falguard.historyscan import scan_history
-from tests.helpers import commit_all, ignoring_env, write
+from falguard.progress import HistoryProgress
+from tests.helpers import commit_all, git, ignoring_env, write
 from tests.keys import fake_key_id_secret
 
 
@@ -26,7 +28,9 @@ def test_history_summary_counts_objects_read_as_progress_does(repo: Path, falgua
     write(repo, "b.py", "print('hello')\n")
     commit_all(repo, "two")
     shown: list[int] = []
-    scan_history(str(repo), progress=lambda coverage: shown.append(coverage.objects))
+    line = HistoryProgress(io.StringIO())
+    scan_history(str(repo), progress=lambda coverage: (shown.append(coverage.objects), line(coverage)))
+    assert f"falguard: history: {shown[-1]}/{shown[-1]} git objects read, " in line.stream.getvalue()
     run = falguard("scan", "--history", cwd=repo)
     match = re.search(r"; (\d+) git objects read: (\d+) text blobs scanned \([\d,]+ bytes\), (\d+) other", run.out)
     assert match is not None, run.out
@@ -68,3 +72,54 @@ def test_one_excluded_file_and_one_repository_are_singular(repo: Path, falguard,
     saved.write_text(falguard("audit", "--format", "json", cwd=repo).out)
     merged = falguard("report", "--merge", str(saved), "--format", "text", cwd=repo).out
     assert "audit of 1 repository" in merged and "1 repositories" not in merged
+
+
+def test_each_kind_is_counted_as_itself_in_an_audit_and_a_many_repository_report(
+    repo: Path, falguard, tmp_path: Path
+) -> None:
+    """An audit reads working-tree files and git objects; the ticket said "N files and
+    objects scanned" for their sum. Each kind is now counted from the scans' own counts."""
+    ignoring_env(repo)
+    write(repo, "a.py", f"K = '{key(34)}'\n")
+    write(repo, "b.py", "print(2)\n")
+    commit_all(repo)
+    write(repo, "c.py", "print(3)\n")  # working tree only
+    history = falguard("scan", "--history", "--format", "json", cwd=repo).json["summary"]
+    worktree = falguard("scan", "--format", "json", cwd=repo).json["summary"]
+    assert history["blobs_scanned"] == history["files_scanned"] == 3  # .gitignore, a.py, b.py
+    audit = falguard("audit", "--format", "json", cwd=repo).json
+    files, blobs, read = worktree["files_scanned"], history["blobs_scanned"], history["objects_read"]
+    assert (audit["summary"]["files_scanned"], audit["summary"]["blobs_scanned"]) == (files + blobs, blobs)
+    told = f"{files} working-tree files and {blobs} text blobs scanned"
+    assert f"Coverage: {told} (" in falguard("audit", cwd=repo).out and f"; {read} git objects read;" in (
+        falguard("audit", cwd=repo).out
+    )
+    bare = tmp_path / "bare.git"
+    git(tmp_path, "clone", "-q", "--bare", str(repo), str(bare))
+    saved = tmp_path / "bare.json"
+    saved.write_text(falguard("audit", "--format", "json", cwd=bare).out)
+    again = tmp_path / "again.json"
+    again.write_text(falguard("audit", "--format", "json", cwd=bare).out.replace(str(bare), str(bare) + "-2"))
+    merged = falguard("report", "--merge", str(saved), str(again), "--format", "text", cwd=repo).out
+    coverage = next(line for line in merged.splitlines() if line.startswith("Coverage: "))
+    assert coverage.startswith(f"Coverage: {2 * read} git objects read: {2 * blobs} text blobs scanned (")
+    assert "files and objects" not in merged
+
+
+def test_a_saved_history_scan_report_renders_its_counts_as_the_scan_did(repo: Path, falguard, tmp_path: Path) -> None:
+    ignoring_env(repo)
+    write(repo, "a.py", f"K = '{key(35)}'\n")
+    commit_all(repo)
+    text = falguard("scan", "--history", cwd=repo).out
+    saved = tmp_path / "history.json"
+    saved.write_text(falguard("scan", "--history", "--format", "json", cwd=repo).out)
+    assert falguard("report", str(saved), cwd=repo).out == text  # said "1 files and blobs scanned" before
+
+
+def test_the_audit_page_of_a_plain_directory_counts_files(tmp_path: Path, falguard) -> None:
+    """No history read: the page said "2 files and objects"; they are files."""
+    plain = tmp_path / "plain"
+    write(plain, "a.py", "print(1)\n")
+    write(plain, "b.py", "print(2)\n")
+    page = falguard("audit", "--format", "html", cwd=plain).out
+    assert "files and objects" not in page and "2 files (18 bytes)" in page

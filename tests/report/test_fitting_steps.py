@@ -60,6 +60,10 @@ def test_text_is_short_by_default_and_verbose_shows_every_step(repo: Path, falgu
     assert "more steps: --verbose shows every step" in short.out and "    3. " not in short.out
     assert "--verbose shows" not in full.out and "    3. " in full.out
     assert "    1. Revoke the key now" in short.out
+    document = falguard("scan", "--format", "json", cwd=repo).json  # JSON always has the full list
+    (key,) = {f["secret"] for f in document["findings"] if f["rule"].startswith("fal-key")}
+    steps = next(f["steps"] for f in document["findings"] if f["secret"] == key)
+    assert len(steps) >= 3 and all(f"    {n}. {step}" in full.out for n, step in enumerate(steps, 1))
 
 
 def test_github_gives_one_annotation_per_secret_and_calls_a_path_a_file(repo: Path, falguard) -> None:
@@ -120,3 +124,52 @@ def test_a_server_only_key_in_a_served_bundle_is_not_told_to_rename_or_add_a_rou
     assert served["steps"][0].startswith("Revoke the key now (it was served")
     assert served["steps"][1].startswith("Find how the key reached the bundle")
     assert not [s for s in served["steps"] if "Rename the variable" in s or "Add the proxy route" in s], served
+
+
+def test_a_key_in_a_tracked_env_local_is_revoked_first(repo: Path, falguard) -> None:
+    """A committed .env.local had no "Revoke now" step at all (problem 2)."""
+    key = fake_key_id_secret(random.Random(166))
+    write(repo, ".gitignore", "__pycache__/\n")
+    write(repo, ".env.local", f"FAL_KEY={key}\n")
+    commit_all(repo, "local settings")
+    run = falguard("scan", "--format", "json", cwd=repo)
+    (found,) = [f for f in run.json["findings"] if f["secret"] != f["path"] and f["rule"].startswith("fal-key")]
+    assert found["path"] == ".env.local"
+    assert found["steps"][0].startswith("Revoke the key now (it was committed")
+    assert found["remediation"] == " ".join(found["steps"])
+    assert not [step for step in found["steps"] if any(word in step for word in BROWSER_WORDS)]
+
+
+def test_sarif_calls_an_env_file_a_file_not_a_variable(repo: Path, falguard) -> None:
+    """SARIF and github messages said "(variable .env.local)" for a path (problem 7)."""
+    python_worker(repo, fake_key_id_secret(random.Random(167)))
+    document = json.loads(falguard("scan", "--format", "sarif", cwd=repo).out)
+    messages = [r["message"]["text"] for r in document["runs"][0]["results"]]
+    env = [m for m in messages if "(file .env.development)" in m or "(file .env.production)" in m]
+    assert env, messages
+    assert not [m for m in messages if "(variable .env" in m]
+
+
+def test_a_key_in_several_places_keeps_revoke_first_in_a_browser_project(repo: Path, falguard) -> None:
+    """One key in several places got the browser-fix steps with "revoke" as a conditional
+    step 5 (problem 2): every place starts with revoke, the browser fix comes after it."""
+    key = fake_key_id_secret(random.Random(168))
+    public = "NEXT_PUBLIC_" + "FAL_KEY"  # split, so falguard's own tree scans clean
+    write(repo, ".gitignore", ".env*\nnode_modules/\n")
+    write(repo, "package.json", '{"dependencies": {"next": "14.0.0", "@fal-ai/client": "1.0.0"}}\n')
+    write(repo, ".env.local", f"{public}={key}\n")
+    write(
+        repo, "app/page.tsx",
+        f'"use client";\nimport {{ fal }} from "@fal-ai/client";\nfal.config({{ credentials: process.env.{public} }});\n',
+    )  # fmt: skip
+    write(repo, "scripts/seed.py", f"FAL_KEY = '{key}'\n")
+    commit_all(repo, "app")
+    run = falguard("scan", "--format", "json", cwd=repo)
+    keys = [f for f in run.json["findings"] if f["secret"].endswith(key[-4:])]
+    assert {f["path"] for f in keys} >= {".env.local", "scripts/seed.py"}
+    for finding in keys:
+        assert finding["steps"][0].startswith("Revoke the key now"), finding["steps"]
+    exposed = [f for f in keys if f["chain"]]  # env file -> browser code: one block, one list of steps
+    assert exposed and all(f["steps"] == exposed[0]["steps"] for f in exposed)
+    assert exposed[0]["steps"][0].startswith("Revoke the key now (a browser-exposed variable holds it")
+    assert [step for step in exposed[0]["steps"][1:] if "proxy" in step]  # the browser fix, after revoking

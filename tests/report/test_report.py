@@ -137,3 +137,13 @@ def test_write_replacements_refuses_inside_the_repository(repo: Path, falguard) 
     assert run.code == 2
     assert "refusing to write plaintext keys inside the repository" in run.err
     assert not (repo / "keys.txt").exists()
+
+
+def test_the_sarif_schema_ships_with_the_tests_and_nothing_reads_outside_the_checkout() -> None:
+    """The schema test skipped unless the shared directory was beside the checkout (problem 8)."""
+    schema = json.loads(SCHEMA.read_text())
+    assert schema["id"].startswith("https://docs.oasis-open.org/sarif/") and "2.1.0" in schema["title"]
+    outside = ("../" + "shared", '/ "' + 'shared"')  # split, so this module does not name them itself
+    for module in Path(__file__).resolve().parents[1].rglob("*.py"):
+        text = module.read_text(encoding="utf-8")
+        assert not [word for word in outside if word in text], module

@@ -68,7 +68,11 @@ def acceptances(story: Story) -> list[dict[str, Any]]:
 def acceptance_text(items: list[dict[str, Any]]) -> str:
     """Who accepted the key and why, as the baseline, the allow entries or the inline
     comments record it (from :func:`acceptances`, or a saved report's ``acceptance``)."""
-    where = {"baseline": "in the baseline", "config": "by an allow entry", "inline": "by a falguard:allow comment"}
+    where = {
+        "baseline": "in the baseline",
+        "config": "in the configuration's allow list",
+        "inline": "by a falguard:allow comment",
+    }
     said = []
     for item in items:
         text = where.get(str(item.get("kind")), str(item.get("kind")))

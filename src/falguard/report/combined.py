@@ -24,6 +24,8 @@ from falguard.errors import InputError
 from falguard.models import URGENCY, Severity
 from falguard.report import printable
 from falguard.report.audit import acceptance_text
+from falguard.report.load import summary_of
+from falguard.report.text import scanned
 
 FORMATS = ("text", "json", "sarif", "html")
 
@@ -181,9 +183,7 @@ def ticket(document: Mapping[str, Any]) -> list[str]:
     if accepted:
         lines.append(f"Accepted fal credentials (baseline or allow entries; not new): {len(accepted)}")
     coverage = "complete" if summary["complete"] else "INCOMPLETE (see the repositories above)"
-    lines.append(
-        f"Coverage: {summary['files_scanned']:,} files and objects scanned ({summary['bytes_scanned']:,} bytes); {coverage}"
-    )
+    lines.append(f"Coverage: {scanned(summary_of(summary))}; {coverage}")
     lines.append(_action(bool(stories), len(accepted), bool(failed), bool(summary["complete"])))
     return lines
 

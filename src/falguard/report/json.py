@@ -42,7 +42,8 @@ def finding_dict(finding: Finding, steps: Steps | None = None) -> dict[str, Any]
 
 
 def suppression_dict(finding: Finding) -> dict[str, str] | None:
-    """Why a finding does not count; ``by`` (who accepted it) only when the baseline records it."""
+    """Why a finding does not count; ``by`` (who accepted it) only when the baseline entry or
+    the allow entry records it."""
     said = finding.suppression
     if said is None:
         return None
@@ -108,6 +109,7 @@ def summary_dict(result: ScanResult, context: ReportContext) -> dict[str, Any]:
     }
     if summary.objects_read:  # only when history was read
         document["objects_read"] = summary.objects_read
+        document["blobs_scanned"] = summary.blobs_scanned
     counts = verification_counts(result.findings)
     if counts is not None:  # only when --verify ran
         document["verification"] = counts

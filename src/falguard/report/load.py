@@ -158,7 +158,8 @@ def finding(data: Any, where: str) -> Finding:
     )  # fmt: skip
 
 
-def _summary(data: Any) -> Summary:
+def summary_of(data: Any) -> Summary:
+    """A saved report's ``summary`` as the value scans make."""
     where = "summary"
     skipped = _field(data, "skipped", dict, where, {})
     summary = Summary(
@@ -168,6 +169,7 @@ def _summary(data: Any) -> Summary:
         skipped_other=_field(skipped, "other", int, f"{where}.skipped", 0),
         excluded=_field(data, "excluded", int, where, 0), baselined=_field(data, "baselined", int, where, 0),
         objects_read=_field(data, "objects_read", int, where, 0),
+        blobs_scanned=_field(data, "blobs_scanned", int, where, 0),
         unreadable=_strings(data, "unreadable", where), skipped_paths=_strings(data, "skipped_paths", where),
         incomplete=_strings(data, "incomplete", where),
     )  # fmt: skip
@@ -245,7 +247,7 @@ def load(document: dict[str, Any]) -> Loaded:
     summary = document.get("summary", {})
     result = ScanResult(
         findings=_findings(document, "findings"),
-        summary=_summary(summary),
+        summary=summary_of(summary),
         suppressed=_findings(document, "suppressed"),
         baselined=_findings(document, "baselined"),
     )

@@ -21,6 +21,7 @@ from falguard.models import Severity
 
 STATUSES = ("ok", "cached", "failed")
 _COUNTS = ("files_scanned", "bytes_scanned", "excluded", "suppressed", "baselined")
+_HISTORY_COUNTS = ("objects_read", "blobs_scanned")  # only in reports that read history
 _LISTS = ("skipped_paths", "unreadable", "incomplete")
 
 
@@ -160,6 +161,11 @@ def _summary(parts: Sequence[Part]) -> dict[str, Any]:
         "unreadable": lists["unreadable"],
         "incomplete": lists["incomplete"],
         "complete": all(entry.get("complete", False) for entry in entries) and "failed" not in statuses,
+        **{
+            key: sum(entry.get(key, 0) for entry in entries)
+            for key in _HISTORY_COUNTS
+            if any(key in e for e in entries)
+        },
         "repository_counts": {"total": len(entries), **{status: statuses.count(status) for status in STATUSES}},
         "repositories": entries,
     }

@@ -129,17 +129,25 @@ def _head(result: ScanResult) -> str:
 
 
 def scanned(summary: Summary) -> str:
-    """How much was read, in the progress display's terms: a history scan reads every object
-    (commits, trees, tags, blobs) and scans the text blobs among them."""
+    """How much was read, each kind counted as itself: working-tree files, and (a history
+    scan, in the progress display's terms) every git object read (commits, trees, tags,
+    blobs) with the text blobs scanned among them. Every report says it with these words."""
     count, size = summary.files_scanned, f"({summary.bytes_scanned:,} bytes)"
     if not summary.objects_read:
-        return f"{count} {summary.scanned_noun}{'s' if count != 1 else ''} scanned {size}"
+        return f"{count:,} {summary.scanned_noun}{'s' if count != 1 else ''} scanned {size}"
     read = f"{summary.objects_read:,} git object{'s' if summary.objects_read != 1 else ''} read"
-    if summary.scanned_noun != "object":  # an audit: history and the working tree
+    blobs, files = summary.blobs_scanned, count - summary.blobs_scanned
+    if not files:  # history alone
+        other = summary.objects_read - blobs - summary.skipped_binary - summary.skipped_large
+        text = f"{read}: {_counted(blobs, 'text blob')} scanned {size}"
+        return text + (f", {other:,} other (commits, trees, tags)" if other > 0 else "")
+    if not blobs:  # a report saved before blobs were counted apart: only the total is known
         return f"{count:,} files and blobs scanned {size}; {read}"
-    other = summary.objects_read - count - summary.skipped_binary - summary.skipped_large
-    text = f"{read}: {count:,} text blob{'s' if count != 1 else ''} scanned {size}"
-    return text + (f", {other:,} other (commits, trees, tags)" if other > 0 else "")
+    return f"{_counted(files, 'working-tree file')} and {_counted(blobs, 'text blob')} scanned {size}; {read}"
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'s' if count != 1 else ''}"
 
 
 def _containers(summary: Summary) -> str:

@@ -20,14 +20,14 @@ from falguard.report.html.view import Card, View, by_severity, by_verification, 
 from falguard.report.text import grouped, scanned, summary_lines
 
 
-def _scanned(result: ScanResult, noun: str = "") -> str:
-    """How much was read; ``noun`` names what was counted where the summary's own does not."""
+def _scanned(result: ScanResult) -> str:
+    """How much was read: the text report's words once history was read (objects read, blobs
+    and working-tree files scanned, each counted as itself)."""
     summary = result.summary
-    if summary.objects_read:  # history was read: the text report's words (objects read, blobs scanned)
+    if summary.objects_read:
         return scanned(summary)
     count = summary.files_scanned
-    what = noun or f"{summary.scanned_noun}{'s' if count != 1 else ''}"
-    return f"{count:,} {what} ({summary.bytes_scanned:,} bytes)"
+    return f"{count:,} {summary.scanned_noun}{'s' if count != 1 else ''} ({summary.bytes_scanned:,} bytes)"
 
 
 def _coverage(result: ScanResult) -> str:
@@ -69,7 +69,7 @@ def audit_view(audit: Audit, context: ReportContext) -> View:
         ("Repository", esc(audit.repository)),
         ("HEAD", f"<code>{esc(audit.head)}</code>" if audit.head else "no commits"),
         ("Refs scanned", esc(refs)),
-        ("Scanned", esc(_scanned(result, "files and objects"))),
+        ("Scanned", esc(_scanned(result))),
         ("Coverage", _coverage(result)),
         ("Outcome", _outcome(result, context)),
     )
