@@ -178,10 +178,12 @@ def _where_steps(paths: Sequence[str]) -> list[str]:
 def _steps(secret: Secret, findings: list[Finding], urgency: int, paths: Sequence[str], live: bool) -> list[str]:
     which = f" (key id {secret.key_id})" if secret.key_id else ""
     steps = [
-        f"Revoke the key{which} on the fal dashboard's keys page ({DASHBOARD}) now: rotation is what protects you."
+        f"Revoke the key{which} now: rotation is what protects you. `falguard rotate --yes` with an ADMIN key in "
+        "FAL_ADMIN_KEY creates the replacements, revokes this key and checks that fal rejects it; or revoke it on "
+        f"the fal dashboard's keys page ({DASHBOARD})."
     ]
     steps.append(
-        "Create a new key for each environment (development, staging, production) and keep each server-side "
+        "Use a new key for each environment (development, staging, production) and keep each server-side "
         "as FAL_KEY in that environment's secret settings."
     )
     if live:
