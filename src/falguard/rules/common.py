@@ -359,7 +359,10 @@ BROWSER_KEY_STEP = (
     '(Next.js: {route} exporting { GET, POST, PUT } = createRouteHandler()) with fal.config({ proxyUrl: "/api/fal/proxy" }), '
     "never through a NEXT_PUBLIC_ or VITE_ variable."
 )
-REVOKE_STEP = "Revoke the key now on the fal dashboard's keys page ({dashboard}){which}."
+REVOKE_STEP = (
+    "Revoke the key now: `falguard rotate --yes` with an ADMIN key in FAL_ADMIN_KEY creates the replacement, "
+    "revokes the key and checks that fal rejects it; or revoke it on the fal dashboard's keys page ({dashboard}){which}."
+)
 KEY_STEPS: tuple[str, ...] = (
     REVOKE_STEP,
     "Create a new key for each environment (development, staging, production), so each can be rotated on its own.",

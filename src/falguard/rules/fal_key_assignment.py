@@ -167,9 +167,7 @@ RULE = Rule(
         "new one from the FAL_KEY environment variable instead of a literal."
     ),
     steps=(
-        "Check whether the value is a real fal key; if it is, treat it as leaked: "
-        + REVOKE_STEP[0].lower()
-        + REVOKE_STEP[1:],
+        "Check whether the value is a real fal key; if it is, treat it as leaked. " + REVOKE_STEP,
         *KEY_STEPS[1:],
     ),
     credential=True,
