@@ -173,3 +173,21 @@ def test_a_key_in_several_places_keeps_revoke_first_in_a_browser_project(repo: P
     assert exposed and all(f["steps"] == exposed[0]["steps"] for f in exposed)
     assert exposed[0]["steps"][0].startswith("Revoke the key now (a browser-exposed variable holds it")
     assert [step for step in exposed[0]["steps"][1:] if "proxy" in step]  # the browser fix, after revoking
+
+
+def test_a_key_in_a_browser_chain_and_in_another_file_is_one_block(repo: Path, falguard) -> None:
+    key = fake_key_id_secret(random.Random(169))
+    write(repo, "package.json", json.dumps({"dependencies": {"next": "14.0.0", "@fal-ai/client": "1.0.0"}}))
+    write(repo, ".gitignore", ".env*\n")
+    write(repo, ".env.local", f"NEXT_PUBLIC_FAL_KEY={key}\n")
+    write(repo, "app/page.tsx", '"use client";\nfal.config({ credentials: process.env.NEXT_PUBLIC_FAL_KEY });\n')
+    write(repo, "scripts/seed.py", f'FAL_KEY = "{key}"\n')
+    commit_all(repo, "app")
+    run = falguard("scan", cwd=repo)
+    assert run.code == 1 and key not in run.out
+    blocks = [block for block in run.out.split("\n\n") if "what to do:" in block]
+    (block,) = [block for block in blocks if key.split(":")[0] in block.splitlines()[0]]  # one block for the key
+    assert "chain: .env.local:1" in block and "scripts/seed.py:1" in block and "app/page.tsx:2" in block
+    assert block.splitlines()[1:].count("  what to do:") == 1
+    annotations = falguard("scan", "--format", "github", cwd=repo).out.splitlines()
+    assert len([line for line in annotations if line.startswith("::") and "(secret " in line]) == 1

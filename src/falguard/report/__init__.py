@@ -33,10 +33,26 @@ def group_key(finding: Finding) -> Hashable:
     return ("subject", finding.rule, finding.secret)
 
 
+def block_keys(findings: Sequence[Finding]) -> list[Hashable]:
+    """Each finding's block: its :func:`group_key`, except that a secret's findings outside a
+    chain join the chain that holds the same secret (the first one), so a key that reached
+    the browser and is also written elsewhere is one block whose steps cover every place."""
+    keys = [group_key(finding) for finding in findings]
+    chained: dict[object, Hashable] = {}
+    for finding, key in zip(findings, keys, strict=True):
+        if finding.chain and finding.secret.sensitive:
+            chained.setdefault(finding.secret, key)
+    return [
+        chained.get(finding.secret, key) if not finding.chain and finding.secret.sensitive else key
+        for finding, key in zip(findings, keys, strict=True)
+    ]
+
+
 def grouped(findings: Iterable[Finding]) -> list[list[Finding]]:
+    findings = list(findings)
     groups: dict[Hashable, list[Finding]] = {}
-    for finding in findings:
-        groups.setdefault(group_key(finding), []).append(finding)
+    for finding, key in zip(findings, block_keys(findings), strict=True):
+        groups.setdefault(key, []).append(finding)
     return sorted(groups.values(), key=lambda group: (-max(f.severity for f in group), group[0].path, group[0].line))
 
 
@@ -50,13 +66,15 @@ class Steps:
         self.findings = list(findings)
         self.browser = uses_browser(self.findings)
         self.groups: dict[Hashable, list[Finding]] = {}
-        for finding in self.findings:
-            self.groups.setdefault(group_key(finding), []).append(finding)
+        self.keys: dict[Finding, Hashable] = {}
+        for finding, key in zip(self.findings, block_keys(self.findings), strict=True):
+            self.groups.setdefault(key, []).append(finding)
+            self.keys[finding] = key
 
     def __call__(self, finding: Finding) -> list[str]:
         from falguard.guidance import steps
 
-        group = self.groups.get(group_key(finding)) or [finding]
+        group = self.groups.get(self.keys.get(finding, group_key(finding))) or [finding]
         return steps(finding, group, related=self.findings, browser=self.browser)
 
 
