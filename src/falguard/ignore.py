@@ -29,6 +29,7 @@ import os
 import re
 import stat
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -300,6 +301,11 @@ def _read_file(path: Path) -> bytes | None:
         return None
 
 
+#: What the ignore rules read from git's configuration, ``(kind, name)`` as
+#: :func:`falguard.git.config_values` takes them.
+IGNORE_CONFIG = (("--bool", "core.ignorecase"), ("--path", "core.excludesFile"))
+
+
 # --- the rule set ----------------------------------------------------------------------------
 
 
@@ -323,11 +329,13 @@ class IgnoreRules:
         return cls(Path(root), ignorecase=ignorecase)
 
     @classmethod
-    def for_repo(cls, repo: git.Repo) -> IgnoreRules:
-        """Every source git uses for ``repo``'s work tree."""
+    def for_repo(cls, repo: git.Repo, values: Sequence[str | None] | None = None) -> IgnoreRules:
+        """Every source git uses for ``repo``'s work tree (``values``: the :data:`IGNORE_CONFIG`
+        values, when the caller asked git for them already)."""
         assert repo.toplevel is not None
-        wanted = (("--bool", "core.ignorecase"), ("--path", "core.excludesFile"))
-        ignorecase_value, configured_excludes = git.config_values(repo, *wanted)
+        ignorecase_value, configured_excludes = (
+            values if values is not None else git.config_values(repo, *IGNORE_CONFIG)
+        )
         ignorecase = ignorecase_value == "true"
         extra: list[PatternFile] = []
         info_exclude = repo.common_dir / "info" / "exclude"

@@ -412,6 +412,8 @@ from falguard.git.mirror import (  # noqa: E402
 from falguard.git.objects import (  # noqa: E402
     CatFile,
     IndexEntry,
+    StartedListing,
+    StartedValues,
     blobs_at,
     config_bool,
     config_path,
@@ -437,6 +439,8 @@ __all__ = [
     "Repo",
     "SAFE_CONFIG",
     "Started",
+    "StartedListing",
+    "StartedValues",
     "check_revisions",
     "clone_mirror",
     "commit_graph",
