@@ -13,9 +13,8 @@ import os
 import posixpath
 import re
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from falguard import git
 from falguard.envfiles import (
@@ -42,8 +41,7 @@ _GITLINK, _SYMLINK = "160000", "120000"
 _WORKFLOW = r"(?:^|/)\.github/workflows/[^/]+\.ya?ml\Z"
 
 
-@dataclass(frozen=True)
-class EnvFile:
+class EnvFile(NamedTuple):
     """An env file in a work tree (or only in the index)."""
 
     path: str  # relative to the work tree root, "/"-separated
@@ -57,8 +55,7 @@ class EnvFile:
         return is_env_template(self.path)
 
 
-@dataclass(frozen=True)
-class KeyPlace:
+class KeyPlace(NamedTuple):
     """Where a fal key appears in an environment's settings."""
 
     path: str
@@ -67,8 +64,7 @@ class KeyPlace:
     secret: Secret
 
 
-@dataclass(frozen=True)
-class CommittedFile:
+class CommittedFile(NamedTuple):
     """An env file seen in a commit, as a history scan reports it."""
 
     path: str

@@ -32,6 +32,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from falguard import git
 
@@ -44,8 +45,7 @@ class Scope(enum.Enum):
     MACHINE = "machine"  # core.excludesFile: every repository of this user on this machine
 
 
-@dataclass(frozen=True)
-class Pattern:
+class Pattern(NamedTuple):
     """One pattern line of an ignore file."""
 
     source: str  # as git -v shows it: ".gitignore", "sub/.gitignore", the exclude file's path
@@ -68,8 +68,7 @@ class Pattern:
         return self.regex.fullmatch(path) is not None
 
 
-@dataclass(frozen=True)
-class PatternFile:
+class PatternFile(NamedTuple):
     """The patterns of one ignore file, and the directory they are relative to."""
 
     source: str
@@ -85,8 +84,7 @@ class PatternFile:
         return None
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     """The pattern that decided a path, and the path it matched (the path or a parent)."""
 
     pattern: Pattern

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import binascii
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, NamedTuple
 
 from falguard.models import Finding, Origin, Summary
 from falguard.positions import Cursor, width
@@ -66,8 +66,7 @@ class _Budget:
         self.left = MAX_DECODED
 
 
-@dataclass(frozen=True)
-class Decoder:
+class Decoder(NamedTuple):
     """What decoding needs: the rules that judge decoded text and the prefilter that admits it
     (the rules are read only for decoded text it admits)."""
 

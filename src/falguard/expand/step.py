@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from falguard.expand.archives import Limits, expanded
 from falguard.expand.encoded import Decoder, encoded_findings
@@ -14,12 +14,11 @@ from falguard.sources import Item
 GATED_UP_TO = 1 << 20
 
 
-@dataclass(frozen=True)
-class Expansion:
+class Expansion(NamedTuple):
     """How the pipeline looks inside items: decoding, and the bounds on archives."""
 
     decoder: Decoder
-    limits: Limits = field(default_factory=Limits)
+    limits: Limits = Limits()
 
     def findings(self, item: Item, summary: Summary) -> list[Finding]:
         """Detection on ``item``, or on each member when it is a container, plain and base64-decoded."""

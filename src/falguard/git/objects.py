@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from falguard.errors import GitError
 from falguard.git import (  # the core: every command line's safety settings
@@ -213,8 +213,7 @@ class StartedListing:
         return tracked, untracked, split_z(self._ignored.output())
 
 
-@dataclass(frozen=True)
-class IndexEntry:
+class IndexEntry(NamedTuple):
     mode: str
     oid: str
     stage: int
