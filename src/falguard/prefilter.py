@@ -19,8 +19,7 @@ import functools
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from falguard.rules import Anchor, Rule
@@ -46,8 +45,7 @@ ENCODED_SEARCHES = (
 )
 
 
-@dataclass(frozen=True)
-class Prefilter:
+class Prefilter(NamedTuple):
     """Regexes over lowercased content: content none of them finds holds nothing to report."""
 
     searches: tuple[re.Pattern[bytes], ...]
