@@ -12,6 +12,9 @@ from falguard.sources import Item
 #: Content up to this size goes to detection only when the prefilter admits it (the test
 #: lowers a copy of it); larger content goes to detection, which lowers it a chunk at a time.
 GATED_UP_TO = 1 << 20
+#: Items the history scan read from git objects (blobs, commit and tag messages): its reader
+#: has passed them through the prefilter already, so they go to detection as they are.
+PREFILTERED_KINDS = frozenset({"blob", "commit", "tag"})
 
 
 class Expansion(NamedTuple):
@@ -36,7 +39,8 @@ class Expansion(NamedTuple):
         """Detection on ``part``'s own bytes. Content the prefilter turns away holds nothing any
         rule finds (its contract), so it costs no rule and loads no rule module: a clean commit
         in the pre-commit hook never builds the rules."""
-        if len(part.content) <= GATED_UP_TO and not self.decoder.prefilter.may_match(part.content):
+        gated = part.kind not in PREFILTERED_KINDS and len(part.content) <= GATED_UP_TO
+        if gated and not self.decoder.prefilter.may_match(part.content):
             return []
         from falguard.detect import detect
 
