@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from falguard import git as falguard_git
+from falguard.errors import GitError
 from falguard.ignore import IgnoreRules, Scope, compile_pattern, parse_patterns, pathspec_regex, plain_regex
 from tests.helpers import git, write
 
@@ -362,3 +363,49 @@ def test_common_gitignore_lines_are_plain(body: str) -> None:
 @pytest.mark.parametrize("body", ["*", "a/*", "**/x", "a/**", "[ab]", "\\#x", "a/", "!x", "/", "a//b", "x\t"])
 def test_other_patterns_are_left_to_pathspec(body: str) -> None:
     assert plain_regex(body) is None
+
+
+# --- the ignore configuration, from one git command ---------------------------------------------
+
+CONFIG_CASES = [
+    [],
+    [("core.ignorecase", "true")],
+    [("core.ignorecase", "Yes")],
+    [("core.ignorecase", "off")],
+    [("core.ignorecase", "")],
+    [("core.ignorecase", "2")],
+    [("core.ignorecase", "false"), ("core.ignorecase", "true")],
+    [("core.IgnoreCase", "TRUE")],
+    [("core.excludesFile", "~/global-ignore")],
+    [("core.excludesFile", "~")],
+    [("core.excludesFile", "relative/ignore")],
+    [("core.excludesFile", "/absolute/ignore")],
+    [("core.excludesFile", "")],
+    [("core.excludesFile", "%(prefix)/etc/ignore")],
+    [("core.excludesFile", "first"), ("core.excludesFile", "second"), ("core.ignorecase", "on")],
+]
+
+
+@pytest.mark.parametrize("entries", CONFIG_CASES)
+def test_the_ignore_configuration_is_what_git_says_of_each_value(repo: Path, entries: list[tuple[str, str]]) -> None:
+    """One ``git config --get-regexp`` for both values gives what ``git config --bool/--path
+    --get`` gives for each (values git alone can type are asked of it again)."""
+    from falguard.git.objects import _config
+    from falguard.ignore import IGNORE_CONFIG
+
+    found = falguard_git.find_repo(repo)
+    assert found is not None
+    for name, value in entries:
+        git(repo, "config", "--add", name, value)
+    assert falguard_git.config_values(found, *IGNORE_CONFIG) == [
+        _config(found, kind, name) for kind, name in IGNORE_CONFIG
+    ]
+
+
+def test_a_value_git_refuses_is_refused_with_gits_own_error(repo: Path) -> None:
+    found = falguard_git.find_repo(repo)
+    assert found is not None
+    git(repo, "config", "core.ignorecase", "maybe")
+    with pytest.raises(GitError) as raised:
+        falguard_git.config_values(found, ("--bool", "core.ignorecase"), ("--path", "core.excludesFile"))
+    assert "bad boolean config value 'maybe' for 'core.ignorecase'" in str(raised.value)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from falguard import fastfind
 from falguard.detect import detect
 from falguard.models import Origin
-from falguard.prefilter import build, prefilter_for
+from falguard.prefilter import build, built_in, prefilter_for
 from falguard.rules import RULES, Anchor, Rule, build_rules, fal_key_joined, pattern
 from tests.keys import expand_example, fake_fal_key, fake_hex32, fake_key_id_secret, fake_token, fake_uuid
 
@@ -147,3 +147,14 @@ def test_a_fal_dense_batch_is_left_to_the_per_object_searches() -> None:
     buffer = b"fal.config()\n" * 5000
     assert admitter(buffer, [(0, len(buffer))]) is None
     assert admitter(buffer[:1300], [(0, 1300)]) == {0}
+
+
+def test_the_written_out_built_in_prefilter_is_what_the_rules_give() -> None:
+    """``prefilter.built_in`` lets a clean scan skip loading the rules; it must stay exactly
+    ``build(RULES)`` (a rule whose anchors change updates BUILT_IN_SEARCHES/SOURCES from here)."""
+    built, written = build(RULES), built_in()
+    assert [s.pattern for s in written.searches] == [s.pattern for s in built.searches], [
+        s.pattern for s in built.searches
+    ]
+    assert written.sources == built.sources, built.sources
+    assert written.encoded == built.encoded

@@ -22,13 +22,15 @@ BASELINE_FILE = ".falguard-baseline.json"
 DEFAULT_SOURCE = "default"
 COMMAND_LINE = "command line"
 
-_SIZE = re.compile(r"(?i)\s*(\d+)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\s*")
+#: Patterns of values a configuration or command line gives, compiled on first use (re's
+#: cache): the pre-commit hook's start-up, with no configuration file, needs none of them.
+_SIZE = r"(?i)\s*(\d+)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\s*"
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2, "mib": 1024**2}
 _SIZE_UNITS |= {"g": 1024**3, "gb": 1024**3, "gib": 1024**3}
-_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,127}")
+_PREFIX = r"[A-Za-z][A-Za-z0-9_]{0,63}"
+_NAME = r"[A-Za-z_][A-Za-z0-9_-]{0,127}"
 #: A fingerprint as reports show it (text: its first 16 hex characters) or in full (JSON: 64).
-_FINGERPRINT = re.compile(r"[0-9a-f]{16,64}")
+_FINGERPRINT = r"[0-9a-f]{16,64}"
 
 
 def parse_size(value: object) -> int:
@@ -40,7 +42,7 @@ def parse_size(value: object) -> int:
             raise ValueError(value)
         return value
     if isinstance(value, str):
-        match = _SIZE.fullmatch(value)
+        match = re.fullmatch(_SIZE, value)
         if match and int(match.group(1)) > 0:
             return int(match.group(1)) * _SIZE_UNITS[(match.group(2) or "").lower()]
     raise ValueError(value)
@@ -76,12 +78,12 @@ class Config:
 # --- validation: each key's checker turns a raw TOML value into the Config field's value -----
 
 
-def _strings(check: re.Pattern[str] | None, expected: str) -> Callable[[Any], tuple[str, ...]]:
+def _strings(check: str | None, expected: str) -> Callable[[Any], tuple[str, ...]]:
     def convert(value: Any) -> tuple[str, ...]:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise ValueError(f"expected a list of strings ({expected})")
         for item in value:
-            if check is not None and not check.fullmatch(item):
+            if check is not None and not re.fullmatch(check, item):
                 raise ValueError(f"{item!r} is not {expected}")
         return tuple(value)
 
@@ -136,7 +138,7 @@ def _allow_entry(number: int, item: Any) -> AllowEntry:
     if unknown:
         raise ValueError(f"entry {number}: unknown key {sorted(unknown)[0]!r} (expected fingerprint, reason, by)")
     fingerprint, reason, by = item.get("fingerprint"), item.get("reason"), item.get("by", "")
-    if not isinstance(fingerprint, str) or not _FINGERPRINT.fullmatch(fingerprint):
+    if not isinstance(fingerprint, str) or not re.fullmatch(_FINGERPRINT, fingerprint):
         raise ValueError(f"entry {number}: fingerprint must be one a report shows: 16 to 64 lowercase hex characters")
     if not isinstance(reason, str) or not reason.strip():
         raise ValueError(f"entry {number}: reason must be a non-empty string")

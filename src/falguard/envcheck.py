@@ -13,24 +13,26 @@ import os
 import posixpath
 import re
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from falguard import git
-from falguard.detect import detect
 from falguard.envfiles import (
     ENV_PATHSPECS,
     content_severity,
     environment_of,
     is_env_file,
     is_env_template,
+    keys_in,
     secret_settings,
 )
 from falguard.findings import repository_finding
 from falguard.ignore import IgnoreRules, Match, Scope
-from falguard.models import Finding, Origin, Secret, Severity, Summary
-from falguard.sources import DEFAULT_MAX_FILE_SIZE, text_content
-from falguard.sources.worktree import display_path, read_regular_file
+from falguard.models import Finding, Secret, Severity, Summary
+from falguard.sources import DEFAULT_MAX_FILE_SIZE, display_path, read_regular_file
+
+if TYPE_CHECKING:
+    from falguard.envfiles import StartedQueries
 
 #: Env files somebody will create next to any project; a .gitignore should cover them before they exist.
 PROBE_NAMES = (".env", ".env.local")
@@ -39,8 +41,7 @@ _GITLINK, _SYMLINK = "160000", "120000"
 _WORKFLOW = r"(?:^|/)\.github/workflows/[^/]+\.ya?ml\Z"
 
 
-@dataclass(frozen=True)
-class EnvFile:
+class EnvFile(NamedTuple):
     """An env file in a work tree (or only in the index)."""
 
     path: str  # relative to the work tree root, "/"-separated
@@ -54,8 +55,7 @@ class EnvFile:
         return is_env_template(self.path)
 
 
-@dataclass(frozen=True)
-class KeyPlace:
+class KeyPlace(NamedTuple):
     """Where a fal key appears in an environment's settings."""
 
     path: str
@@ -64,26 +64,12 @@ class KeyPlace:
     secret: Secret
 
 
-@dataclass(frozen=True)
-class CommittedFile:
+class CommittedFile(NamedTuple):
     """An env file seen in a commit, as a history scan reports it."""
 
     path: str
     commit: str | None = None
     content: bytes | None = None
-
-
-# --- keys in content -------------------------------------------------------------------------
-
-
-def keys_in(content: bytes | None, path: str) -> list[Finding]:
-    """The real fal keys in ``content``: sensitive findings at high severity or above."""
-    if not content:
-        return []
-    text = text_content(content)
-    if text is None:
-        return []
-    return [f for f in detect(text, Origin(path)) if f.secret.sensitive and f.severity >= Severity.HIGH]
 
 
 # --- listing ---------------------------------------------------------------------------------
@@ -100,6 +86,7 @@ def list_env_files(
     max_size: int = DEFAULT_MAX_FILE_SIZE,
     *,
     read: bool = True,
+    listing: git.StartedListing | None = None,
 ) -> list[EnvFile]:
     """Every env file of ``repo``: tracked (or staged), untracked, and ignored ones, templates included.
 
@@ -108,7 +95,7 @@ def list_env_files(
     assert repo.toplevel is not None
     summary = summary if summary is not None else Summary()
     top = os.fsencode(repo.toplevel)
-    tracked, not_ignored, ignored_files = git.listed_files(repo, ENV_PATHSPECS)
+    tracked, not_ignored, ignored_files = (listing or git.StartedListing(repo, ENV_PATHSPECS)).output()
     # the index entries (modes, blobs) only when an env file is tracked: seldom
     indexed = git.index_entries(repo, ENV_PATHSPECS) if any(is_env_file(display_path(p)) for p in tracked) else []
     entries = {display_path(e.path): e for e in indexed if e.mode != _GITLINK and is_env_file(display_path(e.path))}
@@ -413,19 +400,20 @@ def check_repository(
     summary: Summary | None = None,
     max_size: int = DEFAULT_MAX_FILE_SIZE,
     shared_keys: bool = True,
+    queries: StartedQueries | None = None,
 ) -> list[Finding]:
     """Every env-hygiene finding for ``repo``'s work tree, or the part of it under ``scope``
     (without ``shared_keys``, the check for keys shared across environments is skipped:
     it reads every deploy config, which the pre-commit hook has no use for).
 
     ``scope`` is a path relative to the work tree root ("" for all of it). The pre-commit
-    hook calls this with the repository git runs it in.
+    hook calls this with the repository git runs it in, and ``queries`` it started.
     """
     if repo.toplevel is None:
         return []
     summary = summary if summary is not None else Summary()
-    rules = IgnoreRules.for_repo(repo)
-    files = list_env_files(repo, rules, summary, max_size)
+    rules = IgnoreRules.for_repo(repo, queries.config.output() if queries is not None else None)
+    files = list_env_files(repo, rules, summary, max_size, listing=queries.listing if queries is not None else None)
     in_scope = [env for env in files if _under(env.path, scope)]
     findings = file_findings(in_scope, source)
     scope_is_dir = not scope or (repo.toplevel / scope).is_dir()

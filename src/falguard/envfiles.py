@@ -1,14 +1,20 @@
-"""What counts as an env file, which env files are templates, and which environment a file configures."""
+"""What counts as an env file, which env files are templates, which environment a file
+configures, and what the env hygiene checks ask git about them."""
 
 from __future__ import annotations
 
 import posixpath
 import re
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from falguard.models import Finding, Severity
-from falguard.rules import is_code_reference, is_identifier, is_placeholder, looks_like_test_value, looks_random
+from falguard import git
+from falguard.ignore import IGNORE_CONFIG
+from falguard.models import Origin, Severity
 from falguard.sources import text_content
+
+if TYPE_CHECKING:
+    from falguard.models import Finding
 
 #: Committed by convention and never loaded: they document variables, they should not hold keys.
 TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".defaults")
@@ -44,12 +50,12 @@ ENVIRONMENT_WORDS: dict[str, frozenset[str]] = {
 #: Extensions of the configuration files a deploy or CI setup keeps per environment.
 CONFIG_SUFFIXES = (".yml", ".yaml", ".json", ".toml", ".tfvars", ".ini", ".conf", ".cfg", ".properties", ".env")
 
-_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+#: Patterns only environment names and secret settings need, compiled on first use (re's
+#: cache): the pre-commit hook's start-up needs none of them.
+_WORD_SPLIT = r"[^a-z0-9]+"
 #: ``NAME=value``, ``export NAME="value"``, ``name = "value"`` (TOML): one setting per line.
-_SETTING = re.compile(
-    r"^[ \t]{0,16}(?:export[ \t]{1,8})?([A-Za-z_][A-Za-z0-9_.-]{0,127})[ \t]{0,8}[=:][ \t]{0,8}(.{1,512})$", re.M
-)
-_SECRET_NAME = re.compile(r"(?i)secret|token|passw|pwd|api[_-]?key|private[_-]?key|access[_-]?key|credential|auth")
+_SETTING = r"(?m)^[ \t]{0,16}(?:export[ \t]{1,8})?([A-Za-z_][A-Za-z0-9_.-]{0,127})[ \t]{0,8}[=:][ \t]{0,8}(.{1,512})$"
+_SECRET_NAME = r"(?i)secret|token|passw|pwd|api[_-]?key|private[_-]?key|access[_-]?key|credential|auth"
 
 
 def _without_copy_suffix(name: str) -> str:
@@ -86,7 +92,7 @@ def env_files_in(paths: Iterable[str]) -> list[str]:
 
 
 def _environment_in(text: str, *, allow_test: bool) -> str | None:
-    words = set(_WORD_SPLIT.split(text.lower()))
+    words = set(re.split(_WORD_SPLIT, text.lower()))
     found = {env for env, names in ENVIRONMENT_WORDS.items() if words & names and (allow_test or env != "test")}
     return found.pop() if len(found) == 1 else None
 
@@ -125,21 +131,47 @@ def secret_settings(content: bytes | None) -> list[str]:
     data = text_content(content) if content else None
     if data is None:
         return []
+    # the rules' vocabulary, loaded only for an env file's content (not by the pre-commit
+    # hook's start-up, which needs only the names above)
+    from falguard.rules import is_code_reference, is_identifier, is_placeholder, looks_like_test_value, looks_random
+
     text = data.decode("utf-8", "replace")
     names = []
-    for match in _SETTING.finditer(text):
+    for match in re.finditer(_SETTING, text):
         name, value = match.group(1), match.group(2).split(" #", 1)[0].strip().strip("\"'`").strip()
         if not value or is_placeholder(value) or is_code_reference(value) or looks_like_test_value(value):
             continue
         if "$" in value or value.lower() in ("true", "false", "none", "null"):
             continue
-        named = bool(_SECRET_NAME.search(name)) and len(value) >= 8 and not is_identifier(value)
+        named = bool(re.search(_SECRET_NAME, name)) and len(value) >= 8 and not is_identifier(value)
         if named or looks_random(value):
             names.append(name)
     return names
+
+
+def keys_in(content: bytes | None, path: str) -> list[Finding]:
+    """The real fal keys in ``content``: sensitive findings at high severity or above."""
+    if not content:
+        return []
+    text = text_content(content)
+    if text is None:
+        return []
+    from falguard.detect import detect  # only for an env file's content: a clean commit has none
+
+    return [f for f in detect(text, Origin(path)) if f.secret.sensitive and f.severity >= Severity.HIGH]
 
 
 def content_severity(keys: Sequence[Finding], secrets: Sequence[str]) -> Severity:
     """An env file's severity follows what is in it: a live-looking fal key critical, other
     secret-looking values medium, nothing secret low."""
     return Severity.CRITICAL if keys else Severity.MEDIUM if secrets else Severity.LOW
+
+
+class StartedQueries:
+    """What :func:`falguard.envcheck.check_repository` asks git (the ignore configuration, the env file
+    listings), asked now and read later: the pre-commit hook asks before it loads the
+    scanner, so that git answers while Python imports."""
+
+    def __init__(self, repo: git.Repo) -> None:
+        self.config = git.StartedValues(repo, *IGNORE_CONFIG)
+        self.listing = git.StartedListing(repo, ENV_PATHSPECS)

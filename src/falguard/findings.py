@@ -6,8 +6,12 @@ scan.py) all build their findings here, so every finding of a rule reads the sam
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from falguard.models import Finding, Secret, Severity, Suppression
-from falguard.rules import ALL_RULES, RuleInfo
+
+if TYPE_CHECKING:
+    from falguard.rules import RuleInfo
 
 
 def new_finding(
@@ -26,7 +30,12 @@ def new_finding(
 ) -> Finding:
     """A finding of ``rule`` (a rule or its id): the rule's title (with ``detail``) is its
     message, its remediation the remediation, its severity the severity unless one is given."""
-    info = ALL_RULES[rule] if isinstance(rule, str) else rule
+    if isinstance(rule, str):
+        from falguard.rules import ALL_RULES  # loaded by the first finding, not by importing this module
+
+        info = ALL_RULES[rule]
+    else:
+        info = rule
     return Finding(
         rule=info.id,
         severity=severity or info.severity,

@@ -29,8 +29,10 @@ import os
 import re
 import stat
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from falguard import git
 
@@ -43,8 +45,7 @@ class Scope(enum.Enum):
     MACHINE = "machine"  # core.excludesFile: every repository of this user on this machine
 
 
-@dataclass(frozen=True)
-class Pattern:
+class Pattern(NamedTuple):
     """One pattern line of an ignore file."""
 
     source: str  # as git -v shows it: ".gitignore", "sub/.gitignore", the exclude file's path
@@ -67,8 +68,7 @@ class Pattern:
         return self.regex.fullmatch(path) is not None
 
 
-@dataclass(frozen=True)
-class PatternFile:
+class PatternFile(NamedTuple):
     """The patterns of one ignore file, and the directory they are relative to."""
 
     source: str
@@ -84,8 +84,7 @@ class PatternFile:
         return None
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     """The pattern that decided a path, and the path it matched (the path or a parent)."""
 
     pattern: Pattern
@@ -300,6 +299,11 @@ def _read_file(path: Path) -> bytes | None:
         return None
 
 
+#: What the ignore rules read from git's configuration, ``(kind, name)`` as
+#: :func:`falguard.git.config_values` takes them.
+IGNORE_CONFIG = (("--bool", "core.ignorecase"), ("--path", "core.excludesFile"))
+
+
 # --- the rule set ----------------------------------------------------------------------------
 
 
@@ -323,11 +327,13 @@ class IgnoreRules:
         return cls(Path(root), ignorecase=ignorecase)
 
     @classmethod
-    def for_repo(cls, repo: git.Repo) -> IgnoreRules:
-        """Every source git uses for ``repo``'s work tree."""
+    def for_repo(cls, repo: git.Repo, values: Sequence[str | None] | None = None) -> IgnoreRules:
+        """Every source git uses for ``repo``'s work tree (``values``: the :data:`IGNORE_CONFIG`
+        values, when the caller asked git for them already)."""
         assert repo.toplevel is not None
-        wanted = (("--bool", "core.ignorecase"), ("--path", "core.excludesFile"))
-        ignorecase_value, configured_excludes = git.config_values(repo, *wanted)
+        ignorecase_value, configured_excludes = (
+            values if values is not None else git.config_values(repo, *IGNORE_CONFIG)
+        )
         ignorecase = ignorecase_value == "true"
         extra: list[PatternFile] = []
         info_exclude = repo.common_dir / "info" / "exclude"

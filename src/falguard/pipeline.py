@@ -20,21 +20,24 @@ call of :func:`run` with its source and analysers; a new stage is one more step 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import functools
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from falguard.config import Config
 from falguard.expand.archives import Limits, is_container
 from falguard.expand.encoded import Decoder
 from falguard.expand.step import Expansion
 from falguard.models import Finding, ScanResult, Summary, Suppression
+from falguard.prefilter import Prefilter, built_in
 from falguard.prefilter import build as build_prefilter
-from falguard.rules import Rule, build_rules
 from falguard.sources import Exclusion, Item, Source
 
 if TYPE_CHECKING:
     from falguard.baseline import Entry
+    from falguard.rules import Rule
 
 
 class Analyser:
@@ -74,7 +77,43 @@ def sort_key(finding: Finding) -> tuple[str, int, int, str, str, int, str, str, 
 
 
 def rules_for(config: Config) -> tuple[Rule, ...]:
+    from falguard.rules import build_rules
+
     return build_rules(config.extra_public_prefixes, config.extra_key_names)
+
+
+class ScanRules(Sequence["Rule"]):
+    """A configuration's content rules (:func:`rules_for`), built the first time they are
+    read: a scan whose every item the prefilter turns away (a clean commit) loads no rule."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    @functools.cached_property
+    def _rules(self) -> tuple[Rule, ...]:
+        return rules_for(self.config)
+
+    @overload
+    def __getitem__(self, index: int) -> Rule: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Rule]: ...
+    def __getitem__(self, index: int | slice) -> Rule | Sequence[Rule]:
+        return self._rules[index]
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self._rules)
+
+
+def prefilter_of(config: Config, rules: Sequence[Rule]) -> Prefilter:
+    """The prefilter of a scan's rules: the built-in rules' one, written out, while no rule
+    module is loaded and the configuration adds nothing (the registry then holds only the
+    built-in rules: nothing has registered another, see ``rules.registered``)."""
+    if "falguard.rules" not in sys.modules and not (config.extra_public_prefixes or config.extra_key_names):
+        return built_in()
+    return build_prefilter(rules)
 
 
 def exclusion(config: Config) -> Exclusion:
@@ -97,8 +136,8 @@ def run(
     """Scan ``source`` through every stage; ``result`` may already hold a summary to add to."""
     result = result if result is not None else ScanResult()
     excluded = exclusion(config)
-    rules = rules_for(config)
-    expansion = Expansion(Decoder(rules, build_prefilter(rules)), Limits.for_max_size(config.max_file_size))
+    rules = ScanRules(config)
+    expansion = Expansion(Decoder(rules, prefilter_of(config, rules)), Limits.for_max_size(config.max_file_size))
     findings = detect_items(source.items(result.summary, excluded), expansion, analysers, result.summary)
     for analyser in analysers:
         findings = analyser.finish(findings, result)

@@ -22,6 +22,7 @@ from falguard.sources import Item
 
 if TYPE_CHECKING:
     from falguard.browser import ProjectIndex
+    from falguard.envfiles import StartedQueries
     from falguard.git import Repo, Started
     from falguard.sources.commits import CommitRange
 
@@ -94,10 +95,10 @@ class GitignoreCheck(Analyser):
     listings) overlap the staged scan's instead of following them; ``finish`` waits for it.
     """
 
-    def __init__(self, repo: Repo, config: Config) -> None:
+    def __init__(self, repo: Repo, config: Config, queries: StartedQueries | None = None) -> None:
         import threading
 
-        self.repo, self.config = repo, config
+        self.repo, self.config, self.queries = repo, config, queries
         self._summary = Summary()
         self._found: list[Finding] = []
         self._error: BaseException | None = None
@@ -109,7 +110,12 @@ class GitignoreCheck(Analyser):
 
         try:
             found = check_repository(
-                self.repo, source="staged", summary=self._summary, max_size=self.config.max_file_size, shared_keys=False
+                self.repo,
+                source="staged",
+                summary=self._summary,
+                max_size=self.config.max_file_size,
+                shared_keys=False,
+                queries=self.queries,
             )
         except BaseException as error:  # raised in the scan's own thread, by finish
             self._error = error
@@ -149,14 +155,20 @@ def scan_stdin(stream: BinaryIO, name: str, config: Config = Config(), stages: S
 
 
 def scan_staged(
-    repo: Repo, config: Config = Config(), stages: Stages = Stages(), *, patch: Started | None = None
+    repo: Repo,
+    config: Config = Config(),
+    stages: Stages = Stages(),
+    *,
+    patch: Started | None = None,
+    queries: StartedQueries | None = None,
 ) -> ScanResult:
     """What the next commit adds, read from the index, and the gitignore check as warnings:
     the pre-commit hook and `falguard scan --staged` are this one function (``patch``: the
-    staged patch, when the hook started it already)."""
+    staged patch, ``queries``: the gitignore check's git commands, when the hook started
+    them already)."""
     from falguard.sources.staged import StagedSource
 
-    analysers = [CommittedEnvFiles(), GitignoreCheck(repo, config)]
+    analysers = [CommittedEnvFiles(), GitignoreCheck(repo, config, queries)]
     stages = Stages(stages.baseline, stages.verifier, stages.advisory | GITIGNORE_RULES)
     return pipeline.run(StagedSource(repo, config.max_file_size, patch), config, analysers, stages)
 

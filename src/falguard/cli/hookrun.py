@@ -96,7 +96,12 @@ def run_pre_commit(fail_on: str | None, max_file_size: int | None) -> int:
     from falguard import git
 
     found = git.find_repo(".")
-    patch = git.start_staged_patch(found) if found is not None and not found.bare else None
+    patch = queries = None
+    if found is not None and not found.bare:
+        patch = git.start_staged_patch(found)
+        from falguard.envfiles import StartedQueries
+
+        queries = StartedQueries(found)  # the gitignore check's git commands, answering meanwhile
 
     from falguard.cli.settings import Reporting, settings, stages_for
     from falguard.scan import scan_staged
@@ -105,7 +110,7 @@ def run_pre_commit(fail_on: str | None, max_file_size: int | None) -> int:
     repo = work_tree(found)
     reporting = Reporting(fail_on=fail_on, max_file_size=max_file_size)
     root, config = settings([], reporting, repo.toplevel)  # the repository is known: no git call to find it
-    result = scan_staged(repo, config, stages_for(root, reporting), patch=patch)
+    result = scan_staged(repo, config, stages_for(root, reporting), patch=patch, queries=queries)
     failing = bool(result.failing(config.fail_on))
     return refuse_or_pass(result, config.fail_on, "commit", has_head=not failing or git.has_head(repo))
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from falguard.cli import say
 from falguard.config import BASELINE_FILE, Config
@@ -15,8 +15,7 @@ from falguard.errors import InputError
 from falguard.pipeline import Stages
 
 
-@dataclass(frozen=True)
-class Reporting:
+class Reporting(NamedTuple):
     """What a scanning command was asked for: the report and the later pipeline stages."""
 
     fmt: str = "text"

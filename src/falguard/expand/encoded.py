@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import binascii
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import TYPE_CHECKING, NamedTuple
 
-from falguard.detect import detect
 from falguard.models import Finding, Origin, Secret, Summary
 from falguard.positions import Cursor, width
 from falguard.prefilter import Prefilter
-from falguard.rules import Rule
-from falguard.suppress import line_allows, suppression_for
+
+if TYPE_CHECKING:
+    from falguard.rules import Rule
 
 #: The shortest run decoded: base64 of the shortest fal key (``fal_`` and 16 characters).
 MIN_RUN = 24
@@ -56,14 +57,18 @@ _SECOND = b"ABCDEFGHQRSTUVWXghijklmnwxyz0123"
 _LEVELS = {1: "base64-encoded", 2: "base64-encoded twice"}
 
 
-@dataclass
 class _Budget:
-    left: int = MAX_DECODED
+    """What one item may still decode (a counter: a plain class, free to define)."""
+
+    __slots__ = ("left",)
+
+    def __init__(self) -> None:
+        self.left = MAX_DECODED
 
 
-@dataclass(frozen=True)
-class Decoder:
-    """What decoding needs: the rules that judge decoded text and the prefilter that admits it."""
+class Decoder(NamedTuple):
+    """What decoding needs: the rules that judge decoded text and the prefilter that admits it
+    (the rules are read only for decoded text it admits)."""
 
     rules: Sequence[Rule]
     prefilter: Prefilter
@@ -137,6 +142,8 @@ def _decoded_findings(run: bytes, origin: Origin, decoder: Decoder, budget: _Bud
         return []  # random bytes (a digest, an image): one C call, no prefilter, no deeper look
     found: list[Finding] = []
     if decoder.prefilter.may_match(decoded):
+        from falguard.detect import detect  # only for decoded text that may hold a key
+
         found = [
             replace(finding, message=f"{finding.message} ({_LEVELS.get(depth, f'base64-encoded {depth} times')})")
             for finding in detect(decoded, origin, decoder.rules)
@@ -155,6 +162,8 @@ def _is_credential(finding: Finding, rules: Sequence[Rule]) -> bool:
 
 def _relocated(found: list[Finding], content: bytes, cursor: Cursor, start: int, end: int) -> Iterator[Finding]:
     """Decoded findings moved to the encoded value (``content[start:end]``), with its line's allow comments."""
+    from falguard.suppress import line_allows, suppression_for  # only for a decoded key
+
     line, line_start, column = cursor.move(start)
     allows = line_allows(content, line_start)
     line_end = content.find(b"\n", start, end)

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from falguard.detect import detect
 from falguard.expand.archives import Limits, expanded
 from falguard.expand.encoded import Decoder, encoded_findings
 from falguard.models import Finding, Summary
 from falguard.sources import Item
 
+#: Content up to this size goes to detection only when the prefilter admits it (the test
+#: lowers a copy of it); larger content goes to detection, which lowers it a chunk at a time.
+GATED_UP_TO = 1 << 20
+#: Items the history scan read from git objects (blobs, commit and tag messages): its reader
+#: has passed them through the prefilter already, so they go to detection as they are.
+PREFILTERED_KINDS = frozenset({"blob", "commit", "tag"})
 
-@dataclass(frozen=True)
-class Expansion:
+
+class Expansion(NamedTuple):
     """How the pipeline looks inside items: decoding, and the bounds on archives."""
 
     decoder: Decoder
-    limits: Limits = field(default_factory=Limits)
+    limits: Limits = Limits()
 
     def findings(self, item: Item, summary: Summary) -> list[Finding]:
         """Detection on ``item``, or on each member when it is a container, plain and base64-decoded."""
@@ -24,12 +29,22 @@ class Expansion:
         for part in expanded(item, summary, self.limits):
             if not part.content:
                 continue
-            rules = self.decoder.rules
-            plain = detect(part.content, part.origin, rules, first_line=part.first_line)
+            plain = self._detected(part)
             encoded = encoded_findings(part.content, part.origin, self.decoder, summary, first_line=part.first_line)
             found.extend(_unshadowed(plain, encoded) if encoded else plain)
             found.extend(encoded)
         return found
+
+    def _detected(self, part: Item) -> list[Finding]:
+        """Detection on ``part``'s own bytes. Content the prefilter turns away holds nothing any
+        rule finds (its contract), so it costs no rule and loads no rule module: a clean commit
+        in the pre-commit hook never builds the rules."""
+        gated = part.kind not in PREFILTERED_KINDS and len(part.content) <= GATED_UP_TO
+        if gated and not self.decoder.prefilter.may_match(part.content):
+            return []
+        from falguard.detect import detect
+
+        return detect(part.content, part.origin, self.decoder.rules, first_line=part.first_line)
 
 
 def _unshadowed(plain: list[Finding], encoded: list[Finding]) -> list[Finding]:

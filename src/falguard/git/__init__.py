@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from falguard.errors import GitError
 
@@ -204,8 +204,7 @@ def split_z(data: bytes) -> list[bytes]:
     return [item for item in data.split(b"\0") if item]
 
 
-@dataclass(frozen=True)
-class Repo:
+class Repo(NamedTuple):
     """A repository as git sees it from some directory inside it."""
 
     git_dir: Path
@@ -412,6 +411,8 @@ from falguard.git.mirror import (  # noqa: E402
 from falguard.git.objects import (  # noqa: E402
     CatFile,
     IndexEntry,
+    StartedListing,
+    StartedValues,
     blobs_at,
     config_bool,
     config_path,
@@ -437,6 +438,8 @@ __all__ = [
     "Repo",
     "SAFE_CONFIG",
     "Started",
+    "StartedListing",
+    "StartedValues",
     "check_revisions",
     "clone_mirror",
     "commit_graph",

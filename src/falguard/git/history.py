@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from queue import Queue
@@ -457,8 +456,7 @@ def ref_count(repo: Repo) -> int:
     return len(run(["for-each-ref", "--format=%(refname)"], repo.cwd).splitlines())
 
 
-@dataclass(frozen=True)
-class CommitInfo:
+class CommitInfo(NamedTuple):
     commit: str
     author: str  # "Name <email>"
     date: str  # author date, ISO 8601

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from falguard.errors import GitError
 from falguard.git import (  # the core: every command line's safety settings
@@ -116,10 +116,62 @@ def _config(repo: Repo, kind: str, name: str) -> str | None:
 
 
 def config_values(repo: Repo, *wanted: tuple[str, str]) -> list[str | None]:
-    """Several values as :func:`_config` reads each one (``(kind, name)``), from git commands
-    running at the same time."""
-    started = [Started(["config", "-z", kind, "--get", name], repo.cwd, ok_codes=(0, 1)) for kind, name in wanted]
-    return [_last_value(command.output()) for command in started]
+    """Several values as :func:`_config` reads each one (``(kind, name)``, ``kind`` --bool or
+    --path), with one git command in the common case (see :class:`StartedValues`)."""
+    return StartedValues(repo, *wanted).output()
+
+
+#: How git spells a boolean in words (any letter case); a number, or a value with no ``=``, is
+#: left to git itself.
+_TRUE, _FALSE = frozenset({"true", "yes", "on"}), frozenset({"false", "no", "off", ""})
+#: Path values git rewrites in ways left to git itself (``~user``, ``%(prefix)/``,
+#: ``:(optional)``); ``~`` and ``~/...`` are the home directory, as git expands them.
+_REWRITTEN_PATHS = ("~", "%(prefix)/", ":(optional)")
+
+
+class StartedValues:
+    """:func:`config_values`' answer, from one ``git config --get-regexp`` for every name,
+    started now and read later. Each name's last value is typed here when its text leaves no
+    doubt (a boolean word, a path git does not rewrite); any other value, or a failure, is
+    asked of git again the way :func:`_config` asks, so every answer and error is git's own."""
+
+    def __init__(self, repo: Repo, *wanted: tuple[str, str]) -> None:
+        self._repo, self._wanted = repo, wanted
+        names = "|".join(name.lower().replace(".", r"\.") for _, name in wanted)
+        self._started = Started(["config", "-z", "--get-regexp", f"^({names})$"], repo.cwd, ok_codes=(0, 1))
+
+    def output(self) -> list[str | None]:
+        try:
+            out = self._started.output()
+        except GitError:
+            out = None
+        last: dict[str, bytes | None] = {}
+        for record in split_z(out or b""):
+            key, newline, value = record.partition(b"\n")
+            last[key.decode("utf-8", "surrogateescape")] = value if newline else None
+        values = []
+        for kind, name in self._wanted:
+            if out is None or name.lower() not in last:
+                values.append(None if out is not None else _config(self._repo, kind, name))
+                continue
+            raw = last[name.lower()]
+            text = None if raw is None else raw.decode("utf-8", "surrogateescape")
+            values.append(_typed(kind, text) or _config(self._repo, kind, name))
+        return values
+
+
+def _typed(kind: str, text: str | None) -> str | None:
+    """What ``git config <kind>`` prints for ``text``, when that is certain without git; else None."""
+    if text is None:
+        return None
+    if kind == "--bool":
+        return "true" if text.lower() in _TRUE else "false" if text.lower() in _FALSE else None
+    if kind == "--path":
+        home = os.environ.get("HOME")  # git's own environment keeps HOME
+        if home is not None and (text == "~" or text.startswith("~/")):
+            return home + text[1:] or None
+        return None if text.startswith(_REWRITTEN_PATHS) or not text else text
+    return None
 
 
 def _last_value(out: bytes) -> str | None:
@@ -141,18 +193,27 @@ def listed_files(repo: Repo, pathspecs: Sequence[str] = ()) -> tuple[list[bytes]
     """Everything :func:`ls_files` lists, with and without ``ignored``, from two git commands
     running at the same time: the tracked files (or staged to be), the untracked files git
     does not ignore, and the untracked files it ignores."""
-    ignored = Started([*_LS_IGNORED, "--", *pathspecs], repo.cwd)
-    args = ["ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard", "--deduplicate"]
-    tracked: list[bytes] = []
-    untracked: list[bytes] = []
-    for record in split_z(run([*args, "--", *pathspecs], repo.cwd)):
-        tag, path = record[:2], record[2:]  # "H ", "S ", "M " (unmerged) for the index, "? " for the rest
-        (untracked if tag == b"? " else tracked).append(path)
-    return tracked, untracked, split_z(ignored.output())
+    return StartedListing(repo, pathspecs).output()
 
 
-@dataclass(frozen=True)
-class IndexEntry:
+class StartedListing:
+    """:func:`listed_files`' two git commands, started now and read later."""
+
+    def __init__(self, repo: Repo, pathspecs: Sequence[str] = ()) -> None:
+        self._ignored = Started([*_LS_IGNORED, "--", *pathspecs], repo.cwd)
+        args = ["ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard", "--deduplicate"]
+        self._listed = Started([*args, "--", *pathspecs], repo.cwd)
+
+    def output(self) -> tuple[list[bytes], list[bytes], list[bytes]]:
+        tracked: list[bytes] = []
+        untracked: list[bytes] = []
+        for record in split_z(self._listed.output()):
+            tag, path = record[:2], record[2:]  # "H ", "S ", "M " (unmerged) for the index, "? " for the rest
+            (untracked if tag == b"? " else tracked).append(path)
+        return tracked, untracked, split_z(self._ignored.output())
+
+
+class IndexEntry(NamedTuple):
     mode: str
     oid: str
     stage: int

@@ -8,6 +8,8 @@ partial. Sources know nothing of detection, analysis or reporting (see pipeline.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -16,7 +18,9 @@ from falguard.config import DEFAULT_MAX_FILE_SIZE
 from falguard.expand.magic import container_kind
 from falguard.models import Origin, Summary
 
-__all__ = ["DEFAULT_MAX_FILE_SIZE", "Exclusion", "Item", "Source", "accept", "text_content"]
+__all__ = [
+    "DEFAULT_MAX_FILE_SIZE", "Exclusion", "Item", "Source", "accept", "display_path", "read_regular_file", "text_content",
+]  # fmt: skip
 
 #: A file whose first 8 KiB hold a NUL byte is binary (as git decides it).
 BINARY_SNIFF = 8192
@@ -76,3 +80,55 @@ def accept(data: bytes, origin: Origin, summary: Summary, max_size: int) -> Item
     summary.files_scanned += 1
     summary.bytes_scanned += len(data)
     return Item(origin, content)
+
+
+def display_path(raw: bytes) -> str:
+    """A path git printed, as text: undecodable bytes survive as escapes, never crash."""
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def read_regular_file(fs_path: str | bytes, display: str, summary: Summary, max_size: int) -> bytes | None:
+    """Read a regular file without following symlinks or blocking on FIFOs and devices.
+
+    Returns None for anything not scanned, after counting it in the summary: unreadable
+    files are listed, special files counted; a file that vanished is simply gone.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(fs_path, flags)
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        return None  # a submodule or a directory given by git: nothing to read here
+    except OSError as error:
+        if os.path.islink(fs_path):
+            summary.skipped_other += 1  # a symlink: its target is scanned where it lives
+            return None
+        summary.unreadable.append(f"{display}: {error.strerror or error}")
+        return None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            summary.skipped_other += 1
+            summary.skipped_paths.append(f"{display} (not a regular file)")
+            return None
+        if info.st_size > max_size:
+            summary.skipped_large += 1
+            summary.skipped_paths.append(f"{display} (larger than {max_size} bytes)")
+            return None
+        chunks = []
+        remaining = max_size + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 24))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+    except OSError as error:
+        summary.unreadable.append(f"{display}: {error.strerror or error}")
+        return None
+    finally:
+        os.close(fd)

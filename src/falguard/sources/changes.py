@@ -14,9 +14,8 @@ from falguard import git
 from falguard.envfiles import is_env_file, is_env_template
 from falguard.errors import GitError
 from falguard.models import Origin, Summary
-from falguard.sources import Exclusion, Item, accept
+from falguard.sources import Exclusion, Item, accept, display_path
 from falguard.sources.patch import GITLINK_MODE, REGULAR_MODES, FileChange
-from falguard.sources.worktree import display_path
 
 
 def stages_env_file(path: str) -> bool:

@@ -11,7 +11,8 @@ every one starts with ``+``, ``-`` or a space.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 _C_ESCAPES = {
     ord("a"): 7, ord("b"): 8, ord("t"): 9, ord("n"): 10, ord("v"): 11, ord("f"): 12, ord("r"): 13,
@@ -45,8 +46,7 @@ class AddedLines:
         return AddedLines(self.lines & other.lines)
 
 
-@dataclass(frozen=True)
-class FileChange:
+class FileChange(NamedTuple):
     """One file as a change leaves it."""
 
     path: bytes
@@ -60,16 +60,18 @@ class FileChange:
         return self.new_oid is None
 
 
-@dataclass
 class _Section:
-    path: bytes
-    parents: int
-    new_oid: str | None = None
-    new_mode: str | None = None
-    deleted: bool = False
-    created: bool = False
-    binary: bool = False
-    lines: set[int] = field(default_factory=set)
+    """One file's part of a patch, filled in while it is read (a builder, not a value: a
+    plain class, which costs the hook's start-up nothing to define)."""
+
+    __slots__ = ("path", "parents", "new_oid", "new_mode", "deleted", "created", "binary", "lines")
+
+    def __init__(self, path: bytes, parents: int) -> None:
+        self.path, self.parents = path, parents
+        self.new_oid: str | None = None
+        self.new_mode: str | None = None
+        self.deleted = self.created = self.binary = False
+        self.lines: set[int] = set()
 
     def finish(self) -> FileChange:
         gone = self.deleted or self.new_oid is None or set(self.new_oid) == {"0"}

@@ -9,8 +9,8 @@ temporary index git names in ``GIT_INDEX_FILE``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from falguard import git
 from falguard.errors import InputError
@@ -47,8 +47,7 @@ def work_tree(repo: git.Repo | None) -> git.Repo:
     return repo
 
 
-@dataclass(frozen=True)
-class StagedSource:
+class StagedSource(NamedTuple):
     """What the next commit writes, read from the index, with the lines it adds."""
 
     repo: git.Repo
