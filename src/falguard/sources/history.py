@@ -250,9 +250,13 @@ def _one_pass(buf: bytearray, entries: list[_Entry], prefilter: Prefilter) -> se
 
 
 def _candidates(buf: bytearray, entries: list[_Entry], prefilter: Prefilter) -> set[int]:
-    """Indexes of the entries some rule could match in: one lowercased copy of the batch,
-    then per object a search that stops at its first hit (in a repository that names fal on
-    every line, that is a few bytes into each object, not a list of every mention)."""
+    """Indexes of the entries some rule could match in: per object a search that stops at
+    its first hit (in a repository that names fal on every line, that is a few bytes into
+    each object, not a list of every mention). With hyperscan, one scan of each object with
+    no lowered copy and the GIL released; else one lowercased copy of the batch and ``re``."""
+    admitter = fastfind.object_admitter(prefilter.sources)
+    if admitter is not None:
+        return admitter(buf, [(entry.start, entry.end) for entry in entries])
     lo = entries[0].start
     lowered = buf[lo : entries[-1].end].lower()
     admits = prefilter.admits
