@@ -26,7 +26,8 @@ _FIRST_STEP = 4 << 10  # a search for the first hit lowers this much first, then
 
 #: Content this large has its finders' hits found in one pass when hyperscan is installed
 #: (see falguard.fastfind): smaller content, such as a commit's few files in the hook, is
-#: scanned as quickly without, and does not pay for loading it (about 15 ms).
+#: scanned as quickly without, and does not pay for loading it (about 15 ms); once it is
+#: loaded (a history scan's prefilter loads it), content of any size goes through it.
 ONE_PASS_FROM = 16 << 10
 
 DOC_SUFFIXES = (".md", ".markdown", ".mdx", ".rst", ".txt", ".adoc")
@@ -158,7 +159,7 @@ def verdicts(content: bytes, origin: Origin, rules: Sequence[Rule] | None = None
     fal_context: bool | None = None
     windows: dict[bytes, list[tuple[int, int]]] = {}
     hits: dict[bytes, list[int]] = {}
-    scan = _scanner(rules) if len(content) >= ONE_PASS_FROM else None
+    scan = _scanner(rules) if len(content) >= ONE_PASS_FROM or fastfind.loaded() else None
     if scan is not None:  # every finder's hits in one pass
         hits.update(scan(content))
     # one copy for every keyword search; with every finder's hits in hand, only the fal

@@ -17,6 +17,7 @@ import functools
 import importlib
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -31,6 +32,12 @@ def scanner(finders: Sequence[re.Pattern[bytes]]) -> Scanner | None:
     """A function giving every finder's hits in ``content`` (by finder source), or ``None``
     when hyperscan is absent, disabled, or cannot take one of them."""
     return scanner_of(tuple(dict.fromkeys(finder.pattern for finder in finders)))
+
+
+def loaded() -> bool:
+    """Whether hyperscan is already loaded (by an earlier scan of large content or by the
+    history prefilter): content of any size is then as quick in one pass."""
+    return "hyperscan" in sys.modules
 
 
 def scanner_of(sources: tuple[bytes, ...]) -> Scanner | None:
