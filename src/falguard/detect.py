@@ -169,6 +169,8 @@ def verdicts(content: bytes, origin: Origin, rules: Sequence[Rule] | None = None
         if origin.ignored_env and not rule.applies_to_ignored_env:
             continue
         for pattern in rule.patterns:
+            if pattern.finder is not None and hits.get(pattern.finder.expression) == []:
+                continue  # its finder found nowhere for a match to start
             if pattern.needs_fal_context:
                 if fal_context is None:
                     fal_context = bool(keyword_hits(content, FAL_CONTEXT_RE, first_only=True, lowered=lowered))
