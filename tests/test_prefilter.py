@@ -158,3 +158,32 @@ def test_the_written_out_built_in_prefilter_is_what_the_rules_give() -> None:
     ]
     assert written.sources == built.sources, built.sources
     assert written.encoded == built.encoded
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    objects=st.lists(st.lists(st.sampled_from(MORE_FRAGMENTS), max_size=8), min_size=1, max_size=8), gap=st.booleans()
+)
+def test_the_per_object_hyperscan_prefilter_admits_exactly_what_the_per_object_searches_admit(
+    objects: list[list[str]], gap: bool
+) -> None:
+    """What fal-dense batches get: one hyperscan scan per object, stopped at its first hit."""
+    prefilter = prefilter_for(NAMES)
+    admitter = fastfind.object_admitter(prefilter.sources)
+    if admitter is None:
+        pytest.skip("hyperscan is not installed")
+    buffer, spans = bytearray(), []
+    for parts in objects:
+        if gap:
+            buffer += b"\n0123456789abcdef blob 12\n"
+        start = len(buffer)
+        buffer += "".join(parts).encode()
+        spans.append((start, len(buffer)))
+    lowered = buffer.lower()
+    expected = {i for i, (start, end) in enumerate(spans) if prefilter.admits(lowered, start, end)}
+    assert admitter(buffer, spans) == expected
+
+
+def test_without_hyperscan_there_is_no_per_object_admitter(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FALGUARD_NO_HYPERSCAN", "1")
+    assert fastfind.object_admitter(prefilter_for().sources) is None

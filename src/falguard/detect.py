@@ -22,10 +22,12 @@ WINDOW_AFTER = 1024
 #: so a large input never costs a second full-size copy.
 CHUNK = 1 << 20
 _OVERLAP = 64
+_FIRST_STEP = 4 << 10  # a search for the first hit lowers this much first, then twice as much each time
 
 #: Content this large has its finders' hits found in one pass when hyperscan is installed
 #: (see falguard.fastfind): smaller content, such as a commit's few files in the hook, is
-#: scanned as quickly without, and does not pay for loading it (about 15 ms).
+#: scanned as quickly without, and does not pay for loading it (about 15 ms); once it is
+#: loaded (a history scan's prefilter loads it), content of any size goes through it.
 ONE_PASS_FROM = 16 << 10
 
 DOC_SUFFIXES = (".md", ".markdown", ".mdx", ".rst", ".txt", ".adoc")
@@ -48,16 +50,20 @@ def keyword_hits(
         return [match.start() for match in keywords.finditer(lowered)]
     hits: list[int] = []
     size = len(content)
-    for lo in range(0, max(size, 1), CHUNK):
-        chunk = content[lo : lo + CHUNK + _OVERLAP].lower()
-        limit = CHUNK if lo + CHUNK < size else len(chunk)
+    lo, step = 0, _FIRST_STEP if first_only else CHUNK  # the first hit is usually near the start
+    while True:
+        chunk = content[lo : lo + step + _OVERLAP].lower()
+        limit = step if lo + step < size else len(chunk)
         for match in keywords.finditer(chunk):
             if match.start() >= limit:
                 break  # the next chunk sees it
             hits.append(lo + match.start())
             if first_only:
                 return hits
-    return hits
+        lo += step
+        if lo >= size:
+            return hits
+        step = min(2 * step, CHUNK)
 
 
 def keyword_windows(content: bytes, keywords: re.Pattern[bytes], lowered: bytes | None = None) -> list[tuple[int, int]]:
@@ -153,14 +159,18 @@ def verdicts(content: bytes, origin: Origin, rules: Sequence[Rule] | None = None
     fal_context: bool | None = None
     windows: dict[bytes, list[tuple[int, int]]] = {}
     hits: dict[bytes, list[int]] = {}
-    scan = _scanner(rules) if len(content) >= ONE_PASS_FROM else None
+    scan = _scanner(rules) if len(content) >= ONE_PASS_FROM or fastfind.loaded() else None
     if scan is not None:  # every finder's hits in one pass
         hits.update(scan(content))
-    lowered = content.lower() if len(content) <= CHUNK else None  # one copy for every keyword search
+    # one copy for every keyword search; with every finder's hits in hand, only the fal
+    # context search is left, which stops at its first hit: no copy then
+    lowered = content.lower() if len(content) <= CHUNK and scan is None else None
     for rule in rules:
         if origin.ignored_env and not rule.applies_to_ignored_env:
             continue
         for pattern in rule.patterns:
+            if pattern.finder is not None and hits.get(pattern.finder.expression) == []:
+                continue  # its finder found nowhere for a match to start
             if pattern.needs_fal_context:
                 if fal_context is None:
                     fal_context = bool(keyword_hits(content, FAL_CONTEXT_RE, first_only=True, lowered=lowered))
@@ -178,7 +188,7 @@ def verdicts(content: bytes, origin: Origin, rules: Sequence[Rule] | None = None
     return sorted(accepted.values(), key=lambda item: (item[1].start, item[0].id))
 
 
-_FINDERS: dict[int, tuple[Sequence[Rule], list[re.Pattern[bytes]]]] = {}
+_FINDERS: dict[int, tuple[Sequence[Rule], tuple[bytes, ...]]] = {}
 
 
 def _secret(rule: Rule, verdict: Verdict, content: bytes) -> Secret:
@@ -195,9 +205,10 @@ def _secret(rule: Rule, verdict: Verdict, content: bytes) -> Secret:
 def _scanner(rules: Sequence[Rule]) -> fastfind.Scanner | None:
     """The one-pass finder of ``rules`` (hyperscan's), if there is one."""
     kept = _FINDERS.get(id(rules))
-    if kept is None or kept[0] is not rules:  # the finders are listed once per rule set
-        kept = _FINDERS[id(rules)] = (rules, [p.finder.search for r in rules for p in r.patterns if p.finder])
-    return fastfind.scanner(kept[1])
+    if kept is None or kept[0] is not rules:  # the finders' sources are listed once per rule set
+        sources = tuple(dict.fromkeys(p.finder.search.pattern for r in rules for p in r.patterns if p.finder))
+        kept = _FINDERS[id(rules)] = (rules, sources)
+    return fastfind.scanner_of(kept[1])
 
 
 class _Spans:

@@ -17,6 +17,7 @@ import functools
 import importlib
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -30,9 +31,20 @@ Scanner = Callable[[bytes], dict[bytes, list[int]]]
 def scanner(finders: Sequence[re.Pattern[bytes]]) -> Scanner | None:
     """A function giving every finder's hits in ``content`` (by finder source), or ``None``
     when hyperscan is absent, disabled, or cannot take one of them."""
-    if not finders or os.environ.get("FALGUARD_NO_HYPERSCAN"):
+    return scanner_of(tuple(dict.fromkeys(finder.pattern for finder in finders)))
+
+
+def loaded() -> bool:
+    """Whether hyperscan is already loaded (by an earlier scan of large content or by the
+    history prefilter): content of any size is then as quick in one pass."""
+    return "hyperscan" in sys.modules
+
+
+def scanner_of(sources: tuple[bytes, ...]) -> Scanner | None:
+    """:func:`scanner` of the finders' sources (distinct), for a caller that keeps them."""
+    if not sources or os.environ.get("FALGUARD_NO_HYPERSCAN"):
         return None
-    return _compiled(tuple(dict.fromkeys(finder.pattern for finder in finders)))
+    return _compiled(sources)
 
 
 @functools.cache
@@ -99,6 +111,37 @@ def _batch(sources: tuple[bytes, ...]) -> Admitter | None:
     return admitted
 
 
+ObjectAdmitter = Callable[[bytes | bytearray | memoryview, Sequence[tuple[int, int]]], set[int]]
+
+
+def object_admitter(sources: Sequence[bytes]) -> ObjectAdmitter | None:
+    """A function giving the indexes of the ``(start, end)`` spans of a buffer in which one of
+    ``sources`` matches case-insensitively: one scan per span, each stopped at its first hit
+    (what fal-dense batches need: nearly every object holds a hit a few bytes in), with the
+    GIL released while hyperscan scans. None when hyperscan is absent, disabled, or cannot
+    take a source."""
+    if not sources or os.environ.get("FALGUARD_NO_HYPERSCAN"):
+        return None
+    return _objects(tuple(sources))
+
+
+@functools.cache
+def _objects(sources: tuple[bytes, ...]) -> ObjectAdmitter | None:
+    engine = _Engine.compiled(list(sources))
+    if engine is None:
+        return None
+
+    def admitted(buffer: bytes | bytearray | memoryview, spans: Sequence[tuple[int, int]]) -> set[int]:
+        with memoryview(buffer) as view:
+            return {index for index, (start, end) in enumerate(spans) if engine.holds(view[start:end])}
+
+    return admitted
+
+
+def _stop(index: int, start: int, end: int, flags: int, context: object) -> bool:
+    return True
+
+
 class _Engine:
     """One hyperscan database of case-insensitive expressions reporting where each match
     starts, with one scratch space per thread (a scratch serves one scan at a time, and the
@@ -136,3 +179,7 @@ class _Engine:
         except self._hyperscan.ScanTerminated:
             return False
         return True
+
+    def holds(self, buffer: bytes | bytearray | memoryview) -> bool:
+        """Whether one of the expressions matches in ``buffer`` (the scan stops at the first)."""
+        return not self.scan(buffer, _stop)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 
 from falguard import fastfind, git
@@ -50,7 +50,8 @@ def extra_names_pattern(names: Sequence[str]) -> Prefilter | None:
 
 @dataclass(frozen=True)
 class HistoryObject:
-    """Content worth running detection on, with the object it came from."""
+    """Content worth running detection on, with the object it came from (its item carries
+    the same oid and kind)."""
 
     oid: str
     kind: str  # blob | commit | tag
@@ -116,9 +117,13 @@ class _BatchReader:
             self.filled += count
 
     def _consume(self, count: int) -> None:
-        """Drop ``count`` processed bytes from the front of the buffer."""
-        del self.buf[:count]
-        self.filled -= count
+        """Drop ``count`` processed bytes from the front of the buffer: what follows them (a
+        part of the next object) moves to the front, and the buffer keeps its size, so the
+        next reads need no new memory."""
+        left = self.filled - count
+        if left:
+            self.buf[:left] = self.buf[count : self.filled]
+        self.filled = left
         if len(self.buf) > 2 * (_BATCH + _READ) and self.filled < _BATCH + _READ:
             del self.buf[_BATCH + _READ :]  # a huge object is done: give its memory back
 
@@ -231,11 +236,13 @@ class _BatchReader:
             # trees (a tag or a range can name one directly) hold no content to scan
 
     def _blob(self, entry: _Entry) -> HistoryObject:
-        data = bytes(self.buf[entry.start : entry.end])
+        with memoryview(self.buf) as view:
+            data = bytes(view[entry.start : entry.end])  # one copy (a bytearray slice would be two)
         content = data if container_kind(data) else text_content(data)
         path = entry.path.decode("utf-8", "backslashreplace")
         oid = entry.oid.decode()
-        return HistoryObject(oid, "blob", Item(Origin(path, source="history"), content if content is not None else b""))
+        item = Item(Origin(path, source="history"), content if content is not None else b"", oid=oid, kind="blob")
+        return HistoryObject(oid, "blob", item)
 
 
 def _one_pass(buf: bytearray, entries: list[_Entry], prefilter: Prefilter) -> set[int] | None:
@@ -250,9 +257,13 @@ def _one_pass(buf: bytearray, entries: list[_Entry], prefilter: Prefilter) -> se
 
 
 def _candidates(buf: bytearray, entries: list[_Entry], prefilter: Prefilter) -> set[int]:
-    """Indexes of the entries some rule could match in: one lowercased copy of the batch,
-    then per object a search that stops at its first hit (in a repository that names fal on
-    every line, that is a few bytes into each object, not a list of every mention)."""
+    """Indexes of the entries some rule could match in: per object a search that stops at
+    its first hit (in a repository that names fal on every line, that is a few bytes into
+    each object, not a list of every mention). With hyperscan, one scan of each object with
+    no lowered copy and the GIL released; else one lowercased copy of the batch and ``re``."""
+    admitter = fastfind.object_admitter(prefilter.sources)
+    if admitter is not None:
+        return admitter(buf, [(entry.start, entry.end) for entry in entries])
     lo = entries[0].start
     lowered = buf[lo : entries[-1].end].lower()
     admits = prefilter.admits
@@ -266,8 +277,9 @@ def _message(kind: bytes, raw: bytes, oid: str) -> HistoryObject | None:
         return None
     message = raw[split + 2 :]
     if kind == b"commit":
-        return HistoryObject(oid, "commit", Item(Origin(COMMIT_MESSAGE, commit=oid, source="history"), message))
-    return HistoryObject(oid, "tag", Item(Origin(TAG_MESSAGE, source="history"), message))
+        origin = Origin(COMMIT_MESSAGE, commit=oid, source="history")
+        return HistoryObject(oid, "commit", Item(origin, message, oid=oid, kind="commit"))
+    return HistoryObject(oid, "tag", Item(Origin(TAG_MESSAGE, source="history"), message, oid=oid, kind="tag"))
 
 
 def history_objects(
@@ -369,15 +381,24 @@ def _read_streams(
 
 def _fan_in(readers: list[_BatchReader], batch_done: Callable[[], None]) -> Iterator[HistoryObject]:
     """The candidates of every reader, each read on a thread of its own, as they come (at most
-    ``_QUEUED`` waiting); a reader's error is raised here, in the consuming thread."""
+    ``_QUEUED`` waiting); a reader's error is raised here, in the consuming thread.
+
+    Two C-level queues instead of one bounded ``queue.Queue`` (whose locking is Python code,
+    paid twice for every candidate, and on fal-dense history nearly every object is one):
+    ``found`` carries the candidates, ``room`` one token for each free place.
+    """
     import queue
     import threading
 
-    found: queue.Queue[HistoryObject | BaseException | None] = queue.Queue(maxsize=_QUEUED)
+    found: queue.SimpleQueue[HistoryObject | BaseException | None] = queue.SimpleQueue()
+    room: queue.SimpleQueue[None] = queue.SimpleQueue()
+    for _ in range(_QUEUED):
+        room.put(None)
 
     def read(reader: _BatchReader) -> None:
         try:
             for item in reader.batches(batch_done):
+                room.get()
                 found.put(item)
         except BaseException as error:  # handed to the consuming thread
             found.put(error)
@@ -395,6 +416,7 @@ def _fan_in(readers: list[_BatchReader], batch_done: Callable[[], None]) -> Iter
         elif isinstance(item, BaseException):
             raise item
         else:
+            room.put(None)
             yield item
     for thread in threads:
         thread.join()
@@ -437,4 +459,4 @@ class HistorySource:
             progress=self.progress, extra_names=self.extra_names, on_listed=self.on_listed,
         )  # fmt: skip
         for found in objects:
-            yield replace(found.item, oid=found.oid, kind=found.kind)
+            yield found.item  # which carries its oid and kind
