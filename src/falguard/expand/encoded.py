@@ -23,7 +23,7 @@ from falguard.models import Finding, Origin, Summary
 from falguard.positions import Cursor, width
 from falguard.prefilter import Prefilter
 from falguard.rules import Rule
-from falguard.suppress import line_allows, suppression_for
+from falguard.suppress import Allow, line_allows, suppression_for
 
 #: The shortest run decoded: base64 of the shortest fal key (``fal_`` and 16 characters).
 MIN_RUN = 24
@@ -76,11 +76,12 @@ def encoded_findings(
     budget = _Budget()
     found: list[Finding] = []
     cursor: Cursor | None = None
+    allows: dict[int, list[Allow]] = {}  # by line start: a long line's comments are read once, not once per run
     for start, end in _runs(content):
         inner = _decoded_findings(content[start:end], origin, decoder, budget, 1)
         if inner:
             cursor = cursor or Cursor(content, first_line)
-            found.extend(_relocated(inner, content, cursor, start, end))
+            found.extend(_relocated(inner, content, cursor, allows, start, end))
         if budget.left <= 0:
             summary.encoded_over_budget += 1
             summary.skipped_paths.append(f"{origin.path} (base64 decoded up to {MAX_DECODED} bytes, no further)")
@@ -153,10 +154,15 @@ def _is_credential(finding: Finding, rules: Sequence[Rule]) -> bool:
     return any(rule.id == finding.rule and rule.credential for rule in rules)
 
 
-def _relocated(found: list[Finding], content: bytes, cursor: Cursor, start: int, end: int) -> Iterator[Finding]:
-    """Decoded findings moved to the encoded value (``content[start:end]``), with its line's allow comments."""
+def _relocated(
+    found: list[Finding], content: bytes, cursor: Cursor, allows: dict[int, list[Allow]], start: int, end: int
+) -> Iterator[Finding]:
+    """Decoded findings moved to the encoded value (``content[start:end]``), with its line's
+    allow comments (``allows``: the last line's, kept by its start)."""
     line, line_start, column = cursor.move(start)
-    allows = line_allows(content, line_start)
+    if line_start not in allows:
+        allows.clear()
+        allows[line_start] = line_allows(content, line_start)
     line_end = content.find(b"\n", start, end)
     end_column = column + width(content, start, end if line_end == -1 else line_end)
     for finding in found:
@@ -165,5 +171,5 @@ def _relocated(found: list[Finding], content: bytes, cursor: Cursor, start: int,
             line=line,
             column=column,
             end_column=end_column,
-            suppression=finding.suppression or suppression_for(allows, finding.rule),
+            suppression=finding.suppression or suppression_for(allows[line_start], finding.rule),
         )
