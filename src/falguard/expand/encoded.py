@@ -97,11 +97,11 @@ def _runs(content: bytes) -> Iterator[tuple[int, int]]:
     while hit != -1:
         end = hit + MIN_RUN
         start = runs.rfind(b".", 0, hit) + 1
-        if end - start <= MAX_RUN and (end - start) % 4 != 1 and _ascii(content, start, end):
+        if end - start <= MAX_RUN and (end - start) % 4 != 1:
             text = content[start:end]
             # base64 of text holds both letter cases; words, hex and paths in one case are no
-            # base64 (a run with no letter at all has failed _ascii: its first characters are letters)
-            if not text.islower() and not text.isupper():
+            # base64 (nor is a run with no letter at all), and this test is the cheaper one
+            if not text.islower() and not text.isupper() and _ascii(content, start, end):
                 padding = 2 if content.startswith(b"==", end) else int(content.startswith(b"=", end))
                 yield start, end + padding
         hit = runs.find(_RUN_END, end + 1)
