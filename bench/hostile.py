@@ -10,7 +10,7 @@ within 3x). Times are CPU seconds, best of 3. Then opens archive bombs (a zip an
 ``falguard scan``, on a 200 MB text file and on a 50 MB file that is one single line, in a
 temporary repository.
 
-    python bench/hostile.py [--small 10] [--large 40] [--skip-bombs] [--skip-files]
+    python bench/hostile.py [--small 10] [--large 40] [--only PATTERN]... [--skip-bombs] [--skip-files]
 
 Fake keys are assembled at run time; nothing key-shaped is written outside a temporary
 directory.
@@ -131,6 +131,10 @@ PATTERNS: dict[str, tuple[str, Callable[[random.Random], str]]] = {
         "fal_ keys each followed by an allow comment, on one line",
         lambda rng: f"/*{_fal(rng)}*/ /* falguard:allow */",
     ),
+    "base64-allowed-one-line": (
+        "base64 of FAL_KEY=<key>, each followed by an allow comment, on one line: every decoded key reads its line's comments",
+        lambda rng: "'" + base64.b64encode(f"FAL_KEY={_key(rng)}".encode()).decode() + "', /* falguard:allow */ ",
+    ),
     "base64-of-random-bytes": (
         "base64 lines of random bytes (76 columns): every line is decoded and rejected",
         lambda rng: base64.b64encode(rng.randbytes(57)).decode() + "\n",
@@ -229,7 +233,7 @@ def bombs() -> None:
             )
 
 
-def adversarial(small: int, large: int) -> None:
+def adversarial(small: int, large: int, only: list[str]) -> None:
     plain_s, _ = seconds(plain_text(small * MB))
     print(f"plain text (standard library source), {small} MB: {plain_s:.3f} s ({small / plain_s:.0f} MB/s)")
     print(
@@ -237,6 +241,8 @@ def adversarial(small: int, large: int) -> None:
         f" {'x plain @' + str(small) + 'MB':>14} {'findings':>9}"
     )
     for name, (_, unit) in PATTERNS.items():
+        if only and name not in only:
+            continue
         small_s, _ = seconds(build(unit, small * MB))
         large_s, found = seconds(build(unit, large * MB))
         ratio = (large_s / large) / (small_s / small)
@@ -279,9 +285,13 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=40, help="megabytes of the larger input (default 40)")
     parser.add_argument("--skip-bombs", action="store_true", help="skip the archive bombs")
     parser.add_argument("--skip-files", action="store_true", help="skip the 200 MB and 50 MB whole-command runs")
+    parser.add_argument(
+        "--only", action="append", default=[], choices=sorted(PATTERNS), metavar="PATTERN",
+        help="time only this adversarial pattern (repeatable; default: every one)",
+    )  # fmt: skip
     options = parser.parse_args()
     print(f"machine: {machine()}")
-    adversarial(options.small, options.large)
+    adversarial(options.small, options.large, options.only)
     if not options.skip_bombs:
         bombs()
     if not options.skip_files:

@@ -286,3 +286,23 @@ def test_toy_shape_is_found_by_a_history_scan(repo: Path, falguard, toy: Rule) -
         "toy_****" + key[-4:],
     )
     assert finding["steps"][0] == "Revoke the toy key on the toy dashboard." and "git history" in finding["steps"][1]
+
+
+def test_a_value_character_is_any_byte_but_whitespace_quotes_and_delimiters() -> None:
+    from falguard.rules.common import VALUE_CHAR
+
+    spelled = re.compile(VALUE_CHAR)
+    for byte in range(256):
+        expected = byte not in b" \t\n\r\f\v\"'`,;)}]<>"  # what [^\s"'`,;)}\]<>] leaves
+        assert bool(spelled.fullmatch(bytes([byte]))) == expected, hex(byte)
+
+
+def test_an_over_long_assigned_value_is_judged_by_its_first_256_characters() -> None:
+    rng = random.Random(12)
+    token = "".join(rng.choice("ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789") for _ in range(300))
+    content = f"FAL_KEY={token}\nFAL_KEY={'x' * 300}\nFAL_KEY={token}\n".encode()
+    found = detect(content, Origin("app.env"))
+    assert [(f.rule, f.line, f.column, f.end_column) for f in found] == [
+        ("fal-key-assignment", 1, 9, 265),
+        ("fal-key-assignment", 3, 9, 265),
+    ]

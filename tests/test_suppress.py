@@ -55,6 +55,27 @@ def test_allow_naming_several_rules() -> None:
     assert all(f.suppression is not None and f.suppression.reason == "demo" for f in detect(content, Origin(".env")))
 
 
+def test_the_first_comment_that_covers_a_rule_gives_the_reason() -> None:
+    key = fake_fal_key(random.Random(4))
+    own = " // falguard:allow public-fal-key reason=a  falguard:allow reason=b  falguard:allow fal-key reason=c"
+    above = "// falguard:allow-next-line fal-key reason=d  falguard:allow-next-line reason=e\n"
+    for prefix, expected in (
+        ("", {"fal-key": "b", "public-fal-key": "a"}),
+        (above, {"fal-key": "b", "public-fal-key": "a"}),
+    ):
+        content = f"{prefix}{PUBLIC}={key}{own}\n".encode()
+        found = {f.rule: f.suppression.reason if f.suppression else None for f in detect(content, Origin(".env"))}
+        assert found == expected
+    content = f"{above}{PUBLIC}={key} // falguard:allow public-fal-key reason=a\n".encode()
+    found = {f.rule: f.suppression.reason if f.suppression else None for f in detect(content, Origin(".env"))}
+    assert found == {"fal-key": "d", "public-fal-key": "a"}
+    content = (
+        f"// falguard:allow-next-line public-fal-key reason=d  falguard:allow-next-line reason=e\n{PUBLIC}={key}\n"
+    )
+    found = {f.rule: f.suppression.reason if f.suppression else None for f in detect(content.encode(), Origin(".env"))}
+    assert found == {"fal-key": "e", "public-fal-key": "d"}
+
+
 def test_allow_on_another_line_does_not_apply() -> None:
     content = f"# falguard:allow\n\nkey = '{kis()}'\n".encode()
     (finding,) = detect(content, Origin("f"))

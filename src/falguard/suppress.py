@@ -32,27 +32,34 @@ class Allow:
         return not self.rules or rule in self.rules
 
 
-def directives(line: bytes) -> list[Allow]:
+def directives(line: bytes, *, next_line: bool) -> list[Allow]:
+    """The line's ``falguard:allow-next-line`` comments (``next_line``) or its
+    ``falguard:allow`` ones, in order, up to the first that names no rule: it covers every
+    rule, so no later one is ever the first to cover a finding (a minified line of half a
+    million allow comments is read up to its first, not made into half a million values)."""
     if b"falguard:allow" not in line:
         return []
     found = []
     for match in _DIRECTIVE.finditer(line):
+        if bool(match.group("next")) != next_line:
+            continue
         rules = frozenset(part.strip().decode() for part in match.group("rules").split(b",") if part.strip())
         reason = match.group("dq") or match.group("sq") or match.group("bare") or b""
-        found.append(Allow(bool(match.group("next")), rules, reason.decode("utf-8", "replace")))
+        found.append(Allow(next_line, rules, reason.decode("utf-8", "replace")))
+        if not rules:
+            break
     return found
 
 
 def line_allows(content: bytes, line_start: int) -> list[Allow]:
     """The allow comments that apply to the line starting at ``line_start``: its own
-    ``falguard:allow`` comments and the previous line's ``falguard:allow-next-line`` ones."""
+    ``falguard:allow`` comments and the previous line's ``falguard:allow-next-line`` ones
+    (only those that can be the first to cover a finding: see :func:`directives`)."""
     line_end = content.find(b"\n", line_start)
-    allows = [
-        a for a in directives(content[line_start : line_end if line_end != -1 else len(content)]) if not a.next_line
-    ]
-    if line_start > 0:
+    allows = directives(content[line_start : line_end if line_end != -1 else len(content)], next_line=False)
+    if line_start > 0 and not (allows and not allows[-1].rules):
         previous_start = content.rfind(b"\n", 0, line_start - 1) + 1
-        allows += [a for a in directives(content[previous_start : line_start - 1]) if a.next_line]
+        allows += directives(content[previous_start : line_start - 1], next_line=True)
     return allows
 
 

@@ -113,6 +113,19 @@ def test_an_allow_comment_on_the_encoded_line_suppresses_it(repo: Path, falguard
     assert len(run.json["suppressed"]) == 1
 
 
+def test_each_encoded_key_gets_its_own_lines_allow_comments() -> None:
+    allowed = f"a = ['{b64(key(9))}', '{b64(key(10))}']  // falguard:allow reason=\"fixtures\"\n"
+    content = allowed + f"b = '{b64(key(11))}'\n" + allowed
+    found = findings_of(content, "src/keys.js")
+    assert [(f.line, f.suppression.reason if f.suppression else None) for f in found] == [
+        (1, "fixtures"),
+        (1, "fixtures"),
+        (2, None),
+        (3, "fixtures"),
+        (3, "fixtures"),
+    ]
+
+
 def test_history_finds_a_base64_key_in_a_blob_that_never_names_fal(repo: Path, falguard) -> None:
     ignoring_env(repo)
     value = fake_fal_key(random.Random(8))

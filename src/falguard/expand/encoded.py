@@ -25,6 +25,7 @@ from falguard.prefilter import Prefilter
 
 if TYPE_CHECKING:
     from falguard.rules import Rule
+    from falguard.suppress import Allow
 
 #: The shortest run decoded: base64 of the shortest fal key (``fal_`` and 16 characters).
 MIN_RUN = 24
@@ -81,11 +82,12 @@ def encoded_findings(
     budget = _Budget()
     found: list[Finding] = []
     cursor: Cursor | None = None
+    allows: dict[int, list[Allow]] = {}  # by line start: a long line's comments are read once, not once per run
     for start, end in _runs(content):
         inner = _decoded_findings(content[start:end], origin, decoder, budget, 1)
         if inner:
             cursor = cursor or Cursor(content, first_line)
-            found.extend(_relocated(inner, content, cursor, start, end))
+            found.extend(_relocated(inner, content, cursor, allows, start, end))
         if budget.left <= 0:
             summary.encoded_over_budget += 1
             summary.skipped_paths.append(f"{origin.path} (base64 decoded up to {MAX_DECODED} bytes, no further)")
@@ -101,11 +103,11 @@ def _runs(content: bytes) -> Iterator[tuple[int, int]]:
     while hit != -1:
         end = hit + MIN_RUN
         start = runs.rfind(b".", 0, hit) + 1
-        if end - start <= MAX_RUN and (end - start) % 4 != 1 and _ascii(content, start, end):
+        if end - start <= MAX_RUN and (end - start) % 4 != 1:
             text = content[start:end]
             # base64 of text holds both letter cases; words, hex and paths in one case are no
-            # base64 (a run with no letter at all has failed _ascii: its first characters are letters)
-            if not text.islower() and not text.isupper():
+            # base64 (nor is a run with no letter at all), and this test is the cheaper one
+            if not text.islower() and not text.isupper() and _ascii(content, start, end):
                 padding = 2 if content.startswith(b"==", end) else int(content.startswith(b"=", end))
                 yield start, end + padding
         hit = runs.find(_RUN_END, end + 1)
@@ -160,12 +162,17 @@ def _is_credential(finding: Finding, rules: Sequence[Rule]) -> bool:
     return any(rule.id == finding.rule and rule.credential for rule in rules)
 
 
-def _relocated(found: list[Finding], content: bytes, cursor: Cursor, start: int, end: int) -> Iterator[Finding]:
-    """Decoded findings moved to the encoded value (``content[start:end]``), with its line's allow comments."""
+def _relocated(
+    found: list[Finding], content: bytes, cursor: Cursor, allows: dict[int, list[Allow]], start: int, end: int
+) -> Iterator[Finding]:
+    """Decoded findings moved to the encoded value (``content[start:end]``), with its line's
+    allow comments (``allows``: the last line's, kept by its start)."""
     from falguard.suppress import line_allows, suppression_for  # only for a decoded key
 
     line, line_start, column = cursor.move(start)
-    allows = line_allows(content, line_start)
+    if line_start not in allows:
+        allows.clear()
+        allows[line_start] = line_allows(content, line_start)
     line_end = content.find(b"\n", start, end)
     end_column = column + width(content, start, end if line_end == -1 else line_end)
     encoded = [("base64", Secret(content[start:end].decode("ascii")))]  # what a purge must replace
@@ -176,5 +183,5 @@ def _relocated(found: list[Finding], content: bytes, cursor: Cursor, start: int,
             line=line,
             column=column,
             end_column=end_column,
-            suppression=finding.suppression or suppression_for(allows, finding.rule),
+            suppression=finding.suppression or suppression_for(allows[line_start], finding.rule),
         )

@@ -328,7 +328,11 @@ class Rule(RuleInfo):
 NOT_WORD_BEFORE = rb"(?<![A-Za-z0-9_])"
 NOT_WORD_AFTER = rb"(?![A-Za-z0-9_])"
 ASSIGN = rb"[\"'\]]{0,2}[ \t]{0,8}(?::=|=>|\?\?=|=|:)[ \t]{0,8}"
-VALUE = rb"(?P<secret>[\"'`]?[^\s\"'`,;)}\]<>]{1,256}[\"'`]?)"
+#: A character of an assigned value: any byte but whitespace, quotes and the delimiters that
+#: end a value (``[^\s"'`,;)}\]<>]``), written as the ranges it allows: ``re`` tests a class of
+#: ranges about twice as fast as that negated class, and a value is read up to 256 of them.
+VALUE_CHAR = rb"[\x00-\x08\x0e-\x1f!#-&(*-+\--:=?-\\^-_a-|~-\xff]"
+VALUE = rb"(?P<secret>[\"'`]?" + VALUE_CHAR + rb"{1,256}[\"'`]?)"
 
 #: A variable named like a fal key: ``FAL_KEY``, ``MY_APP_FAL_API_KEY``, ``falSecret``...
 FAL_NAME = (

@@ -6,6 +6,7 @@ high-entropy, one long random run rather than words joined by separators. Shown 
 
 from __future__ import annotations
 
+import functools
 import re
 
 from falguard.models import Severity, mask_ends
@@ -22,14 +23,16 @@ from falguard.rules.common import (
 )
 
 _TOKEN = re.compile(r"fal_[A-Za-z0-9_-]{16,200}")
+_SEPARATORS = re.compile(r"[_-]")
 
 
+@functools.lru_cache(maxsize=1024)  # a bundle repeats its keys; judging one costs tens of microseconds
 def _severity(token: str) -> Severity | None:
     body = token[4:]
     if is_placeholder(body) or not looks_random(body):
         return None
     # the token must be a random run, not words joined by separators with a number on the end
-    if max(len(s) for s in re.split(r"[_-]", body)) < 12:
+    if max(len(s) for s in _SEPARATORS.split(body)) < 12:
         return None
     return graded(Severity.CRITICAL, body)
 

@@ -24,6 +24,7 @@ from falguard.rules.common import (
     REVOKE_STEP,
     UUID_RE,
     VALUE,
+    VALUE_CHAR,
     Extensions,
     Pattern,
     Rule,
@@ -34,7 +35,6 @@ from falguard.rules.common import (
     is_placeholder,
     looks_random,
     pattern,
-    text,
 )
 
 #: The same names as FAL_NAME, matched from their "fal" part: the regex then starts with a
@@ -89,7 +89,9 @@ def assignment_patterns(extra_names: Sequence[str] = ()) -> tuple[Pattern, ...]:
         ),
         pattern(
             rb"(?i:authorization)[\"']?[ \t]{0,8}[:=,][ \t]{0,8}[\"'`]?Key[ \t]{1,8}"
-            + rb"(?P<secret>[^\s\"'`,;)}\]<>]{1,256})",
+            + rb"(?P<secret>"
+            + VALUE_CHAR
+            + rb"{1,256})",
             b"authorization",
             fal_context=True,
             finder=AUTH_FINDER,
@@ -140,12 +142,19 @@ def judge_value(value: str) -> Verdict | None:
     return None if severity is None else Verdict(severity, value, 0, len(value.encode()), mask=_mask)
 
 
-def judge(match: re.Match[bytes], content: bytes) -> Verdict | None:
-    value = clean_value(text(match, "secret"))
+@functools.lru_cache(maxsize=1024)  # the same, for an assigned value as matched
+def _judged(raw: bytes) -> tuple[str, Severity] | None:
+    value = clean_value(raw.decode("utf-8", "replace"))
     severity = _severity(value)
-    if severity is None:
-        return None
+    return None if severity is None else (value, severity)
+
+
+def judge(match: re.Match[bytes], content: bytes) -> Verdict | None:
     raw = match.group("secret")
+    judged = _judged(raw)
+    if judged is None:
+        return None
+    value, severity = judged
     start = match.start("secret") + len(raw) - len(raw.lstrip(b"\"'` \t"))
     return Verdict(severity, value, start, start + len(value.encode()), mask=_mask)
 
