@@ -1,5 +1,5 @@
-"""Every finder's hits in one pass, with the optional ``hyperscan`` package (``pip install
-falguard-scanner[fast]``); without it, or with ``FALGUARD_NO_HYPERSCAN=1`` in the
+"""Every finder's hits in one pass, with the optional ``hyperscan`` package (the ``[fast]``
+extra: ``pip install ".[fast]"`` in a checkout); without it, or with ``FALGUARD_NO_HYPERSCAN=1`` in the
 environment, each finder is one ``re`` search of its own (see :func:`falguard.detect.found`).
 
 A finder is a literal then a lookahead over lowercased content (``fal(?=...)``); hyperscan
