@@ -126,3 +126,16 @@ def test_many_findings_on_one_line_and_across_lines_keep_exact_positions() -> No
     expected = [(1, line_one.index(key) + 1) for key in keys[:30]] + [(n, 8) for n in range(2, 32)]
     assert [(f.line, f.column) for f in findings if f.suppression is None] == expected
     assert [(f.line, f.suppression is not None) for f in findings][-1] == (32, True)
+
+
+def test_the_finders_of_rule_sets_are_not_kept_for_ever() -> None:
+    """Each scan builds its own rule list; a long-lived caller must not keep every one alive."""
+    from falguard import detect as detection
+    from falguard.rules import build_rules
+
+    key = fake_key_id_secret(random.Random(77))
+    content = f'FAL_KEY = "{key}"\n'.encode() * 2000  # over 16 KiB: the one-pass scanner's path
+    for _ in range(3 * detection._FINDERS_KEPT):
+        found = detect(content, Origin("app.py"), list(build_rules()))  # a new list, as each scan has
+        assert len(found) == 2000
+    assert len(detection._FINDERS) <= detection._FINDERS_KEPT

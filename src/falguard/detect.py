@@ -189,6 +189,7 @@ def verdicts(content: bytes, origin: Origin, rules: Sequence[Rule] | None = None
 
 
 _FINDERS: dict[int, tuple[Sequence[Rule], tuple[bytes, ...]]] = {}
+_FINDERS_KEPT = 8  # rule sets whose sources are remembered (each scan builds its own list)
 
 
 def _secret(rule: Rule, verdict: Verdict, content: bytes) -> Secret:
@@ -207,6 +208,8 @@ def _scanner(rules: Sequence[Rule]) -> fastfind.Scanner | None:
     kept = _FINDERS.get(id(rules))
     if kept is None or kept[0] is not rules:  # the finders' sources are listed once per rule set
         sources = tuple(dict.fromkeys(p.finder.search.pattern for r in rules for p in r.patterns if p.finder))
+        while len(_FINDERS) >= _FINDERS_KEPT:  # the oldest goes: a long-lived caller scans again and again
+            del _FINDERS[next(iter(_FINDERS))]
         kept = _FINDERS[id(rules)] = (rules, sources)
     return fastfind.scanner_of(kept[1])
 
