@@ -127,8 +127,8 @@ def _encodes_placeholder(value: str) -> bool:
 def _severity(value: str) -> Severity | None:
     if len(value) < MIN_TOKEN or is_placeholder(value) or is_code_reference(value):
         return None
-    if UUID_RE.match(value.encode()):
-        return None  # a key id alone is not secret
+    if UUID_RE.match(value.removesuffix(":").encode()):
+        return None  # a key id alone is not secret (with its colon: the secret half is elsewhere, or purged)
     if not _TOKEN_CHARS.fullmatch(value):
         return None  # code (calls, operators), not a credential literal
     if not looks_random(value) or _encodes_placeholder(value):
