@@ -48,15 +48,6 @@ def extra_names_pattern(names: Sequence[str]) -> Prefilter | None:
     return prefilter_for(names) if names else None
 
 
-@dataclass(frozen=True)
-class HistoryObject:
-    """Content worth running detection on, with the object it came from (its item carries
-    the same oid and kind)."""
-
-    oid: str
-    kind: str  # blob | commit | tag
-    item: Item
-
 
 @dataclass
 class Coverage:
@@ -127,7 +118,7 @@ class _BatchReader:
         if len(self.buf) > 2 * (_BATCH + _READ) and self.filled < _BATCH + _READ:
             del self.buf[_BATCH + _READ :]  # a huge object is done: give its memory back
 
-    def batches(self, on_batch: Callable[[], None] | None = None) -> Iterator[HistoryObject]:
+    def batches(self, on_batch: Callable[[], None] | None = None) -> Iterator[Item]:
         while True:
             entries, consumed = self._parse()
             if entries:
@@ -207,7 +198,7 @@ class _BatchReader:
             self._consume(taken)
             remaining -= taken
 
-    def _scan(self, entries: list[_Entry]) -> Iterator[HistoryObject]:
+    def _scan(self, entries: list[_Entry]) -> Iterator[Item]:
         buf = self.buf
         candidates = None if self.dense else _one_pass(buf, entries, self.prefilter)
         self.dense = candidates is None
@@ -235,14 +226,13 @@ class _BatchReader:
                         yield message
             # trees (a tag or a range can name one directly) hold no content to scan
 
-    def _blob(self, entry: _Entry) -> HistoryObject:
+    def _blob(self, entry: _Entry) -> Item:
         with memoryview(self.buf) as view:
             data = bytes(view[entry.start : entry.end])  # one copy (a bytearray slice would be two)
         content = data if container_kind(data) else text_content(data)
         path = entry.path.decode("utf-8", "backslashreplace")
         oid = entry.oid.decode()
-        item = Item(Origin(path, source="history"), content if content is not None else b"", oid=oid, kind="blob")
-        return HistoryObject(oid, "blob", item)
+        return Item(Origin(path, source="history"), content if content is not None else b"", oid=oid, kind="blob")
 
 
 def _one_pass(buf: bytearray, entries: list[_Entry], prefilter: Prefilter) -> set[int] | None:
@@ -270,16 +260,15 @@ def _candidates(buf: bytearray, entries: list[_Entry], prefilter: Prefilter) -> 
     return {index for index, entry in enumerate(entries) if admits(lowered, entry.start - lo, entry.end - lo)}
 
 
-def _message(kind: bytes, raw: bytes, oid: str) -> HistoryObject | None:
+def _message(kind: bytes, raw: bytes, oid: str) -> Item | None:
     """A commit's or tag's message (what follows the headers), as content to scan."""
     split = raw.find(b"\n\n")
     if split == -1:
         return None
     message = raw[split + 2 :]
     if kind == b"commit":
-        origin = Origin(COMMIT_MESSAGE, commit=oid, source="history")
-        return HistoryObject(oid, "commit", Item(origin, message, oid=oid, kind="commit"))
-    return HistoryObject(oid, "tag", Item(Origin(TAG_MESSAGE, source="history"), message, oid=oid, kind="tag"))
+        return Item(Origin(COMMIT_MESSAGE, commit=oid, source="history"), message, oid=oid, kind="commit")
+    return Item(Origin(TAG_MESSAGE, source="history"), message, oid=oid, kind="tag")
 
 
 def history_objects(
@@ -293,7 +282,7 @@ def history_objects(
     workers: int | None = None,
     extra_names: Sequence[str] = (),
     on_listed: Callable[[], None] | None = None,
-) -> Iterator[HistoryObject]:
+) -> Iterator[Item]:
     """Candidates for detection from every object ``revisions`` reach, each read once.
 
     Every commit (for its message) by one cat-file process and, at the same time, every blob
@@ -344,7 +333,7 @@ def _read_streams(
     max_size: int,
     progress: Callable[[Coverage], None] | None,
     prefilter: Prefilter,
-) -> Iterator[HistoryObject]:
+) -> Iterator[Item]:
     """Candidates from every process of ``streams`` (the commits', then the blobs'), as they come."""
     commit_fds = set(streams[0].fds)
     fds = [fd for stream in streams for fd in stream.fds]
@@ -379,7 +368,7 @@ def _read_streams(
         raise failed[0]
 
 
-def _fan_in(readers: list[_BatchReader], batch_done: Callable[[], None]) -> Iterator[HistoryObject]:
+def _fan_in(readers: list[_BatchReader], batch_done: Callable[[], None]) -> Iterator[Item]:
     """The candidates of every reader, each read on a thread of its own, as they come (at most
     ``_QUEUED`` waiting); a reader's error is raised here, in the consuming thread.
 
@@ -390,7 +379,7 @@ def _fan_in(readers: list[_BatchReader], batch_done: Callable[[], None]) -> Iter
     import queue
     import threading
 
-    found: queue.SimpleQueue[HistoryObject | BaseException | None] = queue.SimpleQueue()
+    found: queue.SimpleQueue[Item | BaseException | None] = queue.SimpleQueue()
     room: queue.SimpleQueue[None] = queue.SimpleQueue()
     for _ in range(_QUEUED):
         room.put(None)
@@ -454,9 +443,7 @@ class HistorySource:
 
     def items(self, summary: Summary, excluded: Exclusion) -> Iterator[Item]:
         # paths are judged where findings are reported (a blob's introducing path), not here
-        objects = history_objects(
+        return history_objects(
             self.repo, self.revisions, summary, self.coverage, self.max_size,
             progress=self.progress, extra_names=self.extra_names, on_listed=self.on_listed,
         )  # fmt: skip
-        for found in objects:
-            yield found.item  # which carries its oid and kind
