@@ -256,9 +256,14 @@ def _read_up_to(fd: int, size: int) -> bytes:
     return b"".join(parts)
 
 
+def _listed_path(line: bytes) -> bytes:
+    """The path of a line of rev-list's list (``<oid> <path>``; ``<oid>`` alone: none)."""
+    return line.partition(b" ")[2]
+
+
 def _by_path(lines: list[bytes]) -> list[bytes]:
-    """``lines`` of rev-list's list (``<oid> <path>`` or ``<oid>``) by path, in their order within one path."""
-    return sorted(lines, key=lambda line: line.partition(b" ")[2])
+    """``lines`` of rev-list's list by path, in their order within one path."""
+    return sorted(lines, key=_listed_path)
 
 
 def _route(lines: list[bytes], queues: Sequence[Queue[bytes]], keep: Callable[[bytes], bool], kept: set[bytes]) -> None:
@@ -268,7 +273,7 @@ def _route(lines: list[bytes], queues: Sequence[Queue[bytes]], keep: Callable[[b
 
     routed: list[list[bytes]] = [[] for _ in queues]
     for line in lines:
-        path = line[line.find(b" ") + 1 :] if b" " in line else b""
+        path = _listed_path(line)
         if path and keep(path):
             kept.add(path)
         routed[zlib.crc32(path or line) % len(queues)].append(line)
