@@ -1,6 +1,7 @@
 """Every finder's hits in one pass, with the optional ``hyperscan`` package (the ``[fast]``
-extra: ``pip install ".[fast]"`` in a checkout); without it, or with ``FALGUARD_NO_HYPERSCAN=1`` in the
-environment, each finder is one ``re`` search of its own (see :func:`falguard.detect.found`).
+extra: ``pip install ".[fast]"`` in a checkout); without it, or with
+``FALGUARD_NO_HYPERSCAN=1`` in the environment, each finder is one ``re`` search of its
+own (see :func:`falguard.detect.found`).
 
 A finder is a literal then a lookahead over lowercased content (``fal(?=...)``); hyperscan
 has no lookaheads, so it is given the literal and the lookahead's body as one expression,
@@ -34,6 +35,11 @@ def scanner(finders: Sequence[re.Pattern[bytes]]) -> Scanner | None:
     return scanner_of(tuple(dict.fromkeys(finder.pattern for finder in finders)))
 
 
+def _wanted(sources: Sequence[bytes]) -> bool:
+    """Whether to build a one-pass engine: something to find, and hyperscan not disabled."""
+    return bool(sources) and not os.environ.get("FALGUARD_NO_HYPERSCAN")
+
+
 def loaded() -> bool:
     """Whether hyperscan is already loaded (by an earlier scan of large content or by the
     history prefilter): content of any size is then as quick in one pass."""
@@ -42,7 +48,7 @@ def loaded() -> bool:
 
 def scanner_of(sources: tuple[bytes, ...]) -> Scanner | None:
     """:func:`scanner` of the finders' sources (distinct), for a caller that keeps them."""
-    if not sources or os.environ.get("FALGUARD_NO_HYPERSCAN"):
+    if not _wanted(sources):
         return None
     return _compiled(sources)
 
@@ -83,7 +89,7 @@ def batch_admitter(sources: Sequence[bytes]) -> Admitter | None:
     the prefilter's anchor regexes (``sources``, lowercase) matches case-insensitively, in one
     pass over the whole buffer; it returns None for a buffer with more than :data:`DENSE`
     hits. None when hyperscan is absent, disabled, or cannot take a source."""
-    if not sources or os.environ.get("FALGUARD_NO_HYPERSCAN"):
+    if not _wanted(sources):
         return None
     return _batch(tuple(sources))
 
@@ -120,7 +126,7 @@ def object_admitter(sources: Sequence[bytes]) -> ObjectAdmitter | None:
     (what fal-dense batches need: nearly every object holds a hit a few bytes in), with the
     GIL released while hyperscan scans. None when hyperscan is absent, disabled, or cannot
     take a source."""
-    if not sources or os.environ.get("FALGUARD_NO_HYPERSCAN"):
+    if not _wanted(sources):
         return None
     return _objects(tuple(sources))
 
