@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -115,16 +117,19 @@ MORE_FRAGMENTS = [*FRAGMENTS, "auth-key", "AUTH-KEY", "zmfsx", "ZhBf", "rkfmx", 
 
 
 @settings(max_examples=300, deadline=None)
+@pytest.mark.parametrize("admitter_of", [fastfind.batch_admitter, fastfind.object_admitter])
 @given(
     objects=st.lists(st.lists(st.sampled_from(MORE_FRAGMENTS), max_size=8), min_size=1, max_size=8), gap=st.booleans()
 )
-def test_the_one_pass_batch_prefilter_admits_exactly_what_the_per_object_searches_admit(
-    objects: list[list[str]], gap: bool
+def test_the_hyperscan_prefilters_admit_exactly_what_the_per_object_searches_admit(
+    admitter_of: Callable[[Sequence[bytes]], Any], objects: list[list[str]], gap: bool
 ) -> None:
     """Objects side by side in one buffer (with or without a header between them, as the
-    history reader holds them): hyperscan's one pass admits the same ones as ``admits``."""
+    history reader holds them): hyperscan's one pass over the batch, and what fal-dense
+    batches get (one scan per object, stopped at its first hit), admit the same ones as
+    ``admits``."""
     prefilter = prefilter_for(NAMES)
-    admitter = fastfind.batch_admitter(prefilter.sources)
+    admitter = admitter_of(prefilter.sources)
     if admitter is None:
         pytest.skip("hyperscan is not installed")
     buffer, spans = bytearray(), []
@@ -158,30 +163,6 @@ def test_the_written_out_built_in_prefilter_is_what_the_rules_give() -> None:
     ]
     assert written.sources == built.sources, built.sources
     assert written.encoded == built.encoded
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    objects=st.lists(st.lists(st.sampled_from(MORE_FRAGMENTS), max_size=8), min_size=1, max_size=8), gap=st.booleans()
-)
-def test_the_per_object_hyperscan_prefilter_admits_exactly_what_the_per_object_searches_admit(
-    objects: list[list[str]], gap: bool
-) -> None:
-    """What fal-dense batches get: one hyperscan scan per object, stopped at its first hit."""
-    prefilter = prefilter_for(NAMES)
-    admitter = fastfind.object_admitter(prefilter.sources)
-    if admitter is None:
-        pytest.skip("hyperscan is not installed")
-    buffer, spans = bytearray(), []
-    for parts in objects:
-        if gap:
-            buffer += b"\n0123456789abcdef blob 12\n"
-        start = len(buffer)
-        buffer += "".join(parts).encode()
-        spans.append((start, len(buffer)))
-    lowered = buffer.lower()
-    expected = {i for i, (start, end) in enumerate(spans) if prefilter.admits(lowered, start, end)}
-    assert admitter(buffer, spans) == expected
 
 
 def test_without_hyperscan_there_is_no_per_object_admitter(monkeypatch: pytest.MonkeyPatch) -> None:
