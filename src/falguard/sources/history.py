@@ -48,7 +48,6 @@ def extra_names_pattern(names: Sequence[str]) -> Prefilter | None:
     return prefilter_for(names) if names else None
 
 
-
 @dataclass
 class Coverage:
     """What a history scan read, for progress and for the incomplete-scan notes."""
