@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
@@ -14,7 +15,7 @@ from falguard.models import Attribution, Finding, HistoryEvent, ScanResult, Seve
 from falguard.pipeline import Analyser, Stages
 from falguard.sources import DEFAULT_MAX_FILE_SIZE, Item
 from falguard.sources.history import Coverage, HistorySource
-from falguard.sources.path_log import Ahead, Change, PathHistory, path_history, raw_path, start_path_history
+from falguard.sources.path_log import Ahead, Change, PathHistory, path_history, raw_path
 
 
 def scan_history(
@@ -44,8 +45,9 @@ def scan_history(
     coverage = Coverage()
     attribution = HistoryAttribution(repo, selection, coverage)
     source = HistorySource(
-        repo, selection, coverage, config.max_file_size, progress, config.extra_key_names, attribution.listed
-    )
+        repo, selection, coverage, config.max_file_size, progress, config.extra_key_names,
+        on_listed=attribution.listed, on_env_files=attribution.env_files_listed,
+    )  # fmt: skip
     try:
         return pipeline.run(source, config, [BundlerConfigs(), attribution], stages, result)
     finally:
@@ -67,41 +69,75 @@ class HistoryAttribution(Analyser):
     env file history ever held, and why the scan may be incomplete."""
 
     def __init__(self, repo: git.Repo, selection: list[str], coverage: Coverage) -> None:
-        import threading
-
         self.repo, self.selection, self.coverage = repo, selection, coverage
         self.groups: dict[tuple[str, str, str], dict[str, Finding]] = {}
-        self.lock = threading.Lock()  # listed() reads the groups from the stream's thread
-        self.ahead: Ahead | None = None
+        self.lock = threading.Lock()  # the listing's thread and the scan's both update the log
+        self.ahead = Ahead(repo, selection)
+        self.env_files: set[bytes] = set()  # named by the listing so far
+        self.paths: set[str] = set()  # the paths of the findings so far
+        self.closed = False
+        self.timer: threading.Timer | None = None  # for paths that turned up during the log's wait
 
     def observe(self, item: Item, detected: list[Finding], kept: list[Finding]) -> list[Finding]:
         assert item.oid is not None
         with self.lock:
+            new = False
             for finding in kept:
                 key = (finding.rule, finding.fingerprint, item.kind)
                 found = self.groups.setdefault(key, {})
                 first = found.setdefault(item.oid, finding)
                 if first is not finding:  # the same secret again in one object: its spellings count
                     found[item.oid] = spelled_as(first, [finding])
+                if item.kind == "blob" and finding.path not in self.paths:
+                    self.paths.add(finding.path)
+                    new = True
+            if new:
+                self._update(now=False)
         return []  # reported once attributed
 
-    def listed(self) -> None:
-        """Every object is listed (the scan goes on): start the attribution's log with the
-        findings so far and every env file, so it runs beside the rest of the scan."""
+    def env_files_listed(self, env_files: set[bytes]) -> None:
+        """The listing named more env files (it goes on): their log can start."""
         with self.lock:
-            blobs, commits = finding_places(self.groups)
+            self.env_files = env_files
+            self._update(now=False)
+
+    def listed(self) -> None:
+        """Every object is listed (the scan goes on): the attribution's log runs over the
+        findings so far and every env file, beside the rest of the scan."""
+        with self.lock:
+            self.env_files = set(self.coverage.env_files)
+            self._update(now=True)
+
+    def _update(self, *, now: bool) -> None:
+        """Start what the attribution will need with what is known so far (see :class:`Ahead`)."""
+        wait = 0.0 if now else self.ahead.wait()
+        if wait > 0:
+            if self.timer is None:  # brings it up to date once the wait is over
+                self.timer = threading.Timer(wait, self._catch_up)
+                self.timer.daemon = True
+                self.timer.start()
+            return
+        blobs, _ = finding_places(self.groups)
         try:
-            self.ahead = start_path_history(
-                self.repo, self.selection, blobs, self.coverage.env_files, commits=commits,
-                every_ref=self.selection[:1] == ["--all"],
-            )  # fmt: skip
+            self.ahead.update(blobs, self.env_files, now=now)
         except (GitError, OSError):
-            self.ahead = None  # finish() runs it again and reports the error
+            pass  # finish() runs it again and reports the error
+
+    def _catch_up(self) -> None:
+        with self.lock:
+            self.timer = None
+            if not self.closed:
+                self._update(now=False)
 
     def close(self) -> None:
-        """Stop what listed() started and finish() did not use (a failed or interrupted scan)."""
-        if self.ahead is not None:
+        """Stop what was started ahead and finish() did not use (a failed or interrupted scan)."""
+        with self.lock:
+            self.closed = True
+            if self.timer is not None:
+                self.timer.cancel()
             self.ahead.close()
+        if self.coverage.commit_graph is not None:
+            self.coverage.commit_graph.close()
 
     def finish(self, findings: list[Finding], result: ScanResult) -> list[Finding]:
         result.summary.objects_read += self.coverage.objects
@@ -127,14 +163,21 @@ def read_path_history(
 ) -> PathHistory | None:
     """One ``git log`` limited to the paths of the blobs with findings and of every env file
     the blob listing named (none when there are neither; ``ahead``: see
-    :func:`~falguard.sources.path_log.start_path_history`); None, with a note, if git fails."""
+    :class:`~falguard.sources.path_log.Ahead`); None, with a note, if git fails."""
     blobs, commits = finding_places(groups)
     if not blobs and not coverage.env_files and not commits:
         return PathHistory({}, {})
     every_ref = selection[:1] == ["--all"]  # not a range: every ref is walked
     try:
         return path_history(
-            repo, selection, blobs, coverage.env_files, commits=commits, every_ref=every_ref, ahead=ahead
+            repo,
+            selection,
+            blobs,
+            coverage.env_files,
+            commits=commits,
+            every_ref=every_ref,
+            ahead=ahead,
+            graph=coverage.commit_graph,
         )
     except GitError as error:
         summary.incomplete.append(f"history attribution unavailable: {error}")

@@ -380,24 +380,11 @@ def hooks_dir(repo: Repo) -> Path:
 # the rest of the one module that runs git, split by what it is about
 from falguard.git.history import (  # noqa: E402
     BATCH_FORMAT,
-    LOG_FORMAT,
-    CommitInfo,
     ObjectStream,
     check_revisions,
-    commit_graph,
-    commit_infos,
-    committed_paths,
-    finish,
-    head_blobs,
-    is_ancestor_of_head,
     is_partial_clone,
     is_shallow,
-    log_changes,
-    ref_count,
-    ref_tips,
-    refs_containing,
     stash_commits,
-    tree_blobs,
 )
 from falguard.git.mirror import (  # noqa: E402
     MIRROR_TRANSPORTS,
@@ -423,6 +410,21 @@ from falguard.git.objects import (  # noqa: E402
     local_objects,
     read_blobs,
     rm_cached,
+)
+from falguard.git.walks import (  # noqa: E402
+    LOG_FORMAT,
+    CommitInfo,
+    commit_graph,
+    commit_infos,
+    committed_paths,
+    finish,
+    head_blobs,
+    is_ancestor_of_head,
+    log_changes,
+    ref_count,
+    ref_tips,
+    refs_containing,
+    tree_blobs,
 )
 
 __all__ = [

@@ -1,11 +1,11 @@
-"""History: the object stream of a history scan, and the logs and ref walks its attribution needs."""
+"""History: the object stream of a history scan (the logs and ref walks its attribution needs: walks.py)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Iterable, Sequence
-from typing import IO, TYPE_CHECKING, NamedTuple
+from collections.abc import Callable, Sequence
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from queue import Queue
@@ -88,7 +88,12 @@ class ObjectStream:
     then call :meth:`close`, which raises :class:`GitError` if any process failed.
     ``on_listed``, when given, is called once rev-list is done (from another thread) with the
     number of objects listed and the paths listed that ``keep`` accepts (the list is then
-    relayed through this process, which buffers some of it).
+    relayed through this process, which buffers some of it); ``on_kept``, each time more
+    paths were accepted, with all accepted so far. With ``graph`` (and ``objects=False``)
+    rev-list lists each commit with its parents, children first (``--topo-order
+    --parents``: cat-file passes the parents on as the rest of the line), and the list is
+    written to ``graph`` as it is read: the commit graph attribution needs, from the same
+    walk (complete when ``on_listed`` is called).
     """
 
     def __init__(
@@ -100,6 +105,8 @@ class ObjectStream:
         workers: int = 1,
         on_listed: Callable[[int, set[bytes]], None] | None = None,
         keep: Callable[[bytes], bool] = lambda path: False,
+        on_kept: Callable[[set[bytes]], None] | None = None,
+        graph: IO[bytes] | None = None,
     ) -> None:
         import threading
 
@@ -108,8 +115,10 @@ class ObjectStream:
         lister = ["git", *SAFE_CONFIG, "rev-list"]
         if objects:
             lister += ["--objects", "--filter=object:type=blob", "--missing=print"]
+        elif graph is not None:
+            lister += ["--topo-order", "--parents"]
         reader = ["git", *SAFE_CONFIG, *_reader_limits(workers), "cat-file", "--buffer", f"--batch={BATCH_FORMAT}"]
-        relay = workers > 1 or on_listed is not None
+        relay = workers > 1 or on_listed is not None or graph is not None
         self._threads: list[threading.Thread] = []
         self._relay_failed: str | None = None  # why the relay thread stopped before the list's end
         self.readers: list[subprocess.Popen[bytes]] = []
@@ -138,47 +147,25 @@ class ObjectStream:
             raise GitError("git is not installed or not on PATH") from None
         assert self.lister.stdout is not None
         if relay:
-            self._start_relay(on_listed, keep)
+            self._start_relay(on_listed, keep, on_kept, graph)
         else:
             self.lister.stdout.close()  # cat-file holds the pipe now
         self.fds = [proc.stdout.fileno() for proc in self.readers if proc.stdout is not None]
         for fd in self.fds:
             _grow_pipe(fd)
 
-    def _start_relay(self, on_listed: Callable[[int, set[bytes]], None] | None, keep: Callable[[bytes], bool]) -> None:
+    def _start_relay(
+        self,
+        on_listed: Callable[[int, set[bytes]], None] | None,
+        keep: Callable[[bytes], bool],
+        on_kept: Callable[[set[bytes]], None] | None,
+        graph: IO[bytes] | None,
+    ) -> None:
         import queue
         import threading
 
-        assert self.lister.stdout is not None
-        source = self.lister.stdout.fileno()
         sinks = [proc.stdin for proc in self.readers]
         queues: list[queue.Queue[bytes]] = [queue.Queue(maxsize=_LISTING_QUEUED) for _ in sinks]
-
-        def pull() -> None:
-            listed, tail, kept = 0, b"", set[bytes]()
-            held: list[bytes] = []  # listed, not yet routed: see _SORTED_FIRST
-            sort_at = _SORTED_FIRST
-            try:
-                while chunk := _read_up_to(source, _LISTING_CHUNK):
-                    lines = (tail + chunk).split(b"\n")
-                    tail = lines.pop()
-                    listed += len(lines)
-                    held += lines
-                    if len(held) >= sort_at:
-                        _route(_by_path(held), queues, keep, kept)
-                        held, sort_at = [], min(2 * sort_at, _SORTED_MOST)
-                if tail:
-                    listed += 1
-                    held.append(tail)
-                _route(_by_path(held), queues, keep, kept)
-                if on_listed is not None:  # before the readers can end, so the scan cannot end first
-                    on_listed(listed, kept)
-            except BaseException as error:  # close() says so: a short list must not pass for the whole
-                self._relay_failed = f"{type(error).__name__}: {error}"
-                self.lister.kill()  # it may be blocked writing the rest of its list
-            finally:
-                for pending in queues:
-                    pending.put(b"")
 
         def push(pending: queue.Queue[bytes], sink: object) -> None:
             try:
@@ -192,12 +179,27 @@ class ObjectStream:
                 except OSError:
                     pass
 
-        self._threads = [threading.Thread(target=pull, daemon=True)]
+        pull = _Pull(queues, keep, on_kept, graph, by_path=graph is None)
+        self._threads = [threading.Thread(target=self._pull, args=(pull, on_listed), daemon=True)]
         self._threads += [
             threading.Thread(target=push, args=pair, daemon=True) for pair in zip(queues, sinks, strict=False)
         ]
         for thread in self._threads:
             thread.start()
+
+    def _pull(self, pull: _Pull, on_listed: Callable[[int, set[bytes]], None] | None) -> None:
+        """Read rev-list's list to its end and hand it on to the readers (see :class:`_Pull`)."""
+        assert self.lister.stdout is not None
+        try:
+            pull.read(self.lister.stdout.fileno())
+            if on_listed is not None:  # before the readers can end, so the scan cannot end first
+                on_listed(pull.listed, pull.kept)
+        except BaseException as error:  # close() says so: a short list must not pass for the whole
+            self._relay_failed = f"{type(error).__name__}: {error}"
+            self.lister.kill()  # it may be blocked writing the rest of its list
+        finally:
+            for pending in pull.queues:
+                pending.put(b"")
 
     def close(self) -> None:
         """Wait for every process; raise GitError if one failed."""
@@ -266,6 +268,52 @@ def _by_path(lines: list[bytes]) -> list[bytes]:
     return sorted(lines, key=_listed_path)
 
 
+class _Pull:
+    """rev-list's list, read in chunks and handed on to the readers' queues: in runs sorted by
+    path (``by_path``, see :data:`_SORTED_FIRST`) or as listed; also written to ``graph`` as
+    read, when given. ``on_kept`` hears of the paths ``keep`` accepts as they turn up."""
+
+    def __init__(
+        self,
+        queues: Sequence[Queue[bytes]],
+        keep: Callable[[bytes], bool],
+        on_kept: Callable[[set[bytes]], None] | None,
+        graph: IO[bytes] | None,
+        *,
+        by_path: bool,
+    ) -> None:
+        self.queues, self.keep, self.on_kept, self.graph, self.by_path = queues, keep, on_kept, graph, by_path
+        self.listed = 0
+        self.kept: set[bytes] = set()
+
+    def read(self, source: int) -> None:
+        tail = b""
+        held: list[bytes] = []  # listed, not yet handed on
+        run = _SORTED_FIRST
+        while chunk := _read_up_to(source, _LISTING_CHUNK):
+            if self.graph is not None:
+                self.graph.write(chunk)
+            lines = (tail + chunk).split(b"\n")
+            tail = lines.pop()
+            self.listed += len(lines)
+            held += lines
+            if len(held) >= run:
+                self._hand_on(held)
+                held, run = [], min(2 * run, _SORTED_MOST)
+        if tail:
+            self.listed += 1
+            held.append(tail)
+        self._hand_on(held)
+        if self.graph is not None:
+            self.graph.flush()
+
+    def _hand_on(self, lines: list[bytes]) -> None:
+        before = len(self.kept)
+        _route(_by_path(lines) if self.by_path else lines, self.queues, self.keep, self.kept)
+        if self.on_kept is not None and len(self.kept) > before:
+            self.on_kept(set(self.kept))
+
+
 def _route(lines: list[bytes], queues: Sequence[Queue[bytes]], keep: Callable[[bytes], bool], kept: set[bytes]) -> None:
     """Hand each listed object to one reader, by its path (the versions of a file stay
     together), and collect the paths ``keep`` accepts."""
@@ -313,187 +361,3 @@ def _grow_pipe(fd: int) -> None:
         fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
     except (ImportError, OSError):
         pass
-
-
-#: One commit in :func:`log_changes`' output: id, author, ISO date, commit time, parents.
-LOG_FORMAT = "%x01%H%x00%an <%ae>%x00%aI%x00%ct%x00%P"
-
-
-def log_changes(repo: Repo, revisions: Sequence[str], paths: Iterable[bytes]) -> subprocess.Popen[bytes]:
-    """``git log --raw`` over ``revisions`` for the literal ``paths``, newest first, parents after children.
-
-    No rename detection and no content reads (``--no-renames``): only trees are compared,
-    so a missing blob in a partial clone is never needed; literal pathspecs let git skip
-    every tree off the paths. Every commit that changes one of them is shown
-    (``--full-history``), and merges are diffed against every parent (``-m``), so content
-    that exists only in a merge, or only on a side branch, shows up there.
-    """
-    args = [
-        "log", "--raw", "-z", "--no-abbrev", "-m", "--root", "--no-renames", "--topo-order", "--full-history",
-        "--no-ext-diff", "--no-textconv", f"--format={LOG_FORMAT}", *revisions, "--",
-    ]  # fmt: skip
-    errors = _spool()
-    try:
-        proc = subprocess.Popen(
-            ["git", *SAFE_CONFIG, *args, *(b":(literal)" + path for path in sorted(paths))],
-            cwd=repo.cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=errors,
-            env=git_environment(),
-        )
-    except FileNotFoundError:
-        errors.close()
-        raise GitError("git is not installed or not on PATH") from None
-    proc.stderr = errors  # where finish() reads git's error from
-    return proc
-
-
-def finish(proc: subprocess.Popen[bytes], what: str) -> None:
-    """Wait for a streaming git process started here; raise GitError if it failed."""
-    if proc.stdout is not None:
-        proc.stdout.close()
-    code = proc.wait()
-    errors = _error_text(proc.stderr) if proc.stderr is not None else b""
-    if proc.stderr is not None:
-        proc.stderr.close()
-    if code != 0:
-        raise GitError(f"git {what}: {_first_line(errors)}")
-
-
-def tree_blobs(repo: Repo, treeish: str) -> dict[str, list[bytes]]:
-    """Every blob id in a commit's tree with the paths it is at (empty for an unborn HEAD)."""
-    try:
-        out = run(["ls-tree", "-r", "-z", "--full-tree", treeish, "--"], repo.cwd)
-    except GitError:
-        if not run(["rev-parse", "--verify", "-q", f"{treeish}^{{commit}}"], repo.cwd, ok_codes=(0, 1)).strip():
-            return {}
-        raise
-    blobs: dict[str, list[bytes]] = {}
-    for entry in split_z(out):
-        meta, _, path = entry.partition(b"\t")
-        fields = meta.split(b" ")
-        if len(fields) == 3 and fields[1] == b"blob":
-            blobs.setdefault(fields[2].decode(), []).append(path)
-    return blobs
-
-
-def head_blobs(repo: Repo) -> set[str]:
-    """Blob ids in HEAD's tree (empty for an unborn HEAD)."""
-    return set(tree_blobs(repo, "HEAD"))
-
-
-def refs_containing(repo: Repo, commits: Iterable[str]) -> list[str]:
-    """Every ref from which one of ``commits`` is reachable, sorted by name.
-
-    Tags are asked of ``git tag --contains``, which walks the history once for all of them
-    (``for-each-ref --contains`` computes a merge base per ref: 10-20 s for git/git's
-    thousand tags); the other namespaces (branches, remote-tracking refs, the stash, a
-    mirror's refs/pull) go to ``for-each-ref``.
-    """
-    contains = [f"--contains={commit}" for commit in commits]
-    if not contains:
-        return []
-    names = run(["for-each-ref", "--format=%(refname)"], repo.cwd).decode("utf-8", "surrogateescape").split("\n")
-    others = sorted({"/".join(name.split("/")[:2]) for name in names if name and not name.startswith("refs/tags/")})
-    found = []
-    if any(name.startswith("refs/tags/") for name in names):
-        found += run(["tag", "--list", "--no-column", "--format=%(refname)", *contains], repo.cwd).split(b"\n")
-    if others:
-        found += run(["for-each-ref", "--format=%(refname)", *contains, "--", *others], repo.cwd).split(b"\n")
-    return sorted(line.decode("utf-8", "surrogateescape") for line in found if line)
-
-
-def ref_tips(repo: Repo) -> list[tuple[str, str]]:
-    """``(refname, commit)`` for every ref that leads to a commit (tags peeled), by name."""
-    out = run(["for-each-ref", "--format=%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)"],
-              repo.cwd)  # fmt: skip
-    tips, nested = [], []
-    for line in out.decode("utf-8", "surrogateescape").split("\n"):
-        fields = line.split("\0")
-        if len(fields) != 5:
-            continue
-        name, kind, oid, peeled_kind, peeled = fields
-        if kind == "commit" or peeled_kind == "commit":
-            tips.append((name, oid if kind == "commit" else peeled))
-        elif peeled_kind == "tag":
-            nested.append(name)  # a tag of a tag
-    if nested:
-        answer = run(["cat-file", "--batch-check=%(objectname) %(objecttype)"], repo.cwd,
-                     stdin="".join(f"{name}^{{commit}}\n" for name in nested).encode())  # fmt: skip
-        for name, line in zip(nested, answer.decode().splitlines(), strict=False):
-            if line.endswith(" commit"):
-                tips.append((name, line.split(" ")[0]))
-    return sorted(tips)
-
-
-def commit_graph(repo: Repo, revisions: Sequence[str]) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
-    """Start ``git rev-list --topo-order --parents`` (children before parents) into a file.
-
-    Returns the process and the file; :func:`finish` it, then read the file from the start.
-    """
-    spool, errors = _spool(), _spool()
-    try:
-        proc = subprocess.Popen(
-            ["git", *SAFE_CONFIG, "rev-list", "--topo-order", "--parents", *revisions],
-            cwd=repo.cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=spool,
-            stderr=errors,
-            env=git_environment(),
-        )
-    except FileNotFoundError:
-        spool.close()
-        errors.close()
-        raise GitError("git is not installed or not on PATH") from None
-    proc.stderr = errors  # where finish() reads git's error from
-    return proc, spool
-
-
-def is_ancestor_of_head(repo: Repo, commit: str) -> bool:
-    """True when ``commit`` is in HEAD's history (False for an unborn HEAD)."""
-    out = run(["merge-base", "--end-of-options", commit, "HEAD"], repo.cwd, ok_codes=(0, 1, 128))
-    return out.strip().decode() == commit
-
-
-def ref_count(repo: Repo) -> int:
-    """How many refs the repository has (branches, tags, remote-tracking refs, the stash, ...)."""
-    return len(run(["for-each-ref", "--format=%(refname)"], repo.cwd).splitlines())
-
-
-class CommitInfo(NamedTuple):
-    commit: str
-    author: str  # "Name <email>"
-    date: str  # author date, ISO 8601
-    time: int  # commit time, seconds since the epoch
-
-
-def commit_infos(repo: Repo, commits: Sequence[str]) -> list[CommitInfo]:
-    out = run(["log", "--no-walk=unsorted", "-z", "--format=%H%x00%an <%ae>%x00%aI%x00%ct", *commits, "--"], repo.cwd)
-    fields = out.split(b"\0")
-    infos = []
-    for index in range(0, len(fields) - 3, 4):
-        commit, author, date, when = fields[index : index + 4]
-        infos.append(
-            CommitInfo(commit.strip().decode(), author.decode("utf-8", "replace"), date.decode(), int(when or 0))
-        )
-    return infos
-
-
-def committed_paths(repo: Repo, revisions: Sequence[str], pathspecs: Sequence[str]) -> list[tuple[str, str]]:
-    """``(path, commit)`` for every path matching ``pathspecs`` that a commit in ``revisions``
-    added, with the oldest such commit. Only tree diffs are read (no blob, no fetch)."""
-    out = run(
-        [
-            "log", "--format=%x01%H", "-z", "--name-only", "--no-renames", "-m", "--diff-filter=A",
-            "--no-ext-diff", "--no-textconv", *revisions, "--", *pathspecs,
-        ],
-        repo.cwd,
-    )  # fmt: skip
-    oldest: dict[str, str] = {}
-    for chunk in out.split(b"\x01")[1:]:
-        commit, _, names = chunk.partition(b"\0")
-        for name in names.lstrip(b"\n").split(b"\0"):
-            if name:
-                oldest[name.decode("utf-8", "backslashreplace")] = commit.decode()  # log lists newest first
-    return sorted(oldest.items())

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from typing import IO
 
 from falguard import fastfind, git
 from falguard.errors import GitError
@@ -48,6 +49,9 @@ def extra_names_pattern(names: Sequence[str]) -> Prefilter | None:
     return prefilter_for(names) if names else None
 
 
+_Listing = IO[bytes]  # a spooled listing (``bytes`` is also a field of Coverage)
+
+
 @dataclass
 class Coverage:
     """What a history scan read, for progress and for the incomplete-scan notes."""
@@ -59,6 +63,9 @@ class Coverage:
     unreadable: list[str] = field(default_factory=list)  # listed as present, cat-file cannot read
     listed: int | None = None  # objects rev-list listed, once it has finished
     env_files: set[_RawPath] = field(default_factory=set)  # env file paths the blob listing named (once it is done)
+    #: Every commit with its parents, children first (``rev-list --topo-order --parents``),
+    #: from the walk that listed the commits, once it is done (the refs that reach a finding).
+    commit_graph: _Listing | None = None
 
 
 @dataclass
@@ -281,6 +288,7 @@ def history_objects(
     workers: int | None = None,
     extra_names: Sequence[str] = (),
     on_listed: Callable[[], None] | None = None,
+    on_env_files: Callable[[set[bytes]], None] | None = None,
 ) -> Iterator[Item]:
     """Candidates for detection from every object ``revisions`` reach, each read once.
 
@@ -290,9 +298,13 @@ def history_objects(
     chains it walks: on the benchmark repository four processes used half the CPU time of
     one or two, even on two cores. Counts everything read, skipped or missing in
     ``summary`` and ``coverage``; once every object is listed (the blobs still being read),
-    ``coverage`` names the env files and ``on_listed`` is called, from another thread.
+    ``coverage`` names the env files and ``on_listed`` is called, from another thread
+    (``on_env_files`` as the listing goes on, with the env files named so far).
     """
+    import tempfile
+
     listings: list[int] = []  # how many objects each of the two listings named, once it is done
+    graph = tempfile.TemporaryFile()  # noqa: SIM115 (the commits' listing: the attribution reads and closes it)
 
     def listed(count: int, env_files: set[bytes], *, blobs: bool) -> None:
         listings.append(count)
@@ -302,27 +314,52 @@ def history_objects(
             coverage.env_files |= env_files
             if on_listed is not None:
                 on_listed()
+        else:
+            coverage.commit_graph = graph
 
+    try:
+        streams = _open_streams(repo, revisions, workers or READ_WORKERS, listed, on_env_files, graph)
+    except BaseException:
+        graph.close()
+        raise
+    yield from _read_streams(streams, summary, coverage, max_size, progress, prefilter_for(extra_names))
+    if progress:
+        progress(coverage)
+
+
+def _open_streams(
+    repo: git.Repo,
+    revisions: list[str],
+    workers: int,
+    listed: Callable[..., None],
+    on_env_files: Callable[[set[bytes]], None] | None,
+    graph: _Listing,
+) -> list[git.ObjectStream]:
+    """The commits' stream (one reader, its listing kept in ``graph``), then the blobs' (``workers``)."""
     streams: list[git.ObjectStream] = []
     try:
-        for objects, count in ((False, 1), (True, workers or READ_WORKERS)):
+        for objects, count in ((False, 1), (True, workers)):
             streams.append(
                 git.ObjectStream(
                     repo,
                     revisions,
                     objects=objects,
                     workers=count,
-                    keep=is_env_path,
+                    keep=is_env_path if objects else _no_path,
                     on_listed=partial(listed, blobs=objects),
+                    on_kept=on_env_files if objects else None,
+                    graph=None if objects else graph,
                 )  # fmt: skip
             )
     except BaseException:
         for stream in streams:
             stream.kill()
         raise
-    yield from _read_streams(streams, summary, coverage, max_size, progress, prefilter_for(extra_names))
-    if progress:
-        progress(coverage)
+    return streams
+
+
+def _no_path(path: bytes) -> bool:
+    return False
 
 
 def _read_streams(
@@ -439,10 +476,12 @@ class HistorySource:
     progress: Callable[[Coverage], None] | None = None
     extra_names: Sequence[str] = ()
     on_listed: Callable[[], None] | None = None  # see history_objects
+    on_env_files: Callable[[set[bytes]], None] | None = None  # see history_objects
 
     def items(self, summary: Summary, excluded: Exclusion) -> Iterator[Item]:
         # paths are judged where findings are reported (a blob's introducing path), not here
         return history_objects(
             self.repo, self.revisions, summary, self.coverage, self.max_size,
             progress=self.progress, extra_names=self.extra_names, on_listed=self.on_listed,
+            on_env_files=self.on_env_files,
         )  # fmt: skip

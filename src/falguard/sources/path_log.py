@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import time
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import IO
@@ -82,63 +83,40 @@ def path_history(
     commits: Collection[str] = (),
     every_ref: bool = False,
     ahead: Ahead | None = None,
+    graph: IO[bytes] | None = None,
 ) -> PathHistory:
     """Changes for ``blobs`` (each with the paths it is known at) and additions of env files.
 
     Starts from the given paths plus wherever HEAD holds a found blob or an env file, then
     follows each blob's and env file's oldest addition into its parents' trees. When
     ``revisions`` walk every ref (``every_ref``), also works out which refs reach each
-    commit of a change and each of ``commits``, from one ``rev-list --parents`` run beside
-    the log on the other core. What :func:`start_path_history` started ``ahead`` is used
-    where it still fits (the log, if it was given every path needed) and stopped otherwise.
+    commit of a change and each of ``commits``, from ``graph`` (``rev-list --topo-order
+    --parents`` of ``revisions``; without it, one such run beside the log on the other
+    core). The log :class:`Ahead` started is used if it was given every path needed.
     """
-    ahead = ahead or Ahead()
-    paths = _start_paths(repo, blobs, env_paths)
-    graph, ahead.graph = ahead.graph, None
+    ahead = ahead or Ahead(repo, revisions)
+    head = git.tree_blobs(repo, "HEAD") if blobs or env_paths else {}
+    paths = _start_paths(blobs, env_paths, head)
+    walk = None
     if graph is None and every_ref and (blobs or commits):
-        graph = git.commit_graph(repo, revisions)
+        walk = git.commit_graph(repo, revisions)
+        graph = walk[1]
     try:
         first = ahead.log if ahead.log is not None and ahead.log.paths == paths else None
         history = _follow(repo, revisions, paths, blobs, first)
-        if graph is None:
+        if graph is None or not every_ref:
             return history
-        proc, listing = graph
-        git.finish(proc, "rev-list")
+        if walk is not None:
+            git.finish(walk[0], "rev-list")
         wanted = {change.commit for changes in history.changes.values() for change in changes} | set(commits)
-        listing.seek(0)
-        reached = refs_reaching(git.ref_tips(repo), listing, wanted)
+        graph.seek(0)
+        reached = refs_reaching(git.ref_tips(repo), graph, wanted)
         return PathHistory(history.changes, history.env_added, reached)
     finally:
         ahead.close()
-        if graph is not None:
-            _stop(graph[0])
-            graph[1].close()
-
-
-def start_path_history(
-    repo: git.Repo,
-    revisions: list[str],
-    blobs: Mapping[str, Collection[bytes]],
-    env_paths: Collection[bytes],
-    *,
-    commits: Collection[str] = (),
-    every_ref: bool = False,
-) -> Ahead:
-    """What :func:`path_history` will need, started before the scan has ended (with the
-    findings so far): the log over their paths and, for a scan of every ref, the commit graph.
-
-    Once the blob listing is done, its env files are known, and findings found after that
-    add paths only now and then (each blob is listed, and usually found, under its newest
-    path): the log, the longest step after the scan, then runs beside the scan's last part.
-    """
-    paths = _start_paths(repo, blobs, env_paths)
-    ahead = Ahead(graph=git.commit_graph(repo, revisions) if every_ref and (blobs or commits) else None)
-    try:
-        ahead.log = LogRun(repo, revisions, paths) if paths else None
-    except BaseException:
-        ahead.close()
-        raise
-    return ahead
+        if walk is not None:
+            _stop(walk[0])
+            walk[1].close()
 
 
 class LogRun:
@@ -179,21 +157,54 @@ class LogRun:
             self._proc.stderr.close()
 
 
-@dataclass
 class Ahead:
-    """What :func:`start_path_history` started: a log (None without paths) and a commit graph."""
+    """The log :func:`path_history` will need, started while the scan goes on with the
+    findings and env files so far, so that it, the longest step after the blob scan, runs
+    beside it.
 
-    log: LogRun | None = None
-    graph: tuple[subprocess.Popen[bytes], IO[bytes]] | None = None
+    The log runs over every path known so far; when findings or env files add paths, it is
+    started again over all of them, at most once per :data:`RESTART_AFTER` seconds after its
+    last start, doubling each time, so that many findings cost a few restarts, not one each.
+    :func:`path_history` uses the log only if it was given every path needed (so the
+    result never depends on when a path turned up) and runs it again otherwise.
+    """
 
-    def close(self) -> None:
-        """Stop whatever :func:`path_history` did not take (idempotent)."""
+    def __init__(self, repo: git.Repo, revisions: list[str]) -> None:
+        self.repo, self.revisions = repo, revisions
+        self.log: LogRun | None = None
+        self._head: dict[str, list[bytes]] | None = None
+        self._started = 0.0
+        self._wait = RESTART_AFTER
+
+    def update(self, blobs: Mapping[str, Collection[bytes]], env_paths: Collection[bytes], *, now: bool = True) -> None:
+        """Start the log again if there are new paths (``now=False``: unless it started less
+        than its wait ago)."""
+        if not now and self.wait() > 0:
+            return
+        if self._head is None and (blobs or env_paths):
+            self._head = git.tree_blobs(self.repo, "HEAD")
+        paths = _start_paths(blobs, env_paths, self._head or {})
+        if not paths or (self.log is not None and self.log.paths == paths):
+            return
         if self.log is not None:
             self.log.stop()
-        if self.graph is not None:
-            _stop(self.graph[0])
-            self.graph[1].close()
-        self.log = self.graph = None
+            self._wait *= 2
+        self.log, self._started = LogRun(self.repo, self.revisions, paths), time.monotonic()
+
+    def wait(self) -> float:
+        """Seconds until the log may start again (0: now; it has not started, or its wait is over)."""
+        return 0.0 if self.log is None else max(0.0, self._started + self._wait - time.monotonic())
+
+    def close(self) -> None:
+        """Stop the log if :func:`path_history` did not take it (idempotent)."""
+        if self.log is not None:
+            self.log.stop()
+        self.log = None
+
+
+#: How long after its start the log of :class:`Ahead` may first be started again for new
+#: paths (each restart doubles it).
+RESTART_AFTER = 0.25
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -202,9 +213,10 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-def _start_paths(repo: git.Repo, blobs: Mapping[str, Collection[bytes]], env_paths: Collection[bytes]) -> set[bytes]:
-    """The given paths of ``blobs`` and env files, and wherever HEAD holds either."""
-    head = git.tree_blobs(repo, "HEAD") if blobs or env_paths else {}
+def _start_paths(
+    blobs: Mapping[str, Collection[bytes]], env_paths: Collection[bytes], head: Mapping[str, Collection[bytes]]
+) -> set[bytes]:
+    """The given paths of ``blobs`` and env files, and wherever ``head`` (HEAD's blobs) holds either."""
     paths = {path for known in blobs.values() for path in known} | set(env_paths)
     paths |= {path for oid, held in head.items() for path in held if oid in blobs or is_env_path(path)}
     paths.discard(b"")  # a blob a tag names directly has no path
