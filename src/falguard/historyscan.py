@@ -96,10 +96,13 @@ class HistoryAttribution(Analyser):
         return []  # reported once attributed
 
     def env_files_listed(self, env_files: set[bytes]) -> None:
-        """The listing named more env files (it goes on): their log can start."""
+        """The listing named more env files (it goes on): a log a finding started takes them
+        in; env files alone wait for the listing's end (findings in the first objects read
+        usually follow, and a log started without their paths is work thrown away)."""
         with self.lock:
             self.env_files = env_files
-            self._update(now=False)
+            if self.ahead.log is not None:
+                self._update(now=False)
 
     def listed(self) -> None:
         """Every object is listed (the scan goes on): the attribution's log runs over the

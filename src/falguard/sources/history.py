@@ -294,9 +294,10 @@ def history_objects(
 
     Every commit (for its message) by one cat-file process and, at the same time, every blob
     and annotated tag by ``workers`` more, all scanned from as many threads here. Each blob
-    reader gets the versions of a quarter of the paths, so its delta base cache holds the
-    chains it walks: on the benchmark repository four processes used half the CPU time of
-    one or two, even on two cores. Counts everything read, skipped or missing in
+    reader takes the next part of the list (a file's versions together, see
+    :class:`~falguard.git.ObjectStream`), so its delta base cache holds the chains it walks:
+    on the benchmark repository four processes used half the CPU time of one or two, even
+    on two cores. Counts everything read, skipped or missing in
     ``summary`` and ``coverage``; once every object is listed (the blobs still being read),
     ``coverage`` names the env files and ``on_listed`` is called, from another thread
     (``on_env_files`` as the listing goes on, with the env files named so far).

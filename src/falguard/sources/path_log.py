@@ -162,9 +162,11 @@ class Ahead:
     findings and env files so far, so that it, the longest step after the blob scan, runs
     beside it.
 
-    The log runs over every path known so far; when findings or env files add paths, it is
-    started again over all of them, at most once per :data:`RESTART_AFTER` seconds after its
-    last start, doubling each time, so that many findings cost a few restarts, not one each.
+    The log runs over every path known so far, from :data:`FIRST_WAIT` seconds after the
+    first was asked for (findings come in groups: a commit's files are read one after the
+    other); when findings or env files add paths, it is started again over all of them, at
+    most once per :data:`RESTART_AFTER` seconds after its last start, doubling each time, so
+    that many findings cost a few restarts, not one each.
     :func:`path_history` uses the log only if it was given every path needed (so the
     result never depends on when a path turned up) and runs it again otherwise.
     """
@@ -173,8 +175,8 @@ class Ahead:
         self.repo, self.revisions = repo, revisions
         self.log: LogRun | None = None
         self._head: dict[str, list[bytes]] | None = None
-        self._started = 0.0
-        self._wait = RESTART_AFTER
+        self._started: float | None = None  # when the log started, or was first asked for
+        self._wait = FIRST_WAIT
 
     def update(self, blobs: Mapping[str, Collection[bytes]], env_paths: Collection[bytes], *, now: bool = True) -> None:
         """Start the log again if there are new paths (``now=False``: unless it started less
@@ -188,12 +190,16 @@ class Ahead:
             return
         if self.log is not None:
             self.log.stop()
-            self._wait *= 2
+            self._wait = 2 * max(self._wait, RESTART_AFTER)
+        else:
+            self._wait = RESTART_AFTER
         self.log, self._started = LogRun(self.repo, self.revisions, paths), time.monotonic()
 
     def wait(self) -> float:
         """Seconds until the log may start again (0: now; it has not started, or its wait is over)."""
-        return 0.0 if self.log is None else max(0.0, self._started + self._wait - time.monotonic())
+        if self._started is None:
+            self._started = time.monotonic()
+        return max(0.0, self._started + self._wait - time.monotonic())
 
     def close(self) -> None:
         """Stop the log if :func:`path_history` did not take it (idempotent)."""
@@ -202,9 +208,10 @@ class Ahead:
         self.log = None
 
 
-#: How long after its start the log of :class:`Ahead` may first be started again for new
-#: paths (each restart doubles it).
-RESTART_AFTER = 0.25
+#: How long after the first path the log of :class:`Ahead` starts, and how long after its
+#: start it may first be started again for new paths (each restart doubles the wait).
+FIRST_WAIT = 2.0
+RESTART_AFTER = 2.0
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
