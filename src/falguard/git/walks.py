@@ -15,7 +15,7 @@ from falguard.git import (  # the core: every command line's safety settings
     run,
     split_z,
 )
-from falguard.git.history import _error_text, _spool
+from falguard.git.history import LOW_MEMORY, _error_text, _spool
 
 #: One commit in :func:`log_changes`' output: id, author, ISO date, commit time, parents.
 LOG_FORMAT = "%x01%H%x00%an <%ae>%x00%aI%x00%ct%x00%P"
@@ -37,7 +37,7 @@ def log_changes(repo: Repo, revisions: Sequence[str], paths: Iterable[bytes]) ->
     errors = _spool()
     try:
         proc = subprocess.Popen(
-            ["git", *SAFE_CONFIG, *args, *(b":(literal)" + path for path in sorted(paths))],
+            ["git", *SAFE_CONFIG, *LOW_MEMORY, *args, *(b":(literal)" + path for path in sorted(paths))],
             cwd=repo.cwd,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
