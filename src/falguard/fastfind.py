@@ -9,6 +9,10 @@ case-insensitive over the content itself, and reports where each match starts. A
 literal never occurs inside its own match, so each match end has one start, and the starts
 are the offsets the ``re`` search finds. Imported only by detection, and hyperscan only on
 first use: the hook's start-up does not pay for it.
+
+The history prefilter admits objects through it too (:func:`batch_admitter`,
+:func:`object_admitter`), and the base64 step turns away content that holds no base64 of an
+anchor (:func:`holder`, see falguard.expand.encoded_anchors).
 """
 
 from __future__ import annotations
@@ -144,6 +148,24 @@ def _objects(sources: tuple[bytes, ...]) -> ObjectAdmitter | None:
     return admitted
 
 
+Holder = Callable[[bytes], bool]
+
+
+def holder(expressions: Sequence[bytes]) -> Holder | None:
+    """A function telling whether one of ``expressions`` (byte regexes, case-sensitive, ``.``
+    matching every byte) matches in a buffer: one pass, stopped at the first match, with the
+    GIL released. None when hyperscan is absent, disabled, or cannot take one of them."""
+    if not _wanted(expressions):
+        return None
+    return _holder(tuple(expressions))
+
+
+@functools.cache
+def _holder(expressions: tuple[bytes, ...]) -> Holder | None:
+    engine = _Engine.compiled(list(expressions), caseless=False)
+    return None if engine is None else engine.holds
+
+
 def _stop(index: int, start: int, end: int, flags: int, context: object) -> bool:
     return True
 
@@ -159,14 +181,18 @@ class _Engine:
         self._local = threading.local()
 
     @staticmethod
-    def compiled(expressions: list[bytes]) -> _Engine | None:
-        """The engine of ``expressions``; None without hyperscan or when it cannot take one."""
+    def compiled(expressions: list[bytes], *, caseless: bool = True) -> _Engine | None:
+        """The engine of ``expressions``; None without hyperscan or when it cannot take one.
+        Caseless ones report where each match starts; the others only that one matches."""
         try:
             hyperscan: Any = importlib.import_module("hyperscan")
         except ImportError:
             return None
         database: Any = hyperscan.Database()
-        flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SOM_LEFTMOST
+        if caseless:
+            flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SOM_LEFTMOST
+        else:
+            flags = hyperscan.HS_FLAG_DOTALL | hyperscan.HS_FLAG_SINGLEMATCH
         count = len(expressions)
         try:
             database.compile(expressions=expressions, ids=list(range(count)), elements=count, flags=[flags] * count)
