@@ -25,6 +25,7 @@ from falguard.positions import Cursor, width
 from falguard.prefilter import Prefilter
 
 if TYPE_CHECKING:
+    from falguard.fastfind import Holder
     from falguard.rules import Rule
     from falguard.suppress import Allow
 
@@ -79,12 +80,15 @@ class _Budget:
 
 
 class _Looked:
-    """Bytes a scan has looked through for runs (a counter: a plain class, free to define)."""
+    """Bytes a scan has looked through for runs, and then its search for base64 of the
+    anchors (a plain class, free to define; None: there is none)."""
 
-    __slots__ = ("total",)
+    __slots__ = ("built", "holds", "total")
 
     def __init__(self) -> None:
         self.total = 0
+        self.built = False
+        self.holds: Holder | None = None
 
 
 @dataclass(frozen=True)
@@ -131,20 +135,21 @@ def _turned_away(content: bytes, decoder: Decoder) -> bool:
     if looked.total < decoder.one_pass_after:
         looked.total += len(content)
         return False
-    searches = _anchor_searches(decoder.prefilter)
-    if searches is None:
-        return False
-    from falguard import fastfind  # a scan this large has loaded it, or gains from it
-
-    holds = fastfind.holder(searches)
-    return holds is not None and not holds(content)
+    if not looked.built:
+        looked.holds, looked.built = _holder(decoder.prefilter), True
+    return looked.holds is not None and not looked.holds(content)
 
 
-def _anchor_searches(prefilter: Prefilter) -> tuple[bytes, ...] | None:
-    """The searches for base64 of ``prefilter``'s anchors (its own searches for base64 of
+def _holder(prefilter: Prefilter) -> Holder | None:
+    """The search for base64 of ``prefilter``'s anchors (its own searches for base64 of
     ``fal_`` admit decoded text that holds it encoded, which the next level covers)."""
     encoded = {search.pattern for search in prefilter.encoded}
-    return _searches(tuple(source for source in prefilter.sources if source not in encoded))
+    searches = _searches(tuple(source for source in prefilter.sources if source not in encoded))
+    if searches is None:
+        return None
+    from falguard import fastfind  # a scan this large has loaded it, or gains from it
+
+    return fastfind.holder(searches)
 
 
 @functools.cache
