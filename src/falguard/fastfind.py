@@ -59,24 +59,46 @@ def scanner_of(sources: tuple[bytes, ...]) -> Scanner | None:
 
 @functools.cache
 def _compiled(sources: tuple[bytes, ...]) -> Scanner | None:
+    scan = _holding(sources, ())
+    return None if scan is None else lambda content: scan(content)[0]
+
+
+HoldingScanner = Callable[[bytes], tuple[dict[bytes, list[int]], bool]]
+
+
+def scanner_holding(sources: tuple[bytes, ...], held: tuple[bytes, ...]) -> HoldingScanner | None:
+    """:func:`scanner_of`'s scan that also tells, in the same pass, whether one of ``held``
+    (expressions as :func:`holder` takes them) matches; None as :func:`scanner_of`."""
+    if not _wanted(sources):
+        return None
+    return _holding(sources, held)
+
+
+@functools.cache
+def _holding(sources: tuple[bytes, ...], held: tuple[bytes, ...]) -> HoldingScanner | None:
     expressions = []
     for source in sources:
         shape = _SHAPE.match(source)
         if shape is None:
             return None
         expressions.append(shape.group(1) + b"(?:" + shape.group(2) + b")")
-    engine = _Engine.compiled(expressions)
+    engine = _Engine.compiled(expressions, held)
     if engine is None:
         return None
+    count = len(sources)
 
-    def scan(content: bytes) -> dict[bytes, list[int]]:
+    def scan(content: bytes) -> tuple[dict[bytes, list[int]], bool]:
         starts: list[set[int]] = [set() for _ in sources]
+        holds = [False]
 
         def on_match(index: int, start: int, end: int, flags: int, context: object) -> None:
-            starts[index].add(start)
+            if index < count:
+                starts[index].add(start)
+            else:
+                holds[0] = True
 
         engine.scan(content, on_match)
-        return {source: sorted(found) for source, found in zip(sources, starts, strict=True)}
+        return {source: sorted(found) for source, found in zip(sources, starts, strict=True)}, holds[0]
 
     return scan
 
@@ -162,7 +184,7 @@ def holder(expressions: Sequence[bytes]) -> Holder | None:
 
 @functools.cache
 def _holder(expressions: tuple[bytes, ...]) -> Holder | None:
-    engine = _Engine.compiled(list(expressions), caseless=False)
+    engine = _Engine.compiled([], expressions)
     return None if engine is None else engine.holds
 
 
@@ -181,21 +203,20 @@ class _Engine:
         self._local = threading.local()
 
     @staticmethod
-    def compiled(expressions: list[bytes], *, caseless: bool = True) -> _Engine | None:
-        """The engine of ``expressions``; None without hyperscan or when it cannot take one.
-        Caseless ones report where each match starts; the others only that one matches."""
+    def compiled(expressions: Sequence[bytes], held: Sequence[bytes] = ()) -> _Engine | None:
+        """The engine of ``expressions`` (caseless, each match reported with where it starts)
+        and then of ``held`` (case-sensitive, ``.`` matching every byte, each reported once),
+        numbered in that order; None without hyperscan or when it cannot take one."""
         try:
             hyperscan: Any = importlib.import_module("hyperscan")
         except ImportError:
             return None
         database: Any = hyperscan.Database()
-        if caseless:
-            flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SOM_LEFTMOST
-        else:
-            flags = hyperscan.HS_FLAG_DOTALL | hyperscan.HS_FLAG_SINGLEMATCH
-        count = len(expressions)
+        flags = [hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SOM_LEFTMOST] * len(expressions)
+        flags += [hyperscan.HS_FLAG_DOTALL | hyperscan.HS_FLAG_SINGLEMATCH] * len(held)
+        every = [*expressions, *held]
         try:
-            database.compile(expressions=expressions, ids=list(range(count)), elements=count, flags=[flags] * count)
+            database.compile(expressions=every, ids=list(range(len(every))), elements=len(every), flags=flags)
         except hyperscan.error:
             return None
         return _Engine(hyperscan, database)

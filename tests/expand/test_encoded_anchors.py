@@ -15,11 +15,13 @@ from hypothesis import strategies as st
 from falguard import fastfind
 from falguard.detect import detect
 from falguard.expand import encoded
-from falguard.expand.encoded import MAX_DEPTH, Decoder, encoded_findings
+from falguard.expand.encoded import MAX_DEPTH, Decoder, encoded_findings, one_pass
 from falguard.expand.encoded_anchors import encode, encoded_searches, leading_classes
+from falguard.expand.step import Expansion
 from falguard.models import Origin, Summary
 from falguard.prefilter import prefilter_for
 from falguard.rules import build_rules
+from falguard.sources import Item
 from tests.keys import fake_fal_key, fake_hex32, fake_key_id_secret, fake_token, fake_uuid
 
 NAMES = ("IMAGE_GEN_SECRET", "MY_FAL_TOKEN")
@@ -129,6 +131,19 @@ def test_content_searched_in_one_pass_gives_the_same_findings(seed: int) -> None
         encoded_findings(content, Origin("k8s/secret.yaml"), Decoder(RULES, PREFILTER, after), Summary())
         for after in (0, 1 << 62)
     ]
+    assert found[0] == found[1]
+
+
+@pytest.mark.skipif(fastfind.holder([b"x"]) is None, reason="without hyperscan nothing is searched in one pass")
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32), kind=st.sampled_from(["blob", "file"]))
+def test_detection_given_its_finders_hits_by_the_shared_pass_finds_the_same(seed: int, kind: str) -> None:
+    rng = random.Random(seed)
+    plain = "".join(rng.choice(FRAGMENTS) for _ in range(rng.randint(0, 12)))
+    item = Item(Origin("app/settings.py"), (plain + "\n" + _encoded_keys(rng)).encode(), kind=kind)
+    decoders = [Decoder(RULES, PREFILTER, after) for after in (0, 1 << 62)]
+    assert one_pass(item.content, decoders[0]) is not None
+    found = [Expansion(decoder).findings(item, Summary()) for decoder in decoders]
     assert found[0] == found[1]
 
 

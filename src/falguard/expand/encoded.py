@@ -25,7 +25,7 @@ from falguard.positions import Cursor, width
 from falguard.prefilter import Prefilter
 
 if TYPE_CHECKING:
-    from falguard.fastfind import Holder
+    from falguard.fastfind import Holder, HoldingScanner
     from falguard.rules import Rule
     from falguard.suppress import Allow
 
@@ -83,12 +83,13 @@ class _Looked:
     """Bytes a scan has looked through for runs, and then its search for base64 of the
     anchors (a plain class, free to define; None: there is none)."""
 
-    __slots__ = ("built", "holds", "total")
+    __slots__ = ("built", "holds", "total", "with_finders")
 
     def __init__(self) -> None:
         self.total = 0
         self.built = False
         self.holds: Holder | None = None
+        self.with_finders: HoldingScanner | None = None
 
 
 @dataclass(frozen=True)
@@ -104,10 +105,17 @@ class Decoder:
 
 
 def encoded_findings(
-    content: bytes, origin: Origin, decoder: Decoder, summary: Summary, *, first_line: int = 1
+    content: bytes,
+    origin: Origin,
+    decoder: Decoder,
+    summary: Summary,
+    *,
+    first_line: int = 1,
+    anchored: bool | None = None,
 ) -> list[Finding]:
-    """Findings of fal keys that ``content`` holds only base64-encoded, at the encoded values."""
-    if _turned_away(content, decoder):
+    """Findings of fal keys that ``content`` holds only base64-encoded, at the encoded values
+    (``anchored``: whether it holds base64 of an anchor, from :func:`one_pass`)."""
+    if anchored is False or (anchored is None and _turned_away(content, decoder)):
         return []
     budget = _Budget()
     found: list[Finding] = []
@@ -135,21 +143,43 @@ def _turned_away(content: bytes, decoder: Decoder) -> bool:
     if looked.total < decoder.one_pass_after:
         looked.total += len(content)
         return False
-    if not looked.built:
-        looked.holds, looked.built = _holder(decoder.prefilter), True
+    _build(decoder)
     return looked.holds is not None and not looked.holds(content)
 
 
-def _holder(prefilter: Prefilter) -> Holder | None:
-    """The search for base64 of ``prefilter``'s anchors (its own searches for base64 of
+def one_pass(content: bytes, decoder: Decoder) -> tuple[dict[bytes, list[int]], bool] | None:
+    """Every finder's hits in ``content`` (for :func:`falguard.detect.detect`) and whether it
+    holds base64 of an anchor (for :func:`encoded_findings`), from the same hyperscan pass,
+    once the scan has looked through ``one_pass_after`` bytes; None before, for content that
+    could reach the budget, and without hyperscan."""
+    looked = decoder.looked
+    if looked.total < decoder.one_pass_after or len(content) > WITHIN_BUDGET:
+        return None  # encoded_findings counts it
+    _build(decoder)
+    return None if looked.with_finders is None else looked.with_finders(content)
+
+
+def _build(decoder: Decoder) -> None:
+    """The scan's searches for base64 of the anchors, alone and with detection's finders."""
+    looked = decoder.looked
+    if looked.built:
+        return
+    looked.built = True
+    searches = _anchor_searches(decoder.prefilter)
+    if searches is None:
+        return
+    from falguard import fastfind  # a scan this large has loaded it, or gains from it
+    from falguard.detect import finder_sources
+
+    looked.holds = fastfind.holder(searches)
+    looked.with_finders = fastfind.scanner_holding(finder_sources(decoder.rules), searches)
+
+
+def _anchor_searches(prefilter: Prefilter) -> tuple[bytes, ...] | None:
+    """The searches for base64 of ``prefilter``'s anchors (its own searches for base64 of
     ``fal_`` admit decoded text that holds it encoded, which the next level covers)."""
     encoded = {search.pattern for search in prefilter.encoded}
-    searches = _searches(tuple(source for source in prefilter.sources if source not in encoded))
-    if searches is None:
-        return None
-    from falguard import fastfind  # a scan this large has loaded it, or gains from it
-
-    return fastfind.holder(searches)
+    return _searches(tuple(source for source in prefilter.sources if source not in encoded))
 
 
 @functools.cache
