@@ -80,16 +80,16 @@ class _Budget:
 
 
 class _Looked:
-    """Bytes a scan has looked through for runs, and then its search for base64 of the
-    anchors (a plain class, free to define; None: there is none)."""
+    """Bytes a scan has looked through for runs, and then its searches for base64 of the
+    anchors, alone and with detection's finders, each built when first needed (a plain
+    class, free to define)."""
 
-    __slots__ = ("built", "holds", "total", "with_finders")
+    __slots__ = ("holds", "total", "with_finders")
 
     def __init__(self) -> None:
         self.total = 0
-        self.built = False
-        self.holds: Holder | None = None
-        self.with_finders: HoldingScanner | None = None
+        self.holds: Holder | None | bool = False  # False: not built yet; None: none to build
+        self.with_finders: HoldingScanner | None | bool = False
 
 
 @dataclass(frozen=True)
@@ -143,8 +143,12 @@ def _turned_away(content: bytes, decoder: Decoder) -> bool:
     if looked.total < decoder.one_pass_after:
         looked.total += len(content)
         return False
-    _build(decoder)
-    return looked.holds is not None and not looked.holds(content)
+    if looked.holds is False:
+        from falguard import fastfind  # a scan this large has loaded it, or gains from it
+
+        searches = _anchor_searches(decoder.prefilter)
+        looked.holds = None if searches is None else fastfind.holder(searches)
+    return callable(looked.holds) and not looked.holds(content)
 
 
 def one_pass(content: bytes, decoder: Decoder) -> tuple[dict[bytes, list[int]], bool] | None:
@@ -155,24 +159,14 @@ def one_pass(content: bytes, decoder: Decoder) -> tuple[dict[bytes, list[int]], 
     looked = decoder.looked
     if looked.total < decoder.one_pass_after or len(content) > WITHIN_BUDGET:
         return None  # encoded_findings counts it
-    _build(decoder)
-    return None if looked.with_finders is None else looked.with_finders(content)
+    if looked.with_finders is False:
+        from falguard import fastfind
+        from falguard.detect import finder_sources
 
-
-def _build(decoder: Decoder) -> None:
-    """The scan's searches for base64 of the anchors, alone and with detection's finders."""
-    looked = decoder.looked
-    if looked.built:
-        return
-    looked.built = True
-    searches = _anchor_searches(decoder.prefilter)
-    if searches is None:
-        return
-    from falguard import fastfind  # a scan this large has loaded it, or gains from it
-    from falguard.detect import finder_sources
-
-    looked.holds = fastfind.holder(searches)
-    looked.with_finders = fastfind.scanner_holding(finder_sources(decoder.rules), searches)
+        searches = _anchor_searches(decoder.prefilter)
+        finders = finder_sources(decoder.rules)
+        looked.with_finders = None if searches is None else fastfind.scanner_holding(finders, searches)
+    return looked.with_finders(content) if callable(looked.with_finders) else None
 
 
 def _anchor_searches(prefilter: Prefilter) -> tuple[bytes, ...] | None:
