@@ -144,13 +144,20 @@ def _matches(
         yield from pattern.regex.finditer(content, lo, hi)
 
 
-def verdicts(content: bytes, origin: Origin, rules: Sequence[Rule] | None = None) -> list[tuple[Rule, Verdict]]:
+def verdicts(
+    content: bytes,
+    origin: Origin,
+    rules: Sequence[Rule] | None = None,
+    *,
+    finder_hits: dict[bytes, list[int]] | None = None,
+) -> list[tuple[Rule, Verdict]]:
     """Every rule's accepted matches, with overlaps between credential rules resolved.
 
     Credential rules are tried in priority order (the most specific shape first); a later
     credential rule's match that overlaps an earlier one's is the same secret seen less
     precisely and is dropped. Exposure rules (public-fal-key) are reported alongside.
-    ``rules`` defaults to the registry's (:func:`falguard.rules.build_rules`).
+    ``rules`` defaults to the registry's (:func:`falguard.rules.build_rules`);
+    ``finder_hits``: every finder's hits, from a pass the caller made (see :func:`finder_sources`).
     """
     if rules is None:
         rules = build_rules()
@@ -158,13 +165,15 @@ def verdicts(content: bytes, origin: Origin, rules: Sequence[Rule] | None = None
     accepted: dict[tuple[str, int], tuple[Rule, Verdict]] = {}
     fal_context: bool | None = None
     windows: dict[bytes, list[tuple[int, int]]] = {}
-    hits: dict[bytes, list[int]] = {}
-    scan = _scanner(rules) if len(content) >= ONE_PASS_FROM or fastfind.loaded() else None
+    hits: dict[bytes, list[int]] = dict(finder_hits or {})
+    scan = None
+    if finder_hits is None and (len(content) >= ONE_PASS_FROM or fastfind.loaded()):
+        scan = _scanner(rules)
     if scan is not None:  # every finder's hits in one pass
         hits.update(scan(content))
     # one copy for every keyword search; with every finder's hits in hand, only the fal
     # context search is left, which stops at its first hit: no copy then
-    lowered = content.lower() if len(content) <= CHUNK and scan is None else None
+    lowered = content.lower() if len(content) <= CHUNK and scan is None and finder_hits is None else None
     for rule in rules:
         if origin.ignored_env and not rule.applies_to_ignored_env:
             continue
@@ -205,13 +214,18 @@ def _secret(rule: Rule, verdict: Verdict, content: bytes) -> Secret:
 
 def _scanner(rules: Sequence[Rule]) -> fastfind.Scanner | None:
     """The one-pass finder of ``rules`` (hyperscan's), if there is one."""
+    return fastfind.scanner_of(finder_sources(rules))
+
+
+def finder_sources(rules: Sequence[Rule]) -> tuple[bytes, ...]:
+    """The sources of ``rules``' finders (distinct), for a one-pass engine (falguard.fastfind)."""
     kept = _FINDERS.get(id(rules))
     if kept is None or kept[0] is not rules:  # the finders' sources are listed once per rule set
         sources = tuple(dict.fromkeys(p.finder.search.pattern for r in rules for p in r.patterns if p.finder))
         while len(_FINDERS) >= _FINDERS_KEPT:  # the oldest goes: a long-lived caller scans again and again
             del _FINDERS[next(iter(_FINDERS))]
         kept = _FINDERS[id(rules)] = (rules, sources)
-    return fastfind.scanner_of(kept[1])
+    return kept[1]
 
 
 class _Spans:
@@ -233,16 +247,21 @@ class _Spans:
 
 
 def detect(
-    content: bytes, origin: Origin, rules: Sequence[Rule] | None = None, *, first_line: int = 1
+    content: bytes,
+    origin: Origin,
+    rules: Sequence[Rule] | None = None,
+    *,
+    first_line: int = 1,
+    finder_hits: dict[bytes, list[int]] | None = None,
 ) -> list[Finding]:
     """Scan one piece of content (whose first line is ``first_line``); findings come in the
-    order they appear."""
+    order they appear. ``finder_hits`` as for :func:`verdicts`."""
     findings: list[Finding] = []
     cursor = Cursor(content, first_line)
     allows: dict[int, list[Allow]] = {}  # by line start: each line's comments are read once
     line_end = -1
     is_doc = origin.path.lower().endswith(DOC_SUFFIXES)
-    for rule, verdict in verdicts(content, origin, rules):
+    for rule, verdict in verdicts(content, origin, rules, finder_hits=finder_hits):
         line, line_start, column = cursor.move(verdict.start)
         if line_start not in allows:  # a new line: its end and its allow comments, once
             allows = {line_start: line_allows(content, line_start)}

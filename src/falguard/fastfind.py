@@ -9,6 +9,10 @@ case-insensitive over the content itself, and reports where each match starts. A
 literal never occurs inside its own match, so each match end has one start, and the starts
 are the offsets the ``re`` search finds. Imported only by detection, and hyperscan only on
 first use: the hook's start-up does not pay for it.
+
+The history prefilter admits objects through it too (:func:`batch_admitter`,
+:func:`object_admitter`), and the base64 step turns away content that holds no base64 of an
+anchor (:func:`holder`, see falguard.expand.encoded_anchors).
 """
 
 from __future__ import annotations
@@ -55,24 +59,46 @@ def scanner_of(sources: tuple[bytes, ...]) -> Scanner | None:
 
 @functools.cache
 def _compiled(sources: tuple[bytes, ...]) -> Scanner | None:
+    scan = _holding(sources, ())
+    return None if scan is None else lambda content: scan(content)[0]
+
+
+HoldingScanner = Callable[[bytes], tuple[dict[bytes, list[int]], bool]]
+
+
+def scanner_holding(sources: tuple[bytes, ...], held: tuple[bytes, ...]) -> HoldingScanner | None:
+    """:func:`scanner_of`'s scan that also tells, in the same pass, whether one of ``held``
+    (expressions as :func:`holder` takes them) matches; None as :func:`scanner_of`."""
+    if not _wanted(sources):
+        return None
+    return _holding(sources, held)
+
+
+@functools.cache
+def _holding(sources: tuple[bytes, ...], held: tuple[bytes, ...]) -> HoldingScanner | None:
     expressions = []
     for source in sources:
         shape = _SHAPE.match(source)
         if shape is None:
             return None
         expressions.append(shape.group(1) + b"(?:" + shape.group(2) + b")")
-    engine = _Engine.compiled(expressions)
+    engine = _Engine.compiled(expressions, held)
     if engine is None:
         return None
+    count = len(sources)
 
-    def scan(content: bytes) -> dict[bytes, list[int]]:
+    def scan(content: bytes) -> tuple[dict[bytes, list[int]], bool]:
         starts: list[set[int]] = [set() for _ in sources]
+        holds = [False]
 
         def on_match(index: int, start: int, end: int, flags: int, context: object) -> None:
-            starts[index].add(start)
+            if index < count:
+                starts[index].add(start)
+            else:
+                holds[0] = True
 
         engine.scan(content, on_match)
-        return {source: sorted(found) for source, found in zip(sources, starts, strict=True)}
+        return {source: sorted(found) for source, found in zip(sources, starts, strict=True)}, holds[0]
 
     return scan
 
@@ -144,6 +170,24 @@ def _objects(sources: tuple[bytes, ...]) -> ObjectAdmitter | None:
     return admitted
 
 
+Holder = Callable[[bytes], bool]
+
+
+def holder(expressions: Sequence[bytes]) -> Holder | None:
+    """A function telling whether one of ``expressions`` (byte regexes, case-sensitive, ``.``
+    matching every byte) matches in a buffer: one pass, stopped at the first match, with the
+    GIL released. None when hyperscan is absent, disabled, or cannot take one of them."""
+    if not _wanted(expressions):
+        return None
+    return _holder(tuple(expressions))
+
+
+@functools.cache
+def _holder(expressions: tuple[bytes, ...]) -> Holder | None:
+    engine = _Engine.compiled([], expressions)
+    return None if engine is None else engine.holds
+
+
 def _stop(index: int, start: int, end: int, flags: int, context: object) -> bool:
     return True
 
@@ -159,17 +203,20 @@ class _Engine:
         self._local = threading.local()
 
     @staticmethod
-    def compiled(expressions: list[bytes]) -> _Engine | None:
-        """The engine of ``expressions``; None without hyperscan or when it cannot take one."""
+    def compiled(expressions: Sequence[bytes], held: Sequence[bytes] = ()) -> _Engine | None:
+        """The engine of ``expressions`` (caseless, each match reported with where it starts)
+        and then of ``held`` (case-sensitive, ``.`` matching every byte, each reported once),
+        numbered in that order; None without hyperscan or when it cannot take one."""
         try:
             hyperscan: Any = importlib.import_module("hyperscan")
         except ImportError:
             return None
         database: Any = hyperscan.Database()
-        flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SOM_LEFTMOST
-        count = len(expressions)
+        flags = [hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SOM_LEFTMOST] * len(expressions)
+        flags += [hyperscan.HS_FLAG_DOTALL | hyperscan.HS_FLAG_SINGLEMATCH] * len(held)
+        every = [*expressions, *held]
         try:
-            database.compile(expressions=expressions, ids=list(range(count)), elements=count, flags=[flags] * count)
+            database.compile(expressions=every, ids=list(range(len(every))), elements=len(every), flags=flags)
         except hyperscan.error:
             return None
         return _Engine(hyperscan, database)

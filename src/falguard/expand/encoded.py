@@ -15,15 +15,17 @@ base64-encoded, at the position of the encoded value in the original content.
 from __future__ import annotations
 
 import binascii
+import functools
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
-from typing import TYPE_CHECKING, NamedTuple
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from falguard.models import Finding, Origin, Secret, Summary
 from falguard.positions import Cursor, width
 from falguard.prefilter import Prefilter
 
 if TYPE_CHECKING:
+    from falguard.fastfind import Holder, HoldingScanner
     from falguard.rules import Rule
     from falguard.suppress import Allow
 
@@ -35,6 +37,16 @@ MAX_RUN = 64 * 1024
 MAX_DEPTH = 3
 #: Bytes one item may decode in all, every level together.
 MAX_DECODED = 4 * 1024 * 1024
+#: Once a scan has looked through this much content for runs, the rest is first searched for
+#: base64 of the prefilter's anchors in one hyperscan pass (expand/encoded_anchors.py), and
+#: content holding none has no run to look for: building that search takes tens of
+#: milliseconds, which a commit's few files would never win back.
+ONE_PASS_AFTER = 16 << 20
+#: Content up to this size never reaches MAX_DECODED (each level decodes at most 3/4 of the
+#: one above it), so turning it away whole changes no count.
+WITHIN_BUDGET = (MAX_DECODED * 4**MAX_DEPTH - 1) // sum(
+    3**level * 4 ** (MAX_DEPTH - level) for level in range(1, MAX_DEPTH + 1)
+)
 
 #: Content with every byte of the base64 alphabet (standard and URL-safe) as "A" and every
 #: other byte as ".": the end of a run of at least MIN_RUN characters is then found by
@@ -67,18 +79,44 @@ class _Budget:
         self.left = MAX_DECODED
 
 
-class Decoder(NamedTuple):
+class _Looked:
+    """Bytes a scan has looked through for runs, and then its searches for base64 of the
+    anchors, alone and with detection's finders, each built when first needed (a plain
+    class, free to define)."""
+
+    __slots__ = ("holds", "total", "with_finders")
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.holds: Holder | None | bool = False  # False: not built yet; None: none to build
+        self.with_finders: HoldingScanner | None | bool = False
+
+
+@dataclass(frozen=True)
+class Decoder:
     """What decoding needs: the rules that judge decoded text and the prefilter that admits it
-    (the rules are read only for decoded text it admits)."""
+    (the rules are read only for decoded text it admits); and, for one scan, how much it has
+    looked through (see ONE_PASS_AFTER)."""
 
     rules: Sequence[Rule]
     prefilter: Prefilter
+    one_pass_after: int = ONE_PASS_AFTER
+    looked: _Looked = field(default_factory=_Looked, compare=False, repr=False)
 
 
 def encoded_findings(
-    content: bytes, origin: Origin, decoder: Decoder, summary: Summary, *, first_line: int = 1
+    content: bytes,
+    origin: Origin,
+    decoder: Decoder,
+    summary: Summary,
+    *,
+    first_line: int = 1,
+    anchored: bool | None = None,
 ) -> list[Finding]:
-    """Findings of fal keys that ``content`` holds only base64-encoded, at the encoded values."""
+    """Findings of fal keys that ``content`` holds only base64-encoded, at the encoded values
+    (``anchored``: whether it holds base64 of an anchor, from :func:`one_pass`)."""
+    if anchored is False or (anchored is None and _turned_away(content, decoder)):
+        return []
     budget = _Budget()
     found: list[Finding] = []
     cursor: Cursor | None = None
@@ -93,6 +131,56 @@ def encoded_findings(
             summary.skipped_paths.append(f"{origin.path} (base64 decoded up to {MAX_DECODED} bytes, no further)")
             break
     return found
+
+
+def _turned_away(content: bytes, decoder: Decoder) -> bool:
+    """Whether ``content`` holds no base64 of the prefilter's anchors, at any level decoded,
+    found in one pass: so none of its runs can hold a key (only once the scan has looked
+    through ``one_pass_after`` bytes, and only content that cannot reach the budget)."""
+    if len(content) > WITHIN_BUDGET:
+        return False
+    looked = decoder.looked
+    if looked.total < decoder.one_pass_after:
+        looked.total += len(content)
+        return False
+    if looked.holds is False:
+        from falguard import fastfind  # a scan this large has loaded it, or gains from it
+
+        searches = _anchor_searches(decoder.prefilter)
+        looked.holds = None if searches is None else fastfind.holder(searches)
+    return callable(looked.holds) and not looked.holds(content)
+
+
+def one_pass(content: bytes, decoder: Decoder) -> tuple[dict[bytes, list[int]], bool] | None:
+    """Every finder's hits in ``content`` (for :func:`falguard.detect.detect`) and whether it
+    holds base64 of an anchor (for :func:`encoded_findings`), from the same hyperscan pass,
+    once the scan has looked through ``one_pass_after`` bytes; None before, for content that
+    could reach the budget, and without hyperscan."""
+    looked = decoder.looked
+    if looked.total < decoder.one_pass_after or len(content) > WITHIN_BUDGET:
+        return None  # encoded_findings counts it
+    if looked.with_finders is False:
+        from falguard import fastfind
+        from falguard.detect import finder_sources
+
+        searches = _anchor_searches(decoder.prefilter)
+        finders = finder_sources(decoder.rules)
+        looked.with_finders = None if searches is None else fastfind.scanner_holding(finders, searches)
+    return looked.with_finders(content) if callable(looked.with_finders) else None
+
+
+def _anchor_searches(prefilter: Prefilter) -> tuple[bytes, ...] | None:
+    """The searches for base64 of ``prefilter``'s anchors (its own searches for base64 of
+    ``fal_`` admit decoded text that holds it encoded, which the next level covers)."""
+    encoded = {search.pattern for search in prefilter.encoded}
+    return _searches(tuple(source for source in prefilter.sources if source not in encoded))
+
+
+@functools.cache
+def _searches(sources: tuple[bytes, ...]) -> tuple[bytes, ...] | None:
+    from falguard.expand.encoded_anchors import encoded_searches
+
+    return encoded_searches(sources, MAX_DEPTH)
 
 
 def _runs(content: bytes) -> Iterator[tuple[int, int]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from falguard.expand.archives import Limits, expanded
-from falguard.expand.encoded import Decoder, encoded_findings
+from falguard.expand.encoded import Decoder, encoded_findings, one_pass
 from falguard.models import Finding, Summary
 from falguard.sources import Item
 
@@ -29,22 +29,29 @@ class Expansion(NamedTuple):
         for part in expanded(item, summary, self.limits):
             if not part.content:
                 continue
-            plain = self._detected(part)
-            encoded = encoded_findings(part.content, part.origin, self.decoder, summary, first_line=part.first_line)
+            gated = part.kind not in PREFILTERED_KINDS and len(part.content) <= GATED_UP_TO
+            if gated and not self.decoder.prefilter.may_match(part.content):
+                plain, scanned = [], None  # content the prefilter turns away holds nothing any rule finds
+            else:
+                scanned = one_pass(part.content, self.decoder)
+                plain = self._detected(part, None if scanned is None else scanned[0])
+            anchored = None if scanned is None else scanned[1]
+            encoded = encoded_findings(
+                part.content, part.origin, self.decoder, summary, first_line=part.first_line, anchored=anchored
+            )
             found.extend(_unshadowed(plain, encoded) if encoded else plain)
             found.extend(encoded)
         return found
 
-    def _detected(self, part: Item) -> list[Finding]:
-        """Detection on ``part``'s own bytes. Content the prefilter turns away holds nothing any
-        rule finds (its contract), so it costs no rule and loads no rule module: a clean commit
-        in the pre-commit hook never builds the rules."""
-        gated = part.kind not in PREFILTERED_KINDS and len(part.content) <= GATED_UP_TO
-        if gated and not self.decoder.prefilter.may_match(part.content):
-            return []
+    def _detected(self, part: Item, finder_hits: dict[bytes, list[int]] | None) -> list[Finding]:
+        """Detection on ``part``'s own bytes (which the prefilter has admitted: content it turns
+        away costs no rule and loads no rule module, so a clean commit in the pre-commit hook
+        never builds the rules), with its finders' hits when a pass has found them."""
         from falguard.detect import detect
 
-        return detect(part.content, part.origin, self.decoder.rules, first_line=part.first_line)
+        return detect(
+            part.content, part.origin, self.decoder.rules, first_line=part.first_line, finder_hits=finder_hits
+        )
 
 
 def _unshadowed(plain: list[Finding], encoded: list[Finding]) -> list[Finding]:
