@@ -113,6 +113,8 @@ class HistoryAttribution(Analyser):
 
     def _update(self, *, now: bool) -> None:
         """Start what the attribution will need with what is known so far (see :class:`Ahead`)."""
+        if self.closed:  # finish() has taken the log over
+            return
         wait = 0.0 if now else self.ahead.wait()
         if wait > 0:
             if self.timer is None:  # brings it up to date once the wait is over
@@ -129,20 +131,24 @@ class HistoryAttribution(Analyser):
     def _catch_up(self) -> None:
         with self.lock:
             self.timer = None
-            if not self.closed:
-                self._update(now=False)
+            self._update(now=False)
 
-    def close(self) -> None:
-        """Stop what was started ahead and finish() did not use (a failed or interrupted scan)."""
+    def _stop_updates(self) -> None:
         with self.lock:
             self.closed = True
             if self.timer is not None:
                 self.timer.cancel()
+
+    def close(self) -> None:
+        """Stop what was started ahead and finish() did not use (a failed or interrupted scan)."""
+        self._stop_updates()
+        with self.lock:
             self.ahead.close()
         if self.coverage.commit_graph is not None:
             self.coverage.commit_graph.close()
 
     def finish(self, findings: list[Finding], result: ScanResult) -> list[Finding]:
+        self._stop_updates()  # from here on the log is path_history's
         result.summary.objects_read += self.coverage.objects
         result.summary.blobs_scanned = result.summary.files_scanned  # all a history scan scans are blobs
         try:
