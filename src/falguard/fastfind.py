@@ -46,33 +46,36 @@ def loaded() -> bool:
     return "hyperscan" in sys.modules
 
 
-def scanner_of(sources: tuple[bytes, ...]) -> Scanner | None:
-    """:func:`scanner` of the finders' sources (distinct), for a caller that keeps them."""
+def scanner_of(sources: tuple[bytes, ...], literals: tuple[bytes, ...] = ()) -> Scanner | None:
+    """:func:`scanner` of the finders' sources (distinct), for a caller that keeps them; with
+    ``literals`` (distinct, none a finder's source), the same pass also tells whether content
+    holds each as written (case-sensitive): its hits are then ``[end of the first]`` or ``[]``."""
     if not _wanted(sources):
         return None
-    return _compiled(sources)
+    return _compiled(sources, literals)
 
 
 @functools.cache
-def _compiled(sources: tuple[bytes, ...]) -> Scanner | None:
+def _compiled(sources: tuple[bytes, ...], literals: tuple[bytes, ...]) -> Scanner | None:
     expressions = []
     for source in sources:
         shape = _SHAPE.match(source)
         if shape is None:
             return None
         expressions.append(shape.group(1) + b"(?:" + shape.group(2) + b")")
-    engine = _Engine.compiled(expressions)
+    engine = _Engine.compiled(expressions, [re.escape(literal) for literal in literals])
     if engine is None:
         return None
+    keys = (*sources, *literals)
 
     def scan(content: bytes) -> dict[bytes, list[int]]:
-        starts: list[set[int]] = [set() for _ in sources]
+        starts: list[set[int]] = [set() for _ in keys]
 
         def on_match(index: int, start: int, end: int, flags: int, context: object) -> None:
-            starts[index].add(start)
+            starts[index].add(start if index < len(sources) else end)
 
         engine.scan(content, on_match)
-        return {source: sorted(found) for source, found in zip(sources, starts, strict=True)}
+        return {key: sorted(found) for key, found in zip(keys, starts, strict=True)}
 
     return scan
 
@@ -159,17 +162,21 @@ class _Engine:
         self._local = threading.local()
 
     @staticmethod
-    def compiled(expressions: list[bytes]) -> _Engine | None:
-        """The engine of ``expressions``; None without hyperscan or when it cannot take one."""
+    def compiled(expressions: list[bytes], once: Sequence[bytes] = ()) -> _Engine | None:
+        """The engine of ``expressions``, then of ``once``: case-sensitive expressions that
+        report their first match only, without its start; None without hyperscan or when it
+        cannot take one."""
         try:
             hyperscan: Any = importlib.import_module("hyperscan")
         except ImportError:
             return None
         database: Any = hyperscan.Database()
-        flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SOM_LEFTMOST
-        count = len(expressions)
+        flags = [hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SOM_LEFTMOST] * len(expressions)
+        flags += [hyperscan.HS_FLAG_SINGLEMATCH] * len(once)
+        everything = [*expressions, *once]
+        count = len(everything)
         try:
-            database.compile(expressions=expressions, ids=list(range(count)), elements=count, flags=[flags] * count)
+            database.compile(expressions=everything, ids=list(range(count)), elements=count, flags=flags)
         except hyperscan.error:
             return None
         return _Engine(hyperscan, database)
