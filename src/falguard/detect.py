@@ -115,23 +115,33 @@ def found(
     regex, reach, needs = pattern.regex, finder.reach, finder.needs
     if needs and not _holds(content, needs, len(hits) > _MANY_HITS, present):
         return
-    start_of = _start_finder(regex, reach) if reach else None
+    if not reach:
+        yield from _found_at(regex, content, hits)
+        return
+    start_of = _start_finder(regex, reach)
     clear = 0  # no match starts before: the last match ended here, or every start was tried
     for hit in hits:
         while (lo := hit - reach if hit - reach > clear else clear) <= hit:
-            if start_of is None:
-                match = regex.match(content, lo)
-            elif needs and content.find(needs, lo, hit + reach + len(needs)) == -1:
+            if needs and content.find(needs, lo, hit + reach + len(needs)) == -1:
                 clear = hit + 1  # no match starts in [lo, hit]
                 break
-            else:
-                start = start_of.match(content, lo)  # the first start in [lo, lo + reach]
-                match = None if start is None else regex.match(content, start.end())
+            start = start_of.match(content, lo)  # the first start in [lo, lo + reach]
+            match = None if start is None else regex.match(content, start.end())
             if match is None:
                 clear = lo + reach + 1
                 break
             yield match
             clear = match.end() if match.end() > match.start() else match.start() + 1
+
+
+def _found_at(regex: re.Pattern[bytes], content: bytes, hits: Sequence[int]) -> Iterator[re.Match[bytes]]:
+    """:func:`found` where each match starts at a hit (``reach`` 0: a one-pass-only finder,
+    or a finder at the pattern's own start), with one ``re`` match per hit past the last match."""
+    clear = 0
+    for hit in hits:
+        if hit >= clear and (match := regex.match(content, hit)) is not None:
+            yield match
+            clear = match.end() if match.end() > hit else hit + 1
 
 
 @functools.cache

@@ -66,13 +66,14 @@ def _compiled(sources: tuple[bytes, ...], literals: tuple[bytes, ...]) -> Scanne
     engine = _Engine.compiled(expressions, [re.escape(literal) for literal in literals])
     if engine is None:
         return None
-    keys = (*sources, *literals)
+    keys, count = (*sources, *literals), len(sources)
 
     def scan(content: bytes) -> dict[bytes, list[int]]:
         starts: list[set[int]] = [set() for _ in keys]
+        add = [found.add for found in starts]  # one call per match: no lookup more than needed
 
         def on_match(index: int, start: int, end: int, flags: int, context: object) -> None:
-            starts[index].add(start if index < len(sources) else end)
+            add[index](start if index < count else end)
 
         engine.scan(content, on_match)
         return {key: sorted(found) for key, found in zip(keys, starts, strict=True)}
