@@ -5,12 +5,14 @@ default 10 and 40) by repeating one unit, scans each as the pipeline scans a fil
 and base64 decoding, ``falguard.expand.step``) and prints the throughput of both, the ratio
 of their seconds per megabyte (about 1.0 means linear time, 4.0 would mean quadratic) and how
 many times the time of plain source of the smaller size it takes (the near misses should stay
-within 3x). Times are CPU seconds, best of 3. Then opens archive bombs (a zip and a gzip of
+within 3x), through the pipeline and in detection alone (``falguard.detect``): each pattern
+and plain source are timed in turn, so the load of a shared machine weighs on both alike.
+Times are CPU seconds, best of --repeat (3). Then opens archive bombs (a zip and a gzip of
 10 GB and 40 GB of zeros: each costs at most its caps), and times the whole command,
 ``falguard scan``, on a 200 MB text file and on a 50 MB file that is one single line, in a
 temporary repository.
 
-    python bench/hostile.py [--small 10] [--large 40] [--only PATTERN]... [--skip-bombs] [--skip-files]
+    python bench/hostile.py [--small 10] [--large 40] [--repeat 3] [--only PATTERN]... [--skip-bombs] [--skip-files]
 
 Fake keys are assembled at run time; nothing key-shaped is written outside a temporary
 directory.
@@ -34,6 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from common import falguard_command, machine
+from falguard.detect import detect
 from falguard.expand.archives import Limits
 from falguard.expand.encoded import Decoder
 from falguard.expand.step import Expansion
@@ -166,14 +169,40 @@ def build(unit: Callable[[random.Random], str], size: int) -> bytes:
 EXPANSION = Expansion(Decoder(RULES, build_prefilter(RULES)))
 
 
-def seconds(content: bytes, path: str = "bench.js", repeat: int = 3) -> tuple[float, int]:
-    """The best of ``repeat`` runs, in CPU seconds (the machine may be shared)."""
-    best, findings = float("inf"), 0
+def pipeline(content: bytes) -> int:
+    """Findings of the expansion step (detection and base64 decoding) on ``content``."""
+    return len(EXPANSION.findings(Item(Origin("bench.js"), content), Summary()))
+
+
+def detection(content: bytes) -> int:
+    """Findings of detection alone on ``content``."""
+    return len(detect(content, Origin("bench.js"), EXPANSION.decoder.rules))
+
+
+def _cpu(scan: Callable[[bytes], int], content: bytes) -> tuple[float, int]:
+    start = time.process_time()
+    findings = scan(content)
+    return time.process_time() - start, findings
+
+
+def seconds(content: bytes, repeat: int = 3, scan: Callable[[bytes], int] = pipeline) -> tuple[float, int]:
+    """The best of ``repeat`` runs, in CPU seconds (the machine may be shared), and the findings."""
+    runs = [_cpu(scan, content) for _ in range(repeat)]
+    return min(elapsed for elapsed, _ in runs), runs[-1][1]
+
+
+def in_turn(
+    plain: bytes, content: bytes, repeat: int, scan: Callable[[bytes], int] = pipeline
+) -> tuple[float, float, int]:
+    """CPU seconds of ``scan`` on ``plain`` and on ``content``, timed one after the other
+    ``repeat`` times (the best of each), and the findings in ``content``."""
+    best_plain = best = float("inf")
+    findings = 0
     for _ in range(repeat):
-        start = time.process_time()
-        findings = len(EXPANSION.findings(Item(Origin(path), content), Summary()))
-        best = min(best, time.process_time() - start)
-    return best, findings
+        best_plain = min(best_plain, _cpu(scan, plain)[0])
+        elapsed, findings = _cpu(scan, content)
+        best = min(best, elapsed)
+    return best_plain, best, findings
 
 
 def plain_text(size: int) -> bytes:
@@ -233,21 +262,29 @@ def bombs() -> None:
             )
 
 
-def adversarial(small: int, large: int, only: list[str]) -> None:
-    plain_s, _ = seconds(plain_text(small * MB))
-    print(f"plain text (standard library source), {small} MB: {plain_s:.3f} s ({small / plain_s:.0f} MB/s)")
+def adversarial(small: int, large: int, only: list[str], repeat: int) -> None:
+    plain = plain_text(small * MB)
+    plain_s, _ = seconds(plain, repeat)
+    detect_s, _ = seconds(plain, repeat, detection)
+    print(
+        f"plain text (standard library source), {small} MB: {plain_s:.3f} s ({small / plain_s:.0f} MB/s), "
+        f"detection alone {detect_s:.3f} s; each pattern's x plain is against plain text timed in turn with it"
+    )
     print(
         f"{'pattern':26} {'MB/s @' + str(small) + 'MB':>12} {'MB/s @' + str(large) + 'MB':>12} {'s/MB ratio':>10}"
-        f" {'x plain @' + str(small) + 'MB':>14} {'findings':>9}"
+        f" {'x plain @' + str(small) + 'MB':>14} {'detection alone':>15} {'findings':>9}"
     )
     for name, (_, unit) in PATTERNS.items():
         if only and name not in only:
             continue
-        small_s, _ = seconds(build(unit, small * MB))
-        large_s, found = seconds(build(unit, large * MB))
+        content = build(unit, small * MB)
+        beside_s, small_s, _ = in_turn(plain, content, repeat)
+        detect_plain_s, detect_s, _ = in_turn(plain, content, repeat, detection)
+        large_s, found = seconds(build(unit, large * MB), repeat)
         ratio = (large_s / large) / (small_s / small)
         print(
-            f"{name:26} {small / small_s:12.1f} {large / large_s:12.1f} {ratio:10.2f} {small_s / plain_s:14.1f} {found:9d}"
+            f"{name:26} {small / small_s:12.1f} {large / large_s:12.1f} {ratio:10.2f} {small_s / beside_s:14.1f}"
+            f" {detect_s / detect_plain_s:15.1f} {found:9d}"
         )
 
 
@@ -283,6 +320,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--small", type=int, default=10, help="megabytes of the smaller input (default 10)")
     parser.add_argument("--large", type=int, default=40, help="megabytes of the larger input (default 40)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each timing, the best kept (default 3)")
     parser.add_argument("--skip-bombs", action="store_true", help="skip the archive bombs")
     parser.add_argument("--skip-files", action="store_true", help="skip the 200 MB and 50 MB whole-command runs")
     parser.add_argument(
@@ -291,7 +329,7 @@ def main() -> None:
     )  # fmt: skip
     options = parser.parse_args()
     print(f"machine: {machine()}")
-    adversarial(options.small, options.large, options.only)
+    adversarial(options.small, options.large, options.only, options.repeat)
     if not options.skip_bombs:
         bombs()
     if not options.skip_files:

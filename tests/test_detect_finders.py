@@ -23,7 +23,7 @@ from falguard import detect, fastfind
 from falguard.detect import CHUNK, verdicts
 from falguard.models import Origin
 from falguard.rules import RULES, Rule, build_rules
-from tests.keys import fake_fal_key, fake_hex32, fake_key_id_secret, fake_token, fake_uuid
+from tests.keys import expand_example, fake_fal_key, fake_hex32, fake_key_id_secret, fake_token, fake_uuid
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -163,6 +163,16 @@ def test_seeded_fal_dense_documents_give_the_same_verdicts() -> None:
         found.update(_same(_document(seed)))
     # the corpus reaches every content rule, so a changed finding anywhere would show
     assert found == {rule.id for rule in RULES}
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
+def test_every_rule_example_gives_the_same_verdicts(rule: Rule) -> None:
+    # keys whole and in pieces (every junction fal-key-id-secret's finder must see) and their
+    # near misses, alone and with the other examples around them
+    examples = [expand_example(t, seed) for seed in range(3) for t in (*rule.true_examples, *rule.false_examples)]
+    for example in examples:
+        _same(example.encode())
+    _same("\n".join(examples).encode())
 
 
 def test_content_larger_than_a_chunk_gives_the_same_verdicts() -> None:

@@ -7,6 +7,7 @@ import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from typing import NamedTuple
 
 from falguard import fastfind
 from falguard.findings import new_finding
@@ -48,6 +49,8 @@ def keyword_hits(
             found = keywords.search(lowered)
             return [found.start()] if found else []
         return [match.start() for match in keywords.finditer(lowered)]
+    if not first_only:
+        return each_keyword_hits(content, (keywords,))[keywords.pattern]
     hits: list[int] = []
     size = len(content)
     lo, step = 0, _FIRST_STEP if first_only else CHUNK  # the first hit is usually near the start
@@ -66,6 +69,23 @@ def keyword_hits(
         step = min(2 * step, CHUNK)
 
 
+def each_keyword_hits(content: bytes, searches: Sequence[re.Pattern[bytes]]) -> dict[bytes, list[int]]:
+    """:func:`keyword_hits` of each of ``searches`` (by source), in one pass: each chunk of
+    ``content`` is lowered once for all of them."""
+    hits: dict[bytes, list[int]] = {search.pattern: [] for search in searches}
+    size = len(content)
+    for lo in range(0, size, CHUNK):
+        chunk = content[lo : lo + CHUNK + _OVERLAP].lower()
+        limit = CHUNK if lo + CHUNK < size else len(chunk)
+        for search in searches:
+            found = hits[search.pattern]
+            for match in search.finditer(chunk):
+                if match.start() >= limit:
+                    break  # the next chunk sees it
+                found.append(lo + match.start())
+    return hits
+
+
 def keyword_windows(content: bytes, keywords: re.Pattern[bytes], lowered: bytes | None = None) -> list[tuple[int, int]]:
     """Merged byte ranges around every case-insensitive occurrence of a keyword."""
     windows: list[tuple[int, int]] = []
@@ -79,9 +99,13 @@ def keyword_windows(content: bytes, keywords: re.Pattern[bytes], lowered: bytes 
     return windows
 
 
-def found(pattern: Pattern, finder: Finder, content: bytes, hits: Sequence[int]) -> Iterator[re.Match[bytes]]:
+def found(
+    pattern: Pattern, finder: Finder, content: bytes, hits: Sequence[int], present: dict[bytes, bool] | None = None
+) -> Iterator[re.Match[bytes]]:
     """The matches ``pattern.regex.finditer(content)`` yields, tried only where they can start:
-    in the ``finder.reach`` bytes before each of the finder's ``hits`` (sorted offsets).
+    in the ``finder.reach`` bytes before each of the finder's ``hits`` (sorted offsets), and
+    only if content holds the finder's ``needs``: ``present`` says, by literal, whether it
+    does as far as known, and learns what this search finds out.
 
     Every match has a hit in its first ``reach`` bytes, so no match starts anywhere else; the
     matches come in the same order and never overlap, as finditer's. A windowed pattern's
@@ -89,20 +113,20 @@ def found(pattern: Pattern, finder: Finder, content: bytes, hits: Sequence[int])
     with or without windows (see :class:`falguard.rules.Finder`).
     """
     regex, reach, needs = pattern.regex, finder.reach, finder.needs
-    if needs and len(hits) > _MANY_HITS and content.find(needs) == -1:
-        return  # one search instead of one per hit
-    start_of = _start_finder(regex, reach) if reach else None
+    if needs and not _holds(content, needs, len(hits) > _MANY_HITS, present):
+        return
+    if not reach:
+        yield from _found_at(regex, content, hits)
+        return
+    start_of = _start_finder(regex, reach)
     clear = 0  # no match starts before: the last match ended here, or every start was tried
     for hit in hits:
         while (lo := hit - reach if hit - reach > clear else clear) <= hit:
-            if start_of is None:
-                match = regex.match(content, lo)
-            elif needs and content.find(needs, lo, hit + reach + len(needs)) == -1:
+            if needs and content.find(needs, lo, hit + reach + len(needs)) == -1:
                 clear = hit + 1  # no match starts in [lo, hit]
                 break
-            else:
-                start = start_of.match(content, lo)  # the first start in [lo, lo + reach]
-                match = None if start is None else regex.match(content, start.end())
+            start = start_of.match(content, lo)  # the first start in [lo, lo + reach]
+            match = None if start is None else regex.match(content, start.end())
             if match is None:
                 clear = lo + reach + 1
                 break
@@ -110,11 +134,34 @@ def found(pattern: Pattern, finder: Finder, content: bytes, hits: Sequence[int])
             clear = match.end() if match.end() > match.start() else match.start() + 1
 
 
+def _found_at(regex: re.Pattern[bytes], content: bytes, hits: Sequence[int]) -> Iterator[re.Match[bytes]]:
+    """:func:`found` where each match starts at a hit (``reach`` 0: a one-pass-only finder,
+    or a finder at the pattern's own start), with one ``re`` match per hit past the last match."""
+    clear = 0
+    for hit in hits:
+        if hit >= clear and (match := regex.match(content, hit)) is not None:
+            yield match
+            clear = match.end() if match.end() > hit else hit + 1
+
+
 @functools.cache
 def _start_finder(regex: re.Pattern[bytes], reach: int) -> re.Pattern[bytes]:
     """A regex whose match from ``lo`` ends where ``regex`` first matches in [lo, lo + reach]."""
     body = _GLOBAL_FLAGS.sub(b"", regex.pattern)  # carried by regex.flags
     return re.compile(rb"(?s:.{0,%d}?)(?=(?:%b))" % (reach, body), regex.flags)
+
+
+def _holds(content: bytes, literal: bytes, dense: bool, present: dict[bytes, bool] | None) -> bool:
+    """False when ``content`` is known not to hold ``literal``: ``present`` says so, or it is
+    searched for, once, where the hits are dense (one search instead of one per hit)."""
+    if present is not None and literal in present:
+        return present[literal]
+    if not dense:
+        return True  # each hit looks for it nearby
+    holds = content.find(literal) != -1
+    if present is not None:
+        present[literal] = holds
+    return holds
 
 
 _MANY_HITS = 64
@@ -127,12 +174,13 @@ def _matches(
     windows: dict[bytes, list[tuple[int, int]]],
     hits: dict[bytes, list[int]],
     lowered: bytes | None = None,
+    present: dict[bytes, bool] | None = None,
 ) -> Iterator[re.Match[bytes]]:
     if pattern.finder is not None and (not pattern.finder.one_pass_only or pattern.finder.search.pattern in hits):
         search = pattern.finder.search
         if search.pattern not in hits:  # patterns that share a finder share one search
             hits[search.pattern] = keyword_hits(content, search, lowered=lowered)
-        yield from found(pattern, pattern.finder, content, hits[search.pattern])
+        yield from found(pattern, pattern.finder, content, hits[search.pattern], present)
         return
     if pattern.near is None:
         yield from pattern.regex.finditer(content)
@@ -163,17 +211,8 @@ def verdicts(
         rules = build_rules()
     taken = _Spans()
     accepted: dict[tuple[str, int], tuple[Rule, Verdict]] = {}
-    fal_context: bool | None = None
     windows: dict[bytes, list[tuple[int, int]]] = {}
-    hits: dict[bytes, list[int]] = dict(finder_hits or {})
-    scan = None
-    if finder_hits is None and (len(content) >= ONE_PASS_FROM or fastfind.loaded()):
-        scan = _scanner(rules)
-    if scan is not None:  # every finder's hits in one pass
-        hits.update(scan(content))
-    # one copy for every keyword search; with every finder's hits in hand, only the fal
-    # context search is left, which stops at its first hit: no copy then
-    lowered = content.lower() if len(content) <= CHUNK and scan is None and finder_hits is None else None
+    hits, present, lowered, fal_context = _searched(content, origin, rules, finder_hits)
     for rule in rules:
         if origin.ignored_env and not rule.applies_to_ignored_env:
             continue
@@ -185,7 +224,7 @@ def verdicts(
                     fal_context = bool(keyword_hits(content, FAL_CONTEXT_RE, first_only=True, lowered=lowered))
                 if not fal_context:
                     continue
-            for match in _matches(pattern, content, windows, hits, lowered):
+            for match in _matches(pattern, content, windows, hits, lowered, present):
                 verdict = rule.judge(match, content)
                 if verdict is None or (rule.id, verdict.start) in accepted:
                     continue
@@ -197,7 +236,46 @@ def verdicts(
     return sorted(accepted.values(), key=lambda item: (item[1].start, item[0].id))
 
 
-_FINDERS: dict[int, tuple[Sequence[Rule], tuple[bytes, ...]]] = {}
+class _Searched(NamedTuple):
+    """What is known of content before its patterns run (see :func:`_searched`)."""
+
+    hits: dict[bytes, list[int]]  # by finder source
+    present: dict[bytes, bool]  # by ``needs`` literal: whether content holds it
+    lowered: bytes | None
+    fal_context: bool | None  # None: not searched yet
+
+
+def _searched(
+    content: bytes, origin: Origin, rules: Sequence[Rule], finder_hits: dict[bytes, list[int]] | None = None
+) -> _Searched:
+    """Every finder's hits, with whether content holds each finder's ``needs`` literal, in
+    one hyperscan pass (large content, or hyperscan loaded; ``finder_hits``: a pass the
+    caller made); without it, content up to one chunk lowered once for every keyword search,
+    and larger content searched for every finder its patterns use in one pass that lowers
+    each chunk once."""
+    if finder_hits is not None:
+        hits = dict(finder_hits)
+        present = {literal: bool(hits.pop(literal)) for literal in finder_sources(rules)[1] if literal in hits}
+        return _Searched(hits, present, None, None)
+    one_pass = _scanner(rules) if len(content) >= ONE_PASS_FROM or fastfind.loaded() else None
+    if one_pass is not None:
+        scan, literals = one_pass
+        hits = scan(content)
+        return _Searched(hits, {literal: bool(hits.pop(literal)) for literal in literals}, None, None)
+    if len(content) <= CHUNK:
+        return _Searched({}, {}, content.lower(), None)
+    fal_context = bool(keyword_hits(content, FAL_CONTEXT_RE, first_only=True))
+    searches = {
+        p.finder.search.pattern: p.finder.search
+        for r in rules
+        if r.applies_to_ignored_env or not origin.ignored_env
+        for p in r.patterns
+        if p.finder is not None and not p.finder.one_pass_only and (fal_context or not p.needs_fal_context)
+    }
+    return _Searched(each_keyword_hits(content, tuple(searches.values())), {}, None, fal_context)
+
+
+_FINDERS: dict[int, tuple[Sequence[Rule], tuple[bytes, ...], tuple[bytes, ...]]] = {}
 _FINDERS_KEPT = 8  # rule sets whose sources are remembered (each scan builds its own list)
 
 
@@ -212,20 +290,30 @@ def _secret(rule: Rule, verdict: Verdict, content: bytes) -> Secret:
     return secret.spelled([("pieces", Secret(written.decode("utf-8", "surrogateescape")))])
 
 
-def _scanner(rules: Sequence[Rule]) -> fastfind.Scanner | None:
-    """The one-pass finder of ``rules`` (hyperscan's), if there is one."""
-    return fastfind.scanner_of(finder_sources(rules))
+def _scanner(rules: Sequence[Rule]) -> tuple[fastfind.Scanner, tuple[bytes, ...]] | None:
+    """The one-pass finder of ``rules`` (hyperscan's), if there is one, and the ``needs``
+    literals whose presence it reports."""
+    sources, literals = finder_sources(rules)
+    scan = fastfind.scanner_of(sources, literals)
+    return None if scan is None else (scan, literals)
 
 
-def finder_sources(rules: Sequence[Rule]) -> tuple[bytes, ...]:
-    """The sources of ``rules``' finders (distinct), for a one-pass engine (falguard.fastfind)."""
+def finder_sources(rules: Sequence[Rule]) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
+    """The sources of ``rules``' finders (distinct), for a one-pass engine (falguard.fastfind),
+    and the ``needs`` literals that pass reports the presence of (see :func:`verdicts`)."""
     kept = _FINDERS.get(id(rules))
     if kept is None or kept[0] is not rules:  # the finders' sources are listed once per rule set
-        sources = tuple(dict.fromkeys(p.finder.search.pattern for r in rules for p in r.patterns if p.finder))
+        finders = [p.finder for r in rules for p in r.patterns if p.finder]
+        sources = tuple(dict.fromkeys(finder.search.pattern for finder in finders))
+        # lowercase words (import, env, id, key) are all over ordinary code, and each occurrence
+        # costs the one pass a check (all of them: 26% more time on plain source); the others
+        # (ENV, _FAL_) are rare, and where content lacks one, a dense finder's patterns cost
+        # no search for it
+        literals = tuple(dict.fromkeys(f.needs for f in finders if f.needs and not f.needs.islower()))
         while len(_FINDERS) >= _FINDERS_KEPT:  # the oldest goes: a long-lived caller scans again and again
             del _FINDERS[next(iter(_FINDERS))]
-        kept = _FINDERS[id(rules)] = (rules, sources)
-    return kept[1]
+        kept = _FINDERS[id(rules)] = (rules, sources, literals)
+    return kept[1], kept[2]
 
 
 class _Spans:

@@ -50,55 +50,62 @@ def loaded() -> bool:
     return "hyperscan" in sys.modules
 
 
-def scanner_of(sources: tuple[bytes, ...]) -> Scanner | None:
-    """:func:`scanner` of the finders' sources (distinct), for a caller that keeps them."""
+def scanner_of(sources: tuple[bytes, ...], literals: tuple[bytes, ...] = ()) -> Scanner | None:
+    """:func:`scanner` of the finders' sources (distinct), for a caller that keeps them; with
+    ``literals`` (distinct, none a finder's source), the same pass also tells whether content
+    holds each as written (case-sensitive): its hits are then ``[end of the first]`` or ``[]``."""
     if not _wanted(sources):
         return None
-    return _compiled(sources)
+    return _compiled(sources, literals)
 
 
 @functools.cache
-def _compiled(sources: tuple[bytes, ...]) -> Scanner | None:
-    scan = _holding(sources, ())
+def _compiled(sources: tuple[bytes, ...], literals: tuple[bytes, ...]) -> Scanner | None:
+    scan = _holding(sources, literals, ())
     return None if scan is None else lambda content: scan(content)[0]
 
 
 HoldingScanner = Callable[[bytes], tuple[dict[bytes, list[int]], bool]]
 
 
-def scanner_holding(sources: tuple[bytes, ...], held: tuple[bytes, ...]) -> HoldingScanner | None:
+def scanner_holding(
+    sources: tuple[bytes, ...], held: tuple[bytes, ...], literals: tuple[bytes, ...] = ()
+) -> HoldingScanner | None:
     """:func:`scanner_of`'s scan that also tells, in the same pass, whether one of ``held``
     (expressions as :func:`holder` takes them) matches; None as :func:`scanner_of`."""
     if not _wanted(sources):
         return None
-    return _holding(sources, held)
+    return _holding(sources, literals, held)
 
 
 @functools.cache
-def _holding(sources: tuple[bytes, ...], held: tuple[bytes, ...]) -> HoldingScanner | None:
+def _holding(sources: tuple[bytes, ...], literals: tuple[bytes, ...], held: tuple[bytes, ...]) -> HoldingScanner | None:
     expressions = []
     for source in sources:
         shape = _SHAPE.match(source)
         if shape is None:
             return None
         expressions.append(shape.group(1) + b"(?:" + shape.group(2) + b")")
-    engine = _Engine.compiled(expressions, held)
+    engine = _Engine.compiled(expressions, [*(re.escape(literal) for literal in literals), *held])
     if engine is None:
         return None
-    count = len(sources)
+    keys, count, known = (*sources, *literals), len(sources), len(sources) + len(literals)
 
     def scan(content: bytes) -> tuple[dict[bytes, list[int]], bool]:
-        starts: list[set[int]] = [set() for _ in sources]
+        starts: list[set[int]] = [set() for _ in keys]
+        add = [found.add for found in starts]  # one call per match: no lookup more than needed
         holds = [False]
 
         def on_match(index: int, start: int, end: int, flags: int, context: object) -> None:
             if index < count:
-                starts[index].add(start)
+                add[index](start)
+            elif index < known:
+                add[index](end)  # a literal reports its first match only, without its start
             else:
                 holds[0] = True
 
         engine.scan(content, on_match)
-        return {source: sorted(found) for source, found in zip(sources, starts, strict=True)}, holds[0]
+        return {key: sorted(found) for key, found in zip(keys, starts, strict=True)}, holds[0]
 
     return scan
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 def width(content: bytes, start: int, end: int) -> int:
     """Characters between two byte offsets."""
-    return len(content[start:end].decode("utf-8", "replace"))
+    text = content[start:end]
+    return len(text) if text.isascii() else len(text.decode("utf-8", "replace"))  # ASCII: one byte each
 
 
 def line_of(content: bytes, offset: int) -> int:

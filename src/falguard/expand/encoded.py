@@ -164,8 +164,8 @@ def one_pass(content: bytes, decoder: Decoder) -> tuple[dict[bytes, list[int]], 
         from falguard.detect import finder_sources
 
         searches = _anchor_searches(decoder.prefilter)
-        finders = finder_sources(decoder.rules)
-        looked.with_finders = None if searches is None else fastfind.scanner_holding(finders, searches)
+        finders, literals = finder_sources(decoder.rules)
+        looked.with_finders = None if searches is None else fastfind.scanner_holding(finders, searches, literals)
     return looked.with_finders(content) if callable(looked.with_finders) else None
 
 

@@ -63,6 +63,16 @@ def judge_value(value: str) -> Verdict | None:
     return Verdict(graded(Severity.CRITICAL, secret), value, 0, len(value), key_id=key_id, mask=mask_key_secret)
 
 
+#: Where the pattern below can start (lowercased content): the key id's last group, then the
+#: whole key's colon and secret, or the key in pieces' colon and hex up to its first junction,
+#: looser than the pattern's own (a quote then at most 19 blanks or one of the bytes that go
+#: on after it; a line break then a blank). Near misses (a secret one hex short, a run of hex
+#: that is no key) give no hit, so they cost no ``re`` match each.
+_FINDER = (
+    rb"-(?=[0-9a-f]{12}(?:(?::|%3a)[0-9a-f]{32}|:?[0-9a-f]{0,31}"
+    rb"(?:[\"'`](?:[\t\n\x0b\x0c\r \\]{0,18}[+.&\"'`rubf}]|[\t\n\x0b\x0c\r \\]{19})|[$#]?\{|\\\r?\n|\r?\n[ \t])))"
+)
+
 #: The whole key's pattern, with a second alternative after the key id's last group: the key
 #: in pieces (fal_key_joined), found in the same pass; one prefilter anchor admits both.
 _WHOLE_OR_IN_PIECES = replace(
@@ -77,9 +87,9 @@ _WHOLE_OR_IN_PIECES = replace(
         + fal_key_joined.ALTERNATIVE
         + rb")",
         head=Anchor(b"-", rb"[0-9a-f]{12}(?::|%3a)[0-9a-f]"),
-        # every start of either alternative (hyperscan's one pass only: the regex's own
-        # leading dash is the quicker search without it)
-        finder=rb"-(?=[0-9a-f]{12})",
+        # where either alternative can start, as far as 64 bytes show it (hyperscan's one
+        # pass only: the regex's own leading dash is the quicker search without it)
+        finder=_FINDER,
         one_pass_only=True,
     ),
     anchors=(fal_key_joined.ANCHOR,),  # both alternatives

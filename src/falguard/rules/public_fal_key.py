@@ -58,6 +58,8 @@ def public_patterns(prefixes: Sequence[str]) -> tuple[Pattern, ...]:
     # unusual configured prefixes keep the keyword windows
     longest = max(len(p.encode()) for p in prefixes)
     finder = FAL_NAME_FINDER if longest <= _FOUND_PREFIX and all(p.endswith("_") for p in prefixes) else None
+    # with a finder, every prefix ends with "_": every match holds "_FAL_", which ordinary code
+    # (and fal's own, FAL_KEY) seldom holds, so each pattern needs it (see Finder.needs)
     return (
         # definitions: .env, YAML, JSON, shell export, Dockerfile ENV/ARG NAME=value
         pattern(
@@ -74,7 +76,7 @@ def public_patterns(prefixes: Sequence[str]) -> tuple[Pattern, ...]:
             fal_context=True,
             finder=finder,
             reach=16 + 3 + 8 + longest,
-            needs=b"ENV",
+            needs=b"_FAL_",
         ),
         # uses: process.env.X, process.env["X"], import.meta.env.X, $env/static/public imports
         pattern(
@@ -83,7 +85,7 @@ def public_patterns(prefixes: Sequence[str]) -> tuple[Pattern, ...]:
             fal_context=True,
             finder=finder,
             reach=5 + longest,
-            needs=b"env",
+            needs=b"_FAL_",
         ),
         pattern(
             rb"import[ \t]{0,8}\{[^}]{0,200}?" + NOT_WORD_BEFORE + name + NOT_WORD_AFTER,
@@ -91,7 +93,7 @@ def public_patterns(prefixes: Sequence[str]) -> tuple[Pattern, ...]:
             fal_context=True,
             finder=finder,
             reach=6 + 8 + 1 + 200 + longest,
-            needs=b"import",
+            needs=b"_FAL_",
         ),
     )
 
