@@ -31,6 +31,7 @@ def _one_pass_at_every_size() -> Iterator[None]:
     """Small documents too have their finders' hits from hyperscan, where it is installed."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(detect, "ONE_PASS_FROM", 0)
+        patch.setattr(detect, "ENGINE_FROM", 0)
         yield
 
 

@@ -25,10 +25,14 @@ _OVERLAP = 64
 _FIRST_STEP = 4 << 10  # a search for the first hit lowers this much first, then twice as much each time
 
 #: Content this large has its finders' hits found in one pass when hyperscan is installed
-#: (see falguard.fastfind): smaller content, such as a commit's few files in the hook, is
-#: scanned as quickly without, and does not pay for loading it (about 15 ms); once it is
+#: (see falguard.fastfind), once a process has scanned ``ENGINE_FROM`` bytes of such content:
+#: loading and compiling the engine takes 15-20 ms, which the one pass saves back only over
+#: megabytes (ordinary code: about 4 ms a megabyte with ``re``, 1 ms with the engine), so a
+#: commit's few files in the hook, even large ones, are scanned without it. Once it is
 #: loaded (a history scan's prefilter loads it), content of any size goes through it.
 ONE_PASS_FROM = 16 << 10
+ENGINE_FROM = 8 << 20
+_large_content = [0]  # bytes of content of ONE_PASS_FROM or more this process has scanned
 
 DOC_SUFFIXES = (".md", ".markdown", ".mdx", ".rst", ".txt", ".adoc")
 SERVED_NOTE = " (in build output the site serves to every visitor)"
@@ -159,7 +163,7 @@ def verdicts(content: bytes, origin: Origin, rules: Sequence[Rule] | None = None
     fal_context: bool | None = None
     windows: dict[bytes, list[tuple[int, int]]] = {}
     hits: dict[bytes, list[int]] = {}
-    scan = _scanner(rules) if len(content) >= ONE_PASS_FROM or fastfind.loaded() else None
+    scan = _scanner(rules) if fastfind.loaded() or _engine_pays(len(content)) else None
     if scan is not None:  # every finder's hits in one pass
         hits.update(scan(content))
     # one copy for every keyword search; with every finder's hits in hand, only the fal
@@ -201,6 +205,14 @@ def _secret(rule: Rule, verdict: Verdict, content: bytes) -> Secret:
     if not verdict.sensitive or any(form.encode() in written for form in rule.written_as(verdict.secret)):
         return secret
     return secret.spelled([("pieces", Secret(written.decode("utf-8", "surrogateescape")))])
+
+
+def _engine_pays(size: int) -> bool:
+    """Whether content of ``size`` bytes goes through the one-pass engine (see :data:`ENGINE_FROM`)."""
+    if size < ONE_PASS_FROM:
+        return False
+    _large_content[0] += size
+    return _large_content[0] >= ENGINE_FROM
 
 
 def _scanner(rules: Sequence[Rule]) -> fastfind.Scanner | None:

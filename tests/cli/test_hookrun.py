@@ -93,6 +93,17 @@ def test_a_commit_whose_content_may_hold_a_key_loads_the_rules(clean_change: Pat
     assert loaded(modules, "falguard.rules") and loaded(modules, "falguard.detect")
 
 
+def test_a_large_file_the_rules_read_does_not_load_the_one_pass_engine(clean_change: Path) -> None:
+    """A commit's few files, even large ones, are scanned with ``re``: building hyperscan's
+    engine costs more than it saves on less than megabytes."""
+    lines = "".join(f"value_{n} = {n}\n" for n in range(8000))  # about 100 kB
+    write(clean_change, "app/settings.py", f"import os\n\nFAL_KEY = os.environ['FAL_KEY']\n{lines}")
+    git(clean_change, "add", "-A")
+    code, modules = hook_run(clean_change)
+    assert code == 0
+    assert loaded(modules, "falguard.detect") and not loaded(modules, "hyperscan")
+
+
 def test_the_probe_sees_what_a_refused_commit_loads(clean_change: Path) -> None:
     """The same probe does see the report modules when there is something to report."""
     write(clean_change, ".env", "DEBUG=1\n")
