@@ -7,13 +7,17 @@ import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from falguard import fastfind
 from falguard.findings import new_finding
-from falguard.models import Finding, Origin, Secret, Severity
+from falguard.models import Origin, Secret, Severity
 from falguard.positions import Cursor, width
 from falguard.rules import FAL_CONTEXT_RE, Finder, Pattern, Rule, Verdict, build_rules
 from falguard.suppress import Allow, line_allows, suppression_for
+
+if TYPE_CHECKING:
+    from falguard.models import Finding
 
 #: How far around a keyword hit a windowed pattern looks (bytes before, bytes after).
 WINDOW_BEFORE = 256

@@ -28,11 +28,12 @@ from falguard.envfiles import (
 )
 from falguard.findings import repository_finding
 from falguard.ignore import IgnoreRules, Match, Scope
-from falguard.models import Finding, Secret, Severity, Summary
+from falguard.models import Secret, Severity, Summary
 from falguard.sources import DEFAULT_MAX_FILE_SIZE, display_path, read_regular_file
 
 if TYPE_CHECKING:
     from falguard.envfiles import StartedQueries
+    from falguard.models import Finding
 
 #: Env files somebody will create next to any project; a .gitignore should cover them before they exist.
 PROBE_NAMES = (".env", ".env.local")

@@ -30,11 +30,11 @@ import re
 import stat
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 from falguard import git
+from falguard.models import Record
 
 
 class Scope(enum.Enum):
@@ -307,19 +307,33 @@ IGNORE_CONFIG = (("--bool", "core.ignorecase"), ("--path", "core.excludesFile"))
 # --- the rule set ----------------------------------------------------------------------------
 
 
-@dataclass
-class IgnoreRules:
+class IgnoreRules(Record):
     """Every ignore source of one work tree, with git's precedence.
 
     ``.gitignore`` files are read from disk lazily, the first time a path below their
     directory is asked about, as git reads them during its walk.
     """
 
+    __slots__ = ("root", "ignorecase", "extra", "read_gitignore", "_gitignores")
     root: Path
-    ignorecase: bool = False
-    extra: tuple[PatternFile, ...] = ()  # info/exclude, then core.excludesFile
-    read_gitignore: bool = True
-    _gitignores: dict[str, PatternFile | None] = field(default_factory=dict, repr=False)
+    ignorecase: bool
+    extra: tuple[PatternFile, ...]  # info/exclude, then core.excludesFile
+    read_gitignore: bool
+    _gitignores: dict[str, PatternFile | None]
+
+    def __init__(
+        self,
+        root: Path,
+        ignorecase: bool = False,
+        extra: tuple[PatternFile, ...] = (),
+        read_gitignore: bool = True,
+        _gitignores: dict[str, PatternFile | None] | None = None,
+    ) -> None:
+        self.root = root
+        self.ignorecase = ignorecase
+        self.extra = extra
+        self.read_gitignore = read_gitignore
+        self._gitignores = {} if _gitignores is None else _gitignores
 
     @classmethod
     def for_directory(cls, root: str | os.PathLike[str], *, ignorecase: bool = False) -> IgnoreRules:

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import binascii
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple
 
-from falguard.models import Finding, Origin, Secret, Summary
+from falguard.models import Origin, Secret, Summary
 from falguard.positions import Cursor, width
 from falguard.prefilter import Prefilter
 
 if TYPE_CHECKING:
+    from falguard.models import Finding
     from falguard.rules import Rule
     from falguard.suppress import Allow
 
@@ -144,6 +144,8 @@ def _decoded_findings(run: bytes, origin: Origin, decoder: Decoder, budget: _Bud
         return []  # random bytes (a digest, an image): one C call, no prefilter, no deeper look
     found: list[Finding] = []
     if decoder.prefilter.may_match(decoded):
+        from dataclasses import replace  # findings are dataclasses (falguard.facts)
+
         from falguard.detect import detect  # only for decoded text that may hold a key
 
         found = [
@@ -154,8 +156,17 @@ def _decoded_findings(run: bytes, origin: Origin, decoder: Decoder, budget: _Bud
     if depth < MAX_DEPTH:
         for start, end in _runs(decoded):
             inner = _decoded_findings(decoded[start:end], origin, decoder, budget, depth + 1)
-            found.extend(replace(finding, line=1, column=1) for finding in inner)
+            found.extend(_at_start(inner))
     return found
+
+
+def _at_start(found: list[Finding]) -> list[Finding]:
+    """Findings decoded from a value inside decoded text: at that text's start."""
+    if not found:
+        return found
+    from dataclasses import replace  # findings are dataclasses (falguard.facts): loaded by now
+
+    return [replace(finding, line=1, column=1) for finding in found]
 
 
 def _is_credential(finding: Finding, rules: Sequence[Rule]) -> bool:
@@ -167,6 +178,8 @@ def _relocated(
 ) -> Iterator[Finding]:
     """Decoded findings moved to the encoded value (``content[start:end]``), with its line's
     allow comments (``allows``: the last line's, kept by its start)."""
+    from dataclasses import replace
+
     from falguard.suppress import line_allows, suppression_for  # only for a decoded key
 
     line, line_start, column = cursor.move(start)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from falguard.expand.archives import Limits, expanded
 from falguard.expand.encoded import Decoder, encoded_findings
-from falguard.models import Finding, Summary
+from falguard.models import Summary
 from falguard.sources import Item
+
+if TYPE_CHECKING:
+    from falguard.models import Finding
 
 #: Content up to this size goes to detection only when the prefilter admits it (the test
 #: lowers a copy of it); larger content goes to detection, which lowers it a chunk at a time.

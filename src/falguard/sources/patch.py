@@ -11,8 +11,9 @@ every one starts with ``+``, ``-`` or a space.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import NamedTuple
+
+from falguard.models import Value, _set
 
 _C_ESCAPES = {
     ord("a"): 7, ord("b"): 8, ord("t"): 9, ord("n"): 10, ord("v"): 11, ord("f"): 12, ord("r"): 13,
@@ -24,13 +25,17 @@ GITLINK_MODE = "160000"
 SYMLINK_MODE = "120000"
 
 
-@dataclass(frozen=True)
-class AddedLines:
+class AddedLines(Value):
     """Line numbers (from 1) a change adds to a file; ``everything`` when git gave no line
     detail (a file git calls binary: falguard may still read it as text, UTF-16 for one)."""
 
-    lines: frozenset[int] = frozenset()
-    everything: bool = False
+    __slots__ = ("lines", "everything")
+    lines: frozenset[int]
+    everything: bool
+
+    def __init__(self, lines: frozenset[int] = frozenset(), everything: bool = False) -> None:
+        _set(self, "lines", lines)
+        _set(self, "everything", everything)
 
     def __contains__(self, line: object) -> bool:
         return self.everything or line in self.lines
