@@ -56,3 +56,19 @@ def test_values_survive_pickling_and_copying() -> None:
     for value in (config, result, Item(Origin("a.py"), b"x")):
         assert pickle.loads(pickle.dumps(value)) == value
         assert copy.copy(value) == value and copy.deepcopy(value) == value
+
+
+def test_a_value_extending_another_has_both_fields_and_caches_are_no_fields() -> None:
+    """A rule is a RuleInfo with patterns; a pattern's compiled regex is made on first use and
+    is not part of what it is."""
+    from falguard.rules import RULES, Rule
+
+    rule = RULES[0]
+    copy_ = rule.replace(patterns=())
+    assert isinstance(copy_, Rule) and copy_.id == rule.id and copy_.title == rule.title
+    assert copy_.patterns == () and copy_ != rule and copy_.replace(patterns=rule.patterns) == rule
+    pattern = rule.patterns[0]
+    fresh = pattern.replace()
+    assert pattern.regex is pattern.regex  # compiled once
+    assert fresh == pattern and hash(fresh) == hash(pattern)
+    assert "_regex" not in repr(pattern)

@@ -6,7 +6,6 @@ import bisect
 import functools
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from falguard import fastfind
@@ -282,6 +281,8 @@ def detect(
         )
         if origin.served and verdict.sensitive and severity > Severity.LOW:
             # in what the site serves: every visitor has the key
+            from dataclasses import replace  # findings are dataclasses (falguard.facts): loaded by now
+
             finding = replace(finding, severity=Severity.CRITICAL, message=finding.message + SERVED_NOTE)
         findings.append(finding)
     return findings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 if TYPE_CHECKING:  # defined in falguard.facts, made on first use: see __getattr__ below
     from typing import Self
@@ -19,20 +19,28 @@ if TYPE_CHECKING:  # defined in falguard.facts, made on first use: see __getattr
     from falguard.facts import Verification as Verification
 
 _set = object.__setattr__  # how a frozen value's __init__ sets its fields
+V = TypeVar("V", bound="Record")
 
 
 class Record:
-    """A value compared and shown by its fields: ``__slots__``, named and ordered as
-    ``__init__`` takes them. What ``@dataclass`` gives, without the code it generates and
-    compiles at import (about 1.5 ms a class, and 15 ms to import :mod:`dataclasses` and
-    :mod:`inspect`): the pre-commit hook's start-up makes these, and a clean commit imports
-    no dataclass (tests/cli/test_hookrun.py). Defining ``__eq__`` leaves it unhashable, as a
-    dataclass is."""
+    """A value compared and shown by its fields: the ``__slots__`` of its class and of the
+    classes it extends (theirs first), named and ordered as ``__init__`` takes them, but for
+    the ``_CACHES`` slots (what a field computes, made on first use). What ``@dataclass``
+    gives, without the code it generates and compiles at import (about 1.5 ms a class, and
+    15 ms to import :mod:`dataclasses` and :mod:`inspect`): the pre-commit hook's start-up
+    makes these, and imports no dataclass (tests/cli/test_hookrun.py). Defining ``__eq__``
+    leaves it unhashable, as a dataclass is."""
 
     __slots__: tuple[str, ...] = ()
+    _CACHES: ClassVar[tuple[str, ...]] = ()
+    _FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls) -> None:
+        slots = [name for klass in reversed(cls.__mro__) for name in vars(klass).get("__slots__", ())]
+        cls._FIELDS = tuple(name for name in slots if name not in cls._CACHES)
 
     def _fields(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in self.__slots__)
+        return tuple(getattr(self, name) for name in self._FIELDS)
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -40,7 +48,7 @@ class Record:
         return self._fields() == other._fields()
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self.__slots__, self._fields(), strict=True))
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self._FIELDS, self._fields(), strict=True))
         return f"{type(self).__qualname__}({shown})"
 
     def __reduce__(self) -> tuple[type[Self], tuple[Any, ...]]:  # pickled (audits in worker processes) and copied
@@ -48,7 +56,7 @@ class Record:
 
     def replace(self, **changes: Any) -> Self:
         """A copy with ``changes`` (``dataclasses.replace``)."""
-        kept = {name: getattr(self, name) for name in self.__slots__ if name not in changes}
+        kept = {name: getattr(self, name) for name in self._FIELDS if name not in changes}
         return type(self)(**kept, **changes)
 
 
@@ -66,6 +74,12 @@ class Value(Record):
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"cannot delete field {name!r}")
+
+
+def replace(value: V, /, **changes: Any) -> V:
+    """``value.replace(**changes)``, called as :func:`dataclasses.replace` is: how code written
+    when these values were dataclasses copies them."""
+    return value.replace(**changes)
 
 
 class Severity(enum.IntEnum):

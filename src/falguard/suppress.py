@@ -11,9 +11,8 @@ A comment that names rules hides only those rules' findings; one that names none
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from falguard.models import Suppression
+from falguard.models import Suppression, Value, _set
 
 _DIRECTIVE = re.compile(
     rb"falguard:allow(?P<next>-next-line)?(?![A-Za-z0-9_-])"
@@ -22,11 +21,16 @@ _DIRECTIVE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Allow:
+class Allow(Value):
+    __slots__ = ("next_line", "rules", "reason")
     next_line: bool
     rules: frozenset[str]  # empty: every rule
     reason: str
+
+    def __init__(self, next_line: bool, rules: frozenset[str], reason: str) -> None:
+        _set(self, "next_line", next_line)
+        _set(self, "rules", rules)
+        _set(self, "reason", reason)
 
     def covers(self, rule: str) -> bool:
         return not self.rules or rule in self.rules

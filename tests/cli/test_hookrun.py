@@ -93,6 +93,7 @@ def test_a_commit_whose_content_may_hold_a_key_loads_the_rules(clean_change: Pat
     code, modules = hook_run(clean_change)
     assert code == 0
     assert loaded(modules, "falguard.rules") and loaded(modules, "falguard.detect")
+    assert not loaded(modules, "dataclasses")  # the rules' values are models.Value too: no finding, no dataclass
 
 
 def test_a_large_file_the_rules_read_does_not_load_the_one_pass_engine(clean_change: Path) -> None:

@@ -24,9 +24,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from falguard.models import Severity, mask_key_secret
+from falguard.models import Severity, Value, _set, mask_key_secret
 from falguard.rules.common import FAL_CONTEXT, HEX, Anchor, Verdict, graded
 
 #: At most this many pieces make one key (the key id's piece included).
@@ -66,13 +65,17 @@ _INTERPOLATION = re.compile(
 _BACKSLASH = re.compile(rb"\\\r?\n[ \t]{0,64}")
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(Value):
     """One junction crossed: where the next piece starts, and a value it brings (an
     interpolated literal, or the literal a name resolves to)."""
 
+    __slots__ = ("end", "value")
     end: int
-    value: bytes = b""
+    value: bytes
+
+    def __init__(self, end: int, value: bytes = b"") -> None:
+        _set(self, "end", end)
+        _set(self, "value", value)
 
 
 Junction = Callable[[bytes, int, int, int], "Step | None"]
@@ -149,21 +152,28 @@ def resolve(content: bytes, name: bytes, key_start: int) -> bytes | None:
 # --- the walk from the key id to the end of its secret ---------------------------------------
 
 
-@dataclass(frozen=True)
-class Joined:
+class Joined(Value):
     """A key put back together: its secret half, where its last piece ends, how many pieces."""
 
+    __slots__ = ("secret", "end", "pieces")
     secret: str
     end: int
     pieces: int
 
+    def __init__(self, secret: str, end: int, pieces: int) -> None:
+        _set(self, "secret", secret)
+        _set(self, "end", end)
+        _set(self, "pieces", pieces)
 
-@dataclass
+
 class _Key:
     """The secret being collected: the colon must come first, then 32 hex."""
 
-    colon: bool = False
-    secret: bytes = b""
+    __slots__ = ("colon", "secret")
+
+    def __init__(self) -> None:
+        self.colon = False
+        self.secret = b""
 
     def take(self, chars: bytes) -> bool:
         """Add ``chars`` (colon and hex only); ``False`` when the key cannot be this shape."""
@@ -233,13 +243,17 @@ _OTHER_WORDS = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(Value):
     """Where the words about a key are: its statement (from the line above it, or a YAML
     block's header) and its own line."""
 
+    __slots__ = ("statement", "line")
     statement: int
     line: int
+
+    def __init__(self, statement: int, line: int) -> None:
+        _set(self, "statement", statement)
+        _set(self, "line", line)
 
 
 def severity(content: bytes, context: Context, key_start: int, joined: Joined) -> Severity | None:
