@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from falguard.expand.archives import Limits, expanded
 from falguard.expand.encoded import Decoder, encoded_findings
-from falguard.models import Summary
+from falguard.models import Summary, Value, _set
 from falguard.sources import Item
 
 if TYPE_CHECKING:
@@ -20,11 +20,16 @@ GATED_UP_TO = 1 << 20
 PREFILTERED_KINDS = frozenset({"blob", "commit", "tag"})
 
 
-class Expansion(NamedTuple):
+class Expansion(Value):
     """How the pipeline looks inside items: decoding, and the bounds on archives."""
 
+    __slots__ = ("decoder", "limits")
     decoder: Decoder
-    limits: Limits = Limits()
+    limits: Limits
+
+    def __init__(self, decoder: Decoder, limits: Limits = Limits()) -> None:
+        _set(self, "decoder", decoder)
+        _set(self, "limits", limits)
 
     def findings(self, item: Item, summary: Summary) -> list[Finding]:
         """Detection on ``item``, or on each member when it is a container, plain and base64-decoded."""

@@ -11,7 +11,6 @@ every one starts with ``+``, ``-`` or a space.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple
 
 from falguard.models import Value, _set
 
@@ -51,14 +50,24 @@ class AddedLines(Value):
         return AddedLines(self.lines & other.lines)
 
 
-class FileChange(NamedTuple):
+class FileChange(Value):
     """One file as a change leaves it."""
 
+    __slots__ = ("path", "new_oid", "new_mode", "added", "created")
     path: bytes
     new_oid: str | None  # None when the change deletes the file
     new_mode: str | None
     added: AddedLines
-    created: bool = False
+    created: bool
+
+    def __init__(
+        self, path: bytes, new_oid: str | None, new_mode: str | None, added: AddedLines, created: bool = False
+    ) -> None:
+        _set(self, "path", path)
+        _set(self, "new_oid", new_oid)
+        _set(self, "new_mode", new_mode)
+        _set(self, "added", added)
+        _set(self, "created", created)
 
     @property
     def deleted(self) -> bool:
