@@ -14,7 +14,8 @@ import re
 
 from falguard.models import Suppression, Value, _set
 
-_DIRECTIVE = re.compile(
+#: Compiled on first use (re's cache): only a line with a verdict is read for allow comments.
+_DIRECTIVE = (
     rb"falguard:allow(?P<next>-next-line)?(?![A-Za-z0-9_-])"
     rb"(?P<rules>(?:[ \t]{1,8}(?!reason=)[a-z][a-z0-9-]{0,63}(?:[ \t]{0,4},[ \t]{0,4}[a-z][a-z0-9-]{0,63}){0,16})?)"
     rb"(?:[ \t]{1,8}reason=(?:\"(?P<dq>[^\"\n]{0,300})\"|'(?P<sq>[^'\n]{0,300})'|(?P<bare>[^\s]{1,300})))?"
@@ -44,7 +45,7 @@ def directives(line: bytes, *, next_line: bool) -> list[Allow]:
     if b"falguard:allow" not in line:
         return []
     found = []
-    for match in _DIRECTIVE.finditer(line):
+    for match in re.compile(_DIRECTIVE).finditer(line):
         if bool(match.group("next")) != next_line:
             continue
         rules = frozenset(part.strip().decode() for part in match.group("rules").split(b",") if part.strip())
