@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -21,7 +20,7 @@ from hypothesis import strategies as st
 
 from falguard import detect, fastfind
 from falguard.detect import CHUNK, verdicts
-from falguard.models import Origin
+from falguard.models import Origin, replace
 from falguard.rules import RULES, Rule, build_rules
 from tests.keys import expand_example, fake_fal_key, fake_hex32, fake_key_id_secret, fake_token, fake_uuid
 
@@ -31,6 +30,7 @@ def _one_pass_at_every_size() -> Iterator[None]:
     """Small documents too have their finders' hits from hyperscan, where it is installed."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(detect, "ONE_PASS_FROM", 0)
+        patch.setattr(detect, "ENGINE_FROM", 0)
         yield
 
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from falguard.errors import ConfigError
-from falguard.models import Severity
+from falguard.models import Severity, Value, _set
 
 DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024
 
@@ -48,24 +47,54 @@ def parse_size(value: object) -> int:
     raise ValueError(value)
 
 
-@dataclass(frozen=True)
-class AllowEntry:
+class AllowEntry(Value):
+    __slots__ = ("fingerprint", "reason", "by")
     fingerprint: str
     reason: str
-    by: str = ""  # who accepted it (optional), as a baseline entry's ``accepted_by``
+    by: str  # who accepted it (optional), as a baseline entry's ``accepted_by``
+
+    def __init__(self, fingerprint: str, reason: str, by: str = "") -> None:
+        _set(self, "fingerprint", fingerprint)
+        _set(self, "reason", reason)
+        _set(self, "by", by)
 
 
-@dataclass(frozen=True)
-class Config:
-    exclude: tuple[str, ...] = ()
-    fail_on: Severity = Severity.MEDIUM
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE
-    extra_public_prefixes: tuple[str, ...] = ()
-    extra_key_names: tuple[str, ...] = ()
-    allow: tuple[AllowEntry, ...] = ()
-    fail_on_incomplete: bool | None = None  # None: only in CI (CI=true)
-    origins: Mapping[str, str] = field(default_factory=dict)  # key -> where its value came from
-    errors: Mapping[str, str] = field(default_factory=dict)  # key -> why its value was refused (lenient loads)
+class Config(Value):
+    __slots__ = (
+        "exclude", "fail_on", "max_file_size", "extra_public_prefixes", "extra_key_names", "allow",
+        "fail_on_incomplete", "origins", "errors",
+    )  # fmt: skip
+    exclude: tuple[str, ...]
+    fail_on: Severity
+    max_file_size: int
+    extra_public_prefixes: tuple[str, ...]
+    extra_key_names: tuple[str, ...]
+    allow: tuple[AllowEntry, ...]
+    fail_on_incomplete: bool | None  # None: only in CI (CI=true)
+    origins: Mapping[str, str]  # key -> where its value came from
+    errors: Mapping[str, str]  # key -> why its value was refused (lenient loads)
+
+    def __init__(
+        self,
+        exclude: tuple[str, ...] = (),
+        fail_on: Severity = Severity.MEDIUM,
+        max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+        extra_public_prefixes: tuple[str, ...] = (),
+        extra_key_names: tuple[str, ...] = (),
+        allow: tuple[AllowEntry, ...] = (),
+        fail_on_incomplete: bool | None = None,
+        origins: Mapping[str, str] | None = None,
+        errors: Mapping[str, str] | None = None,
+    ) -> None:
+        _set(self, "exclude", exclude)
+        _set(self, "fail_on", fail_on)
+        _set(self, "max_file_size", max_file_size)
+        _set(self, "extra_public_prefixes", extra_public_prefixes)
+        _set(self, "extra_key_names", extra_key_names)
+        _set(self, "allow", allow)
+        _set(self, "fail_on_incomplete", fail_on_incomplete)
+        _set(self, "origins", {} if origins is None else origins)
+        _set(self, "errors", {} if errors is None else errors)
 
     def allowed(self, fingerprint: str) -> AllowEntry | None:
         """The allow entry for a finding's fingerprint: in full, or the 16-character prefix reports show."""

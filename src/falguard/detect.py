@@ -6,15 +6,17 @@ import bisect
 import functools
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from falguard import fastfind
 from falguard.findings import new_finding
-from falguard.models import Finding, Origin, Secret, Severity
+from falguard.models import Origin, Secret, Severity
 from falguard.positions import Cursor, width
 from falguard.rules import FAL_CONTEXT_RE, Finder, Pattern, Rule, Verdict, build_rules
 from falguard.suppress import Allow, line_allows, suppression_for
+
+if TYPE_CHECKING:
+    from falguard.models import Finding
 
 #: How far around a keyword hit a windowed pattern looks (bytes before, bytes after).
 WINDOW_BEFORE = 256
@@ -26,10 +28,14 @@ _OVERLAP = 64
 _FIRST_STEP = 4 << 10  # a search for the first hit lowers this much first, then twice as much each time
 
 #: Content this large has its finders' hits found in one pass when hyperscan is installed
-#: (see falguard.fastfind): smaller content, such as a commit's few files in the hook, is
-#: scanned as quickly without, and does not pay for loading it (about 15 ms); once it is
+#: (see falguard.fastfind), once a process has scanned ``ENGINE_FROM`` bytes of such content:
+#: loading and compiling the engine takes 15-20 ms, which the one pass saves back only over
+#: megabytes (ordinary code: about 4 ms a megabyte with ``re``, 1 ms with the engine), so a
+#: commit's few files in the hook, even large ones, are scanned without it. Once it is
 #: loaded (a history scan's prefilter loads it), content of any size goes through it.
 ONE_PASS_FROM = 16 << 10
+ENGINE_FROM = 8 << 20
+_large_content = [0]  # bytes of content of ONE_PASS_FROM or more this process has scanned
 
 DOC_SUFFIXES = (".md", ".markdown", ".mdx", ".rst", ".txt", ".adoc")
 SERVED_NOTE = " (in build output the site serves to every visitor)"
@@ -257,7 +263,7 @@ def _searched(
         hits = dict(finder_hits)
         present = {literal: bool(hits.pop(literal)) for literal in finder_sources(rules)[1] if literal in hits}
         return _Searched(hits, present, None, None)
-    one_pass = _scanner(rules) if len(content) >= ONE_PASS_FROM or fastfind.loaded() else None
+    one_pass = _scanner(rules) if fastfind.loaded() or _engine_pays(len(content)) else None
     if one_pass is not None:
         scan, literals = one_pass
         hits = scan(content)
@@ -288,6 +294,14 @@ def _secret(rule: Rule, verdict: Verdict, content: bytes) -> Secret:
     if not verdict.sensitive or any(form.encode() in written for form in rule.written_as(verdict.secret)):
         return secret
     return secret.spelled([("pieces", Secret(written.decode("utf-8", "surrogateescape")))])
+
+
+def _engine_pays(size: int) -> bool:
+    """Whether content of ``size`` bytes goes through the one-pass engine (see :data:`ENGINE_FROM`)."""
+    if size < ONE_PASS_FROM:
+        return False
+    _large_content[0] += size
+    return _large_content[0] >= ENGINE_FROM
 
 
 def _scanner(rules: Sequence[Rule]) -> tuple[fastfind.Scanner, tuple[bytes, ...]] | None:
@@ -373,6 +387,8 @@ def detect(
         )
         if origin.served and verdict.sensitive and severity > Severity.LOW:
             # in what the site serves: every visitor has the key
+            from dataclasses import replace  # findings are dataclasses (falguard.facts): loaded by now
+
             finding = replace(finding, severity=Severity.CRITICAL, message=finding.message + SERVED_NOTE)
         findings.append(finding)
     return findings

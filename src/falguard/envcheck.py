@@ -28,11 +28,12 @@ from falguard.envfiles import (
 )
 from falguard.findings import repository_finding
 from falguard.ignore import IgnoreRules, Match, Scope
-from falguard.models import Finding, Secret, Severity, Summary
+from falguard.models import Secret, Severity, Summary, Value, _set
 from falguard.sources import DEFAULT_MAX_FILE_SIZE, display_path, read_regular_file
 
 if TYPE_CHECKING:
     from falguard.envfiles import StartedQueries
+    from falguard.models import Finding
 
 #: Env files somebody will create next to any project; a .gitignore should cover them before they exist.
 PROBE_NAMES = (".env", ".env.local")
@@ -41,14 +42,24 @@ _GITLINK, _SYMLINK = "160000", "120000"
 _WORKFLOW = r"(?:^|/)\.github/workflows/[^/]+\.ya?ml\Z"
 
 
-class EnvFile(NamedTuple):
+class EnvFile(Value):
     """An env file in a work tree (or only in the index)."""
 
+    __slots__ = ("path", "tracked", "ignored", "covered_by", "content")
     path: str  # relative to the work tree root, "/"-separated
     tracked: bool
     ignored: bool  # git's answer; tracked files are never "ignored"
     covered_by: Match | None  # the ignore rule that matches it, tracked or not
     content: bytes | None  # the index version for a tracked file, else the file on disk
+
+    def __init__(
+        self, path: str, tracked: bool, ignored: bool, covered_by: Match | None, content: bytes | None
+    ) -> None:
+        _set(self, "path", path)
+        _set(self, "tracked", tracked)
+        _set(self, "ignored", ignored)
+        _set(self, "covered_by", covered_by)
+        _set(self, "content", content)
 
     @property
     def template(self) -> bool:

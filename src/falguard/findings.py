@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from falguard.models import Finding, Secret, Severity, Suppression
+from falguard.models import Secret, Severity, Suppression
 
 if TYPE_CHECKING:
+    from falguard.models import Finding
     from falguard.rules import RuleInfo
 
 
@@ -36,6 +37,8 @@ def new_finding(
         info = ALL_RULES[rule]
     else:
         info = rule
+    from falguard.models import Finding  # made by the first finding (see falguard.facts)
+
     return Finding(
         rule=info.id,
         severity=severity or info.severity,

@@ -30,11 +30,10 @@ import re
 import stat
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
 from falguard import git
+from falguard.models import Record, Value, _set
 
 
 class Scope(enum.Enum):
@@ -45,9 +44,10 @@ class Scope(enum.Enum):
     MACHINE = "machine"  # core.excludesFile: every repository of this user on this machine
 
 
-class Pattern(NamedTuple):
+class Pattern(Value):
     """One pattern line of an ignore file."""
 
+    __slots__ = ("source", "line", "text", "negated", "directory_only", "regex", "prefix", "anything")
     source: str  # as git -v shows it: ".gitignore", "sub/.gitignore", the exclude file's path
     line: int
     text: str  # the pattern as written (trailing spaces trimmed)
@@ -56,6 +56,26 @@ class Pattern(NamedTuple):
     regex: re.Pattern[str]
     prefix: bool  # ends in "/**": matches everything strictly below a directory
     anything: bool  # "*" or "**/*": matches every path
+
+    def __init__(
+        self,
+        source: str,
+        line: int,
+        text: str,
+        negated: bool,
+        directory_only: bool,
+        regex: re.Pattern[str],
+        prefix: bool,
+        anything: bool,
+    ) -> None:
+        _set(self, "source", source)
+        _set(self, "line", line)
+        _set(self, "text", text)
+        _set(self, "negated", negated)
+        _set(self, "directory_only", directory_only)
+        _set(self, "regex", regex)
+        _set(self, "prefix", prefix)
+        _set(self, "anything", anything)
 
     def matches(self, path: str, is_dir: bool) -> bool:
         """Whether this pattern matches ``path`` (relative to the pattern's base) itself."""
@@ -68,13 +88,20 @@ class Pattern(NamedTuple):
         return self.regex.fullmatch(path) is not None
 
 
-class PatternFile(NamedTuple):
+class PatternFile(Value):
     """The patterns of one ignore file, and the directory they are relative to."""
 
+    __slots__ = ("source", "base", "scope", "patterns")
     source: str
     base: str  # "" or "dir/sub/" (with the trailing slash)
     scope: Scope
     patterns: tuple[Pattern, ...]
+
+    def __init__(self, source: str, base: str, scope: Scope, patterns: tuple[Pattern, ...]) -> None:
+        _set(self, "source", source)
+        _set(self, "base", base)
+        _set(self, "scope", scope)
+        _set(self, "patterns", patterns)
 
     def last_match(self, path: str, is_dir: bool) -> Pattern | None:
         relative = path[len(self.base) :]
@@ -84,13 +111,20 @@ class PatternFile(NamedTuple):
         return None
 
 
-class Match(NamedTuple):
+class Match(Value):
     """The pattern that decided a path, and the path it matched (the path or a parent)."""
 
+    __slots__ = ("pattern", "scope", "matched", "inherited")
     pattern: Pattern
     scope: Scope
     matched: str  # the path itself, or the excluded parent directory that decided it
-    inherited: bool = False  # True when ``matched`` is a parent directory
+    inherited: bool  # True when ``matched`` is a parent directory
+
+    def __init__(self, pattern: Pattern, scope: Scope, matched: str, inherited: bool = False) -> None:
+        _set(self, "pattern", pattern)
+        _set(self, "scope", scope)
+        _set(self, "matched", matched)
+        _set(self, "inherited", inherited)
 
     @property
     def ignored(self) -> bool:
@@ -307,19 +341,33 @@ IGNORE_CONFIG = (("--bool", "core.ignorecase"), ("--path", "core.excludesFile"))
 # --- the rule set ----------------------------------------------------------------------------
 
 
-@dataclass
-class IgnoreRules:
+class IgnoreRules(Record):
     """Every ignore source of one work tree, with git's precedence.
 
     ``.gitignore`` files are read from disk lazily, the first time a path below their
     directory is asked about, as git reads them during its walk.
     """
 
+    __slots__ = ("root", "ignorecase", "extra", "read_gitignore", "_gitignores")
     root: Path
-    ignorecase: bool = False
-    extra: tuple[PatternFile, ...] = ()  # info/exclude, then core.excludesFile
-    read_gitignore: bool = True
-    _gitignores: dict[str, PatternFile | None] = field(default_factory=dict, repr=False)
+    ignorecase: bool
+    extra: tuple[PatternFile, ...]  # info/exclude, then core.excludesFile
+    read_gitignore: bool
+    _gitignores: dict[str, PatternFile | None]
+
+    def __init__(
+        self,
+        root: Path,
+        ignorecase: bool = False,
+        extra: tuple[PatternFile, ...] = (),
+        read_gitignore: bool = True,
+        _gitignores: dict[str, PatternFile | None] | None = None,
+    ) -> None:
+        self.root = root
+        self.ignorecase = ignorecase
+        self.extra = extra
+        self.read_gitignore = read_gitignore
+        self._gitignores = {} if _gitignores is None else _gitignores
 
     @classmethod
     def for_directory(cls, root: str | os.PathLike[str], *, ignorecase: bool = False) -> IgnoreRules:

@@ -5,16 +5,81 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 if TYPE_CHECKING:  # defined in falguard.facts, made on first use: see __getattr__ below
+    from typing import Self
+
     from falguard.facts import Attribution as Attribution
     from falguard.facts import Audit as Audit
     from falguard.facts import ChainLink as ChainLink
+    from falguard.facts import Finding as Finding
     from falguard.facts import HistoryEvent as HistoryEvent
     from falguard.facts import Story as Story
     from falguard.facts import Verification as Verification
+
+_set = object.__setattr__  # how a frozen value's __init__ sets its fields
+V = TypeVar("V", bound="Record")
+
+
+class Record:
+    """A value compared and shown by its fields: the ``__slots__`` of its class and of the
+    classes it extends (theirs first), named and ordered as ``__init__`` takes them, but for
+    the ``_CACHES`` slots (what a field computes, made on first use). What ``@dataclass``
+    gives, without the code it generates and compiles at import (about 1.5 ms a class, and
+    15 ms to import :mod:`dataclasses` and :mod:`inspect`): the pre-commit hook's start-up
+    makes these, and imports no dataclass (tests/cli/test_hookrun.py). Defining ``__eq__``
+    leaves it unhashable, as a dataclass is."""
+
+    __slots__: tuple[str, ...] = ()
+    _CACHES: ClassVar[tuple[str, ...]] = ()
+    _FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls) -> None:
+        slots = [name for klass in reversed(cls.__mro__) for name in vars(klass).get("__slots__", ())]
+        cls._FIELDS = tuple(name for name in slots if name not in cls._CACHES)
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self._FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self._FIELDS, self._fields(), strict=True))
+        return f"{type(self).__qualname__}({shown})"
+
+    def __reduce__(self) -> tuple[type[Self], tuple[Any, ...]]:  # pickled (audits in worker processes) and copied
+        return type(self), self._fields()
+
+    def replace(self, **changes: Any) -> Self:
+        """A copy with ``changes`` (``dataclasses.replace``)."""
+        kept = {name: getattr(self, name) for name in self._FIELDS if name not in changes}
+        return type(self)(**kept, **changes)
+
+
+class Value(Record):
+    """A frozen :class:`Record` (``@dataclass(frozen=True)``): hashable, and its fields are
+    set once, by ``__init__`` (with ``_set``)."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+
+def replace(value: V, /, **changes: Any) -> V:
+    """``value.replace(**changes)``, called as :func:`dataclasses.replace` is: how code written
+    when these values were dataclasses copies them."""
+    return value.replace(**changes)
 
 
 class Severity(enum.IntEnum):
@@ -184,48 +249,43 @@ def mask(value: str, key_id: str | None = None) -> str:
     return mask_ends(value)
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(Value):
     """Where a piece of content came from."""
 
+    __slots__ = ("path", "commit", "source", "ignored_env", "served")
     path: str
-    commit: str | None = None
-    source: str = "worktree"  # worktree | staged | history | stdin
-    ignored_env: bool = False  # an env file git ignores: the right place for a key
-    served: bool = False  # build output a site serves (.next/static/, dist/, ...): a key there is public
+    commit: str | None
+    source: str  # worktree | staged | history | stdin
+    ignored_env: bool  # an env file git ignores: the right place for a key
+    served: bool  # build output a site serves (.next/static/, dist/, ...): a key there is public
+
+    def __init__(
+        self,
+        path: str,
+        commit: str | None = None,
+        source: str = "worktree",
+        ignored_env: bool = False,
+        served: bool = False,
+    ) -> None:
+        _set(self, "path", path)
+        _set(self, "commit", commit)
+        _set(self, "source", source)
+        _set(self, "ignored_env", ignored_env)
+        _set(self, "served", served)
 
 
-@dataclass(frozen=True)
-class Suppression:
+class Suppression(Value):
     """Why a finding does not count: an inline allow comment, a config allow entry."""
 
+    __slots__ = ("kind", "reason", "by")
     kind: str  # inline | config | baseline
-    reason: str = ""
-    by: str = ""  # who accepted it, when recorded (a baseline entry's ``accepted_by``, an allow entry's ``by``)
+    reason: str
+    by: str  # who accepted it, when recorded (a baseline entry's ``accepted_by``, an allow entry's ``by``)
 
-
-@dataclass(frozen=True)
-class Finding:
-    rule: str
-    severity: Severity
-    path: str
-    line: int
-    column: int
-    secret: Secret
-    message: str
-    remediation: str
-    commit: str | None = None
-    end_column: int | None = None
-    source: str = "worktree"
-    suppression: Suppression | None = None
-    chain: tuple[ChainLink, ...] = ()  # the same key or variable at every point it passes through
-    history: Attribution | None = None  # set by history scans
-    verification: Verification | None = None  # set by the verification stage (--verify)
-    framework: str | None = None  # browser findings: the registry name of the framework whose fix applies
-
-    @property
-    def fingerprint(self) -> str:
-        return self.secret.fingerprint(self.rule)
+    def __init__(self, kind: str, reason: str = "", by: str = "") -> None:
+        _set(self, "kind", kind)
+        _set(self, "reason", reason)
+        _set(self, "by", by)
 
 
 _SUMMARY_COUNTS = (
@@ -236,30 +296,74 @@ _SUMMARY_COUNTS = (
 )  # fmt: skip
 
 
-@dataclass
-class Summary:
+class Summary(Record):
     """Counts of what a scan covered and what it could not."""
 
-    files_scanned: int = 0
-    bytes_scanned: int = 0
-    skipped_binary: int = 0
-    skipped_large: int = 0
-    skipped_other: int = 0
-    excluded: int = 0
-    baselined: int = 0
-    objects_read: int = 0  # a history scan: every git object read (commits, trees, tags, blobs), as progress counts
-    blobs_scanned: int = 0  # of files_scanned, the git blobs (history's text blobs); the rest are files
-    containers_opened: int = 0  # archives and databases opened (expand/): their members are scanned
-    members_scanned: int = 0  # files inside them scanned
-    members_too_large: int = 0  # members skipped: larger than the cap decompressed
-    members_too_deep: int = 0  # archives nested deeper than the limit
-    members_too_many: int = 0  # members past the count limit
-    members_unreadable: int = 0  # corrupt, truncated or encrypted archives and members
-    encoded_over_budget: int = 0  # items whose base64 was decoded up to the limit, no further
-    scanned_noun: str = "file"  # what files_scanned counts: files, or git objects in a history scan
-    unreadable: list[str] = field(default_factory=list)
-    skipped_paths: list[str] = field(default_factory=list)
-    incomplete: list[str] = field(default_factory=list)
+    __slots__ = (*_SUMMARY_COUNTS, "scanned_noun", "unreadable", "skipped_paths", "incomplete")
+    files_scanned: int
+    bytes_scanned: int
+    skipped_binary: int
+    skipped_large: int
+    skipped_other: int
+    excluded: int
+    baselined: int
+    objects_read: int  # a history scan: every git object read (commits, trees, tags, blobs), as progress counts
+    blobs_scanned: int  # of files_scanned, the git blobs (history's text blobs); the rest are files
+    containers_opened: int  # archives and databases opened (expand/): their members are scanned
+    members_scanned: int  # files inside them scanned
+    members_too_large: int  # members skipped: larger than the cap decompressed
+    members_too_deep: int  # archives nested deeper than the limit
+    members_too_many: int  # members past the count limit
+    members_unreadable: int  # corrupt, truncated or encrypted archives and members
+    encoded_over_budget: int  # items whose base64 was decoded up to the limit, no further
+    scanned_noun: str  # what files_scanned counts: files, or git objects in a history scan
+    unreadable: list[str]
+    skipped_paths: list[str]
+    incomplete: list[str]
+
+    def __init__(
+        self,
+        files_scanned: int = 0,
+        bytes_scanned: int = 0,
+        skipped_binary: int = 0,
+        skipped_large: int = 0,
+        skipped_other: int = 0,
+        excluded: int = 0,
+        baselined: int = 0,
+        objects_read: int = 0,
+        blobs_scanned: int = 0,
+        containers_opened: int = 0,
+        members_scanned: int = 0,
+        members_too_large: int = 0,
+        members_too_deep: int = 0,
+        members_too_many: int = 0,
+        members_unreadable: int = 0,
+        encoded_over_budget: int = 0,
+        scanned_noun: str = "file",
+        unreadable: list[str] | None = None,
+        skipped_paths: list[str] | None = None,
+        incomplete: list[str] | None = None,
+    ) -> None:
+        self.files_scanned = files_scanned
+        self.bytes_scanned = bytes_scanned
+        self.skipped_binary = skipped_binary
+        self.skipped_large = skipped_large
+        self.skipped_other = skipped_other
+        self.excluded = excluded
+        self.baselined = baselined
+        self.objects_read = objects_read
+        self.blobs_scanned = blobs_scanned
+        self.containers_opened = containers_opened
+        self.members_scanned = members_scanned
+        self.members_too_large = members_too_large
+        self.members_too_deep = members_too_deep
+        self.members_too_many = members_too_many
+        self.members_unreadable = members_unreadable
+        self.encoded_over_budget = encoded_over_budget
+        self.scanned_noun = scanned_noun
+        self.unreadable = [] if unreadable is None else unreadable
+        self.skipped_paths = [] if skipped_paths is None else skipped_paths
+        self.incomplete = [] if incomplete is None else incomplete
 
     def add(self, other: Summary) -> None:
         """Fold another part of the same scan (a reader, a second source) into this one."""
@@ -274,14 +378,30 @@ class Summary:
         return not (self.unreadable or self.incomplete)
 
 
-@dataclass
-class ScanResult:
-    findings: list[Finding] = field(default_factory=list)  # the ones that count
-    summary: Summary = field(default_factory=Summary)
-    suppressed: list[Finding] = field(default_factory=list)  # allowed inline or by config
-    warnings: list[Finding] = field(default_factory=list)  # advisory: reported, never failing
-    baselined: list[Finding] = field(default_factory=list)  # accepted in the baseline (counted in the summary)
-    fatal: str | None = None  # why the scan, though reported, must fail with exit 2 (a corrupt repository)
+class ScanResult(Record):
+    __slots__ = ("findings", "summary", "suppressed", "warnings", "baselined", "fatal")
+    findings: list[Finding]  # the ones that count
+    summary: Summary
+    suppressed: list[Finding]  # allowed inline or by config
+    warnings: list[Finding]  # advisory: reported, never failing
+    baselined: list[Finding]  # accepted in the baseline (counted in the summary)
+    fatal: str | None  # why the scan, though reported, must fail with exit 2 (a corrupt repository)
+
+    def __init__(
+        self,
+        findings: list[Finding] | None = None,
+        summary: Summary | None = None,
+        suppressed: list[Finding] | None = None,
+        warnings: list[Finding] | None = None,
+        baselined: list[Finding] | None = None,
+        fatal: str | None = None,
+    ) -> None:
+        self.findings = [] if findings is None else findings
+        self.summary = Summary() if summary is None else summary
+        self.suppressed = [] if suppressed is None else suppressed
+        self.warnings = [] if warnings is None else warnings
+        self.baselined = [] if baselined is None else baselined
+        self.fatal = fatal
 
     def failing(self, threshold: Severity) -> list[Finding]:
         return [finding for finding in self.findings if finding.severity >= threshold]
@@ -296,13 +416,14 @@ URGENCY = (
 )
 
 
-_FACTS = frozenset({"Attribution", "Audit", "ChainLink", "HistoryEvent", "Story", "Verification"})
+_FACTS = frozenset({"Attribution", "Audit", "ChainLink", "Finding", "HistoryEvent", "Story", "Verification"})
 
 
 def __getattr__(name: str) -> object:
-    """``Attribution``, ``Audit``, ``ChainLink``, ``HistoryEvent``, ``Story``, ``Verification``:
-    values of this module defined in :mod:`falguard.facts` and made on first use (PEP 562),
-    so that a scan needing none of them does not pay for making them."""
+    """``Finding``, ``Attribution``, ``Audit``, ``ChainLink``, ``HistoryEvent``, ``Story``,
+    ``Verification``: values of this module defined in :mod:`falguard.facts` and made on
+    first use (PEP 562), so that a scan needing none of them (a clean commit: no finding)
+    does not pay for making them."""
     if name not in _FACTS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from falguard import facts

@@ -23,20 +23,20 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, overload
 
 from falguard.config import Config
 from falguard.expand.archives import Limits, is_container
 from falguard.expand.encoded import Decoder
 from falguard.expand.step import Expansion
-from falguard.models import Finding, ScanResult, Summary, Suppression
+from falguard.models import ScanResult, Summary, Suppression, Value, _set
 from falguard.prefilter import Prefilter, built_in
 from falguard.prefilter import build as build_prefilter
 from falguard.sources import Exclusion, Item, Source
 
 if TYPE_CHECKING:
     from falguard.baseline import Entry
+    from falguard.models import Finding
     from falguard.rules import Rule
 
 
@@ -57,16 +57,26 @@ class Analyser:
 
 
 #: The verification stage: findings in, the same findings with their verification out.
-Verifier = Callable[[list[Finding]], list[Finding]]
+Verifier = Callable[[list["Finding"]], list["Finding"]]
 
 
-@dataclass(frozen=True)
-class Stages:
+class Stages(Value):
     """What the later stages need beyond the configuration."""
 
-    baseline: Mapping[tuple[str, str], Entry] = field(default_factory=dict)
-    verifier: Verifier | None = None
-    advisory: frozenset[str] = frozenset()  # rule ids reported as warnings, never failing
+    __slots__ = ("baseline", "verifier", "advisory")
+    baseline: Mapping[tuple[str, str], Entry]
+    verifier: Verifier | None
+    advisory: frozenset[str]  # rule ids reported as warnings, never failing
+
+    def __init__(
+        self,
+        baseline: Mapping[tuple[str, str], Entry] | None = None,
+        verifier: Verifier | None = None,
+        advisory: frozenset[str] = frozenset(),
+    ) -> None:
+        _set(self, "baseline", {} if baseline is None else baseline)
+        _set(self, "verifier", verifier)
+        _set(self, "advisory", advisory)
 
 
 def sort_key(finding: Finding) -> tuple[str, int, int, str, str, int, str, str, str]:
@@ -164,7 +174,7 @@ def detect_items(
     for item in items:
         detected = expansion.findings(item, summary) if item.content else []
         kept = detected if item.added is None else [f for f in detected if f.line in item.added]
-        observed = replace(item, content=b"") if is_container(item.content) else item
+        observed = item.replace(content=b"") if is_container(item.content) else item
         for analyser in analysers:
             kept = analyser.observe(observed, detected, kept)
         found.extend(kept)
@@ -175,6 +185,8 @@ def suppress(result: ScanResult, config: Config, baseline: Mapping[tuple[str, st
     """Move allowed findings to ``suppressed`` and baselined ones to ``baselined``, counting them."""
     if not result.findings:
         return result  # nothing to move (and no baseline module to load on a clean hook run)
+    from dataclasses import replace  # findings are dataclasses (falguard.facts)
+
     from falguard.baseline import identity
 
     active: list[Finding] = []

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from falguard import pipeline
 from falguard.config import Config
-from falguard.models import Finding, ScanResult, Severity, Summary
+from falguard.models import ScanResult, Severity, Summary
 from falguard.pipeline import Analyser, Stages
 from falguard.sources import Item
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from falguard.browser import ProjectIndex
     from falguard.envfiles import StartedQueries
     from falguard.git import Repo, Started
+    from falguard.models import Finding
     from falguard.sources.commits import CommitRange
 
 #: What the pre-commit hook adds from env hygiene: the gitignore check. ``env-tracked`` for a

@@ -11,22 +11,27 @@ A comment that names rules hides only those rules' findings; one that names none
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from falguard.models import Suppression
+from falguard.models import Suppression, Value, _set
 
-_DIRECTIVE = re.compile(
+#: Compiled on first use (re's cache): only a line with a verdict is read for allow comments.
+_DIRECTIVE = (
     rb"falguard:allow(?P<next>-next-line)?(?![A-Za-z0-9_-])"
     rb"(?P<rules>(?:[ \t]{1,8}(?!reason=)[a-z][a-z0-9-]{0,63}(?:[ \t]{0,4},[ \t]{0,4}[a-z][a-z0-9-]{0,63}){0,16})?)"
     rb"(?:[ \t]{1,8}reason=(?:\"(?P<dq>[^\"\n]{0,300})\"|'(?P<sq>[^'\n]{0,300})'|(?P<bare>[^\s]{1,300})))?"
 )
 
 
-@dataclass(frozen=True)
-class Allow:
+class Allow(Value):
+    __slots__ = ("next_line", "rules", "reason")
     next_line: bool
     rules: frozenset[str]  # empty: every rule
     reason: str
+
+    def __init__(self, next_line: bool, rules: frozenset[str], reason: str) -> None:
+        _set(self, "next_line", next_line)
+        _set(self, "rules", rules)
+        _set(self, "reason", reason)
 
     def covers(self, rule: str) -> bool:
         return not self.rules or rule in self.rules
@@ -40,7 +45,7 @@ def directives(line: bytes, *, next_line: bool) -> list[Allow]:
     if b"falguard:allow" not in line:
         return []
     found = []
-    for match in _DIRECTIVE.finditer(line):
+    for match in re.compile(_DIRECTIVE).finditer(line):
         if bool(match.group("next")) != next_line:
             continue
         rules = frozenset(part.strip().decode() for part in match.group("rules").split(b",") if part.strip())

@@ -6,28 +6,64 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
 
 from falguard.cli import say
 from falguard.config import BASELINE_FILE, Config
 from falguard.config import load as load_config
 from falguard.errors import InputError
+from falguard.models import Value, _set
 from falguard.pipeline import Stages
 
 
-class Reporting(NamedTuple):
+class Reporting(Value):
     """What a scanning command was asked for: the report and the later pipeline stages."""
 
-    fmt: str = "text"
-    output: str | None = None
-    replacements: str | None = None
-    baseline_path: str | None = None
-    no_baseline: bool = False
-    fail_on: str | None = None
-    max_file_size: int | None = None
-    fail_on_incomplete: bool | None = None
-    verify_url: str | None = None  # --verify: the fal API URL, checked (never from a repository's config)
-    verbose: bool = False  # every step in text and github output (JSON and SARIF always carry them all)
+    __slots__ = (
+        "fmt",
+        "output",
+        "replacements",
+        "baseline_path",
+        "no_baseline",
+        "fail_on",
+        "max_file_size",
+        "fail_on_incomplete",
+        "verify_url",
+        "verbose",
+    )
+    fmt: str
+    output: str | None
+    replacements: str | None
+    baseline_path: str | None
+    no_baseline: bool
+    fail_on: str | None
+    max_file_size: int | None
+    fail_on_incomplete: bool | None
+    verify_url: str | None  # --verify: the fal API URL, checked (never from a repository's config)
+    verbose: bool  # every step in text and github output (JSON and SARIF always carry them all)
+
+    def __init__(
+        self,
+        fmt: str = "text",
+        output: str | None = None,
+        replacements: str | None = None,
+        baseline_path: str | None = None,
+        no_baseline: bool = False,
+        fail_on: str | None = None,
+        max_file_size: int | None = None,
+        fail_on_incomplete: bool | None = None,
+        verify_url: str | None = None,
+        verbose: bool = False,
+    ) -> None:
+        _set(self, "fmt", fmt)
+        _set(self, "output", output)
+        _set(self, "replacements", replacements)
+        _set(self, "baseline_path", baseline_path)
+        _set(self, "no_baseline", no_baseline)
+        _set(self, "fail_on", fail_on)
+        _set(self, "max_file_size", max_file_size)
+        _set(self, "fail_on_incomplete", fail_on_incomplete)
+        _set(self, "verify_url", verify_url)
+        _set(self, "verbose", verbose)
 
 
 def use_color(stream: object) -> bool:

@@ -14,27 +14,40 @@ archive is "could not read", never a crash).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
 
 from falguard.config import DEFAULT_MAX_FILE_SIZE
 from falguard.expand.magic import container_kind
-from falguard.models import Summary
+from falguard.models import Summary, Value, _set
 from falguard.sources import Item
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(Value):
     """How far one top-level item may be expanded."""
 
-    depth: int = 3  # archives inside archives: the top-level one is depth 1
-    members: int = 10_000  # members one top-level item may hold, at every depth together
-    member_bytes: int = DEFAULT_MAX_FILE_SIZE  # one member's decompressed size
-    total_bytes: int = 256 * 1024 * 1024  # everything one top-level item decompresses
+    __slots__ = ("depth", "members", "member_bytes", "total_bytes")
+    depth: int  # archives inside archives: the top-level one is depth 1
+    members: int  # members one top-level item may hold, at every depth together
+    member_bytes: int  # one member's decompressed size
+    total_bytes: int  # everything one top-level item decompresses
+
+    TOTAL_BYTES = 256 * 1024 * 1024
+
+    def __init__(
+        self,
+        depth: int = 3,
+        members: int = 10_000,
+        member_bytes: int = DEFAULT_MAX_FILE_SIZE,
+        total_bytes: int = TOTAL_BYTES,
+    ) -> None:
+        _set(self, "depth", depth)
+        _set(self, "members", members)
+        _set(self, "member_bytes", member_bytes)
+        _set(self, "total_bytes", total_bytes)
 
     @classmethod
     def for_max_size(cls, max_size: int) -> Limits:
         """Members as large as the scan's largest file, and at least that much in all."""
-        return cls(member_bytes=max_size, total_bytes=max(max_size, cls.total_bytes))
+        return cls(member_bytes=max_size, total_bytes=max(max_size, cls.TOTAL_BYTES))
 
 
 def is_container(data: bytes | bytearray) -> bool:
@@ -49,6 +62,6 @@ def expanded(item: Item, summary: Summary, limits: Limits = Limits()) -> Iterato
         return
     from falguard.expand.members import Context, expand  # zipfile, tarfile, gzip: only when needed
 
-    origin = replace(item.origin, ignored_env=False)
+    origin = item.origin.replace(ignored_env=False)
     for label, text in expand(item.content, item.origin.path, Context(summary, limits)):
-        yield replace(item, origin=replace(origin, path=label), content=text, added=None, first_line=1)
+        yield item.replace(origin=origin.replace(path=label), content=text, added=None, first_line=1)

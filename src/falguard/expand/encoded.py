@@ -17,15 +17,15 @@ from __future__ import annotations
 import binascii
 import functools
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from falguard.models import Finding, Origin, Secret, Summary
+from falguard.models import Origin, Secret, Summary, Value, _set
 from falguard.positions import Cursor, width
 from falguard.prefilter import Prefilter
 
 if TYPE_CHECKING:
     from falguard.fastfind import Holder, HoldingScanner
+    from falguard.models import Finding
     from falguard.rules import Rule
     from falguard.suppress import Allow
 
@@ -92,16 +92,23 @@ class _Looked:
         self.with_finders: HoldingScanner | None | bool = False
 
 
-@dataclass(frozen=True)
-class Decoder:
+class Decoder(Value):
     """What decoding needs: the rules that judge decoded text and the prefilter that admits it
     (the rules are read only for decoded text it admits); and, for one scan, how much it has
-    looked through (see ONE_PASS_AFTER)."""
+    looked through (see ONE_PASS_AFTER; not compared, not shown)."""
 
+    __slots__ = ("rules", "prefilter", "one_pass_after", "looked")
+    _CACHES = ("looked",)
     rules: Sequence[Rule]
     prefilter: Prefilter
-    one_pass_after: int = ONE_PASS_AFTER
-    looked: _Looked = field(default_factory=_Looked, compare=False, repr=False)
+    one_pass_after: int
+    looked: _Looked
+
+    def __init__(self, rules: Sequence[Rule], prefilter: Prefilter, one_pass_after: int = ONE_PASS_AFTER) -> None:
+        _set(self, "rules", rules)
+        _set(self, "prefilter", prefilter)
+        _set(self, "one_pass_after", one_pass_after)
+        _set(self, "looked", _Looked())
 
 
 def encoded_findings(
@@ -232,6 +239,8 @@ def _decoded_findings(run: bytes, origin: Origin, decoder: Decoder, budget: _Bud
         return []  # random bytes (a digest, an image): one C call, no prefilter, no deeper look
     found: list[Finding] = []
     if decoder.prefilter.may_match(decoded):
+        from dataclasses import replace  # findings are dataclasses (falguard.facts)
+
         from falguard.detect import detect  # only for decoded text that may hold a key
 
         found = [
@@ -242,8 +251,17 @@ def _decoded_findings(run: bytes, origin: Origin, decoder: Decoder, budget: _Bud
     if depth < MAX_DEPTH:
         for start, end in _runs(decoded):
             inner = _decoded_findings(decoded[start:end], origin, decoder, budget, depth + 1)
-            found.extend(replace(finding, line=1, column=1) for finding in inner)
+            found.extend(_at_start(inner))
     return found
+
+
+def _at_start(found: list[Finding]) -> list[Finding]:
+    """Findings decoded from a value inside decoded text: at that text's start."""
+    if not found:
+        return found
+    from dataclasses import replace  # findings are dataclasses (falguard.facts): loaded by now
+
+    return [replace(finding, line=1, column=1) for finding in found]
 
 
 def _is_credential(finding: Finding, rules: Sequence[Rule]) -> bool:
@@ -255,6 +273,8 @@ def _relocated(
 ) -> Iterator[Finding]:
     """Decoded findings moved to the encoded value (``content[start:end]``), with its line's
     allow comments (``allows``: the last line's, kept by its start)."""
+    from dataclasses import replace
+
     from falguard.suppress import line_allows, suppression_for  # only for a decoded key
 
     line, line_start, column = cursor.move(start)

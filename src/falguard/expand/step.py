@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING
 
 from falguard.expand.archives import Limits, expanded
 from falguard.expand.encoded import Decoder, encoded_findings, one_pass
-from falguard.models import Finding, Summary
+from falguard.models import Summary, Value, _set
 from falguard.sources import Item
+
+if TYPE_CHECKING:
+    from falguard.models import Finding
 
 #: Content up to this size goes to detection only when the prefilter admits it (the test
 #: lowers a copy of it); larger content goes to detection, which lowers it a chunk at a time.
@@ -17,11 +20,16 @@ GATED_UP_TO = 1 << 20
 PREFILTERED_KINDS = frozenset({"blob", "commit", "tag"})
 
 
-class Expansion(NamedTuple):
+class Expansion(Value):
     """How the pipeline looks inside items: decoding, and the bounds on archives."""
 
+    __slots__ = ("decoder", "limits")
     decoder: Decoder
-    limits: Limits = Limits()
+    limits: Limits
+
+    def __init__(self, decoder: Decoder, limits: Limits = Limits()) -> None:
+        _set(self, "decoder", decoder)
+        _set(self, "limits", limits)
 
     def findings(self, item: Item, summary: Summary) -> list[Finding]:
         """Detection on ``item``, or on each member when it is a container, plain and base64-decoded."""

@@ -12,9 +12,9 @@ import os
 import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import NamedTuple
 
 from falguard.errors import GitError
+from falguard.models import Value, _set
 
 #: Overrides for settings that make git run programs or write to the repository.
 SAFE_CONFIG: tuple[str, ...] = (
@@ -204,12 +204,18 @@ def split_z(data: bytes) -> list[bytes]:
     return [item for item in data.split(b"\0") if item]
 
 
-class Repo(NamedTuple):
+class Repo(Value):
     """A repository as git sees it from some directory inside it."""
 
+    __slots__ = ("git_dir", "toplevel", "common_dir")
     git_dir: Path
     toplevel: Path | None  # None for a bare repository
     common_dir: Path
+
+    def __init__(self, git_dir: Path, toplevel: Path | None, common_dir: Path) -> None:
+        _set(self, "git_dir", git_dir)
+        _set(self, "toplevel", toplevel)
+        _set(self, "common_dir", common_dir)
 
     @property
     def bare(self) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from typing import NamedTuple
 
 from falguard.errors import GitError
 from falguard.git import (  # the core: every command line's safety settings
@@ -17,6 +16,7 @@ from falguard.git import (  # the core: every command line's safety settings
     run,
     split_z,
 )
+from falguard.models import Value, _set
 
 
 class CatFile:
@@ -213,11 +213,18 @@ class StartedListing:
         return tracked, untracked, split_z(self._ignored.output())
 
 
-class IndexEntry(NamedTuple):
+class IndexEntry(Value):
+    __slots__ = ("mode", "oid", "stage", "path")
     mode: str
     oid: str
     stage: int
     path: bytes
+
+    def __init__(self, mode: str, oid: str, stage: int, path: bytes) -> None:
+        _set(self, "mode", mode)
+        _set(self, "oid", oid)
+        _set(self, "stage", stage)
+        _set(self, "path", path)
 
 
 def index_entries(repo: Repo, pathspecs: Sequence[str] = ()) -> list[IndexEntry]:

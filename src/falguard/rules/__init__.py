@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 
 from falguard.models import Severity
 from falguard.rules import fal_key, fal_key_assignment, fal_key_id_secret, fal_key_pair, public_fal_key
@@ -115,7 +114,7 @@ def build_rules(extra_public_prefixes: Sequence[str] = (), extra_key_names: Sequ
     if not extra_public_prefixes and not extra_key_names:
         return RULES
     extensions = Extensions(tuple(extra_public_prefixes), tuple(extra_key_names))
-    return tuple(replace(rule, patterns=rule.configured(extensions)) if rule.configured else rule for rule in RULES)
+    return tuple(rule.replace(patterns=rule.configured(extensions)) if rule.configured else rule for rule in RULES)
 
 
 def credential_in(value: str) -> Verdict | None:

@@ -17,10 +17,8 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cached_property
 
-from falguard.models import Masker, Severity, mask
+from falguard.models import Masker, Severity, Value, _set, mask
 
 HEX = rb"[0-9a-fA-F]"
 UUID = HEX + rb"{8}-" + HEX + rb"{4}-" + HEX + rb"{4}-" + HEX + rb"{4}-" + HEX + rb"{12}"
@@ -152,18 +150,38 @@ def graded(severity: Severity, secret: str) -> Severity:
 # --- verdicts, patterns, rules ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(Value):
     """What a rule's judge decided about one match (or about one whole value)."""
 
+    __slots__ = ("severity", "secret", "start", "end", "key_id", "sensitive", "detail", "mask")
     severity: Severity
     secret: str  # what the fingerprint is made of
     start: int  # byte offset of the reported position
     end: int
-    key_id: str | None = None
-    sensitive: bool = True
-    detail: str = ""
-    mask: Masker = mask  # how the secret is shown: the rule's choice
+    key_id: str | None
+    sensitive: bool
+    detail: str
+    mask: Masker  # how the secret is shown: the rule's choice
+
+    def __init__(
+        self,
+        severity: Severity,
+        secret: str,
+        start: int,
+        end: int,
+        key_id: str | None = None,
+        sensitive: bool = True,
+        detail: str = "",
+        mask: Masker = mask,
+    ) -> None:
+        _set(self, "severity", severity)
+        _set(self, "secret", secret)
+        _set(self, "start", start)
+        _set(self, "end", end)
+        _set(self, "key_id", key_id)
+        _set(self, "sensitive", sensitive)
+        _set(self, "detail", detail)
+        _set(self, "mask", mask)
 
 
 Judge = Callable[[re.Match[bytes], bytes], "Verdict | None"]
@@ -171,18 +189,20 @@ Judge = Callable[[re.Match[bytes], bytes], "Verdict | None"]
 ValueJudge = Callable[[str], "Verdict | None"]
 
 
-@dataclass(frozen=True)
-class Anchor:
+class Anchor(Value):
     """What lowercased content must contain for a pattern to match: a lowercase literal,
     optionally followed by a short regex (over lowercased content). The history prefilter is
     built from the anchors of every pattern (see :mod:`falguard.prefilter`)."""
 
+    __slots__ = ("literal", "then")
     literal: bytes
-    then: bytes = b""
+    then: bytes
 
-    def __post_init__(self) -> None:
-        if not self.literal or self.literal != self.literal.lower():
-            raise ValueError(f"an anchor starts with a non-empty lowercase literal, not {self.literal!r}")
+    def __init__(self, literal: bytes, then: bytes = b"") -> None:
+        if not literal or literal != literal.lower():
+            raise ValueError(f"an anchor starts with a non-empty lowercase literal, not {literal!r}")
+        _set(self, "literal", literal)
+        _set(self, "then", then)
 
     @property
     def regex(self) -> bytes:
@@ -195,8 +215,7 @@ FAL_CONTEXT = Anchor(b"fal", rb"(?:[^a-z0-9]|key|api|ai|secret|token|cred)")
 FAL_CONTEXT_RE = re.compile(FAL_CONTEXT.regex)
 
 
-@dataclass(frozen=True)
-class Finder:
+class Finder(Value):
     """Where a pattern's matches can start, so the pattern is tried only there (see
     :func:`falguard.detect.found`): ``search``, over lowercased content, is a literal then at
     most 64 bytes of lookahead, and matches at most ``reach`` bytes after the start of every
@@ -207,18 +226,31 @@ class Finder:
     own regex starts with a literal may have a finder for the one-pass search only
     (``one_pass_only``): without it, the regex alone is the quicker search."""
 
+    __slots__ = ("expression", "reach", "needs", "one_pass_only", "_search")
+    _CACHES = ("_search",)
     expression: bytes  # of ``search``
-    reach: int = 0
-    needs: bytes = b""
-    one_pass_only: bool = False
+    reach: int
+    needs: bytes
+    one_pass_only: bool
+    _search: re.Pattern[bytes] | None
 
-    @cached_property
+    def __init__(self, expression: bytes, reach: int = 0, needs: bytes = b"", one_pass_only: bool = False) -> None:
+        _set(self, "expression", expression)
+        _set(self, "reach", reach)
+        _set(self, "needs", needs)
+        _set(self, "one_pass_only", one_pass_only)
+        _set(self, "_search", None)
+
+    @property
     def search(self) -> re.Pattern[bytes]:
-        return re.compile(self.expression)
+        search = self._search
+        if search is None:
+            search = re.compile(self.expression)
+            _set(self, "_search", search)
+        return search
 
 
-@dataclass(frozen=True)
-class Pattern:
+class Pattern(Value):
     """One regular expression of a rule.
 
     With ``near`` keywords (lowercase), the regex runs only in windows around their
@@ -231,19 +263,45 @@ class Pattern:
     patterns, and a pre-commit hook on ordinary code should not pay for compiling them all.
     """
 
+    __slots__ = ("expression", "keywords", "needs_fal_context", "anchors", "finder", "_regex", "_near")
+    _CACHES = ("_regex", "_near")
     expression: bytes
-    keywords: tuple[bytes, ...] = ()  # the ``near`` keywords
-    needs_fal_context: bool = False  # runs only on content that mentions fal at all
-    anchors: tuple[Anchor, ...] = ()
-    finder: Finder | None = None
+    keywords: tuple[bytes, ...]  # the ``near`` keywords
+    needs_fal_context: bool  # runs only on content that mentions fal at all
+    anchors: tuple[Anchor, ...]
+    finder: Finder | None
+    _regex: re.Pattern[bytes] | None
+    _near: re.Pattern[bytes] | None
 
-    @cached_property
+    def __init__(
+        self,
+        expression: bytes,
+        keywords: tuple[bytes, ...] = (),
+        needs_fal_context: bool = False,
+        anchors: tuple[Anchor, ...] = (),
+        finder: Finder | None = None,
+    ) -> None:
+        _set(self, "expression", expression)
+        _set(self, "keywords", keywords)
+        _set(self, "needs_fal_context", needs_fal_context)
+        _set(self, "anchors", anchors)
+        _set(self, "finder", finder)
+        _set(self, "_regex", None)
+        _set(self, "_near", None)
+
+    @property
     def regex(self) -> re.Pattern[bytes]:
-        return re.compile(self.expression)
+        regex = self._regex
+        if regex is None:
+            regex = re.compile(self.expression)
+            _set(self, "_regex", regex)
+        return regex
 
-    @cached_property
+    @property
     def near(self) -> re.Pattern[bytes] | None:
-        return re.compile(b"|".join(re.escape(k) for k in self.keywords)) if self.keywords else None
+        if self._near is None and self.keywords:
+            _set(self, "_near", re.compile(b"|".join(re.escape(k) for k in self.keywords)))
+        return self._near
 
 
 def pattern(
@@ -271,27 +329,49 @@ def pattern(
     return Pattern(regex, near, fal_context, anchors, found)
 
 
-@dataclass(frozen=True)
-class Extensions:
+class Extensions(Value):
     """What a project's configuration adds to the rules."""
 
-    public_prefixes: tuple[str, ...] = ()
-    key_names: tuple[str, ...] = ()
+    __slots__ = ("public_prefixes", "key_names")
+    public_prefixes: tuple[str, ...]
+    key_names: tuple[str, ...]
+
+    def __init__(self, public_prefixes: tuple[str, ...] = (), key_names: tuple[str, ...] = ()) -> None:
+        _set(self, "public_prefixes", public_prefixes)
+        _set(self, "key_names", key_names)
 
 
-@dataclass(frozen=True)
-class RuleInfo:
+class RuleInfo(Value):
     """What every rule has, content rule or not: the public id, the words around it, and the
     steps that fix a finding (``{dashboard}``, ``{which}``, ``{path}``, ``{route}`` and
     ``{remediation}`` are filled per finding by :mod:`falguard.guidance`)."""
 
+    __slots__ = ("id", "severity", "title", "description", "remediation", "steps", "credential")
     id: str
     severity: Severity  # the highest severity this rule reports
     title: str
     description: str
     remediation: str
-    steps: tuple[str, ...] = ()
-    credential: bool = False  # it reports a fal key itself (not an exposure or a file)
+    steps: tuple[str, ...]
+    credential: bool  # it reports a fal key itself (not an exposure or a file)
+
+    def __init__(
+        self,
+        id: str,
+        severity: Severity,
+        title: str,
+        description: str,
+        remediation: str,
+        steps: tuple[str, ...] = (),
+        credential: bool = False,
+    ) -> None:
+        _set(self, "id", id)
+        _set(self, "severity", severity)
+        _set(self, "title", title)
+        _set(self, "description", description)
+        _set(self, "remediation", remediation)
+        _set(self, "steps", steps)
+        _set(self, "credential", credential)
 
 
 def _no_verdict(match: re.Match[bytes], content: bytes) -> Verdict | None:
@@ -302,7 +382,6 @@ def _as_found(secret: str) -> tuple[str, ...]:
     return (secret,)
 
 
-@dataclass(frozen=True)
 class Rule(RuleInfo):
     """A content rule: patterns over bytes and a judge for each match.
 
@@ -311,16 +390,48 @@ class Rule(RuleInfo):
     which :func:`falguard.rules.credential_in` asks.
     """
 
-    patterns: tuple[Pattern, ...] = ()
-    judge: Judge = _no_verdict
-    judge_value: ValueJudge | None = None
+    __slots__ = (
+        "patterns", "judge", "judge_value", "written_as", "configured", "applies_to_ignored_env",
+        "true_examples", "false_examples",
+    )  # fmt: skip
+    patterns: tuple[Pattern, ...]
+    judge: Judge
+    judge_value: ValueJudge | None
     #: every way content may write a secret this rule found (what purging it must replace)
-    written_as: Callable[[str], tuple[str, ...]] = _as_found
+    written_as: Callable[[str], tuple[str, ...]]
     #: the patterns for a project's configuration, for rules it extends
-    configured: Callable[[Extensions], tuple[Pattern, ...]] | None = None
-    applies_to_ignored_env: bool = False  # a key in an ignored .env.local is in the right place
-    true_examples: tuple[str, ...] = ()
-    false_examples: tuple[str, ...] = ()
+    configured: Callable[[Extensions], tuple[Pattern, ...]] | None
+    applies_to_ignored_env: bool  # a key in an ignored .env.local is in the right place
+    true_examples: tuple[str, ...]
+    false_examples: tuple[str, ...]
+
+    def __init__(
+        self,
+        id: str,
+        severity: Severity,
+        title: str,
+        description: str,
+        remediation: str,
+        steps: tuple[str, ...] = (),
+        credential: bool = False,
+        patterns: tuple[Pattern, ...] = (),
+        judge: Judge = _no_verdict,
+        judge_value: ValueJudge | None = None,
+        written_as: Callable[[str], tuple[str, ...]] = _as_found,
+        configured: Callable[[Extensions], tuple[Pattern, ...]] | None = None,
+        applies_to_ignored_env: bool = False,
+        true_examples: tuple[str, ...] = (),
+        false_examples: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(id, severity, title, description, remediation, steps, credential)
+        _set(self, "patterns", patterns)
+        _set(self, "judge", judge)
+        _set(self, "judge_value", judge_value)
+        _set(self, "written_as", written_as)
+        _set(self, "configured", configured)
+        _set(self, "applies_to_ignored_env", applies_to_ignored_env)
+        _set(self, "true_examples", true_examples)
+        _set(self, "false_examples", false_examples)
 
 
 # --- pieces of patterns and judges -----------------------------------------------------------

@@ -9,9 +9,8 @@ how the key is found and revoked on the dashboard.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
-from falguard.models import Severity, mask_key_secret
+from falguard.models import Severity, mask_key_secret, replace
 from falguard.rules import fal_key_joined
 from falguard.rules.common import (
     HEX,

@@ -24,9 +24,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from falguard.models import Severity, mask_key_secret
+from falguard.models import Severity, Value, _set, mask_key_secret
 from falguard.rules.common import FAL_CONTEXT, HEX, Anchor, Verdict, graded
 
 #: At most this many pieces make one key (the key id's piece included).
@@ -39,8 +38,9 @@ RESOLVE_AFTER = 512
 #: How far around a joined key fal is looked for (credential context).
 CONTEXT_AROUND = 2048
 
-_UUID_HEAD = re.compile(HEX + rb"{8}-" + HEX + rb"{4}-" + HEX + rb"{4}-" + HEX + rb"{4}")
-_KEY_CHARS = re.compile(rb"[:0-9a-fA-F]{1,40}")
+#: The judge's patterns, compiled on first use (re's cache): most content never reaches them.
+_UUID_HEAD = HEX + rb"{8}-" + HEX + rb"{4}-" + HEX + rb"{4}-" + HEX + rb"{4}"
+_KEY_CHARS = rb"[:0-9a-fA-F]{1,40}"
 _ALNUM = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _IDENT = rb"[A-Za-z_$][A-Za-z0-9_$]{0,63}"
 
@@ -49,30 +49,30 @@ _IDENT = rb"[A-Za-z_$][A-Za-z0-9_$]{0,63}"
 _SPACE = rb"(?:[ \t\r\n]|\\\r?\n)"  # between literals: blanks, newlines, Python's line continuation
 _OPEN = rb"[rRuUbBfF]{0,2}[\"'`]"  # a literal's opening quote, with Python's string prefixes
 #: close quote, [operator], open quote: ``" + "``, ``"\n    "`` (adjacent), ``' . '`` (PHP)
-_CONCAT = re.compile(rb"[\"'`]" + _SPACE + rb"{0,40}+(?:(?:\+|\.\.?|&)" + _SPACE + rb"{0,40}+)?" + _OPEN)
+_CONCAT = rb"[\"'`]" + _SPACE + rb"{0,40}+(?:(?:\+|\.\.?|&)" + _SPACE + rb"{0,40}+)?" + _OPEN
 #: close quote, ``+``, a name: ``"<key_id>:" + secret``
-_CONCAT_NAME = re.compile(
-    rb"[\"'`]" + _SPACE + rb"{0,40}+\+" + _SPACE + rb"{0,40}+(?P<name>" + _IDENT + rb")(?![A-Za-z0-9_$(.\[])"
-)
+_CONCAT_NAME = rb"[\"'`]" + _SPACE + rb"{0,40}+\+" + _SPACE + rb"{0,40}+(?P<name>" + _IDENT + rb")(?![A-Za-z0-9_$(.\[])"
 #: after a name: ``+ "..."``
-_NAME_CONCAT = re.compile(_SPACE + rb"{0,40}+\+" + _SPACE + rb"{0,40}+" + _OPEN)
+_NAME_CONCAT = _SPACE + rb"{0,40}+\+" + _SPACE + rb"{0,40}+" + _OPEN
 #: a literal inside an interpolation closes it: ``${"<key_id>"}`` then template text
-_CLOSE_INTERPOLATION = re.compile(rb"[\"'`][ \t]{0,8}\}")
+_CLOSE_INTERPOLATION = rb"[\"'`][ \t]{0,8}\}"
 #: an interpolation of a literal or of a name: ``${secret}``, ``{secret}``, ``#{secret}``, ``${"..."}``
-_INTERPOLATION = re.compile(
-    rb"[$#]?\{[ \t]{0,8}(?:[\"'](?P<literal>[^\"'\r\n]{1,80})[\"']|(?P<name>" + _IDENT + rb"))[ \t]{0,8}\}"
-)
+_INTERPOLATION = rb"[$#]?\{[ \t]{0,8}(?:[\"'](?P<literal>[^\"'\r\n]{1,80})[\"']|(?P<name>" + _IDENT + rb"))[ \t]{0,8}\}"
 #: a backslash-continued string: the next line's indentation is not part of the key
-_BACKSLASH = re.compile(rb"\\\r?\n[ \t]{0,64}")
+_BACKSLASH = rb"\\\r?\n[ \t]{0,64}"
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(Value):
     """One junction crossed: where the next piece starts, and a value it brings (an
     interpolated literal, or the literal a name resolves to)."""
 
+    __slots__ = ("end", "value")
     end: int
-    value: bytes = b""
+    value: bytes
+
+    def __init__(self, end: int, value: bytes = b"") -> None:
+        _set(self, "end", end)
+        _set(self, "value", value)
 
 
 Junction = Callable[[bytes, int, int, int], "Step | None"]
@@ -80,25 +80,25 @@ Junction = Callable[[bytes, int, int, int], "Step | None"]
 
 def code_junction(content: bytes, at: int, limit: int, key_start: int) -> Step | None:
     """The junction of code at ``at``: concatenation, interpolation or a continued line."""
-    found = _CONCAT.match(content, at, limit)
+    found = re.compile(_CONCAT).match(content, at, limit)
     if found:
         return Step(found.end())
-    found = _CONCAT_NAME.match(content, at, limit) or _NAME_CONCAT.match(content, at, limit)
+    found = re.compile(_CONCAT_NAME).match(content, at, limit) or re.compile(_NAME_CONCAT).match(content, at, limit)
     if found and "name" in found.re.groupindex:
         value = resolve(content, found.group("name"), key_start)
         return None if value is None else Step(found.end(), value)
     if found:
         return Step(found.end())
-    found = _CLOSE_INTERPOLATION.match(content, at, limit)
+    found = re.compile(_CLOSE_INTERPOLATION).match(content, at, limit)
     if found:
         return Step(found.end())
-    found = _INTERPOLATION.match(content, at, limit)
+    found = re.compile(_INTERPOLATION).match(content, at, limit)
     if found:
         if found.group("literal") is not None:
             return Step(found.end(), found.group("literal"))
         value = resolve(content, found.group("name"), key_start)
         return None if value is None else Step(found.end(), value)
-    found = _BACKSLASH.match(content, at, limit)
+    found = re.compile(_BACKSLASH).match(content, at, limit)
     return Step(found.end()) if found else None
 
 
@@ -149,21 +149,28 @@ def resolve(content: bytes, name: bytes, key_start: int) -> bytes | None:
 # --- the walk from the key id to the end of its secret ---------------------------------------
 
 
-@dataclass(frozen=True)
-class Joined:
+class Joined(Value):
     """A key put back together: its secret half, where its last piece ends, how many pieces."""
 
+    __slots__ = ("secret", "end", "pieces")
     secret: str
     end: int
     pieces: int
 
+    def __init__(self, secret: str, end: int, pieces: int) -> None:
+        _set(self, "secret", secret)
+        _set(self, "end", end)
+        _set(self, "pieces", pieces)
 
-@dataclass
+
 class _Key:
     """The secret being collected: the colon must come first, then 32 hex."""
 
-    colon: bool = False
-    secret: bytes = b""
+    __slots__ = ("colon", "secret")
+
+    def __init__(self) -> None:
+        self.colon = False
+        self.secret = b""
 
     def take(self, chars: bytes) -> bool:
         """Add ``chars`` (colon and hex only); ``False`` when the key cannot be this shape."""
@@ -191,7 +198,7 @@ def walk(content: bytes, at: int, key_start: int, junction: Junction) -> Joined 
             return (
                 None if _goes_on(content, at, limit, key_start, junction) else Joined(key.secret.decode(), at, pieces)
             )
-        chars = _KEY_CHARS.match(content, at, limit)
+        chars = re.compile(_KEY_CHARS).match(content, at, limit)
         if chars:
             if not key.take(chars.group()):
                 return None
@@ -221,25 +228,28 @@ def _goes_on(content: bytes, at: int, limit: int, key_start: int, junction: Junc
 
 # --- how sure: the words around the key ------------------------------------------------------
 
-_FAL = re.compile(FAL_CONTEXT.regex, re.IGNORECASE)
+_FAL = rb"(?i)" + FAL_CONTEXT.regex
 #: Words that make a credential of whatever they name.
-_STRONG_WORDS = re.compile(rb"authoriz|bearer|secret|credential|passw|api[_-]?key", re.IGNORECASE)
-_WEAK_WORDS = re.compile(rb"key|token|auth", re.IGNORECASE)
+_STRONG_WORDS = rb"(?i)authoriz|bearer|secret|credential|passw|api[_-]?key"
+_WEAK_WORDS = rb"(?i)key|token|auth"
 #: Names of things that are a UUID and a hex digest side by side without being a key.
-_OTHER_WORDS = re.compile(
-    rb"request|trace|span|session|cache|etag|digest|checksum|hash|sha1|sha256|md5|commit|nonce|correlation|"
-    rb"revision|fingerprint",
-    re.IGNORECASE,
+_OTHER_WORDS = (
+    rb"(?i)request|trace|span|session|cache|etag|digest|checksum|hash|sha1|sha256|md5|commit|nonce|correlation|"
+    rb"revision|fingerprint"
 )
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(Value):
     """Where the words about a key are: its statement (from the line above it, or a YAML
     block's header) and its own line."""
 
+    __slots__ = ("statement", "line")
     statement: int
     line: int
+
+    def __init__(self, statement: int, line: int) -> None:
+        _set(self, "statement", statement)
+        _set(self, "line", line)
 
 
 def severity(content: bytes, context: Context, key_start: int, joined: Joined) -> Severity | None:
@@ -249,12 +259,12 @@ def severity(content: bytes, context: Context, key_start: int, joined: Joined) -
     weaker word (``key``, ``token``) or fal mentioned within :data:`CONTEXT_AROUND` bytes;
     medium where no word says either."""
     statement = content[context.statement : joined.end]
-    if _FAL.search(statement) or _STRONG_WORDS.search(statement):
+    if re.compile(_FAL).search(statement) or re.compile(_STRONG_WORDS).search(statement):
         return graded(Severity.CRITICAL, joined.secret)
-    if _OTHER_WORDS.search(content, context.line, joined.end):
+    if re.compile(_OTHER_WORDS).search(content, context.line, joined.end):
         return None
     lo, hi = max(0, key_start - CONTEXT_AROUND), min(len(content), joined.end + CONTEXT_AROUND)
-    if _WEAK_WORDS.search(statement) or _FAL.search(content, lo, hi):
+    if re.compile(_WEAK_WORDS).search(statement) or re.compile(_FAL).search(content, lo, hi):
         return graded(Severity.CRITICAL, joined.secret)
     return graded(Severity.MEDIUM, joined.secret)
 
@@ -291,7 +301,7 @@ def judge(match: re.Match[bytes], content: bytes) -> Verdict | None:
     """A key id (its last group matched) ending a piece: the rest of its key id is checked
     before it, the rest of the key walked after it."""
     start = match.start() - 23
-    if start < 0 or not _UUID_HEAD.fullmatch(content, start, match.start()):
+    if start < 0 or not re.compile(_UUID_HEAD).fullmatch(content, start, match.start()):
         return None
     if start > 0 and content[start - 1] in _ALNUM:
         return None
@@ -301,7 +311,7 @@ def judge(match: re.Match[bytes], content: bytes) -> Verdict | None:
     return None if joined is None else verdict(content, start, joined, code_context(content, start))
 
 
-_BLOCK_HEADER = re.compile(rb"(?:[:\-][ \t]{1,8}|^[ \t]{0,32})[|>][-+1-9]{0,2}[ \t]{0,8}(?:#[^\r\n]{0,200})?\r?\Z")
+_BLOCK_HEADER = rb"(?:[:\-][ \t]{1,8}|^[ \t]{0,32})[|>][-+1-9]{0,2}[ \t]{0,8}(?:#[^\r\n]{0,200})?\r?\Z"
 
 
 def block_header(content: bytes, line_start: int, indent: int) -> int | None:
@@ -316,7 +326,7 @@ def block_header(content: bytes, line_start: int, indent: int) -> int | None:
         line = content[start:end]
         stripped = line.lstrip(b" \t")
         if stripped.strip() and len(line) - len(stripped) < indent:
-            return start if len(line) <= 512 and _BLOCK_HEADER.search(line) else None
+            return start if len(line) <= 512 and re.compile(_BLOCK_HEADER).search(line) else None
         end = start - 1
     return None
 

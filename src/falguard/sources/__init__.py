@@ -11,12 +11,11 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Container, Iterator
-from dataclasses import dataclass
 from typing import Protocol
 
 from falguard.config import DEFAULT_MAX_FILE_SIZE
 from falguard.expand.magic import container_kind
-from falguard.models import Origin, Summary
+from falguard.models import Origin, Summary, Value, _set
 
 __all__ = [
     "DEFAULT_MAX_FILE_SIZE", "Exclusion", "Item", "Source", "accept", "display_path", "read_regular_file", "text_content",
@@ -28,16 +27,32 @@ BINARY_SNIFF = 8192
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(Value):
     """One piece of content to scan, with where it came from."""
 
+    __slots__ = ("origin", "content", "added", "oid", "kind", "first_line")
     origin: Origin
     content: bytes
-    added: Container[int] | None = None  # a change: only findings on these lines are new
-    oid: str | None = None  # the git object it was read from (history)
-    kind: str = "file"  # file | blob | commit | tag
-    first_line: int = 1  # the line number of its first line (a block of a longer stream)
+    added: Container[int] | None  # a change: only findings on these lines are new
+    oid: str | None  # the git object it was read from (history)
+    kind: str  # file | blob | commit | tag
+    first_line: int  # the line number of its first line (a block of a longer stream)
+
+    def __init__(
+        self,
+        origin: Origin,
+        content: bytes,
+        added: Container[int] | None = None,
+        oid: str | None = None,
+        kind: str = "file",
+        first_line: int = 1,
+    ) -> None:
+        _set(self, "origin", origin)
+        _set(self, "content", content)
+        _set(self, "added", added)
+        _set(self, "oid", oid)
+        _set(self, "kind", kind)
+        _set(self, "first_line", first_line)
 
 
 #: Paths the configuration excludes (gitignore semantics): a source may skip them unread.

@@ -11,8 +11,8 @@ every one starts with ``+``, ``-`` or a space.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import NamedTuple
+
+from falguard.models import Value, _set
 
 _C_ESCAPES = {
     ord("a"): 7, ord("b"): 8, ord("t"): 9, ord("n"): 10, ord("v"): 11, ord("f"): 12, ord("r"): 13,
@@ -24,13 +24,17 @@ GITLINK_MODE = "160000"
 SYMLINK_MODE = "120000"
 
 
-@dataclass(frozen=True)
-class AddedLines:
+class AddedLines(Value):
     """Line numbers (from 1) a change adds to a file; ``everything`` when git gave no line
     detail (a file git calls binary: falguard may still read it as text, UTF-16 for one)."""
 
-    lines: frozenset[int] = frozenset()
-    everything: bool = False
+    __slots__ = ("lines", "everything")
+    lines: frozenset[int]
+    everything: bool
+
+    def __init__(self, lines: frozenset[int] = frozenset(), everything: bool = False) -> None:
+        _set(self, "lines", lines)
+        _set(self, "everything", everything)
 
     def __contains__(self, line: object) -> bool:
         return self.everything or line in self.lines
@@ -46,14 +50,24 @@ class AddedLines:
         return AddedLines(self.lines & other.lines)
 
 
-class FileChange(NamedTuple):
+class FileChange(Value):
     """One file as a change leaves it."""
 
+    __slots__ = ("path", "new_oid", "new_mode", "added", "created")
     path: bytes
     new_oid: str | None  # None when the change deletes the file
     new_mode: str | None
     added: AddedLines
-    created: bool = False
+    created: bool
+
+    def __init__(
+        self, path: bytes, new_oid: str | None, new_mode: str | None, added: AddedLines, created: bool = False
+    ) -> None:
+        _set(self, "path", path)
+        _set(self, "new_oid", new_oid)
+        _set(self, "new_mode", new_mode)
+        _set(self, "added", added)
+        _set(self, "created", created)
 
     @property
     def deleted(self) -> bool:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
 
 from falguard import git
 from falguard.errors import InputError
-from falguard.models import Summary
+from falguard.models import Summary, Value, _set
 from falguard.sources import Exclusion, Item
 from falguard.sources.changes import changed_items
 from falguard.sources.patch import FileChange, intersect, parse_patch
@@ -47,12 +46,18 @@ def work_tree(repo: git.Repo | None) -> git.Repo:
     return repo
 
 
-class StagedSource(NamedTuple):
+class StagedSource(Value):
     """What the next commit writes, read from the index, with the lines it adds."""
 
+    __slots__ = ("repo", "max_size", "patch")
     repo: git.Repo
     max_size: int
-    patch: git.Started | None = None  # the staged patch, when the caller started it already
+    patch: git.Started | None  # the staged patch, when the caller started it already
+
+    def __init__(self, repo: git.Repo, max_size: int, patch: git.Started | None = None) -> None:
+        _set(self, "repo", repo)
+        _set(self, "max_size", max_size)
+        _set(self, "patch", patch)
 
     def items(self, summary: Summary, excluded: Exclusion) -> Iterator[Item]:
         changes = ((None, change) for change in staged_changes(self.repo, self.patch))
