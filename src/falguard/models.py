@@ -19,7 +19,6 @@ if TYPE_CHECKING:  # defined in falguard.facts, made on first use: see __getattr
     from falguard.facts import Verification as Verification
 
 _set = object.__setattr__  # how a frozen value's __init__ sets its fields
-V = TypeVar("V", bound="Record")
 
 
 class Record:
@@ -74,6 +73,9 @@ class Value(Record):
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"cannot delete field {name!r}")
+
+
+V = TypeVar("V", bound=Record)  # the class, not its name: a name would be compiled at import
 
 
 def replace(value: V, /, **changes: Any) -> V:
