@@ -13,7 +13,7 @@ from falguard.models import Origin, Summary
 from falguard.prefilter import build, prefilter_for
 from falguard.rules import RULES
 from tests.helpers import commit_all, ignoring_env, write
-from tests.keys import fake_fal_key, fake_key_id_secret
+from tests.keys import fake_fal_key, fake_key_id_secret, fake_uuid
 
 
 def b64(text: str | bytes) -> str:
@@ -170,3 +170,59 @@ def test_megabytes_of_base64_cost_at_most_the_budget() -> None:
     assert summary.encoded_over_budget == 1
     assert 0 < len(found) < content.count(b"\n")
     assert encoded_findings(b"A" * (8 << 20), Origin("a.txt"), Decoder(RULES, build(RULES)), Summary()) == []
+
+
+def _runs_looking_at_every_run(content: bytes) -> list[tuple[int, int]]:
+    """The runs :func:`falguard.expand.encoded._runs` yields, found by looking at every run of
+    the alphabet in turn (what it did before it learnt to skip runs in one letter case)."""
+    import re
+
+    found = []
+    for match in re.finditer(rb"[A-Za-z0-9+/_-]{24,}", content):
+        start, end = match.span()
+        text = content[start:end]
+        if end - start > 64 * 1024 or (end - start) % 4 == 1 or text.islower() or text.isupper():
+            continue
+        first = content[start:end:4].translate(None, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef")
+        second = content[start + 1 : end : 4].translate(None, b"ABCDEFGHQRSTUVWXghijklmnwxyz0123")
+        if (len(first) + len(second)) * 8 <= (end - start) * 3 // 4:
+            padding = 2 if content.startswith(b"==", end) else int(content.startswith(b"=", end))
+            found.append((start, end + padding))
+    return found
+
+
+def test_runs_in_one_letter_case_are_skipped_and_no_other_run_is() -> None:
+    """Hex, UUIDs and one-case words are turned away in bulk after the first many; every run
+    that could be base64 of text is still found, in order (seeded shapes, mixed at random)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from falguard.expand import encoded
+
+    rng = random.Random(14)
+    shapes = [
+        lambda: fake_uuid(rng),
+        lambda: f"{rng.getrandbits(124):031x}",
+        lambda: f"{rng.getrandbits(124):031X}",
+        lambda: b64(key(rng.randrange(10**6))),
+        lambda: b64(rng.randbytes(rng.randrange(10, 60))),
+        lambda: b64("A" * rng.randrange(18, 40) + "zz"),  # capitals, then its first small letter at the end
+        lambda: "x" * rng.randrange(20, 30) + "Y",
+        lambda: "GetFalAiRequestsByRequestIdStatusResponse",
+        lambda: "0123456789" * 3,
+    ]
+    separators = [":", "\n", " ", "=", "==\n", "\u00e9", '"']
+
+    @settings(max_examples=60, deadline=None, derandomize=True)
+    @given(st.lists(st.tuples(st.integers(0, len(shapes) - 1), st.integers(0, len(separators) - 1)), max_size=400))
+    def check(parts: list[tuple[int, int]]) -> None:
+        content = "".join(shapes[shape]() + separators[sep] for shape, sep in parts).encode()
+        assert list(encoded._runs(content)) == _runs_looking_at_every_run(content)
+
+    check()
+    one_case = ("".join(shapes[0]() + ":" + shapes[1]() + "\n" for _ in range(500)) + b64(key(3)) + "\n").encode()
+    assert list(encoded._runs(one_case)) == _runs_looking_at_every_run(one_case) != []
+    # the run's later letter case shows only at its end, after runs with none of it
+    for skipped, last in ((shapes[2], b64("A" * 19 + "zz")), (shapes[1], b64("z" * 24 + "\0"))):
+        content = ("".join(skipped() + "\n" for _ in range(100)) + last + "\n").encode()
+        assert list(encoded._runs(content)) == _runs_looking_at_every_run(content) != []

@@ -56,6 +56,14 @@ WITHIN_BUDGET = (MAX_DECODED * 4**MAX_DEPTH - 1) // sum(
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_"
 _AS_RUNS = bytes(ord("A") if byte in _ALPHABET else ord(".") for byte in range(256))
 _RUN_END = b"A" * MIN_RUN + b"."
+#: Capital letters as "U", small ones as "l", every other byte as ".": after this many runs
+#: turned away in one content (hex and UUIDs are runs of the URL-safe alphabet in one letter
+#: case), runs are looked for from the next run holding both cases (see :func:`_runs`).
+_AS_CASES = bytes(
+    ord("U") if chr(byte).isupper() and byte < 128 else ord("l") if chr(byte).islower() and byte < 128 else ord(".")
+    for byte in range(256)
+)
+_SKIP_AFTER = 64
 #: Bytes of text (printable ASCII, tabs, line ends): what base64 of a key, an env file or JSON
 #: decodes to; random bytes are mostly other bytes.
 _TEXT = bytes(range(0x20, 0x7F)) + b"\t\n\r"
@@ -195,17 +203,32 @@ def _runs(content: bytes) -> Iterator[tuple[int, int]]:
     run longer than MAX_RUN (a megabyte of base64-looking text) is skipped whole, at once."""
     runs = content.translate(_AS_RUNS) + b"."
     hit = runs.find(_RUN_END)  # the last MIN_RUN characters of a run, and what ends it
+    turned_away = 0
+    cases: bytes | None = None
     while hit != -1:
         end = hit + MIN_RUN
         start = runs.rfind(b".", 0, hit) + 1
         if end - start <= MAX_RUN and (end - start) % 4 != 1:
             text = content[start:end]
             # base64 of text holds both letter cases; words, hex and paths in one case are no
-            # base64 (nor is a run with no letter at all), and this test is the cheaper one
+            # base64, nor is a run with no letter at all (_ascii turns it away), and this test
+            # is the cheaper one
             if not text.islower() and not text.isupper() and _ascii(content, start, end):
                 padding = 2 if content.startswith(b"==", end) else int(content.startswith(b"=", end))
                 yield start, end + padding
-        hit = runs.find(_RUN_END, end + 1)
+                hit = runs.find(_RUN_END, end + 1)
+                continue
+        turned_away += 1
+        if turned_away < _SKIP_AFTER:
+            hit = runs.find(_RUN_END, end + 1)
+            continue
+        # many runs turned away (hex, UUIDs): every run decoded holds a capital and a small
+        # letter, so it holds (or lies past) the later of the next of each: skip to its run
+        cases = cases or content.translate(_AS_CASES)
+        capital, small = cases.find(b"U", end + 1), cases.find(b"l", end + 1)
+        if capital == -1 or small == -1:
+            return
+        hit = runs.find(_RUN_END, runs.rfind(b".", 0, max(capital, small)) + 1)
 
 
 def _ascii(content: bytes, start: int, end: int) -> bool:
