@@ -225,10 +225,25 @@ def _runs(content: bytes) -> Iterator[tuple[int, int]]:
         # many runs turned away (hex, UUIDs): every run decoded holds a capital and a small
         # letter, so it holds (or lies past) the later of the next of each: skip to its run
         cases = cases or content.translate(_AS_CASES)
-        capital, small = cases.find(b"U", end + 1), cases.find(b"l", end + 1)
-        if capital == -1 or small == -1:
+        start = _next_in_both_cases(runs, cases, end + 1)
+        if start == -1:
             return
-        hit = runs.find(_RUN_END, runs.rfind(b".", 0, max(capital, small)) + 1)
+        hit = runs.find(_RUN_END, start)
+
+
+def _next_in_both_cases(runs: bytes, cases: bytes, pos: int) -> int:
+    """The start of the first run of ``runs`` from ``pos`` that holds a capital and a small
+    letter (``cases``: see :data:`_AS_CASES`), or -1: each run in one case is passed over
+    with a few searches in C."""
+    while True:
+        capital, small = cases.find(b"U", pos), cases.find(b"l", pos)
+        if capital == -1 or small == -1:
+            return -1
+        later = max(capital, small)
+        start, end = runs.rfind(b".", 0, later) + 1, runs.find(b".", later)
+        if cases.find(b"l" if later == capital else b"U", start, end) != -1:
+            return start
+        pos = end + 1
 
 
 def _ascii(content: bytes, start: int, end: int) -> bool:
