@@ -56,13 +56,11 @@ WITHIN_BUDGET = (MAX_DECODED * 4**MAX_DEPTH - 1) // sum(
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_"
 _AS_RUNS = bytes(ord("A") if byte in _ALPHABET else ord(".") for byte in range(256))
 _RUN_END = b"A" * MIN_RUN + b"."
-#: Capital letters as "U", small ones as "l", every other byte as ".": after this many runs
-#: turned away in one content (hex and UUIDs are runs of the URL-safe alphabet in one letter
-#: case), runs are looked for from the next run holding both cases (see :func:`_runs`).
-_AS_CASES = bytes(
-    ord("U") if chr(byte).isupper() and byte < 128 else ord("l") if chr(byte).islower() and byte < 128 else ord(".")
-    for byte in range(256)
-)
+#: Capital letters as "U", small ones as "l" (every other byte stays itself, none of them a
+#: letter): after this many runs turned away in one content (hex and UUIDs are runs of the
+#: URL-safe alphabet in one letter case), runs are looked for from the next run holding both
+#: cases (see :func:`_runs`).
+_AS_CASES = bytes.maketrans(_ALPHABET[:52], b"U" * 26 + b"l" * 26)
 _SKIP_AFTER = 64
 #: Bytes of text (printable ASCII, tabs, line ends): what base64 of a key, an env file or JSON
 #: decodes to; random bytes are mostly other bytes.

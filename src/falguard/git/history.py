@@ -84,8 +84,9 @@ class ObjectStream:
 
     With ``workers`` > 1, rev-list's list is split between that many cat-file processes
     (in parts sorted by path, so the versions of one file, which are deltas of each other,
-    stay together; each takes the next part when it is ready) and git reads on every core; read each of :attr:`fds` to the end (from one thread each),
-    then call :meth:`close`, which raises :class:`GitError` if any process failed.
+    stay together; each takes the next part when it is ready) and git reads on every core;
+    read each of :attr:`fds` to the end (from one thread each), then call :meth:`close`,
+    which raises :class:`GitError` if any process failed.
     ``on_listed``, when given, is called once rev-list is done (from another thread) with the
     number of objects listed and the paths listed that ``keep`` accepts (the list is then
     relayed through this process, which buffers some of it); ``on_kept``, each time more

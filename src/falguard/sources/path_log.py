@@ -95,8 +95,7 @@ def path_history(
     core). The log :class:`Ahead` started is used if it was given every path needed.
     """
     ahead = ahead or Ahead(repo, revisions)
-    head = git.tree_blobs(repo, "HEAD") if blobs or env_paths else {}
-    paths = _start_paths(blobs, env_paths, head)
+    paths = _start_paths(blobs, env_paths, ahead.head() if blobs or env_paths else {})
     walk = None
     if graph is None and every_ref and (blobs or commits):
         walk = git.commit_graph(repo, revisions)
@@ -183,9 +182,7 @@ class Ahead:
         than its wait ago)."""
         if not now and self.wait() > 0:
             return
-        if self._head is None and (blobs or env_paths):
-            self._head = git.tree_blobs(self.repo, "HEAD")
-        paths = _start_paths(blobs, env_paths, self._head or {})
+        paths = _start_paths(blobs, env_paths, self.head() if blobs or env_paths else {})
         if not paths or (self.log is not None and self.log.paths == paths):
             return
         if self.log is not None:
@@ -194,6 +191,12 @@ class Ahead:
         else:
             self._wait = RESTART_AFTER
         self.log, self._started = LogRun(self.repo, self.revisions, paths), time.monotonic()
+
+    def head(self) -> dict[str, list[bytes]]:
+        """HEAD's blobs with their paths, read once for the log and for :func:`path_history`."""
+        if self._head is None:
+            self._head = git.tree_blobs(self.repo, "HEAD")
+        return self._head
 
     def wait(self) -> float:
         """Seconds until the log may start again (0: now; it has not started, or its wait is over)."""
