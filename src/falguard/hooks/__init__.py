@@ -1,0 +1,5 @@
+"""Git hooks: the pre-commit and pre-push hooks' scan (:mod:`.hook`) and their installer (:mod:`.install`).
+
+May import the shared values, :mod:`falguard.git`, :mod:`falguard.sources` and :mod:`falguard.scans`;
+never the CLI (which calls them) or the reports.
+"""
