@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository r
 
 from tests.keys import fake_key_id_secret
 
-from falguard import pipeline
 from falguard.config import Config
-from falguard.scan import scan_worktree
+from falguard.scans import pipeline
+from falguard.scans.scan import scan_worktree
 from falguard.sources.worktree import WorktreeSource
 
 PUBLIC = "NEXT_PUBLIC_" + "FAL_KEY"

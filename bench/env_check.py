@@ -23,9 +23,9 @@ from pathlib import Path
 
 from common import machine
 from falguard import git
-from falguard.envcheck import check_repository
-from falguard.ignore import IgnoreRules
-from falguard.scan import scan_worktree
+from falguard.envhygiene.envcheck import check_repository
+from falguard.envhygiene.ignore import IgnoreRules
+from falguard.scans.scan import scan_worktree
 
 
 def run(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:

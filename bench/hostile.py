@@ -5,7 +5,7 @@ default 10 and 40) by repeating one unit, scans each as the pipeline scans a fil
 and base64 decoding, ``falguard.expand.step``) and prints the throughput of both, the ratio
 of their seconds per megabyte (about 1.0 means linear time, 4.0 would mean quadratic) and how
 many times the time of plain source of the smaller size it takes (the near misses should stay
-within 3x), through the pipeline and in detection alone (``falguard.detect``): each pattern
+within 3x), through the pipeline and in detection alone (``falguard.detection.detect``): each pattern
 and plain source are timed in turn, so the load of a shared machine weighs on both alike.
 Times are CPU seconds, best of --repeat (3). Then opens archive bombs (a zip and a gzip of
 10 GB and 40 GB of zeros: each costs at most its caps), and times the whole command,
@@ -36,12 +36,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from common import falguard_command, machine
-from falguard.detect import detect
+from falguard.detection.detect import detect
+from falguard.detection.prefilter import build as build_prefilter
 from falguard.expand.archives import Limits
 from falguard.expand.encoded import Decoder
 from falguard.expand.step import Expansion
 from falguard.models import Origin, Summary
-from falguard.prefilter import build as build_prefilter
 from falguard.rules import RULES
 from falguard.sources import Item
 

@@ -29,9 +29,9 @@ sys.path.insert(0, str(BENCH_DIR.parent))  # the stand-in lives with the tests
 from tests.falapi_standin import StandIn
 
 from falguard.config import Config
-from falguard.falapi import FalApi, Limits
-from falguard.scan import scan_worktree
-from falguard.verify import verify_findings
+from falguard.platform.falapi import FalApi, Limits
+from falguard.platform.verify import verify_findings
+from falguard.scans.scan import scan_worktree
 
 
 def build_repository(repo: Path, standin: StandIn, keys: int) -> None:

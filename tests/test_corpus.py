@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from falguard.detect import detect
+from falguard.detection.detect import detect
 from falguard.models import Origin
 from tests.corpus import Case, Figures, contained, fill, measure
 from tests.corpus.cases import CASES

@@ -377,7 +377,7 @@ def test_no_command_leaks_a_secret_even_with_debug(tmp_path: Path, falguard, mon
 
 def test_error_messages_mask_keys_where_they_are_made(repo: Path) -> None:
     from falguard.errors import GitError
-    from falguard.historyscan import scan_history
+    from falguard.scans.historyscan import scan_history
 
     key = fake_key_id_secret(random.Random(9))
     commit_all(repo, "first")
@@ -389,12 +389,12 @@ def test_error_messages_mask_keys_where_they_are_made(repo: Path) -> None:
 
 def test_internal_errors_are_one_masked_line_and_a_traceback_only_with_debug(repo: Path, falguard, monkeypatch) -> None:
     key = fake_key_id_secret(random.Random(7))
-    from falguard import scan as scan_module
+    from falguard.scans import scan as scan_module
 
     def broken(*args, **kwargs):
         raise RuntimeError(f"boom while reading {key}")
 
-    monkeypatch.setattr("falguard.scan.scan_worktree", broken)
+    monkeypatch.setattr("falguard.scans.scan.scan_worktree", broken)
     assert scan_module  # the real module is untouched
     run = falguard("scan", cwd=repo)
     assert run.code == 2

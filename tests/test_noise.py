@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from falguard.detect import detect
+from falguard.detection.detect import detect
 from falguard.models import Origin, Severity
 from tests.keys import fake_key_id_secret, fake_token
 

@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from falguard import audit as audits
 from falguard import git as falguard_git
-from falguard import historyscan
 from falguard.config import Config
 from falguard.report import ReportContext, audit_renderer, renderer
+from falguard.scans import audit as audits
+from falguard.scans import historyscan
 from falguard.sources import history
 from tests.conftest import isolate_git
 from tests.helpers import commit_all, git, run_cli, write

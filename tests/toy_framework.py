@@ -2,7 +2,7 @@
 
 Its projects depend on ``toyfw``; code under client/ runs in the browser; its bundler inlines
 ``TOYFW_PUBLIC_`` variables and serves .toyfw/public/; its fal proxy lives at edge/fal-proxy.
-Registering it is the one line tests/test_browser_registry.py adds to the registry.
+Registering it is the one line tests/browser/test_browser_registry.py adds to the registry.
 """
 
 from __future__ import annotations

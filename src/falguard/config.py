@@ -16,7 +16,7 @@ DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024
 
 PYPROJECT = "pyproject.toml"
 FALGUARD_TOML = ".falguard.toml"
-#: The baseline a scan uses when none is named, at the project root (see :mod:`falguard.baseline`).
+#: The baseline a scan uses when none is named, at the project root (see :mod:`falguard.detection.baseline`).
 BASELINE_FILE = ".falguard-baseline.json"
 DEFAULT_SOURCE = "default"
 COMMAND_LINE = "command line"

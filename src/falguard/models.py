@@ -7,16 +7,16 @@ import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-if TYPE_CHECKING:  # defined in falguard.facts, made on first use: see __getattr__ below
+if TYPE_CHECKING:  # defined in falguard.detection.facts, made on first use: see __getattr__ below
     from typing import Self
 
-    from falguard.facts import Attribution as Attribution
-    from falguard.facts import Audit as Audit
-    from falguard.facts import ChainLink as ChainLink
-    from falguard.facts import Finding as Finding
-    from falguard.facts import HistoryEvent as HistoryEvent
-    from falguard.facts import Story as Story
-    from falguard.facts import Verification as Verification
+    from falguard.detection.facts import Attribution as Attribution
+    from falguard.detection.facts import Audit as Audit
+    from falguard.detection.facts import ChainLink as ChainLink
+    from falguard.detection.facts import Finding as Finding
+    from falguard.detection.facts import HistoryEvent as HistoryEvent
+    from falguard.detection.facts import Story as Story
+    from falguard.detection.facts import Verification as Verification
 
 _set = object.__setattr__  # how a frozen value's __init__ sets its fields
 
@@ -423,12 +423,12 @@ _FACTS = frozenset({"Attribution", "Audit", "ChainLink", "Finding", "HistoryEven
 
 def __getattr__(name: str) -> object:
     """``Finding``, ``Attribution``, ``Audit``, ``ChainLink``, ``HistoryEvent``, ``Story``,
-    ``Verification``: values of this module defined in :mod:`falguard.facts` and made on
+    ``Verification``: values of this module defined in :mod:`falguard.detection.facts` and made on
     first use (PEP 562), so that a scan needing none of them (a clean commit: no finding)
     does not pay for making them."""
     if name not in _FACTS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from falguard import facts
+    from falguard.detection import facts
 
     value = getattr(facts, name)
     globals()[name] = value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from falguard.detect import verdicts
+from falguard.detection.detect import verdicts
 from falguard.models import Origin
 
 

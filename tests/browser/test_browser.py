@@ -24,7 +24,7 @@ from falguard.browser import (
     object_entries,
     scan_to,
 )
-from falguard.buildoutput import is_served
+from falguard.sources.buildoutput import is_served
 from tests.helpers import git, write
 from tests.keys import fake_fal_key, fake_key_id_secret
 

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from falguard.browser import frameworks
-from falguard.guidance import steps
 from falguard.models import Finding, Secret, Severity
+from falguard.report.guidance import steps
 from falguard.rules import PUBLIC_PREFIXES
 from tests import toy_framework
 from tests.helpers import write

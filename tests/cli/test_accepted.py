@@ -8,7 +8,7 @@ import random
 import re
 from pathlib import Path
 
-from falguard.baseline import load
+from falguard.detection.baseline import load
 from tests.falapi_standin import StandIn
 from tests.helpers import commit_all, git, ignoring_env, write
 from tests.keys import fake_key_id_secret

@@ -23,24 +23,24 @@ NOT_ON_THE_HOOK_PATH = (
     "click",
     "pathspec",
     "dataclasses",  # about 15 ms with inspect, 1.5 ms per class: the hook's values are models.Value
-    "falguard.facts",  # the finding and the facts about it: made by the first finding
+    "falguard.detection.facts",  # the finding and the facts about it: made by the first finding
     "urllib3",
     "hyperscan",
     "tomllib",
     "json",
     "hashlib",
     "falguard.rules",
-    "falguard.detect",
-    "falguard.fastfind",
-    "falguard.suppress",
+    "falguard.detection.detect",
+    "falguard.detection.fastfind",
+    "falguard.detection.suppress",
     "falguard.sources.worktree",
-    "falguard.buildoutput",
+    "falguard.sources.buildoutput",
     "falguard.report",
-    "falguard.baseline",
-    "falguard.verify",
+    "falguard.detection.baseline",
+    "falguard.platform.verify",
     "falguard.browser",
-    "falguard.historyscan",
-    "falguard.facts",
+    "falguard.scans.historyscan",
+    "falguard.detection.facts",
     "falguard.cli.app",
 )
 
@@ -92,7 +92,7 @@ def test_a_commit_whose_content_may_hold_a_key_loads_the_rules(clean_change: Pat
     git(clean_change, "add", "-A")
     code, modules = hook_run(clean_change)
     assert code == 0
-    assert loaded(modules, "falguard.rules") and loaded(modules, "falguard.detect")
+    assert loaded(modules, "falguard.rules") and loaded(modules, "falguard.detection.detect")
     assert not loaded(modules, "dataclasses")  # the rules' values are models.Value too: no finding, no dataclass
 
 
@@ -104,7 +104,7 @@ def test_a_large_file_the_rules_read_does_not_load_the_one_pass_engine(clean_cha
     git(clean_change, "add", "-A")
     code, modules = hook_run(clean_change)
     assert code == 0
-    assert loaded(modules, "falguard.detect") and not loaded(modules, "hyperscan")
+    assert loaded(modules, "falguard.detection.detect") and not loaded(modules, "hyperscan")
 
 
 def test_the_probe_sees_what_a_refused_commit_loads(clean_change: Path) -> None:

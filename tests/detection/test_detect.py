@@ -7,7 +7,7 @@ import random
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from falguard.detect import detect
+from falguard.detection.detect import detect
 from falguard.models import Origin
 from falguard.sources import text_content
 from tests.keys import fake_fal_key, fake_key_id_secret
@@ -130,7 +130,7 @@ def test_many_findings_on_one_line_and_across_lines_keep_exact_positions() -> No
 
 def test_the_finders_of_rule_sets_are_not_kept_for_ever() -> None:
     """Each scan builds its own rule list; a long-lived caller must not keep every one alive."""
-    from falguard import detect as detection
+    from falguard.detection import detect as detection
     from falguard.rules import build_rules
 
     key = fake_key_id_secret(random.Random(77))

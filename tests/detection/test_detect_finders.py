@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from falguard import detect, fastfind
-from falguard.detect import CHUNK, verdicts
+from falguard.detection import detect, fastfind
+from falguard.detection.detect import CHUNK, verdicts
 from falguard.models import Origin, replace
 from falguard.rules import RULES, Rule, build_rules
 from tests.keys import expand_example, fake_fal_key, fake_hex32, fake_key_id_secret, fake_token, fake_uuid

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from falguard import fastfind
-from falguard.detect import detect
+from falguard.detection import fastfind
+from falguard.detection.detect import detect
+from falguard.detection.prefilter import build, built_in, prefilter_for
 from falguard.models import Origin
-from falguard.prefilter import build, built_in, prefilter_for
 from falguard.rules import RULES, Anchor, Rule, build_rules, fal_key_joined, pattern
 from tests.keys import expand_example, fake_fal_key, fake_hex32, fake_key_id_secret, fake_token, fake_uuid
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from falguard.detect import detect
+from falguard.detection.detect import detect
 from falguard.models import Origin
 from tests.keys import fake_fal_key, fake_key_id_secret
 

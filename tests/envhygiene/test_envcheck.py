@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from falguard import git as falguard_git
-from falguard.envcheck import (
+from falguard.envhygiene.envcheck import (
     CommittedFile,
     check_directory,
     check_repository,

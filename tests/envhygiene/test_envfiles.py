@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from falguard.envfiles import env_files_in, environment_of, is_env_file, is_env_template
+from falguard.envhygiene.envfiles import env_files_in, environment_of, is_env_file, is_env_template
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from falguard.envfix import MARKER, untrack_command
+from falguard.envhygiene.envfix import MARKER, untrack_command
 from tests.helpers import commit_all, git, run_cli, write
 from tests.keys import fake_key_id_secret
 

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from falguard import git as falguard_git
+from falguard.envhygiene.ignore import IgnoreRules, Scope, compile_pattern, parse_patterns, pathspec_regex, plain_regex
 from falguard.errors import GitError
-from falguard.ignore import IgnoreRules, Scope, compile_pattern, parse_patterns, pathspec_regex, plain_regex
 from tests.helpers import git, write
 
 # --- what git says ---------------------------------------------------------------------------
@@ -390,8 +390,8 @@ CONFIG_CASES = [
 def test_the_ignore_configuration_is_what_git_says_of_each_value(repo: Path, entries: list[tuple[str, str]]) -> None:
     """One ``git config --get-regexp`` for both values gives what ``git config --bool/--path
     --get`` gives for each (values git alone can type are asked of it again)."""
+    from falguard.envhygiene.ignore import IGNORE_CONFIG
     from falguard.git.objects import _config
-    from falguard.ignore import IGNORE_CONFIG
 
     found = falguard_git.find_repo(repo)
     assert found is not None

@@ -8,9 +8,9 @@ import json
 import random
 from pathlib import Path
 
+from falguard.detection.prefilter import build, prefilter_for
 from falguard.expand.encoded import MAX_DECODED, ONE_PASS_AFTER, Decoder, decode, encoded_findings
 from falguard.models import Origin, Summary
-from falguard.prefilter import build, prefilter_for
 from falguard.rules import RULES
 from tests.helpers import commit_all, ignoring_env, write
 from tests.keys import fake_fal_key, fake_key_id_secret, fake_uuid

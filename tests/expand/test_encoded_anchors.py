@@ -12,14 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from falguard import fastfind
-from falguard.detect import detect
+from falguard.detection import fastfind
+from falguard.detection.detect import detect
+from falguard.detection.prefilter import prefilter_for
 from falguard.expand import encoded
 from falguard.expand.encoded import MAX_DEPTH, Decoder, encoded_findings, one_pass
 from falguard.expand.encoded_anchors import encode, encoded_searches, leading_classes
 from falguard.expand.step import Expansion
 from falguard.models import Origin, Summary
-from falguard.prefilter import prefilter_for
 from falguard.rules import build_rules
 from falguard.sources import Item
 from tests.keys import fake_fal_key, fake_hex32, fake_key_id_secret, fake_token, fake_uuid

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from falguard import git as falguard_git
-from falguard.hook import framework_ranges, parse_push_lines, pre_push, push_ranges
+from falguard.hooks.hook import framework_ranges, parse_push_lines, pre_push, push_ranges
 from tests.helpers import commit_all, git, ignoring_env, run_cli, write
 from tests.keys import fake_key_id_secret
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from falguard.install import CHAINED_SUFFIX, MARKER
+from falguard.hooks.install import CHAINED_SUFFIX, MARKER
 from tests.helpers import commit_all, git, ignoring_env, write
 from tests.keys import fake_key_id_secret
 
@@ -109,7 +109,7 @@ def test_uninstall_leaves_foreign_hooks_and_absent_ones_alone(repo: Path, falgua
 
 def test_hook_falls_back_to_falguard_on_path_when_its_python_is_gone(repo: Path, tmp_path: Path) -> None:
     from falguard import git as falguard_git
-    from falguard.install import install
+    from falguard.hooks.install import install
 
     found = falguard_git.find_repo(repo)
     assert found is not None

@@ -20,7 +20,7 @@ import pytest
 from tests.helpers import commit_all, git, ignoring_env, write
 from tests.keys import fake_key_id_secret
 
-CHECKOUT = Path(__file__).resolve().parents[1]
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 def snapshot_of_this_checkout(target: Path) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from falguard.rotate import env_with_key
+from falguard.platform.rotate import env_with_key
 from tests.falapi_standin import StandIn, StandInKey
 from tests.helpers import Run, commit_all, git, ignoring_env, write
 
@@ -20,7 +20,7 @@ from tests.helpers import Run, commit_all, git, ignoring_env, write
 @pytest.fixture(autouse=True)
 def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
     """The stand-in deletes at once: one check that a deleted key is dead is enough."""
-    monkeypatch.setattr("falguard.rotate.CONFIRM_WAITS", (0.0,))
+    monkeypatch.setattr("falguard.platform.rotate.CONFIRM_WAITS", (0.0,))
 
 
 def leaked(repo: Path, standin: StandIn, *scopes: str) -> list[StandInKey]:

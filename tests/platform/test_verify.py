@@ -13,9 +13,9 @@ import pytest
 
 from falguard.config import KEYS
 from falguard.errors import InputError
-from falguard.falapi import DEFAULT_URL, FalApi, Limits, api_url
 from falguard.models import Secret
-from falguard.verify import check_key
+from falguard.platform.falapi import DEFAULT_URL, FalApi, Limits, api_url
+from falguard.platform.verify import check_key
 from tests.falapi_standin import StandIn
 from tests.helpers import Run, commit_all, git, ignoring_env, write
 from tests.keys import fake_hex32, fake_token, fake_uuid
@@ -312,7 +312,7 @@ def test_suppressed_findings_are_not_sent(repo: Path, falguard: Any, standin: St
 def test_at_most_max_keys_are_checked(
     repo: Path, falguard: Any, standin: StandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("falguard.verify.MAX_KEYS", 2)
+    monkeypatch.setattr("falguard.platform.verify.MAX_KEYS", 2)
     ignoring_env(repo)
     write(repo, "a.py", "".join(f'FAL_KEY_{n} = "{standin.add_key().credential}"\n' for n in range(3)))
     findings = falguard("scan", "--verify", "--format", "json", cwd=repo).json["findings"]

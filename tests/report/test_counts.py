@@ -8,8 +8,8 @@ import random
 import re
 from pathlib import Path
 
-from falguard.historyscan import scan_history
-from falguard.progress import HistoryProgress
+from falguard.scans.historyscan import scan_history
+from falguard.scans.progress import HistoryProgress
 from tests.helpers import commit_all, git, ignoring_env, write
 from tests.keys import fake_key_id_secret
 

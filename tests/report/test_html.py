@@ -91,7 +91,7 @@ def test_stdin_scan_as_html(repo: Path, falguard, monkeypatch: pytest.MonkeyPatc
 
 
 def test_verification_is_shown_when_present(tmp_path: Path, falguard) -> None:
-    document = json.loads((Path(__file__).parent / "golden" / "scan.json").read_text())
+    document = json.loads((Path(__file__).parents[1] / "golden" / "scan.json").read_text())
     statuses = iter(["live", "rejected", "unknown", "live"])
     for finding in document["findings"]:
         if finding["key_id"] or "****" in finding["secret"]:
@@ -105,7 +105,7 @@ def test_verification_is_shown_when_present(tmp_path: Path, falguard) -> None:
 
 
 def test_incomplete_coverage_is_said_in_the_header(tmp_path: Path, falguard) -> None:
-    document = json.loads((Path(__file__).parent / "golden" / "scan.json").read_text())
+    document = json.loads((Path(__file__).parents[1] / "golden" / "scan.json").read_text())
     document["findings"] = []
     document["summary"]["incomplete"] = ["shallow clone: history stops at the shallow boundary"]
     write(tmp_path, "shallow.json", json.dumps(document))

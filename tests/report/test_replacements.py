@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from falguard.detect import detect
+from falguard.detection.detect import detect
 from falguard.models import Origin, Secret
-from falguard.replacements import REPLACEMENT
+from falguard.report.replacements import REPLACEMENT
 from tests.helpers import commit_all, git, ignoring_env, write
 from tests.keys import fake_key_id_secret
 

@@ -13,9 +13,9 @@ from falguard.models import Secret, mask
 from falguard.report.load import ReportFormatError, load, parse
 from tests.helpers import write
 from tests.keys import fake_key_id_secret
-from tests.test_audit import four_stories
+from tests.scans.test_audit import four_stories
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parents[1] / "golden"
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from falguard.detect import detect
-from falguard.guidance import steps_for_rule
+from falguard.detection.detect import detect
 from falguard.models import Origin, Severity
+from falguard.report.guidance import steps_for_rule
 from falguard.rules import ALL_RULES, RULES, RULES_BY_ID, Rule, credential_in, registered, written_forms
 from falguard.sources.history import may_match
 from tests import toy_rule
@@ -168,7 +168,7 @@ def test_ignored_env_file_reports_only_browser_exposure() -> None:
 
 # --- every rule is guided and documented ---------------------------------------------------
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 _UNFILLED = re.compile(r"\{(?:dashboard|which|path|route|remediation)\}")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from falguard.detect import detect
+from falguard.detection.detect import detect
 from falguard.models import Origin, Severity, mask_key_secret
 from falguard.rules import fal_key_joined
 from tests.helpers import commit_all, git, ignoring_env, write

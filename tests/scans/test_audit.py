@@ -12,7 +12,7 @@ import pytest
 from tests.helpers import git, ignoring_env, write
 from tests.keys import fake_key_id_secret
 
-GOLDEN = Path(__file__).parent / "golden" / "audit.text"
+GOLDEN = Path(__file__).parents[1] / "golden" / "audit.text"
 
 
 @pytest.fixture

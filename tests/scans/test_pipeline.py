@@ -6,11 +6,11 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from falguard import pipeline
-from falguard.baseline import entry_for, identity
 from falguard.config import AllowEntry, Config
+from falguard.detection.baseline import entry_for, identity
 from falguard.models import Finding, Origin, ScanResult, Severity, Summary, Suppression, Verification
-from falguard.pipeline import Analyser, Stages
+from falguard.scans import pipeline
+from falguard.scans.pipeline import Analyser, Stages
 from falguard.sources import Exclusion, Item
 from tests.keys import fake_key_id_secret
 

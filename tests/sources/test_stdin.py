@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 from falguard.config import Config
-from falguard.scan import scan_stdin
+from falguard.scans.scan import scan_stdin
 from falguard.sources import stdin
 from tests.helpers import run_cli
 from tests.keys import fake_fal_key, fake_key_id_secret

@@ -16,7 +16,7 @@ from falguard.browser.index import ProjectIndex
 from falguard.browser.js import ENV_READ
 from falguard.browser.projects import Project, find_projects, project_of
 from falguard.browser.proxy import proxy_findings
-from falguard.detect import detect
+from falguard.detection.detect import detect
 from falguard.models import Finding, Origin
 from falguard.rules import PUBLIC_PREFIXES, build_rules
 

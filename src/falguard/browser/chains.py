@@ -15,10 +15,10 @@ from falguard.browser.index import ProjectIndex
 from falguard.browser.js import ENV_READ, within
 from falguard.browser.names import is_fal_key_name
 from falguard.browser.projects import Project
-from falguard.buildoutput import is_served
-from falguard.envfiles import is_env_file, is_env_template
+from falguard.detection.positions import Cursor, line_of
+from falguard.envhygiene.envfiles import is_env_file, is_env_template
 from falguard.models import ChainLink, Finding, Secret
-from falguard.positions import Cursor, line_of
+from falguard.sources.buildoutput import is_served
 
 _ENV_LINE = re.compile(
     rb"(?m)^[ \t]{0,16}(?:export[ \t]{1,8})?(?P<name>[A-Za-z_][A-Za-z0-9_]{0,127})[ \t]{0,8}=[ \t]{0,8}(?P<value>[^\r\n#]{0,300})"

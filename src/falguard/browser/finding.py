@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from falguard.browser.framework import SourceFile
-from falguard.findings import new_finding
+from falguard.detection.findings import new_finding
+from falguard.detection.positions import position, width
+from falguard.detection.suppress import inline_suppression
 from falguard.models import Finding, Secret, Severity
-from falguard.positions import position, width
-from falguard.suppress import inline_suppression
 
 CLIENT_CREDENTIALS = "client-credentials"
 PROXY_MISSING = "fal-proxy-missing"

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from falguard.browser.framework import SourceFile
 from falguard.browser.frameworks import registry
-from falguard.detect import keyword_hits
-from falguard.envfiles import is_env_file
+from falguard.detection.detect import keyword_hits
+from falguard.envhygiene.envfiles import is_env_file
 from falguard.rules import FAL_CONTEXT_RE
 from falguard.sources import Item
 

@@ -11,7 +11,7 @@ from functools import cached_property
 from falguard.browser.framework import Framework
 from falguard.browser.frameworks import registry
 from falguard.browser.index import ProjectIndex
-from falguard.buildoutput import is_served
+from falguard.sources.buildoutput import is_served
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,9 @@ def audit(path: str, reporting: Reporting, org: OrgRequest | None = None) -> int
         from falguard.cli.org import audit_many
 
         return audit_many(path, org, reporting)
-    from falguard.audit import collect, tell
-    from falguard.progress import progress_on
     from falguard.report import ReportContext, audit_renderer
+    from falguard.scans.audit import collect, tell
+    from falguard.scans.progress import progress_on
 
     root, config = settings([path], reporting)
     with progress_on(sys.stderr) as progress:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from falguard.baseline import DEFAULT_NAME as BASELINE_NAME
 from falguard.cli import EXIT_CLEAN
 from falguard.cli.settings import settings
 from falguard.config import Config
+from falguard.detection.baseline import DEFAULT_NAME as BASELINE_NAME
 from falguard.errors import InputError
 from falguard.models import Finding
 
@@ -23,7 +23,7 @@ def baseline() -> None:
 def baseline_findings(paths: Sequence[str], config: Config, history: bool) -> list[Finding]:
     """What a baseline records: the working tree's findings, and with ``history`` also every
     finding of a whole-history scan of the repository the current directory is in."""
-    from falguard.scan import scan_worktree
+    from falguard.scans.scan import scan_worktree
 
     found = scan_worktree(paths, config).findings
     if history:
@@ -52,7 +52,7 @@ def _who(name: str) -> str:
 @_ACCEPTED_BY
 def baseline_create(paths: tuple[str, ...], output: str | None, history: bool, accepted_by: str) -> int:
     """Record every current finding (review notes of existing entries are kept)."""
-    from falguard.baseline import create, load, write
+    from falguard.detection.baseline import create, load, write
 
     who = _who(accepted_by)
     root, config = settings(paths)
@@ -73,7 +73,7 @@ def baseline_create(paths: tuple[str, ...], output: str | None, history: bool, a
 @_ACCEPTED_BY
 def baseline_update(paths: tuple[str, ...], path: str | None, history: bool, accepted_by: str) -> int:
     """Drop entries that no longer occur, keeping the notes of the rest; adds nothing."""
-    from falguard.baseline import accepted, load, prune, write
+    from falguard.detection.baseline import accepted, load, prune, write
 
     who = _who(accepted_by)
     root, config = settings(paths)

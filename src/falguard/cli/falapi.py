@@ -17,6 +17,6 @@ def verify_url(verify: bool, option: str | None) -> str | None:
     """The checked API URL when --verify is given (a bad one fails before any scan), else None."""
     if not verify:
         return None
-    from falguard.falapi import api_url
+    from falguard.platform.falapi import api_url
 
     return api_url(option, os.environ)

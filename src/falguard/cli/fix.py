@@ -20,7 +20,7 @@ def fix(path: str, untrack: bool) -> int:
     .gitignore without touching existing lines, and prints the `git rm --cached` command for
     each tracked env file. Never deletes a file.
     """
-    from falguard import envfix
+    from falguard.envhygiene import envfix
 
     plan = envfix.plan_fix(path)
     shown = os.path.relpath(plan.gitignore)

@@ -99,12 +99,12 @@ def run_pre_commit(fail_on: str | None, max_file_size: int | None) -> int:
     patch = queries = None
     if found is not None and not found.bare:
         patch = git.start_staged_patch(found)
-        from falguard.envfiles import StartedQueries
+        from falguard.envhygiene.envfiles import StartedQueries
 
         queries = StartedQueries(found)  # the gitignore check's git commands, answering meanwhile
 
     from falguard.cli.settings import Reporting, settings, stages_for
-    from falguard.scan import scan_staged
+    from falguard.scans.scan import scan_staged
     from falguard.sources.staged import work_tree
 
     repo = work_tree(found)
@@ -118,7 +118,7 @@ def run_pre_commit(fail_on: str | None, max_file_size: int | None) -> int:
 def run_pre_push(fail_on: str | None, max_file_size: int | None) -> int:
     """The pre-push hook: the commits the push would publish (refs on stdin, as git gives them)."""
     from falguard.cli.settings import Reporting, settings, stages_for
-    from falguard.hook import pre_push
+    from falguard.hooks.hook import pre_push
 
     reporting = Reporting(fail_on=fail_on, max_file_size=max_file_size)
     root, config = settings([], reporting)

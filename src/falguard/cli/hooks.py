@@ -41,8 +41,8 @@ HOOK_CHOICE = click.Choice(["pre-commit", "pre-push"])
 @click.option("--hook", "hooks", type=HOOK_CHOICE, multiple=True, default=("pre-commit",), show_default=True, help="Which hook (repeat for both).")  # fmt: skip
 def install(hooks: tuple[str, ...]) -> int:
     """Install falguard as a native git hook (honours core.hooksPath; keeps and chains an existing hook)."""
-    from falguard.install import describe, locate
-    from falguard.install import install as install_hook
+    from falguard.hooks.install import describe, locate
+    from falguard.hooks.install import install as install_hook
 
     repo = locate()
     for name in hooks:
@@ -54,8 +54,8 @@ def install(hooks: tuple[str, ...]) -> int:
 @click.option("--hook", "hooks", type=HOOK_CHOICE, multiple=True, default=("pre-commit", "pre-push"), show_default=True, help="Which hook (repeat for both).")  # fmt: skip
 def uninstall(hooks: tuple[str, ...]) -> int:
     """Remove falguard's git hooks, putting back any hook they replaced."""
-    from falguard.install import describe, locate
-    from falguard.install import uninstall as uninstall_hook
+    from falguard.hooks.install import describe, locate
+    from falguard.hooks.install import uninstall as uninstall_hook
 
     repo = locate()
     for name in hooks:

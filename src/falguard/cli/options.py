@@ -9,11 +9,11 @@ from typing import Any, TypeVar
 
 import click
 
-from falguard.baseline import DEFAULT_NAME as BASELINE_NAME
 from falguard.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from falguard.cli.falapi import FAL_API_URL, verify_url
 from falguard.cli.settings import Reporting, fails_when_incomplete, use_color
 from falguard.config import Config, parse_size
+from falguard.detection.baseline import DEFAULT_NAME as BASELINE_NAME
 from falguard.errors import InputError
 from falguard.models import ScanResult, Severity
 from falguard.report import FORMATS, ReportContext, renderer
@@ -135,7 +135,7 @@ INCOMPLETE_FIX = (
 
 
 def write_replacements_for(target: str, result: ScanResult, paths: Sequence[str]) -> None:
-    from falguard.replacements import WARNING, protected_paths, write_replacements
+    from falguard.report.replacements import WARNING, protected_paths, write_replacements
 
     written = write_replacements(target, [*result.findings, *result.suppressed], protected_paths(paths))
     click.echo(f"falguard: {written.message(target)}", err=True)

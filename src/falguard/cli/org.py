@@ -136,7 +136,7 @@ def _run(specs: list[Any], refused: list[tuple[str, str]], request: OrgRequest, 
     from falguard.org.mirror import default_cache_dir
     from falguard.org.progress import org_progress
     from falguard.org.run import Settings, audit_all, failed
-    from falguard.pipeline import Stages
+    from falguard.scans.pipeline import Stages
 
     root, config = settings(["."], reporting)
     stages = stages_for(root, reporting) if reporting.baseline_path and not reporting.no_baseline else Stages()

@@ -14,7 +14,7 @@ from falguard.errors import InputError
 from falguard.models import mask
 
 if TYPE_CHECKING:
-    from falguard.falapi import KeyInfo
+    from falguard.platform.falapi import KeyInfo
 
 
 @click.command()
@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 @FAL_API_URL
 def revoke(key_ids: tuple[str, ...], yes: bool, fal_api_url: str | None) -> int:
     """Delete fal keys by id (from a report, the dashboard or another tool), with FAL_ADMIN_KEY."""
-    from falguard import rotate as rotation
-    from falguard.falapi import FalApi, FalApiError, api_url
+    from falguard.platform import rotate as rotation
+    from falguard.platform.falapi import FalApi, FalApiError, api_url
 
     ids = _key_ids(key_ids)
     url = api_url(fal_api_url, os.environ)
@@ -62,7 +62,7 @@ def _described(info: KeyInfo | None) -> str:
 
 
 def _key_ids(given: Sequence[str]) -> list[str]:
-    from falguard.rotate import KEY_ID
+    from falguard.platform.rotate import KEY_ID
 
     ids: list[str] = []
     for value in given:

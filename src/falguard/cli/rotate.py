@@ -22,8 +22,8 @@ from falguard.models import Secret
 from falguard.report.rotation import render_json, render_text
 
 if TYPE_CHECKING:
-    from falguard.falapi import FalApi, NewKey
-    from falguard.rotate import Plan
+    from falguard.platform.falapi import FalApi, NewKey
+    from falguard.platform.rotate import Plan
 
 
 @click.command()
@@ -50,8 +50,8 @@ def rotate(
     --yes. Keys that cannot be verified, or whose id is unknown, are listed with the steps to
     take by hand.
     """
-    from falguard import rotate as rotation
-    from falguard.falapi import FalApi, api_url
+    from falguard.platform import rotate as rotation
+    from falguard.platform.falapi import FalApi, api_url
 
     url = api_url(fal_api_url, os.environ)
     admin = rotation.admin_key(os.environ)
@@ -80,7 +80,7 @@ def rotate(
 def _plan(api: FalApi, admin: Secret, path: str, key_ids: Sequence[str]) -> Plan:
     import datetime
 
-    from falguard import rotate as rotation
+    from falguard.platform import rotate as rotation
 
     findings = _leaked_findings(path)
     leaks = rotation.find_leaks(findings, api)
@@ -95,9 +95,9 @@ def _leaked_findings(path: str) -> list[Any]:
     the baseline is not: a reviewed leak is still a leak)."""
     from falguard import git
     from falguard.config import load
-    from falguard.historyscan import scan_history
-    from falguard.progress import progress_on
-    from falguard.scan import scan_worktree
+    from falguard.scans.historyscan import scan_history
+    from falguard.scans.progress import progress_on
+    from falguard.scans.scan import scan_worktree
 
     repo = git.repo_of_path(path)
     root = repo.toplevel if repo is not None and repo.toplevel is not None else Path(path).resolve()
@@ -132,7 +132,7 @@ def _destination(target: Path | None, fmt: str) -> str:
 
 
 def _deliverer(target: Path | None) -> Any:
-    from falguard.rotate import write_env
+    from falguard.platform.rotate import write_env
 
     def deliver(new: NewKey) -> str:
         if target is not None:

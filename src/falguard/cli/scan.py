@@ -11,7 +11,7 @@ from falguard.cli.options import finish, report_options
 from falguard.cli.settings import Reporting, settings, stages_for
 from falguard.config import Config
 from falguard.models import ScanResult
-from falguard.pipeline import Stages
+from falguard.scans.pipeline import Stages
 
 STDIN = "-"
 
@@ -56,14 +56,14 @@ def scan(
                 click.echo(f"falguard: warning: incomplete: {reason}", err=True)
         return finish(result, config, reporting, (), history=True)
     if paths == (STDIN,):
-        from falguard.scan import scan_stdin
+        from falguard.scans.scan import scan_stdin
         from falguard.sources.stdin import STDIN_NAME
 
         root, config = settings([], reporting)
         result = scan_stdin(sys.stdin.buffer, stdin_name or STDIN_NAME, config, stages_for(root, reporting))
         return finish(result, config, reporting, ())
     if staged:
-        from falguard.scan import scan_staged
+        from falguard.scans.scan import scan_staged
         from falguard.sources.staged import find_work_tree
 
         repo = find_work_tree(".")
@@ -71,7 +71,7 @@ def scan(
         result = scan_staged(repo, config, stages_for(root, reporting))
         warn(result)
         return finish(result, config, reporting, paths)
-    from falguard.scan import scan_worktree
+    from falguard.scans.scan import scan_worktree
 
     root, config = settings(paths, reporting)
     return finish(scan_worktree(paths, config, stages_for(root, reporting), plain=no_git), config, reporting, paths)
@@ -104,8 +104,8 @@ def warn(result: ScanResult) -> None:
 
 
 def scan_history(revisions: Sequence[str], since: str | None, config: Config, stages: Stages = Stages()) -> ScanResult:
-    from falguard.historyscan import scan_history as history_scan
-    from falguard.progress import progress_on
+    from falguard.scans.historyscan import scan_history as history_scan
+    from falguard.scans.progress import progress_on
 
     with progress_on(sys.stderr) as progress:
         return history_scan(".", revisions, since=since, config=config, stages=stages, progress=progress)

@@ -12,7 +12,7 @@ from falguard.config import BASELINE_FILE, Config
 from falguard.config import load as load_config
 from falguard.errors import InputError
 from falguard.models import Value, _set
-from falguard.pipeline import Stages
+from falguard.scans.pipeline import Stages
 
 
 class Reporting(Value):
@@ -98,7 +98,7 @@ def stages_for(root: Path, reporting: Reporting) -> Stages:
     and, with --verify, the verifier."""
     verifier = None
     if reporting.verify_url:
-        from falguard.verify import Verifier
+        from falguard.platform.verify import Verifier
 
         verifier = Verifier(reporting.verify_url, notify=say)
     if reporting.no_baseline:
@@ -108,7 +108,7 @@ def stages_for(root: Path, reporting: Reporting) -> Stages:
         if reporting.baseline_path:
             raise InputError(f"baseline file not found: {reporting.baseline_path}")
         return Stages(verifier=verifier)
-    from falguard.baseline import load as load_baseline  # only when there is one to read
+    from falguard.detection.baseline import load as load_baseline  # only when there is one to read
 
     return Stages(baseline=load_baseline(path), verifier=verifier)
 

@@ -8,12 +8,12 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from falguard import fastfind
-from falguard.findings import new_finding
+from falguard.detection import fastfind
+from falguard.detection.findings import new_finding
+from falguard.detection.positions import Cursor, width
+from falguard.detection.suppress import Allow, line_allows, suppression_for
 from falguard.models import Origin, Secret, Severity
-from falguard.positions import Cursor, width
 from falguard.rules import FAL_CONTEXT_RE, Finder, Pattern, Rule, Verdict, build_rules
-from falguard.suppress import Allow, line_allows, suppression_for
 
 if TYPE_CHECKING:
     from falguard.models import Finding
@@ -28,7 +28,7 @@ _OVERLAP = 64
 _FIRST_STEP = 4 << 10  # a search for the first hit lowers this much first, then twice as much each time
 
 #: Content this large has its finders' hits found in one pass when hyperscan is installed
-#: (see falguard.fastfind), once a process has scanned ``ENGINE_FROM`` bytes of such content:
+#: (see falguard.detection.fastfind), once a process has scanned ``ENGINE_FROM`` bytes of such content:
 #: loading and compiling the engine takes 15-20 ms, which the one pass saves back only over
 #: megabytes (ordinary code: about 4 ms a megabyte with ``re``, 1 ms with the engine), so a
 #: commit's few files in the hook, even large ones, are scanned without it. Once it is
@@ -313,7 +313,7 @@ def _scanner(rules: Sequence[Rule]) -> tuple[fastfind.Scanner, tuple[bytes, ...]
 
 
 def finder_sources(rules: Sequence[Rule]) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
-    """The sources of ``rules``' finders (distinct), for a one-pass engine (falguard.fastfind),
+    """The sources of ``rules``' finders (distinct), for a one-pass engine (falguard.detection.fastfind),
     and the ``needs`` literals that pass reports the presence of (see :func:`verdicts`)."""
     kept = _FINDERS.get(id(rules))
     if kept is None or kept[0] is not rules:  # the finders' sources are listed once per rule set
@@ -387,7 +387,7 @@ def detect(
         )
         if origin.served and verdict.sensitive and severity > Severity.LOW:
             # in what the site serves: every visitor has the key
-            from dataclasses import replace  # findings are dataclasses (falguard.facts): loaded by now
+            from dataclasses import replace  # findings are dataclasses (falguard.detection.facts): loaded by now
 
             finding = replace(finding, severity=Severity.CRITICAL, message=finding.message + SERVED_NOTE)
         findings.append(finding)

@@ -37,7 +37,7 @@ def new_finding(
         info = ALL_RULES[rule]
     else:
         info = rule
-    from falguard.models import Finding  # made by the first finding (see falguard.facts)
+    from falguard.models import Finding  # made by the first finding (see falguard.detection.facts)
 
     return Finding(
         rule=info.id,

@@ -51,7 +51,7 @@ class Prefilter(NamedTuple):
     searches: tuple[re.Pattern[bytes], ...]
     encoded: tuple[re.Pattern[bytes], ...] = ENCODED_SEARCHES  # the anchors in base64
     #: each anchor's own regex (lowercase, no lookbehind), for a one-pass engine over many
-    #: objects at once (:func:`falguard.fastfind.batch_admitter`): same verdicts as ``admits``
+    #: objects at once (:func:`falguard.detection.fastfind.batch_admitter`): same verdicts as ``admits``
     sources: tuple[bytes, ...] = ()
 
     def admits(self, lowered: bytes | bytearray, start: int = 0, end: int = sys.maxsize) -> bool:
@@ -94,7 +94,7 @@ def prefilter_for(extra_key_names: Sequence[str] = ()) -> Prefilter:
 
 #: What :func:`build` gives for the built-in rules (``build(RULES)``), written out: a scan
 #: whose content this turns away never loads a rule module (a clean commit in the pre-commit
-#: hook). tests/test_prefilter.py checks it against ``build(RULES)``: a rule whose anchors
+#: hook). tests/detection/test_prefilter.py checks it against ``build(RULES)``: a rule whose anchors
 #: change updates it from what that test prints.
 BUILT_IN_SEARCHES = (
     rb"\-(?:[0-9a-f]{12}(?:[:%\"'`$#{\\\r\n]|[0-9a-f]{1,31}[\"'`$#{\\\r\n])|(?<=auth\-)key)",

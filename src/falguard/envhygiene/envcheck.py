@@ -1,9 +1,9 @@
 """Env hygiene: env files git tracks or would stage, ignore rules that leave env files
 exposed, and one fal key shared by several environments.
 
-Library code: it returns findings (built with :func:`falguard.findings.repository_finding`) and
+Library code: it returns findings (built with :func:`falguard.detection.findings.repository_finding`) and
 prints nothing. Which existing files git ignores is git's own answer (``git ls-files``);
-:mod:`falguard.ignore` names the rule that covers each one and decides for paths that do not
+:mod:`falguard.envhygiene.ignore` names the rule that covers each one and decides for paths that do not
 exist yet (the next ``.env.local``), for files seen only in history, and outside a repository.
 """
 
@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from falguard import git
-from falguard.envfiles import (
+from falguard.detection.findings import repository_finding
+from falguard.envhygiene.envfiles import (
     ENV_PATHSPECS,
     content_severity,
     environment_of,
@@ -26,13 +27,12 @@ from falguard.envfiles import (
     keys_in,
     secret_settings,
 )
-from falguard.findings import repository_finding
-from falguard.ignore import IgnoreRules, Match, Scope
+from falguard.envhygiene.ignore import IgnoreRules, Match, Scope
 from falguard.models import Secret, Severity, Summary, Value, _set
 from falguard.sources import DEFAULT_MAX_FILE_SIZE, display_path, read_regular_file
 
 if TYPE_CHECKING:
-    from falguard.envfiles import StartedQueries
+    from falguard.envhygiene.envfiles import StartedQueries
     from falguard.models import Finding
 
 #: Env files somebody will create next to any project; a .gitignore should cover them before they exist.

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from falguard import git
-from falguard.ignore import IGNORE_CONFIG
+from falguard.envhygiene.ignore import IGNORE_CONFIG
 from falguard.models import Origin, Severity
 from falguard.sources import text_content
 
@@ -156,7 +156,7 @@ def keys_in(content: bytes | None, path: str) -> list[Finding]:
     text = text_content(content)
     if text is None:
         return []
-    from falguard.detect import detect  # only for an env file's content: a clean commit has none
+    from falguard.detection.detect import detect  # only for an env file's content: a clean commit has none
 
     return [f for f in detect(text, Origin(path)) if f.secret.sensitive and f.severity >= Severity.HIGH]
 
@@ -168,7 +168,7 @@ def content_severity(keys: Sequence[Finding], secrets: Sequence[str]) -> Severit
 
 
 class StartedQueries:
-    """What :func:`falguard.envcheck.check_repository` asks git (the ignore configuration, the env file
+    """What :func:`falguard.envhygiene.envcheck.check_repository` asks git (the ignore configuration, the env file
     listings), asked now and read later: the pre-commit hook asks before it loads the
     scanner, so that git answers while Python imports."""
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from falguard import git
-from falguard.envcheck import PROBE_NAMES, list_env_files
-from falguard.envfiles import is_env_file, is_env_template
+from falguard.envhygiene.envcheck import PROBE_NAMES, list_env_files
+from falguard.envhygiene.envfiles import is_env_file, is_env_template
+from falguard.envhygiene.ignore import IgnoreRules
 from falguard.errors import InputError
-from falguard.ignore import IgnoreRules
 
 MARKER = "# Added by `falguard fix`: env files hold keys; keep them out of git (templates stay tracked)"
 _GLOB_CHARS = frozenset("*?[\\")

@@ -19,15 +19,15 @@ import functools
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from falguard.detection.positions import Cursor, width
+from falguard.detection.prefilter import Prefilter
 from falguard.models import Origin, Secret, Summary, Value, _set
-from falguard.positions import Cursor, width
-from falguard.prefilter import Prefilter
 
 if TYPE_CHECKING:
-    from falguard.fastfind import Holder, HoldingScanner
+    from falguard.detection.fastfind import Holder, HoldingScanner
+    from falguard.detection.suppress import Allow
     from falguard.models import Finding
     from falguard.rules import Rule
-    from falguard.suppress import Allow
 
 #: The shortest run decoded: base64 of the shortest fal key (``fal_`` and 16 characters).
 MIN_RUN = 24
@@ -157,7 +157,7 @@ def _turned_away(content: bytes, decoder: Decoder) -> bool:
         looked.total += len(content)
         return False
     if looked.holds is False:
-        from falguard import fastfind  # a scan this large has loaded it, or gains from it
+        from falguard.detection import fastfind  # a scan this large has loaded it, or gains from it
 
         searches = _anchor_searches(decoder.prefilter)
         looked.holds = None if searches is None else fastfind.holder(searches)
@@ -165,7 +165,7 @@ def _turned_away(content: bytes, decoder: Decoder) -> bool:
 
 
 def one_pass(content: bytes, decoder: Decoder) -> tuple[dict[bytes, list[int]], bool] | None:
-    """Every finder's hits in ``content`` (for :func:`falguard.detect.detect`) and whether it
+    """Every finder's hits in ``content`` (for :func:`falguard.detection.detect.detect`) and whether it
     holds base64 of an anchor (for :func:`encoded_findings`), from the same hyperscan pass,
     once the scan has looked through ``one_pass_after`` bytes; None before, for content that
     could reach the budget, and without hyperscan."""
@@ -173,8 +173,8 @@ def one_pass(content: bytes, decoder: Decoder) -> tuple[dict[bytes, list[int]], 
     if looked.total < decoder.one_pass_after or len(content) > WITHIN_BUDGET:
         return None  # encoded_findings counts it
     if looked.with_finders is False:
-        from falguard import fastfind
-        from falguard.detect import finder_sources
+        from falguard.detection import fastfind
+        from falguard.detection.detect import finder_sources
 
         searches = _anchor_searches(decoder.prefilter)
         finders, literals = finder_sources(decoder.rules)
@@ -275,9 +275,9 @@ def _decoded_findings(run: bytes, origin: Origin, decoder: Decoder, budget: _Bud
         return []  # random bytes (a digest, an image): one C call, no prefilter, no deeper look
     found: list[Finding] = []
     if decoder.prefilter.may_match(decoded):
-        from dataclasses import replace  # findings are dataclasses (falguard.facts)
+        from dataclasses import replace  # findings are dataclasses (falguard.detection.facts)
 
-        from falguard.detect import detect  # only for decoded text that may hold a key
+        from falguard.detection.detect import detect  # only for decoded text that may hold a key
 
         found = [
             replace(finding, message=f"{finding.message} ({_LEVELS.get(depth, f'base64-encoded {depth} times')})")
@@ -295,7 +295,7 @@ def _at_start(found: list[Finding]) -> list[Finding]:
     """Findings decoded from a value inside decoded text: at that text's start."""
     if not found:
         return found
-    from dataclasses import replace  # findings are dataclasses (falguard.facts): loaded by now
+    from dataclasses import replace  # findings are dataclasses (falguard.detection.facts): loaded by now
 
     return [replace(finding, line=1, column=1) for finding in found]
 
@@ -311,7 +311,7 @@ def _relocated(
     allow comments (``allows``: the last line's, kept by its start)."""
     from dataclasses import replace
 
-    from falguard.suppress import line_allows, suppression_for  # only for a decoded key
+    from falguard.detection.suppress import line_allows, suppression_for  # only for a decoded key
 
     line, line_start, column = cursor.move(start)
     if line_start not in allows:

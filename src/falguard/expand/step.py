@@ -55,7 +55,7 @@ class Expansion(Value):
         """Detection on ``part``'s own bytes (which the prefilter has admitted: content it turns
         away costs no rule and loads no rule module, so a clean commit in the pre-commit hook
         never builds the rules), with its finders' hits when a pass has found them."""
-        from falguard.detect import detect
+        from falguard.detection.detect import detect
 
         return detect(
             part.content, part.origin, self.decoder.rules, first_line=part.first_line, finder_hits=finder_hits

@@ -13,8 +13,8 @@ from falguard import git
 from falguard.config import Config
 from falguard.errors import InputError
 from falguard.models import ScanResult
-from falguard.pipeline import Stages
-from falguard.scan import scan_commits
+from falguard.scans.pipeline import Stages
+from falguard.scans.scan import scan_commits
 from falguard.sources.commits import CommitRange
 
 

@@ -9,8 +9,8 @@ import threading
 from typing import TextIO
 
 from falguard.org.run import Outcome
-from falguard.progress import StatusLine, on_terminal
 from falguard.report import printable
+from falguard.scans.progress import StatusLine, on_terminal
 
 
 class OrgProgress(StatusLine):

@@ -14,7 +14,7 @@ from falguard.config import Config
 from falguard.errors import FalguardError
 from falguard.org import cache
 from falguard.org.repos import RepoSpec
-from falguard.pipeline import Stages
+from falguard.scans.pipeline import Stages
 
 
 @dataclass(frozen=True)
@@ -99,9 +99,9 @@ def _reason(error: Exception) -> str:
 
 def _audit_mirror(mirror: Path, url: str, settings: Settings) -> tuple[dict[str, Any], str | None]:
     """The audit JSON of one mirror, named by its URL, and why it must fail (a corrupt object)."""
-    from falguard.audit import collect, tell
     from falguard.report import ReportContext
     from falguard.report.audit import render_json
+    from falguard.scans.audit import collect, tell
 
     found = collect(str(mirror), settings.config, settings.stages)
     found.repository = url

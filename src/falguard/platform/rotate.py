@@ -18,11 +18,11 @@ from pathlib import Path
 
 from falguard import git
 from falguard.errors import FalguardError, InputError
-from falguard.falapi import FalApi, FalApiError, Forbidden, KeyInfo, NewKey, Rejected, Unavailable
-from falguard.guidance import DASHBOARD
 from falguard.models import Finding, Secret, Verification
 from falguard.output import write_atomic
-from falguard.verify import REJECTED_NOTE, check_keys, credential_for
+from falguard.platform.falapi import FalApi, FalApiError, Forbidden, KeyInfo, NewKey, Rejected, Unavailable
+from falguard.platform.verify import REJECTED_NOTE, check_keys, credential_for
+from falguard.report.guidance import DASHBOARD
 
 ADMIN_VARIABLE = "FAL_ADMIN_KEY"
 #: Seconds to wait before each check that a deleted key is dead (fal may take a moment).

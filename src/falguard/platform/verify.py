@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from falguard.falapi import FalApi, FalApiError, Forbidden, Rejected, Unavailable
 from falguard.models import Finding, Secret, Severity, Verification
+from falguard.platform.falapi import FalApi, FalApiError, Forbidden, Rejected, Unavailable
 from falguard.rules import is_key_id_secret
 
 #: A hostile repository full of keys must not turn one scan into a flood of requests.

@@ -61,7 +61,7 @@ class Steps:
     secret is) and the repository's facts, so every format says the same thing."""
 
     def __init__(self, findings: Sequence[Finding]) -> None:
-        from falguard.guidance import uses_browser
+        from falguard.report.guidance import uses_browser
 
         self.findings = list(findings)
         self.browser = uses_browser(self.findings)
@@ -72,7 +72,7 @@ class Steps:
             self.keys[finding] = key
 
     def __call__(self, finding: Finding) -> list[str]:
-        from falguard.guidance import steps
+        from falguard.report.guidance import steps
 
         group = self.groups.get(self.keys.get(finding, group_key(finding))) or [finding]
         return steps(finding, group, related=self.findings, browser=self.browser)

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from falguard import rules
-from falguard.buildoutput import is_served
 from falguard.models import Finding
+from falguard.sources.buildoutput import is_served
 
 DASHBOARD = "https://fal.ai/dashboard/keys"
 PROXY_ROUTE = "app/api/fal/proxy/route.ts"

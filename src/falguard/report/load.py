@@ -213,7 +213,7 @@ def _story(data: Any, where: str, findings: list[Finding]) -> Story:
 
 
 def _hygiene(findings: list[Finding]) -> list[Finding]:
-    """The audit's hygiene list, as the audit chose it (``falguard.audit.tell``): one finding
+    """The audit's hygiene list, as the audit chose it (``falguard.scans.audit.tell``): one finding
     per rule and subject, the most severe first, history's version winning a tie."""
     best: dict[tuple[str, str], Finding] = {}
     for found in findings:

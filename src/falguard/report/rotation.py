@@ -9,7 +9,7 @@ from falguard import __version__
 from falguard.models import Secret, Verification
 
 if TYPE_CHECKING:
-    from falguard.rotate import Leak, Outcome, Plan
+    from falguard.platform.rotate import Leak, Outcome, Plan
 
 
 def _verdict(verification: Verification) -> str:

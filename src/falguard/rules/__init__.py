@@ -194,7 +194,7 @@ REPOSITORY_RULES: tuple[RuleInfo, ...] = (
 )
 
 #: Rules decided from a whole project (which code runs in the browser, what bundlers inline):
-#: see browser/. Their findings are built by falguard.findings.
+#: see browser/. Their findings are built by falguard.detection.findings.
 PROJECT_RULES: tuple[RuleInfo, ...] = (
     RuleInfo(
         id="client-credentials",

@@ -192,7 +192,7 @@ ValueJudge = Callable[[str], "Verdict | None"]
 class Anchor(Value):
     """What lowercased content must contain for a pattern to match: a lowercase literal,
     optionally followed by a short regex (over lowercased content). The history prefilter is
-    built from the anchors of every pattern (see :mod:`falguard.prefilter`)."""
+    built from the anchors of every pattern (see :mod:`falguard.detection.prefilter`)."""
 
     __slots__ = ("literal", "then")
     literal: bytes
@@ -217,7 +217,7 @@ FAL_CONTEXT_RE = re.compile(FAL_CONTEXT.regex)
 
 class Finder(Value):
     """Where a pattern's matches can start, so the pattern is tried only there (see
-    :func:`falguard.detect.found`): ``search``, over lowercased content, is a literal then at
+    :func:`falguard.detection.detect.found`): ``search``, over lowercased content, is a literal then at
     most 64 bytes of lookahead, and matches at most ``reach`` bytes after the start of every
     match of the pattern; ``needs``, if given, is a literal (as written) that every match
     holds at most ``reach`` bytes after its start. A windowed pattern given a finder must
@@ -344,7 +344,7 @@ class Extensions(Value):
 class RuleInfo(Value):
     """What every rule has, content rule or not: the public id, the words around it, and the
     steps that fix a finding (``{dashboard}``, ``{which}``, ``{path}``, ``{route}`` and
-    ``{remediation}`` are filled per finding by :mod:`falguard.guidance`)."""
+    ``{remediation}`` are filled per finding by :mod:`falguard.report.guidance`)."""
 
     __slots__ = ("id", "severity", "title", "description", "remediation", "steps", "credential")
     id: str
@@ -386,7 +386,7 @@ class Rule(RuleInfo):
     """A content rule: patterns over bytes and a judge for each match.
 
     A credential rule's overlapping matches keep the first credential rule's (see
-    :func:`falguard.detect.verdicts`); ``judge_value`` is its judgement of one whole literal,
+    :func:`falguard.detection.detect.verdicts`); ``judge_value`` is its judgement of one whole literal,
     which :func:`falguard.rules.credential_in` asks.
     """
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from falguard import git
 from falguard.config import Config
-from falguard.guidance import DASHBOARD, PROXY_ROUTE
-from falguard.historyscan import scan_history
 from falguard.models import Audit, Finding, ScanResult, Secret, Story
-from falguard.pipeline import Stages, sort_key
-from falguard.scan import scan_worktree
+from falguard.report.guidance import DASHBOARD, PROXY_ROUTE
+from falguard.scans.historyscan import scan_history
+from falguard.scans.pipeline import Stages, sort_key
+from falguard.scans.scan import scan_worktree
 from falguard.sources.history import Coverage
 
 _BROWSER_RULES = ("public-fal-key", "client-credentials")
@@ -160,7 +160,7 @@ def _listed(paths: Sequence[str]) -> str:
 def _where_steps(paths: Sequence[str]) -> list[str]:
     """Code reads FAL_KEY from the environment; an env file *is* the environment: it gets the
     new key and stays out of git."""
-    from falguard.envfiles import is_env_file
+    from falguard.envhygiene.envfiles import is_env_file
 
     env = [path for path in paths if is_env_file(path)]
     code = [path for path in paths if not is_env_file(path)]

@@ -6,13 +6,14 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
-from falguard import git, pipeline
+from falguard import git
 from falguard.browser import config_blob_findings
 from falguard.config import Config
 from falguard.errors import GitError, InputError
 from falguard.expand import member_suffix, outer_path
 from falguard.models import Attribution, Finding, HistoryEvent, ScanResult, Severity, Summary
-from falguard.pipeline import Analyser, Stages
+from falguard.scans import pipeline
+from falguard.scans.pipeline import Analyser, Stages
 from falguard.sources import DEFAULT_MAX_FILE_SIZE, Item
 from falguard.sources.history import Coverage, HistorySource
 from falguard.sources.path_log import Ahead, Change, PathHistory, path_history, raw_path
@@ -220,8 +221,8 @@ def committed_env_findings(
     partial clone's listing lacks the paths of missing blobs, so there the whole history's
     tree diffs are searched instead.
     """
-    from falguard.envcheck import CommittedFile, history_findings
-    from falguard.envfiles import ENV_PATHSPECS
+    from falguard.envhygiene.envcheck import CommittedFile, history_findings
+    from falguard.envhygiene.envfiles import ENV_PATHSPECS
 
     def paths_of(least: Severity) -> set[str]:
         return {p for f in found if f.history and f.secret.sensitive and f.severity >= least for p in f.history.paths}

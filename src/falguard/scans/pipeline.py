@@ -26,16 +26,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, overload
 
 from falguard.config import Config
+from falguard.detection.prefilter import Prefilter, built_in
+from falguard.detection.prefilter import build as build_prefilter
 from falguard.expand.archives import Limits, is_container
 from falguard.expand.encoded import Decoder
 from falguard.expand.step import Expansion
 from falguard.models import ScanResult, Summary, Suppression, Value, _set
-from falguard.prefilter import Prefilter, built_in
-from falguard.prefilter import build as build_prefilter
 from falguard.sources import Exclusion, Item, Source
 
 if TYPE_CHECKING:
-    from falguard.baseline import Entry
+    from falguard.detection.baseline import Entry
     from falguard.models import Finding
     from falguard.rules import Rule
 
@@ -185,9 +185,9 @@ def suppress(result: ScanResult, config: Config, baseline: Mapping[tuple[str, st
     """Move allowed findings to ``suppressed`` and baselined ones to ``baselined``, counting them."""
     if not result.findings:
         return result  # nothing to move (and no baseline module to load on a clean hook run)
-    from dataclasses import replace  # findings are dataclasses (falguard.facts)
+    from dataclasses import replace  # findings are dataclasses (falguard.detection.facts)
 
-    from falguard.baseline import identity
+    from falguard.detection.baseline import identity
 
     active: list[Finding] = []
     for finding in result.findings:

@@ -14,15 +14,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, BinaryIO
 
-from falguard import pipeline
 from falguard.config import Config
 from falguard.models import ScanResult, Severity, Summary
-from falguard.pipeline import Analyser, Stages
+from falguard.scans import pipeline
+from falguard.scans.pipeline import Analyser, Stages
 from falguard.sources import Item
 
 if TYPE_CHECKING:
     from falguard.browser import ProjectIndex
-    from falguard.envfiles import StartedQueries
+    from falguard.envhygiene.envfiles import StartedQueries
     from falguard.git import Repo, Started
     from falguard.models import Finding
     from falguard.sources.commits import CommitRange
@@ -60,7 +60,7 @@ class EnvHygiene(Analyser):
         self.paths, self.config, self.plain = paths, config, plain
 
     def finish(self, findings: list[Finding], result: ScanResult) -> list[Finding]:
-        from falguard.envcheck import check_paths
+        from falguard.envhygiene.envcheck import check_paths
 
         return findings + check_paths(self.paths, max_size=self.config.max_file_size, plain=self.plain)
 
@@ -71,7 +71,7 @@ class CommittedEnvFiles(Analyser):
     env file being committed, secret in it or not; a test key or a placeholder is no key)."""
 
     def observe(self, item: Item, detected: list[Finding], kept: list[Finding]) -> list[Finding]:
-        from falguard.findings import repository_finding
+        from falguard.detection.findings import repository_finding
         from falguard.sources.changes import stages_env_file
 
         if not stages_env_file(item.origin.path):
@@ -107,7 +107,7 @@ class GitignoreCheck(Analyser):
         self._thread.start()
 
     def _check(self) -> None:
-        from falguard.envcheck import check_repository
+        from falguard.envhygiene.envcheck import check_repository
 
         try:
             found = check_repository(

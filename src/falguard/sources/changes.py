@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Iterable, Iterator
 
 from falguard import git
-from falguard.envfiles import is_env_file, is_env_template
+from falguard.envhygiene.envfiles import is_env_file, is_env_template
 from falguard.errors import GitError
 from falguard.models import Origin, Summary
 from falguard.sources import Exclusion, Item, accept, display_path

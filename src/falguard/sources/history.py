@@ -4,7 +4,7 @@ Objects stream from one ``git rev-list --objects | git cat-file --batch`` pipeli
 into a buffer here; git reads and inflates on one core while this process scans on the
 other. Content is checked a batch at a time (megabytes of objects in one regex pass) with a
 prefilter that every rule needs to match, so most objects cost a few byte comparisons and
-only candidates go through :func:`~falguard.detect.detect`. Nothing is kept per object once
+only candidates go through :func:`~falguard.detection.detect.detect`. Nothing is kept per object once
 its batch is done, so memory stays flat whatever the history size.
 """
 
@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import IO
 
-from falguard import fastfind, git
+from falguard import git
+from falguard.detection import fastfind
+from falguard.detection.prefilter import Prefilter, prefilter_for
 from falguard.errors import GitError
 from falguard.expand.magic import container_kind
 from falguard.models import Origin, Summary
-from falguard.prefilter import Prefilter, prefilter_for
 from falguard.sources import BINARY_SNIFF, Exclusion, Item, text_content
 from falguard.sources.path_log import is_env_path
 

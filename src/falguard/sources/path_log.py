@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import IO
 
 from falguard import git
-from falguard.envfiles import is_env_file
+from falguard.envhygiene.envfiles import is_env_file
 
 #: Rounds of the log before the paths stop growing (each round follows one more rename).
 MAX_ROUNDS = 4
@@ -288,7 +288,7 @@ def refs_reaching(
 
 
 def is_env_path(path: bytes) -> bool:
-    """:func:`~falguard.envfiles.is_env_file` for a path as git stores it (a quick test first:
+    """:func:`~falguard.envhygiene.envfiles.is_env_file` for a path as git stores it (a quick test first:
     every env file name holds ``.env``, or is Wrangler's ``.dev.vars`` or Streamlit's secrets)."""
     quick = b".env" in path or b".dev.vars" in path or path.endswith(b"/secrets.toml")
     return quick and is_env_file(os.fsdecode(path))

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from falguard import git
-from falguard.buildoutput import is_served, served_pathspecs
-from falguard.envfiles import ENV_PATHSPECS, is_env_file
+from falguard.envhygiene.envfiles import ENV_PATHSPECS, is_env_file
 from falguard.errors import InputError
 from falguard.models import Origin, Summary
 from falguard.sources import Exclusion, Item, accept, display_path, read_regular_file
+from falguard.sources.buildoutput import is_served, served_pathspecs
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from falguard import __version__
-from falguard.guidance import steps
 from falguard.models import Finding, Verification
+from falguard.report.guidance import steps
 from falguard.report.html.assets import CSP, SCRIPT, STYLE
 from falguard.report.html.escape import esc
 from falguard.report.html.timeline import svg

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from falguard.buildoutput import is_served
-from falguard.guidance import steps
 from falguard.models import URGENCY, Finding, HistoryEvent, ScanResult, Severity, Story, Verification
+from falguard.report.guidance import steps
 from falguard.report.text import location
+from falguard.sources.buildoutput import is_served
 
 #: Filter keys of a card's status, for the audit's urgency levels (same order as URGENCY).
 URGENCY_KEYS = ("pushed-in-head", "pushed-removed", "local", "worktree")
