@@ -30,6 +30,8 @@ def annotation(
         "col": str(finding.column),
         "title": f"falguard {finding.rule} ({finding.severity.label})",
     }
+    if finding.end_line and finding.end_line > finding.line:  # a key joined over lines
+        properties["endLine"] = str(finding.end_line)
     if finding.end_column:
         properties["endColumn"] = str(finding.end_column)
     where = ",".join(f"{key}={_escape_property(value)}" for key, value in properties.items())
