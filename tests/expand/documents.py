@@ -6,13 +6,16 @@ headless Chromium from HTML, as a browser prints a page."""
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import tempfile
 import zipfile
 from html import escape
 from pathlib import Path
 
-from tests.chromium import CHROMIUM
+import pytest
+
+from tests.chromium import CHROMIUM, available
 
 _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
@@ -105,6 +108,15 @@ def odf(paragraphs: list[list[str]], kind: str = "text") -> bytes:
         {"content.xml": content, "META-INF/manifest.xml": manifest},
         stored_first=f"application/vnd.oasis.opendocument.{kind}",
     )
+
+
+def chromium_or_skip() -> None:
+    """Skip a test that prints PDFs where there is no Chromium (fail instead in CI, which has it)."""
+    reason = available()
+    if reason:
+        if os.environ.get("FALGUARD_REQUIRE_BROWSER"):
+            pytest.fail(f"FALGUARD_REQUIRE_BROWSER is set but {reason}")
+        pytest.skip(f"printing a PDF needs headless Chromium: {reason}")
 
 
 def printed_pdf(html: str) -> bytes:

@@ -13,9 +13,8 @@ import pytest
 from falguard.expand.archives import Limits, expanded
 from falguard.models import Origin, Summary
 from falguard.sources import Item
-from tests.chromium import available
 from tests.expand.archives import MB, zip_of
-from tests.expand.documents import docx, odf, pptx, printed_pdf, xlsx
+from tests.expand.documents import chromium_or_skip, docx, odf, pptx, printed_pdf, xlsx
 from tests.helpers import commit_all, git, run_cli, write
 from tests.keys import fake_key_id_secret, fake_uuid
 
@@ -61,9 +60,7 @@ def _pdf_html(first: str, second: str, third: str, seed: int) -> str:
 
 @pytest.fixture(scope="module")
 def documents() -> Documents:
-    reason = available()
-    if reason:
-        pytest.skip(f"printing a PDF needs headless Chromium: {reason}")
+    chromium_or_skip()
     pdf_keys = key(11), key(12), key(13)
     return {
         "docs/runbook.docx": (

@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 
 from falguard.expand import pdf, pictures
-from tests.chromium import available
 from tests.cli.test_hookrun import hook_run, loaded
 from tests.expand import ocr_standin
-from tests.expand.documents import docx, printed_pdf
+from tests.expand.documents import chromium_or_skip, docx, printed_pdf
 from tests.helpers import commit_all, git, ignoring_env, write
 from tests.keys import fake_key_id_secret
 
@@ -35,9 +34,7 @@ def screenshot_png(width: int = 480, height: int = 120) -> bytes:
 
 @pytest.fixture(scope="module")
 def image_only_pdf() -> bytes:
-    reason = available()
-    if reason:
-        pytest.skip(f"printing a PDF needs headless Chromium: {reason}")
+    chromium_or_skip()
     data = base64.b64encode(screenshot_png()).decode()
     return printed_pdf(f"<html><body style='margin:0'><img src='data:image/png;base64,{data}'></body></html>")
 
@@ -78,9 +75,7 @@ def test_an_image_only_page_goes_to_the_ocr_step(
 
 
 def test_pages_with_a_text_layer_are_never_rendered(repo: Path, falguard, standin_reader: list[bytes]) -> None:
-    reason = available()
-    if reason:
-        pytest.skip(f"printing a PDF needs headless Chromium: {reason}")
+    chromium_or_skip()
     ignoring_env(repo)
     write(repo, "notes.pdf", printed_pdf(f"<p>FAL_KEY={key(22)}</p><p>and a picture of nothing</p>"))
     run = falguard("scan", "--format", "json", cwd=repo)
