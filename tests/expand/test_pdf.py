@@ -83,6 +83,18 @@ def test_pages_with_a_text_layer_are_never_rendered(repo: Path, falguard, standi
     assert ocr_standin.CALLS == []
 
 
+def test_the_pdfs_own_text_runs_are_scanned_too(repo: Path, falguard) -> None:
+    """The document information a browser writes (the page's title), link targets and form
+    values live outside the pages' text: the PDF's own text runs are scanned as well."""
+    chromium_or_skip()
+    ignoring_env(repo)
+    secret = key(23)
+    write(repo, "print.pdf", printed_pdf(f"<title>deploy FAL_KEY={secret}</title><p>Nothing on the page.</p>"))
+    run = falguard("scan", "--format", "json", cwd=repo)
+    [finding] = run.json["findings"]
+    assert (finding["path"], finding["key_id"]) == ("print.pdf", secret.split(":")[0])
+
+
 def test_a_corrupt_pdf_is_could_not_read(repo: Path, falguard) -> None:
     ignoring_env(repo)
     write(

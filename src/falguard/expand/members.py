@@ -87,7 +87,8 @@ def _expand(data: bytes, label: str, depth: int, context: Context) -> Iterator[t
         summary.members_scanned += 1
         yield label, database_text(data)
         return
-    if kind == PDF:
+    if kind == PDF:  # its own text runs (title, link targets, form values), then its pages
+        yield label, database_text(data)
         yield from _pdf_pages(data, label, depth, context)
         return
     try:
@@ -99,7 +100,7 @@ def _expand(data: bytes, label: str, depth: int, context: Context) -> Iterator[t
 
 
 def database_text(data: bytes) -> bytes:
-    """The text runs of a binary database, one per line (line N of a finding is its Nth run)."""
+    """The text runs of a binary database or a PDF, one per line (line N of a finding is its Nth run)."""
     return _NOT_TEXT.sub(b"\n", data)
 
 
