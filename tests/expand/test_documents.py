@@ -237,3 +237,14 @@ def test_a_zip_that_is_no_document_keeps_its_xml_as_it_is() -> None:
     xml = '<project>\n  <key attr="a long attribute value here">v</key>\n</project>\n'
     found_parts, _ = parts(zip_of({"pom.xml": xml}), "lib.jar")
     assert found_parts["lib.jar!/pom.xml"] == xml.encode()
+
+
+def test_a_pushed_commit_with_a_document_is_scanned(repo: Path) -> None:
+    write(repo, ".gitignore", ".env*\n")
+    base = commit_all(repo, "initial")
+    write(repo, "handbook.odt", odf([["Setup"], halves(key(41))]))
+    head = commit_all(repo, "handbook")
+    pushed = f"refs/heads/main {head} refs/heads/main {base}\n".encode()
+    run = run_cli("hook", "pre-push", "origin", "url", cwd=repo, input=pushed)
+    assert run.code == 1, run.out + run.err
+    assert "handbook.odt!/content.xml:2:" in run.err + run.out
