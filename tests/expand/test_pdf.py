@@ -36,7 +36,8 @@ def screenshot_png(width: int = 480, height: int = 120) -> bytes:
 def image_only_pdf() -> bytes:
     chromium_or_skip()
     data = base64.b64encode(screenshot_png()).decode()
-    return printed_pdf(f"<html><body style='margin:0'><img src='data:image/png;base64,{data}'></body></html>")
+    page = "<style>@page { size: letter }</style>"
+    return printed_pdf(f"<html>{page}<body style='margin:0'><img src='data:image/png;base64,{data}'></body></html>")
 
 
 @pytest.fixture
