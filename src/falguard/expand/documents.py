@@ -67,6 +67,7 @@ def xml_text(data: bytes) -> bytes | None:
     parser.EndElementHandler = reader.end
     parser.CharacterDataHandler = reader.characters
     parser.buffer_text = True
+    parser.ordered_attributes = True
     try:
         parser.Parse(data, True)
     except (expat.ExpatError, _Unsafe, ValueError):
@@ -79,24 +80,35 @@ def _refuse(*_: object) -> None:
 
 
 class _TextReader:
-    """Collects character data and line ends as expat reports them."""
+    """Collects character data and line ends as expat reports them (attributes as a flat
+    list: ``ordered_attributes``). What an element stands for is looked up once per name."""
 
     def __init__(self) -> None:
         self.pieces: list[str] = []
         self.attributes: list[str] = []
+        self.roles: dict[str, str] = {}
 
-    def start(self, name: str, attributes: dict[str, str]) -> None:
-        local = name.rpartition(":")[2]
-        if local in _TABS:
+    def role(self, name: str) -> str:
+        role = self.roles.get(name)
+        if role is None:
+            local = name.rpartition(":")[2]
+            role = "tab" if local in _TABS else "space" if local in _SPACES else "line" if local in _LINE_ENDS else ""
+            self.roles[name] = role
+        return role
+
+    def start(self, name: str, attributes: list[str]) -> None:
+        role = self.role(name)
+        if role == "tab":
             self.pieces.append("\t")
-        elif local in _SPACES:
+        elif role == "space":
             self.pieces.append(" " * _space_count(attributes))
-        for attribute, value in attributes.items():
-            if len(value) >= _ATTRIBUTE_MIN and not attribute.startswith("xmlns"):
+        for index in range(1, len(attributes), 2):
+            value = attributes[index]
+            if len(value) >= _ATTRIBUTE_MIN and not attributes[index - 1].startswith("xmlns"):
                 self.attributes.append(" ".join(value.split()))
 
     def end(self, name: str) -> None:
-        if name.rpartition(":")[2] in _LINE_ENDS and self.pieces and self.pieces[-1] != "\n":
+        if self.role(name) == "line" and self.pieces and self.pieces[-1] != "\n":
             self.pieces.append("\n")
 
     def characters(self, data: str) -> None:
@@ -111,6 +123,8 @@ class _TextReader:
         return (body + "".join(value + "\n" for value in self.attributes)).encode("utf-8", "backslashreplace")
 
 
-def _space_count(attributes: dict[str, str]) -> int:
-    count = next((value for name, value in attributes.items() if name.rpartition(":")[2] == "c"), "1")
+def _space_count(attributes: list[str]) -> int:
+    """How many spaces an ODF ``text:s`` stands for (its ``text:c``, 1 by default), bounded."""
+    pairs = zip(attributes[0::2], attributes[1::2], strict=True)
+    count = next((value for name, value in pairs if name.rpartition(":")[2] == "c"), "1")
     return min(int(count), _MAX_SPACES) if count.isdigit() else 1
