@@ -5,7 +5,10 @@ headless Chromium, then for each PDF library installed (``pypdfium2``, falguard'
 pure Python, for comparison: ``pip install pypdf`` in a scratch environment) measures its
 import in a fresh Python, the first read of the document and the best of ``--repeat`` reads
 (per page), and counts the keys whose text came out whole. Last, ``falguard scan`` of the PDF
-against a scan of the HTML it was printed from (the same 60 findings): what reading a PDF adds.
+against a scan of the HTML it was printed from (the same 60 findings): what reading a PDF adds;
+and the pre-commit hook with one staged file: the runbook's text as ``.txt``, as a Word
+document of one paragraph per line (written as tests/expand/documents.py writes them), and as
+the PDF (the same runbook without keys, so the hook passes).
 
     python bench/pdf_text.py [--pages 5] [--repeat 7]
 """
@@ -100,6 +103,41 @@ def scan_seconds(target: Path, repeat: int) -> float:
     return statistics.median(times)
 
 
+def hook_ms(repo: Path, staged: str, repeat: int) -> tuple[float, float]:
+    subprocess.run(["git", "reset", "-q"], cwd=repo, check=True)
+    subprocess.run(["git", "add", staged], cwd=repo, check=True)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run = subprocess.run([*falguard_command(), "hook", "pre-commit"], cwd=repo, capture_output=True)
+        times.append(time.perf_counter() - start)
+        assert run.returncode == 0, run.stderr
+    return statistics.median(times) * 1000, min(times) * 1000
+
+
+def hook_with_a_staged_document(scratch: Path, pages: int, repeat: int) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.expand.documents import docx
+
+    repo = scratch / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    (repo / ".gitignore").write_text(".env*\n")
+    lines = ["Run the job with the key exported in the shell, then check the dashboard."] * (40 * pages)
+    (repo / "runbook.txt").write_text("\n".join(lines) + "\n")
+    (repo / "runbook.docx").write_bytes(docx([[line] for line in lines]))
+    html = scratch / "clean.html"
+    html.write_text("<h1>Runbook</h1>" + "".join(f"<p>{line}</p>" for line in lines))
+    subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+         f"--user-data-dir={scratch}/profile", f"--print-to-pdf={repo / 'runbook.pdf'}", html.as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    for staged in ("runbook.txt", "runbook.docx", "runbook.pdf"):
+        median, fastest = hook_ms(repo, staged, repeat)
+        print(f"hook pre-commit, {staged:12} staged: median {median:4.0f} ms, min {fastest:4.0f} ms")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=5)
@@ -122,6 +160,7 @@ def main() -> int:
         print(
             f"falguard scan (median of {args.repeat}): the PDF {as_pdf * 1000:.0f} ms, its HTML {as_text * 1000:.0f} ms"
         )
+        hook_with_a_staged_document(scratch, args.pages, args.repeat)
     return 0
 
 

@@ -13,8 +13,6 @@ import zipfile
 from html import escape
 from pathlib import Path
 
-import pytest
-
 from tests.chromium import CHROMIUM, available
 
 _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -112,6 +110,8 @@ def odf(paragraphs: list[list[str]], kind: str = "text") -> bytes:
 
 def chromium_or_skip() -> None:
     """Skip a test that prints PDFs where there is no Chromium (fail instead in CI, which has it)."""
+    import pytest  # here: bench/pdf_text.py builds its documents with this module, without pytest
+
     reason = available()
     if reason:
         if os.environ.get("FALGUARD_REQUIRE_BROWSER"):
