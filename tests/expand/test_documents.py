@@ -248,3 +248,16 @@ def test_a_pushed_commit_with_a_document_is_scanned(repo: Path) -> None:
     run = run_cli("hook", "pre-push", "origin", "url", cwd=repo, input=pushed)
     assert run.code == 1, run.out + run.err
     assert "handbook.odt!/content.xml:2:" in run.err + run.out
+
+
+def test_a_key_deleted_with_track_changes_is_still_read() -> None:
+    """Word keeps a tracked deletion in the file (``w:delText``) until the change is accepted."""
+    secret = key(34)
+    key_id, hex32 = secret.split(":")
+    xml = (
+        '<w:document xmlns:w="w"><w:body><w:p><w:r><w:t xml:space="preserve">FAL_KEY=</w:t></w:r>'
+        f'<w:del w:id="1" w:author="A"><w:r><w:delText>{key_id}:</w:delText></w:r><w:r><w:delText>{hex32}</w:delText></w:r></w:del>'
+        '<w:ins w:id="2" w:author="A"><w:r><w:t>(in the vault)</w:t></w:r></w:ins></w:p></w:body></w:document>'
+    )
+    found_parts, _ = parts(word(xml))
+    assert found_parts["doc.docx!/word/document.xml"] == f"FAL_KEY={secret}(in the vault)\n".encode()
