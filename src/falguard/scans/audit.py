@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from falguard import git
 from falguard.config import Config
+from falguard.detection.baseline import identity as baseline_identity
 from falguard.errors import InputError
 from falguard.models import Audit, Finding, ScanResult, Secret, Story
 from falguard.report.guidance import DASHBOARD, PROXY_ROUTE
@@ -44,6 +45,8 @@ def collect(
         combined.suppressed.extend(scan.suppressed)
         combined.baselined.extend(scan.baselined)
         combined.summary.add(scan.summary)
+    # one count per baseline entry: history and the working tree match the same entries
+    combined.summary.baselined = len({baseline_identity(finding) for finding in combined.baselined})
     combined.findings.sort(key=sort_key)
     combined.suppressed.sort(key=sort_key)
     return audit

@@ -190,10 +190,12 @@ def suppress(result: ScanResult, config: Config, baseline: Mapping[tuple[str, st
     from falguard.detection.baseline import identity
 
     active: list[Finding] = []
+    matched = {identity(finding) for finding in result.baselined}
     for finding in result.findings:
         entry = baseline.get(identity(finding))
         if entry is not None:
-            result.summary.baselined += 1
+            result.summary.baselined += identity(finding) not in matched  # one count per baseline entry
+            matched.add(identity(finding))
             result.baselined.append(
                 replace(finding, suppression=Suppression("baseline", entry.note, entry.accepted_by))
             )
