@@ -7,16 +7,10 @@ import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-if TYPE_CHECKING:  # defined in falguard.detection.facts, made on first use: see __getattr__ below
+if TYPE_CHECKING:  # Finding is defined in falguard.detection.facts, which imports this module
     from typing import Self
 
-    from falguard.detection.facts import Attribution as Attribution
-    from falguard.detection.facts import Audit as Audit
-    from falguard.detection.facts import ChainLink as ChainLink
-    from falguard.detection.facts import Finding as Finding
-    from falguard.detection.facts import HistoryEvent as HistoryEvent
-    from falguard.detection.facts import Story as Story
-    from falguard.detection.facts import Verification as Verification
+    from falguard.detection.facts import Finding
 
 _set = object.__setattr__  # how a frozen value's __init__ sets its fields
 
@@ -294,7 +288,7 @@ _SUMMARY_COUNTS = (
     "files_scanned", "bytes_scanned", "skipped_binary", "skipped_large", "skipped_other", "excluded", "baselined",
     "objects_read", "blobs_scanned",
     "containers_opened", "members_scanned", "members_too_large", "members_too_deep", "members_too_many",
-    "members_unreadable", "encoded_over_budget",
+    "members_unreadable", "encoded_over_budget", "images_not_read",
 )  # fmt: skip
 
 
@@ -318,6 +312,7 @@ class Summary(Record):
     members_too_many: int  # members past the count limit
     members_unreadable: int  # corrupt, truncated or encrypted archives and members
     encoded_over_budget: int  # items whose base64 was decoded up to the limit, no further
+    images_not_read: int  # images that may hold text, left unread: no OCR (the images extra) installed
     scanned_noun: str  # what files_scanned counts: files, or git objects in a history scan
     unreadable: list[str]
     skipped_paths: list[str]
@@ -341,6 +336,7 @@ class Summary(Record):
         members_too_many: int = 0,
         members_unreadable: int = 0,
         encoded_over_budget: int = 0,
+        images_not_read: int = 0,
         scanned_noun: str = "file",
         unreadable: list[str] | None = None,
         skipped_paths: list[str] | None = None,
@@ -362,6 +358,7 @@ class Summary(Record):
         self.members_too_many = members_too_many
         self.members_unreadable = members_unreadable
         self.encoded_over_budget = encoded_over_budget
+        self.images_not_read = images_not_read
         self.scanned_noun = scanned_noun
         self.unreadable = [] if unreadable is None else unreadable
         self.skipped_paths = [] if skipped_paths is None else skipped_paths
@@ -416,20 +413,3 @@ URGENCY = (
     "committed, not pushed",
     "in the working tree only",
 )
-
-
-_FACTS = frozenset({"Attribution", "Audit", "ChainLink", "Finding", "HistoryEvent", "Story", "Verification"})
-
-
-def __getattr__(name: str) -> object:
-    """``Finding``, ``Attribution``, ``Audit``, ``ChainLink``, ``HistoryEvent``, ``Story``,
-    ``Verification``: values of this module defined in :mod:`falguard.detection.facts` and made on
-    first use (PEP 562), so that a scan needing none of them (a clean commit: no finding)
-    does not pay for making them."""
-    if name not in _FACTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from falguard.detection import facts
-
-    value = getattr(facts, name)
-    globals()[name] = value
-    return value

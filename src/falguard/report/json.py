@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from falguard import __version__
-from falguard.models import Attribution, Finding, ScanResult, Severity, Summary
+from falguard.detection.facts import Attribution, Finding
+from falguard.models import ScanResult, Severity, Summary
 from falguard.report import ReportContext, Steps, verification_counts, verification_dict
 
 
@@ -107,6 +108,7 @@ def summary_dict(result: ScanResult, context: ReportContext) -> dict[str, Any]:
             },
         },
         "encoded_over_budget": summary.encoded_over_budget,
+        "images": {"not_read": summary.images_not_read},
         "excluded": summary.excluded,
         "suppressed": len(result.suppressed),
         "baselined": summary.baselined,

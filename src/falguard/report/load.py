@@ -13,22 +13,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from falguard.detection.facts import Attribution, Audit, ChainLink, Finding, HistoryEvent, Story, Verification
 from falguard.errors import InputError
-from falguard.models import (
-    URGENCY,
-    Attribution,
-    Audit,
-    ChainLink,
-    Finding,
-    HistoryEvent,
-    ScanResult,
-    Secret,
-    Severity,
-    Story,
-    Summary,
-    Suppression,
-    Verification,
-)
+from falguard.models import URGENCY, ScanResult, Secret, Severity, Summary, Suppression
 
 
 class ReportFormatError(InputError):
@@ -194,6 +181,8 @@ def _containers(data: Any, summary: Summary) -> None:
     for reason in ("too_large", "too_deep", "too_many", "unreadable"):
         setattr(summary, f"members_{reason}", _field(members_skipped, reason, int, f"{where}.members_skipped", 0))
     summary.encoded_over_budget = _field(data, "encoded_over_budget", int, "summary", 0)
+    images = _field(data, "images", dict, "summary", {})
+    summary.images_not_read = _field(images, "not_read", int, "summary.images", 0)
 
 
 def _findings(document: dict[str, Any], key: str) -> list[Finding]:

@@ -36,7 +36,7 @@ from falguard.sources import Exclusion, Item, Source
 
 if TYPE_CHECKING:
     from falguard.detection.baseline import Entry
-    from falguard.models import Finding
+    from falguard.detection.facts import Finding
     from falguard.rules import Rule
 
 
@@ -194,13 +194,14 @@ def suppress(result: ScanResult, config: Config, baseline: Mapping[tuple[str, st
         return result  # nothing to move (and no baseline module to load on a clean hook run)
     from dataclasses import replace  # findings are dataclasses (falguard.detection.facts)
 
-    from falguard.detection.baseline import identity
-
     active: list[Finding] = []
+    matched = {(finding.fingerprint, finding.path) for finding in result.baselined}  # baseline.identity
     for finding in result.findings:
-        entry = baseline.get(identity(finding))
+        key = (finding.fingerprint, finding.path)
+        entry = baseline.get(key) if baseline else None  # no baseline module to load when there is none
         if entry is not None:
-            result.summary.baselined += 1
+            result.summary.baselined += key not in matched  # one count per baseline entry
+            matched.add(key)
             result.baselined.append(
                 replace(finding, suppression=Suppression("baseline", entry.note, entry.accepted_by))
             )
