@@ -58,20 +58,19 @@ FAL_NAME_KEYWORDS: tuple[bytes, ...] = (
     b"falcred",
 )
 
-#: Where a fal key name is assigned a value long enough to be judged (MIN_TOKEN value
-#: characters: a shorter one is never a finding, see ``_severity``): the finder of the
-#: assignment pattern, so a near miss (``FAL_KEY=`` + 15 characters, on every line) gives the
-#: one-pass engine no hit at all instead of a Python call each. ``ASSIGN`` and ``VALUE``, with
-#: the name's own end instead of NOT_WORD_AFTER (ASSIGN's first byte is no word character).
+#: Where a fal key name is given a value long enough to be judged (MIN_TOKEN value
+#: characters: a shorter one is never a finding, see ``_severity``), by an assignment or
+#: after blanks (Dockerfile ``ENV NAME value``): the finder of both patterns, so a near miss
+#: (``FAL_KEY=`` + 15 characters, on every line) gives the one-pass engine no hit at all
+#: instead of a Python call each. ``ASSIGN`` and ``VALUE``, with the name's own end instead of
+#: NOT_WORD_AFTER (ASSIGN's first byte and a blank are no word characters).
 FAL_ASSIGNED_FINDER = (
-    rb"fal(?=[_-]?(?:ai[_-]?)?(?:api[_-]?)?(?:key|secret|token|credentials?)(?:[_-]?secret)?"
+    rb"fal(?=[_-]?(?:ai[_-]?)?(?:api[_-]?)?(?:key|secret|token|credentials?)(?:[_-]?secret)?(?:"
     + ASSIGN
-    + rb"[\"'`]?"
+    + rb"|[ \t]{1,8})[\"'`]?"
     + VALUE_CHAR
     + rb"{%d})" % MIN_TOKEN
 )
-#: Where a Dockerfile's ``ENV`` names a fal key (its match starts at most 16 bytes before).
-ENV_FINDER = rb"env(?=[ \t]{1,8}(?:[a-z0-9]{1,32}_){0,4}fal[_-]?(?:ai[_-]?)?(?:api[_-]?)?(?:key|secret|token|cred))"
 #: Where an ``Authorization: Key ...`` header or gRPC ``auth-key`` metadata can start.
 AUTH_FINDER = rb"auth(?=orization[\"']?[ \t]{0,8}[:=,][ \t]{0,8}[\"'`]?key[ \t]|-key[\"']\s{0,8},)"
 
@@ -94,8 +93,8 @@ def assignment_patterns(extra_names: Sequence[str] = ()) -> tuple[Pattern, ...]:
             b"env ",
             b"env\t",
             fal_context=True,
-            finder=ENV_FINDER,
-            reach=16,  # the indentation before ENV
+            finder=FAL_ASSIGNED_FINDER,
+            reach=16 + 3 + 8 + 4 * 33,  # indentation, ENV, spaces, the name's PREFIX_ segments
             needs=b"ENV",
         ),
         pattern(
