@@ -245,6 +245,28 @@ PROJECT_RULES: tuple[RuleInfo, ...] = (
             "was, revoke it on the fal dashboard's keys page ({dashboard}).",
         ),
     ),
+    RuleInfo(
+        id="fal-proxy-open",
+        severity=Severity.HIGH,  # medium when only one of the two guards is missing (code)
+        title="fal proxy open to any visitor",
+        description=(
+            "A fal server-proxy route (@fal-ai/server-proxy) that spends the site's own FAL_KEY on any visitor's "
+            "request to any fal endpoint: allowedEndpoints empty (every endpoint) and allowUnauthorizedRequests "
+            "true (anyone), the adapters' defaults; or, found by `falguard probe`, a deployed route that forwarded "
+            "a request with no credentials to fal. A credit faucet: strangers run models on the owner's bill."
+        ),
+        remediation=(
+            "Pass the proxy a configuration: allowedEndpoints listing the models the app calls, isAuthenticated "
+            "checking the app's own session and allowUnauthorizedRequests: false; or, for a public playground, "
+            "bring-your-own-key (resolveFalAuth returns the visitor's x-fal-user-key, the site sets no FAL_KEY)."
+        ),
+        steps=(
+            "{remediation}",
+            "Redeploy, then check the route again with `falguard probe <site URL>`.",
+            "Check the fal dashboard's usage and billing for calls you did not make; if the key was abused, "
+            "revoke it ({dashboard}) and give the server a new one.",
+        ),
+    ),
 )
 
 
