@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import ssl
 import threading
 import urllib.request
 from collections.abc import Callable
@@ -83,11 +84,15 @@ class _Running:
     requests: list[Seen] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
+    tls: ssl.SSLContext | None = None  # serve https with this context
 
     def start(self) -> None:
         self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.owner = self
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        if self.tls is not None:
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
+        scheme = "https" if self.tls is not None else "http"
+        self.url = f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:

@@ -27,6 +27,11 @@ DEFAULT_MAX_TOTAL_BYTES = 64 << 20
 DEFAULT_TIME_LIMIT = 120.0  # seconds, the whole probe
 REQUEST_SECONDS = 20.0  # the most one request may take (within what is left of the time limit)
 MAX_REDIRECTS = 5
+#: Kept back while assets are read, for the proxy checks that follow: requests (two per
+#: route, five routes), bytes, and a share of the time limit (at most 10 s).
+RESERVED_REQUESTS = 10
+RESERVED_BYTES = 256 << 10
+RESERVED_TIME_SHARE = 0.2
 READ_SIZE = 64 << 10
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -103,6 +108,7 @@ class Fetcher:
     limits: Limits = Limits()
     requests: int = 0
     bytes_read: int = 0
+    holding_back: bool = False  # keep the reserve (above) for what follows
     started: float = field(default_factory=time.monotonic)
 
     def __post_init__(self) -> None:
@@ -115,7 +121,12 @@ class Fetcher:
         return origin_of(url) == self.origin
 
     def remaining(self) -> float:
-        return self.limits.time_limit - (time.monotonic() - self.started)
+        reserved = min(10.0, self.limits.time_limit * RESERVED_TIME_SHARE) if self.holding_back else 0.0
+        return self.limits.time_limit - (time.monotonic() - self.started) - reserved
+
+    def _byte_budget(self) -> int:
+        reserved = min(RESERVED_BYTES, self.limits.max_total_bytes // 4) if self.holding_back else 0
+        return self.limits.max_total_bytes - reserved
 
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> Answer:
         """GET ``url`` (same origin only), following same-origin redirects."""
@@ -145,7 +156,7 @@ class Fetcher:
                 redirect=False, preload_content=False, decode_content=False,
             )  # fmt: skip
             try:
-                body, cut = self._read(response, time.monotonic() + seconds)
+                body, cut = self._read(response, seconds)
             finally:
                 response.close()
         except urllib3.exceptions.SSLError as error:
@@ -160,25 +171,29 @@ class Fetcher:
         return Answer(url, response.status, lowered, body, cut)
 
     def _spend_request(self) -> None:
-        if self.requests >= self.limits.max_requests:
-            raise BudgetSpent(f"the request limit ({self.limits.max_requests}, --max-requests) is reached")
+        kept = " (less what is kept for the proxy check)" if self.holding_back else ""
+        if self.requests >= self.limits.max_requests - (RESERVED_REQUESTS if self.holding_back else 0):
+            raise BudgetSpent(f"the request limit ({self.limits.max_requests}, --max-requests{kept}) is reached")
         if self.remaining() <= 0:
-            raise BudgetSpent(f"the time limit ({self.limits.time_limit:g} s, --timeout) is reached")
-        if self.bytes_read >= self.limits.max_total_bytes:
-            raise BudgetSpent(f"the byte limit ({self.limits.max_total_bytes:,} bytes, --max-total-size) is reached")
+            raise BudgetSpent(f"the time limit ({self.limits.time_limit:g} s, --timeout{kept}) is reached")
+        if self.bytes_read >= self._byte_budget():
+            raise BudgetSpent(
+                f"the byte limit ({self.limits.max_total_bytes:,} bytes, --max-total-size{kept}) is reached"
+            )
         self.requests += 1
 
-    def _read(self, response: urllib3.BaseHTTPResponse, deadline: float) -> tuple[bytes, str | None]:
-        """The body, decoded, up to the asset's and the probe's byte bounds and the deadline."""
+    def _read(self, response: urllib3.BaseHTTPResponse, seconds: float) -> tuple[bytes, str | None]:
+        """The body, decoded, up to the asset's and the probe's byte bounds, within ``seconds``."""
+        deadline = time.monotonic() + seconds
         encoding = response.headers.get("content-encoding", "").strip().lower()
         if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
             return b"", f"served with Content-Encoding {encoding!r}, which falguard did not ask for: not read"
         decoder = zlib.decompressobj(47) if encoding not in ("", "identity") else None  # gzip or zlib
         body = bytearray()
-        cap = min(self.limits.max_asset_bytes, self.limits.max_total_bytes - self.bytes_read)
+        cap = max(0, min(self.limits.max_asset_bytes, self._byte_budget() - self.bytes_read))
         while True:
             if time.monotonic() > deadline:
-                return bytes(body), f"cut after {len(body):,} bytes: still arriving after {REQUEST_SECONDS:g} s"
+                return bytes(body), f"cut after {len(body):,} bytes: still arriving after {seconds:.1f} s"
             raw = response.read1(READ_SIZE)  # whatever has arrived, not a full block
             if not raw:
                 return bytes(body), None

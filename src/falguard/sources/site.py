@@ -24,8 +24,6 @@ from falguard.site.http import Answer, BudgetSpent, Fetcher, FetchFailed, Limits
 from falguard.sources import Exclusion, Item, accept
 
 PAGE, SCRIPT, ENV, MAP = "page", "script", "env", "map"
-#: Requests kept back from the assets for the proxy checks (two per route, five routes).
-PROXY_RESERVE = 10
 
 
 class SiteSource:
@@ -41,25 +39,27 @@ class SiteSource:
         self._dropped = 0
 
     def items(self, summary: Summary, excluded: Exclusion) -> Iterator[Item]:
+        self.fetcher.holding_back = True  # requests, bytes and time for the proxy check
+        try:
+            yield from self._assets(summary)
+        finally:
+            self.fetcher.holding_back = False
+
+    def _assets(self, summary: Summary) -> Iterator[Item]:
         page = self._page()
         yield from self._item(page, summary)
         yield from self._learn(page, PAGE, summary)
         for path in discover.ENV_PATHS:
             self._push(self.fetcher_url(path), ENV, summary)
-        budget = max(1, self.limits.max_requests - PROXY_RESERVE)
         while self._queue:
-            if self.fetcher.requests >= budget:
-                summary.incomplete.append(
-                    f"{self.url}: stopped after {self.fetcher.requests} requests (--max-requests "
-                    f"{self.limits.max_requests}, {PROXY_RESERVE} kept for the proxy check): "
-                    f"{len(self._queue) + self._dropped:,} more URLs not fetched"
-                )
-                return
             url, kind = self._queue.popleft()
             try:
                 answer = self.fetcher.get(url)
             except BudgetSpent as spent:
-                summary.incomplete.append(f"{self.url}: {spent}: {len(self._queue) + 1:,} more URLs not fetched")
+                left = len(self._queue) + 1 + self._dropped
+                summary.incomplete.append(
+                    f"{self.url}: stopped after {self.fetcher.requests} requests: {spent}: {left:,} more URLs not fetched"
+                )
                 return
             except FetchFailed as error:
                 summary.unreadable.append(str(error))
