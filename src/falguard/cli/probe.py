@@ -6,7 +6,7 @@ import click
 
 from falguard.cli.options import ByteSize, finish, report_options
 from falguard.cli.settings import Reporting, settings, stages_for
-from falguard.site.http import (
+from falguard.sources.site.http import (
     DEFAULT_MAX_ASSET_BYTES,
     DEFAULT_MAX_REQUESTS,
     DEFAULT_MAX_TOTAL_BYTES,

@@ -1,9 +1,9 @@
 """`falguard probe URL`: a deployed site through the one pipeline, then its proxy routes.
 
-The source (:class:`falguard.sources.site.SiteSource`) yields what the site serves, every
+The source (:class:`falguard.sources.site.source.SiteSource`) yields what the site serves, every
 content rule scans it, and the :class:`ProxyCheck` analyser then asks the default proxy
 route and every ``proxyUrl`` the scripts named whether it is open
-(:mod:`falguard.site.proxycheck`): an open one is a ``fal-proxy-open`` finding, high, with
+(:mod:`falguard.browser.proxycheck`): an open one is a ``fal-proxy-open`` finding, high, with
 its URL as the path.
 """
 
@@ -18,10 +18,10 @@ from falguard.scans import pipeline
 from falguard.scans.pipeline import Analyser, Stages
 
 if TYPE_CHECKING:
-    from falguard.models import Finding
-    from falguard.site.http import Limits
-    from falguard.site.proxycheck import ProxyVerdict
-    from falguard.sources.site import SiteSource
+    from falguard.browser.proxycheck import ProxyVerdict
+    from falguard.detection.facts import Finding
+    from falguard.sources.site.http import Limits
+    from falguard.sources.site.source import SiteSource
 
 PROXY_OPEN = "fal-proxy-open"
 
@@ -34,9 +34,9 @@ class ProxyCheck(Analyser):
         self.verdicts: list[ProxyVerdict] = []
 
     def finish(self, findings: list[Finding], result: ScanResult) -> list[Finding]:
+        from falguard.browser.proxycheck import DEFAULT_ROUTE, OPEN, check_proxy
         from falguard.detection.findings import repository_finding
-        from falguard.site.http import BudgetSpent, FetchFailed
-        from falguard.site.proxycheck import DEFAULT_ROUTE, OPEN, check_proxy
+        from falguard.sources.site.http import BudgetSpent, FetchFailed
 
         routes = dict.fromkeys([self.source.fetcher_url(DEFAULT_ROUTE), *self.source.proxy_urls])
         found = list(findings)
@@ -62,7 +62,7 @@ class Probe:
 
 def probe_site(url: str, limits: Limits, config: Config = Config(), stages: Stages = Stages()) -> Probe:
     """Read the site at ``url`` within ``limits``, scan it, check its proxy routes."""
-    from falguard.sources.site import SiteSource
+    from falguard.sources.site.source import SiteSource
 
     source = SiteSource(url, limits)
     check = ProxyCheck(source)

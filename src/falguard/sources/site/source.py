@@ -19,9 +19,9 @@ from collections.abc import Iterator
 
 from falguard.errors import InputError
 from falguard.models import Origin, Summary
-from falguard.site import discover
-from falguard.site.http import Answer, BudgetSpent, Fetcher, FetchFailed, Limits
 from falguard.sources import Exclusion, Item, accept
+from falguard.sources.site import discover
+from falguard.sources.site.http import Answer, BudgetSpent, Fetcher, FetchFailed, Limits
 
 PAGE, SCRIPT, ENV, MAP = "page", "script", "env", "map"
 

@@ -25,7 +25,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from falguard.site.http import Answer, Fetcher
+from falguard.sources.site.http import Answer, Fetcher
 
 TARGET_HEADER = "x-fal-target-url"
 DEFAULT_ROUTE = "/api/fal/proxy"
