@@ -20,7 +20,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from falguard.models import Severity
-from falguard.rules import fal_key, fal_key_assignment, fal_key_id_secret, fal_key_pair, public_fal_key, registry
+from falguard.rules import (
+    fal_key,
+    fal_key_assignment,
+    fal_key_id_secret,
+    fal_key_pair,
+    public_fal_key,
+    registry,
+    site_proxy,
+)
 from falguard.rules.common import (
     BROWSER_KEY_STEP,
     FAL_CONTEXT,
@@ -238,33 +246,14 @@ PROJECT_RULES: tuple[RuleInfo, ...] = (
             "was, revoke it on the fal dashboard's keys page ({dashboard}).",
         ),
     ),
-    RuleInfo(
-        id="fal-proxy-open",
-        severity=Severity.HIGH,  # medium when only one of the two guards is missing (code)
-        title="fal proxy open to any visitor",
-        description=(
-            "A fal server-proxy route (@fal-ai/server-proxy) that spends the site's own FAL_KEY on any visitor's "
-            "request to any fal endpoint: allowedEndpoints empty (every endpoint) and allowUnauthorizedRequests "
-            "true (anyone), the adapters' defaults; or, found by `falguard probe`, a deployed route that forwarded "
-            "a request with no credentials to fal. A credit faucet: strangers run models on the owner's bill."
-        ),
-        remediation=(
-            "Pass the proxy a configuration: allowedEndpoints listing the models the app calls, isAuthenticated "
-            "checking the app's own session and allowUnauthorizedRequests: false; or, for a public playground, "
-            "bring-your-own-key (resolveFalAuth returns the visitor's x-fal-user-key, the site sets no FAL_KEY)."
-        ),
-        steps=(
-            "{remediation}",
-            "Redeploy, then check the route again with `falguard probe <site URL>`.",
-            "Check the fal dashboard's usage and billing for calls you did not make; if the key was abused, "
-            "revoke it ({dashboard}) and give the server a new one.",
-        ),
-    ),
 )
 
 
 def _every_rule() -> dict[str, RuleInfo]:
-    return {rule.id: rule for rule in (*RULES, *REPOSITORY_RULES, *PROJECT_RULES)}
+    every: dict[str, RuleInfo] = {rule.id: rule for rule in (*RULES, *REPOSITORY_RULES, *PROJECT_RULES)}
+    # fal-proxy-open as `falguard probe` reports it, unless a content rule of that id describes it
+    every.setdefault(site_proxy.RULE_INFO.id, site_proxy.RULE_INFO)
+    return every
 
 
 #: Every rule id falguard can report, content rules first.
