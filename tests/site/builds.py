@@ -31,7 +31,8 @@ KEY_PLACEHOLDER = "FALGUARD_SITE_KEY_PLACEHOLDER"
 COMMENT_PLACEHOLDER = "FALGUARD_SITE_COMMENT_PLACEHOLDER"
 NPM_TIMEOUT = 600
 
-VERSIONS = {"next": "16.5.0", "react": "19.2.0", "react-dom": "19.2.0", "@fal-ai/client": "1.7.2", "vite": "7.2.4"}
+#: Pinned; each runs on Node 18.18+ (Debian 12's nodejs) as well as newer ones.
+VERSIONS = {"next": "15.5.29", "react": "19.2.0", "react-dom": "19.2.0", "@fal-ai/client": "1.7.2", "vite": "6.4.6"}
 
 _COMMENTED_KEY = f'// the old setup, before the proxy: fal.config({{ credentials: "{COMMENT_PLACEHOLDER}" }});\n'
 
@@ -143,7 +144,7 @@ def built() -> Builds:
         staging.mkdir()
         next_app, vite_app = _write(Path(work) / "next", NEXT_FILES), _write(Path(work) / "vite", VITE_FILES)
         _npm(next_app, "install")
-        _npm(next_app, "exec", "--", "next", "build", "--webpack", env={"NEXT_PUBLIC_FAL_KEY": KEY_PLACEHOLDER})
+        _npm(next_app, "exec", "--", "next", "build", env={"NEXT_PUBLIC_FAL_KEY": KEY_PLACEHOLDER})
         shutil.copytree(next_app / "out", staging / "next")
         _npm(vite_app, "install")
         for root in ("leaky", "safe"):
