@@ -1,5 +1,5 @@
-"""Real build output for the probe's stand-in sites: a small Next.js app (Pages Router,
-static export, webpack, browser source maps) and a small Vite app (two roots: a leaky one
+"""Real build output for the probe's stand-in sites: a small Next.js app (Pages Router and
+an App Router page, static export, webpack, browser source maps) and a small Vite app (two roots: a leaky one
 and a safe one), built with the real toolchains from the npm registry.
 
 The apps are written here, into a temporary directory, and built with placeholders where a
@@ -49,6 +49,17 @@ NEXT_FILES = {
         'import Link from "next/link";\n'
         "export default function Home() {\n"
         '  return <main><h1>Stand-in</h1><Link href="/studio">studio</Link></main>;\n'
+        "}\n"
+    ),
+    # The App Router, beside the Pages Router: a client component's chunk, named by the page.
+    "app/layout.js": "export default function Root({ children }) { return <html><body>{children}</body></html>; }\n",
+    "app/lab/page.js": (
+        '"use client";\n'
+        'import { fal } from "@fal-ai/client";\n'
+        'fal.config({ credentials: process.env.NEXT_PUBLIC_FAL_KEY, proxyUrl: "/api/lab/fal" });\n'
+        "export default function Lab() {\n"
+        '  const run = () => fal.subscribe("fal-ai/fast-sdxl", { input: { prompt: "a lighthouse" } });\n'
+        "  return <button onClick={run}>run</button>;\n"
         "}\n"
     ),
     # Only the build manifest names this page's chunk: the home page does not load it.

@@ -4,6 +4,7 @@ other origin is ever asked anything, bad input is one line and exit 2."""
 from __future__ import annotations
 
 import gzip
+import json
 import random
 import socket
 import ssl
@@ -221,3 +222,20 @@ def test_other_commands_fetch_nothing(tmp_path: Path, capsys: pytest.CaptureFixt
         (tmp_path / "deploy.md").write_text(f"Deployed at {site.url}/ (proxy: {site.url}/api/fal/proxy)\n")
         assert main(["scan", "--no-git", "--no-baseline", str(tmp_path)]) == 0
     assert site.requests == []
+
+
+def test_a_source_map_cut_at_its_bound_is_still_scanned_as_text(run_probe: Probe, key: str) -> None:
+    source = declaration(key).decode() + "var filler = 1;\n" * 20_000
+    document = json.dumps({"version": 3, "sources": ["src/app.js"], "sourcesContent": [source], "mappings": ""})
+    routes = {
+        "/": page("/app.js"),
+        "/app.js": script("var a=1;\n//# sourceMappingURL=app.js.map\n"),
+        "/app.js.map": lambda handler: handler.send(200, document.encode(), "application/json"),
+    }
+    with Site(routes=routes) as site:
+        probed = run_probe(site.url, "--max-asset-size", "64KiB")
+    assert [(f["path"], f["key_id"]) for f in probed.findings()] == [(site.url + "/app.js.map", key.partition(":")[0])]
+    assert any("/app.js.map: cut at 65,536 bytes" in reason for reason in probed.report["summary"]["incomplete"])
+    with Site(routes=routes) as site:  # whole, the same key is found in its original source
+        probed = run_probe(site.url)
+    assert [f["path"] for f in probed.findings()] == [site.url + "/app.js.map!src/app.js"]

@@ -102,3 +102,20 @@ def test_safe_site_reports_nothing_high(built_sites: Builds, keys: Keys, run_pro
     assert probed.report["summary"]["files_scanned"] > 10  # the page, its scripts and the library's sources
     assert fal.requests == []  # the proxy refused: nothing reached fal
     assert_only_gets(site)
+
+
+def test_next_app_router_page(built_sites: Builds, keys: Keys, run_probe: Probe) -> None:
+    with (
+        Fal() as fal,
+        Site(
+            root=built_sites.next_site, substitutions=keys.substitutions(), fal=fal, site_key=keys.server,
+            proxies={"/api/lab/fal": "open", "/api/fal/proxy": "byok"},
+        ) as site,
+    ):  # fmt: skip
+        probed = run_probe(site.url + "/lab")
+    assert probed.code == 1, probed.stderr
+    inlined = {f["path"] for f in probed.findings() if f["key_id"] == key_id(keys.inlined)}
+    assert any(p.startswith(site.url + "/_next/static/chunks/app/lab/page-") and p.endswith(".js") for p in inlined)
+    assert probed.paths("fal-proxy-open") == [site.url + "/api/lab/fal"]
+    assert f"{site.url}/api/fal/proxy: closed" in probed.stderr  # bring-your-own-key, and no key was sent
+    assert_only_gets(site, fal)

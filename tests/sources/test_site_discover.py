@@ -55,6 +55,12 @@ def test_page_scripts_in_page_order_with_preloads_and_no_duplicates() -> None:
         # an absolute path, a parent-relative one, another origin (the caller decides)
         ("/js/app.js", b"load('/static/x.mjs');load(`../lib/y.js`);", ["/static/x.mjs", "/lib/y.js"]),
         ("/js/app.js", b's.src="https://cdn.example/z.js"', ["https://cdn.example/z.js"]),
+        # Next.js's App Router flight data, JSON in an inline script: escaped quotes
+        (
+            "/_next/static/chunks/main-app-1.js",
+            b'self.__next_f.push([1,"3:I[\\"316\\",\\"static/chunks/app/lab/page-4f.js\\"]"])',
+            ["/_next/static/chunks/app/lab/page-4f.js"],
+        ),
         # words that are no script path
         ("/js/app.js", b'"use strict";const a="node.js";const b="Vue.js is fine"', []),
     ],

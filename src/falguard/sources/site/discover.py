@@ -26,7 +26,8 @@ from urllib.parse import unquote_to_bytes, urljoin, urlsplit
 #: ``/__ENV.js``, hand-rolled ``env.js``/``config.js`` written at container start).
 ENV_PATHS = ("/__ENV.js", "/env.js", "/config.js")
 
-_SCRIPT_LITERAL = re.compile(rb"""["'`]((?:\.{1,2}/|/)?[A-Za-z0-9_@~.$+=-][A-Za-z0-9_@~.$+=/-]*\.m?js)["'`]""")
+#: A quoted script path; the quote may be escaped, as in the JSON of Next.js's flight data.
+_SCRIPT_LITERAL = re.compile(rb"""["'`]((?:\.{1,2}/|/)?[A-Za-z0-9_@~.$+=-][A-Za-z0-9_@~.$+=/-]*\.m?js)\\?["'`]""")
 _ABSOLUTE_LITERAL = re.compile(rb"""["'`]((?:https?:)?//[A-Za-z0-9.:-]+/[^"'`\s]*\.m?js)["'`]""")
 _SOURCE_MAP = re.compile(rb"sourceMappingURL[ \t]*=[ \t]*([^\s'\"*]+)")
 _COMMENT_START = re.compile(rb"(?://|/\*)[ \t]*[#@][ \t]*$")
@@ -70,10 +71,11 @@ def next_manifests(page_url: str, html: bytes) -> list[str]:
     return [urljoin(page_url, f"/_next/static/{build}/{name}") for name in ("_buildManifest.js", "_ssgManifest.js")]
 
 
-def script_references(script_url: str, content: bytes) -> Iterator[str]:
-    """Scripts named in a script's string literals, as absolute URLs (other origins too:
-    the caller decides what it fetches)."""
-    next_root = _next_root(script_url)
+def script_references(script_url: str, content: bytes, next_root: str | None = None) -> Iterator[str]:
+    """Scripts named in a script's string literals (or a page's inline scripts), as absolute
+    URLs (other origins too: the caller decides what it fetches). ``static/...`` paths are
+    Next.js's, under ``next_root`` (default: the ``/_next/`` the script is served from)."""
+    next_root = next_root or _next_root(script_url)
     for match in _SCRIPT_LITERAL.finditer(content):
         literal = match.group(1).decode("ascii", "replace")
         if literal.startswith(("./", "../", "/")):
@@ -84,6 +86,11 @@ def script_references(script_url: str, content: bytes) -> Iterator[str]:
             yield urljoin(script_url, "/" + literal)
     for match in _ABSOLUTE_LITERAL.finditer(content):
         yield urljoin(script_url, match.group(1).decode("ascii", "replace"))
+
+
+def next_root_of(urls: list[str]) -> str | None:
+    """Where a page's Next.js files are served (``https://site/_next/``), from its scripts."""
+    return next((root for root in map(_next_root, urls) if root), None)
 
 
 def _next_root(script_url: str) -> str | None:

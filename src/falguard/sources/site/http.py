@@ -76,7 +76,7 @@ def site_url(text: str) -> str:
     """The URL the user named, checked: http(s), a host, no credentials in it."""
     try:
         parts = urlsplit(text.strip())
-        port = parts.port
+        _ = parts.port  # raises for a port out of range or not a number
     except ValueError as error:
         raise InputError(f"not a URL: {text!r} ({error})") from None
     if parts.scheme.lower() not in _DEFAULT_PORTS:
@@ -85,7 +85,6 @@ def site_url(text: str) -> str:
         raise InputError(f"no host in URL: {text!r}")
     if parts.username is not None or parts.password is not None:
         raise InputError("a URL with a user name or password in it: give the site's address only")
-    del port
     return parts._replace(scheme=parts.scheme.lower(), fragment="", path=parts.path or "/").geturl()
 
 

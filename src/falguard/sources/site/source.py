@@ -108,13 +108,19 @@ class SiteSource:
             if item is not None:
                 yield item
             return
-        yield from self._map_items(answer.url, answer.body, summary)
+        yield from self._map_items(answer.url, answer.body, summary, cut=answer.cut is not None)
 
-    def _map_items(self, url: str, data: bytes, summary: Summary) -> Iterator[Item]:
+    def _map_items(self, url: str, data: bytes, summary: Summary, *, cut: bool = False) -> Iterator[Item]:
+        """A map's original sources, each an item; a map that cannot be parsed (cut at its
+        bound, or not JSON) is scanned as it is: its sources are in it, JSON-escaped."""
         try:
             sources = discover.map_sources(data)
         except ValueError as error:
-            summary.unreadable.append(f"{url}: {error}")
+            if not cut:
+                summary.unreadable.append(f"{url}: {error}: scanned as text")
+            item = accept(data, Origin(url, source="site", served=True), summary, self.limits.max_asset_bytes + 1)
+            if item is not None:
+                yield item
             return
         for name, text in sources:
             origin = Origin(f"{url}!{name}", source="site", served=True)
@@ -133,16 +139,16 @@ class SiteSource:
                 summary.skipped_paths.append(f"{proxy} (a proxyUrl on another origin: not checked)")
             elif proxy not in self.proxy_urls:
                 self.proxy_urls.append(proxy)
-        if kind == PAGE:
-            is_page = discover.looks_like_html(answer.content_type, body)
-            named = [*discover.page_scripts(answer.url, body), *discover.next_manifests(answer.url, body)]
-            for url in named if is_page else discover.script_references(answer.url, body):
+        if kind == PAGE and discover.looks_like_html(answer.content_type, body):
+            scripts = discover.page_scripts(answer.url, body)
+            for url in [*scripts, *discover.next_manifests(answer.url, body)]:
                 self._push(url, SCRIPT, summary, listed=True)
-            if is_page:
-                return
-        else:
-            for url in discover.script_references(answer.url, body):
+            # inline scripts name chunks too (Next.js's App Router flight data)
+            for url in discover.script_references(answer.url, body, discover.next_root_of(scripts)):
                 self._push(url, SCRIPT, summary)
+            return
+        for url in discover.script_references(answer.url, body):  # (a page URL that names a script: listed)
+            self._push(url, SCRIPT, summary, listed=kind == PAGE)
         reference = discover.source_map_reference(answer.url, answer.body, answer.headers)
         if reference is None:
             return
