@@ -28,7 +28,8 @@ DEFAULT_TIME_LIMIT = 120.0  # seconds, the whole probe
 REQUEST_SECONDS = 20.0  # the most one request may take (within what is left of the time limit)
 MAX_REDIRECTS = 5
 #: Kept back while assets are read, for the proxy checks that follow: requests (two per
-#: route, five routes), bytes, and a share of the time limit (at most 10 s).
+#: route, five routes; at most a third of the limit), bytes, and a share of the time limit
+#: (at most 10 s).
 RESERVED_REQUESTS = 10
 RESERVED_BYTES = 256 << 10
 RESERVED_TIME_SHARE = 0.2
@@ -170,8 +171,9 @@ class Fetcher:
         return Answer(url, response.status, lowered, body, cut)
 
     def _spend_request(self) -> None:
-        kept = " (less what is kept for the proxy check)" if self.holding_back else ""
-        if self.requests >= self.limits.max_requests - (RESERVED_REQUESTS if self.holding_back else 0):
+        kept = ", less what is kept for the proxy check" if self.holding_back else ""
+        reserved = min(RESERVED_REQUESTS, self.limits.max_requests // 3) if self.holding_back else 0
+        if self.requests >= self.limits.max_requests - reserved:
             raise BudgetSpent(f"the request limit ({self.limits.max_requests}, --max-requests{kept}) is reached")
         if self.remaining() <= 0:
             raise BudgetSpent(f"the time limit ({self.limits.time_limit:g} s, --timeout{kept}) is reached")
