@@ -49,3 +49,27 @@ def test_judge(control: Answer, probe: Answer, state: str) -> None:
 def test_an_open_verdict_says_what_happened() -> None:
     verdict = judge(URL, INVALID, answer(404, {"detail": "Request not found"}))
     assert "no credentials reached fal" in verdict.detail and "HTTP 404" in verdict.detail
+
+
+def test_check_proxy_asks_at_most_two_gets_and_stops_at_a_405() -> None:
+    from falguard.browser.proxycheck import check_proxy
+    from falguard.sources.site.http import Fetcher
+    from tests.site.standin import Fal, Site
+
+    only_post = {"/api/fal/proxy": lambda handler: handler.send(405, b"Method Not Allowed")}
+    with Fal() as fal, Site(routes=only_post, proxies={"/api/open": "open"}, fal=fal, site_key="k") as site:
+        fetcher = Fetcher(site.url)
+        assert check_proxy(fetcher, site.url + "/api/fal/proxy").state == UNCLEAR
+        assert check_proxy(fetcher, site.url + "/api/open").state == OPEN
+        assert check_proxy(fetcher, site.url + "/api/none").state == ABSENT
+    sent = [(s.method, s.path, "x-fal-target-url" in s.headers) for s in site.requests]
+    assert sent == [
+        ("GET", "/api/fal/proxy", False),
+        ("GET", "/api/open", False),
+        ("GET", "/api/open", True),
+        ("GET", "/api/none", False),
+    ]
+    (target,) = [s.headers["x-fal-target-url"] for s in site.requests if "x-fal-target-url" in s.headers]
+    assert target.startswith("https://queue.fal.run/fal-ai/fast-sdxl/requests/") and target.endswith("/status")
+    assert all("authorization" not in s.headers and "cookie" not in s.headers for s in site.requests)
+    assert [s.method for s in fal.requests] == ["GET"]

@@ -45,3 +45,28 @@ def test_a_clean_site_exits_0_and_fail_on_applies(tmp_path: Path, monkeypatch: p
         site.site_key = fake_key_id_secret(rng)
         assert main(["probe", site.url]) == 1
         assert main(["probe", site.url, "--fail-on", "critical"]) == 0  # the open proxy is high
+
+
+def test_env_scripts_are_read_and_a_page_served_in_their_place_is_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    key = fake_key_id_secret(random.Random(13))
+    spa = page("/app.js")  # a single-page app answers every path with its page
+    variable = f"NEXT_PUBLIC_{'FAL'}_KEY"
+    routes = {
+        "/": spa,
+        "/app.js": script("render();"),
+        "/__ENV.js": script(f'window.__ENV = {{"{variable}": "{key}"}};'),
+        "/env.js": spa,
+        "/config.js": script("window.config = { api: '/api' };"),
+    }
+    out = tmp_path / "report.json"
+    with Site(routes=routes) as site:
+        assert main(["probe", site.url, "--format", "json", "-o", str(out)]) == 1
+    findings = json.loads(out.read_text(encoding="utf-8"))["findings"]
+    assert {(f["path"], f["key_id"]) for f in findings if f["key_id"]} == {
+        (f"{site.url}/__ENV.js", key.partition(":")[0])
+    }
+    assert {s.path for s in site.requests} >= {"/__ENV.js", "/env.js", "/config.js"}
+    assert not any(f["path"].endswith("/env.js") for f in findings)

@@ -14,7 +14,8 @@ target it does not allow) and 401 ``"Unauthorized"`` (not authenticated, or no k
 
 If fal's own answer comes back (a JSON object, as fal answers an unknown request id), the
 proxy spent the site's key on a stranger's request: it is open. Its own 401/400 means
-closed; a 404 or a page means there is no proxy there. Never a POST or a PUT: running a
+closed; a 404 or a page means there is no proxy there (a 405 to the control GET may be a route
+that takes only POST: unclear). Never a POST or a PUT: running a
 model costs money.
 """
 
@@ -45,6 +46,10 @@ class ProxyVerdict:
 def check_proxy(fetcher: Fetcher, url: str) -> ProxyVerdict:
     """The route at ``url`` (same origin), asked the two questions above."""
     control = fetcher.get(url)
+    if control.status == 405:
+        return ProxyVerdict(
+            url, UNCLEAR, "answers a GET with 405: a route that takes only POST may be there, and falguard never POSTs"
+        )
     if _absent(control):
         return ProxyVerdict(url, ABSENT, f"no proxy here (HTTP {control.status}{_kind(control)})")
     target = STATUS_URL.format(request_id=uuid.uuid4())
@@ -71,7 +76,7 @@ def judge(url: str, control: Answer, probe: Answer) -> ProxyVerdict:
 def _absent(answer: Answer) -> bool:
     if answer.refused_redirect:
         return True
-    return answer.status in (404, 405, 410) or answer.content_type in ("text/html", "application/xhtml+xml")
+    return answer.status in (404, 410) or answer.content_type in ("text/html", "application/xhtml+xml")
 
 
 def _kind(answer: Answer) -> str:
