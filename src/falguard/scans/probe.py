@@ -38,7 +38,7 @@ class ProxyCheck(Analyser):
         from falguard.detection.findings import repository_finding
         from falguard.sources.site.http import BudgetSpent, FetchFailed
 
-        routes = dict.fromkeys([self.source.fetcher_url(DEFAULT_ROUTE), *self.source.proxy_urls])
+        routes = dict.fromkeys([self.source.resolve(DEFAULT_ROUTE), *self.source.proxy_urls])
         found = list(findings)
         for url in routes:
             try:

@@ -50,7 +50,7 @@ class SiteSource:
         yield from self._item(page, summary)
         yield from self._learn(page, PAGE, summary)
         for path in discover.ENV_PATHS:
-            self._push(self.fetcher_url(path), ENV, summary)
+            self._push(self.resolve(path), ENV, summary)
         while self._queue:
             url, kind = self._queue.popleft()
             try:
@@ -68,7 +68,8 @@ class SiteSource:
                 yield from self._item(answer, summary, kind)
                 yield from self._learn(answer, kind, summary)
 
-    def fetcher_url(self, path: str) -> str:
+    def resolve(self, path: str) -> str:
+        """``path`` on the site (``/api/fal/proxy``), as a URL."""
         from urllib.parse import urljoin
 
         return urljoin(self.url, path)
@@ -84,7 +85,7 @@ class SiteSource:
             )
         if answer.status >= 400:
             raise InputError(f"{self.url} answers HTTP {answer.status}: nothing to probe")
-        self._seen.add(answer.url)
+        self._seen.update((self.url, answer.url))
         return answer
 
     def _usable(self, answer: Answer, kind: str, summary: Summary) -> bool:
