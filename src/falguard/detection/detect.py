@@ -384,6 +384,7 @@ def detect(
             commit=origin.commit,
             source=origin.source,
             suppression=suppression_for(allows[line_start], rule.id),
+            remediation=verdict.remediation,
         )
         if origin.served and verdict.sensitive and severity > Severity.LOW:
             # in what the site serves: every visitor has the key

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from falguard.models import Severity
-from falguard.rules import fal_key, fal_key_assignment, fal_key_id_secret, fal_key_pair, public_fal_key
+from falguard.rules import fal_key, fal_key_assignment, fal_key_id_secret, fal_key_pair, fal_proxy_open, public_fal_key
 from falguard.rules.common import (
     BROWSER_KEY_STEP,
     FAL_CONTEXT,
@@ -93,13 +93,14 @@ __all__ = [
 ]
 
 #: Content rules in priority order: key shapes, then the catch-alls (any random value under a
-#: fal key name; any fal variable a bundler inlines).
+#: fal key name; any fal variable a bundler inlines), then fal-proxy-open (a proxy route, not a key).
 RULES: tuple[Rule, ...] = (
     fal_key_id_secret.RULE,
     fal_key.RULE,
     fal_key_pair.RULE,
     fal_key_assignment.RULE,
     public_fal_key.RULE,
+    fal_proxy_open.RULE,
 )
 _CATCH_ALLS = (fal_key_assignment.RULE.id, public_fal_key.RULE.id)
 

@@ -153,7 +153,7 @@ def graded(severity: Severity, secret: str) -> Severity:
 class Verdict(Value):
     """What a rule's judge decided about one match (or about one whole value)."""
 
-    __slots__ = ("severity", "secret", "start", "end", "key_id", "sensitive", "detail", "mask")
+    __slots__ = ("severity", "secret", "start", "end", "key_id", "sensitive", "detail", "mask", "remediation")
     severity: Severity
     secret: str  # what the fingerprint is made of
     start: int  # byte offset of the reported position
@@ -162,6 +162,7 @@ class Verdict(Value):
     sensitive: bool
     detail: str
     mask: Masker  # how the secret is shown: the rule's choice
+    remediation: str  # this match's own fix, when it differs from the rule's ("": the rule's)
 
     def __init__(
         self,
@@ -173,6 +174,7 @@ class Verdict(Value):
         sensitive: bool = True,
         detail: str = "",
         mask: Masker = mask,
+        remediation: str = "",
     ) -> None:
         _set(self, "severity", severity)
         _set(self, "secret", secret)
@@ -182,6 +184,7 @@ class Verdict(Value):
         _set(self, "sensitive", sensitive)
         _set(self, "detail", detail)
         _set(self, "mask", mask)
+        _set(self, "remediation", remediation)
 
 
 Judge = Callable[[re.Match[bytes], bytes], "Verdict | None"]
