@@ -47,6 +47,7 @@ from falguard.rules.common import (
 )
 from falguard.rules.fal_key_assignment import FAL_NAME_FROM_FAL, FAL_NAME_KEYWORDS, assignment_patterns
 from falguard.rules.fal_key_id_secret import is_key_id_secret
+from falguard.rules.proxy_routes import BYOK, safe_route
 from falguard.rules.public_fal_key import PUBLIC_PREFIXES, public_patterns
 
 __all__ = [
@@ -216,10 +217,12 @@ PROJECT_RULES: tuple[RuleInfo, ...] = (
             "Remove the credentials from browser code and bundler config: no fal.config({ credentials }) in a client "
             "component, page or SPA source, no fal key under next.config env, Vite define or webpack DefinePlugin.",
             "Keep the key server-side only, as FAL_KEY with no public prefix.",
-            "Add the proxy route: {route} exporting { GET, POST, PUT } = createRouteHandler() from "
-            "@fal-ai/server-proxy/nextjs (Pages Router: pages/api/fal/proxy.ts; SvelteKit: "
-            "src/routes/api/fal/proxy/+server.ts with @fal-ai/server-proxy/svelte; an SPA: "
-            "@fal-ai/server-proxy/express on your server).",
+            "Add the proxy route {route} containing: "
+            + safe_route("nextjs-app")
+            + " (Pages Router: pages/api/fal/proxy.ts with createPageRouterHandler; SvelteKit: "
+            "src/routes/api/fal/proxy/+server.ts with createRequestHandler from @fal-ai/server-proxy/svelte; an SPA: "
+            "falProxy.createHandler from @fal-ai/server-proxy/express on your server; each with the same options). "
+            + BYOK,
             'Point the client at it: fal.config({ proxyUrl: "/api/fal/proxy" }).',
             "Rebuild and redeploy, so no served bundle still holds the key.",
             "If the key was ever deployed this way, it is public: revoke it on the fal dashboard's keys page "
@@ -236,9 +239,10 @@ PROJECT_RULES: tuple[RuleInfo, ...] = (
             "next step is usually a key in the bundle."
         ),
         remediation=(
-            "Add the proxy route for your framework with @fal-ai/server-proxy (Next.js App Router: "
-            "app/api/fal/proxy/route.ts exporting { GET, POST, PUT } = createRouteHandler()), keep FAL_KEY on the "
-            'server, and call fal.config({ proxyUrl: "/api/fal/proxy" }) in browser code.'
+            "Add the proxy route for your framework with @fal-ai/server-proxy, listing the endpoints your app calls "
+            "and checking your own session (Next.js App Router: app/api/fal/proxy/route.ts containing: "
+            + safe_route("nextjs-app")
+            + '), keep FAL_KEY on the server, and call fal.config({ proxyUrl: "/api/fal/proxy" }) in browser code.'
         ),
         steps=(
             "{remediation}",

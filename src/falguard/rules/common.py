@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from falguard.models import Masker, Severity, Value, _set, mask
+from falguard.rules.proxy_routes import safe_route
 
 HEX = rb"[0-9a-fA-F]"
 UUID = HEX + rb"{8}-" + HEX + rb"{4}-" + HEX + rb"{4}-" + HEX + rb"{4}-" + HEX + rb"{12}"
@@ -473,8 +474,8 @@ def clean_value(raw: str) -> str:
 
 #: Shown only where the repository has browser code (guidance drops it otherwise).
 BROWSER_KEY_STEP = (
-    "Call fal from browsers only through a server proxy: @fal-ai/server-proxy at /api/fal/proxy "
-    '(Next.js: {route} exporting { GET, POST, PUT } = createRouteHandler()) with fal.config({ proxyUrl: "/api/fal/proxy" }), '
+    "Call fal from browsers only through a server proxy at /api/fal/proxy that only your app can use (Next.js: {route} "
+    "containing: " + safe_route("nextjs-app") + ') with fal.config({ proxyUrl: "/api/fal/proxy" }), '
     "never through a NEXT_PUBLIC_ or VITE_ variable."
 )
 REVOKE_STEP = (
