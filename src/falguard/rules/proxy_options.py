@@ -60,7 +60,7 @@ _BINDINGS = frozenset(
     }
 )
 MAX_BYTES = 2 << 20  # larger content is no route file: not parsed
-UNKNOWN = "unknown"
+_OWN_HEADER = "only requests with an Authorization header of their own pass, and the proxy forwards it, not your key"
 
 
 class Site(Value):
@@ -302,7 +302,7 @@ class _Reader:
     def resolve(self, node: Node, depth: int = 0) -> Node | str:
         """The value a name stands for, or why it is unknown."""
         node = _unwrap(node)
-        while node.type == "identifier" and depth < 8:
+        while node.type in ("identifier", "shorthand_property_identifier") and depth < 8:
             name = _text(node)
             if name in self.imported or name in self.named or name in self.namespaces:
                 return f"{name} is imported from {self.imported.get(name, 'the proxy package')}"
@@ -401,6 +401,8 @@ def judged(site: Site, options: _Options) -> Site:
     if auth is not None and not auth.startswith("?") and _visitor_key_only(auth, options):
         return site.replace(any_visitor=False, any_endpoint=endpoints is True, byok=True, why="bring-your-own-key")
     visitor, why = _any_visitor(options, auth)
+    if why == _OWN_HEADER:
+        return site.replace(any_visitor=False, any_endpoint=endpoints is True, byok=True, why=why)
     if isinstance(endpoints, str):
         why = endpoints if visitor is not None else why
         return site.replace(any_visitor=visitor, why=why)
@@ -419,7 +421,9 @@ def _any_visitor(options: _Options, auth: str | None) -> tuple[bool | None, str]
         return None, f"allowUnauthorizedRequests is {_text(gate)[:60]!r}"
     unknown_auth = auth is not None and auth.startswith("?")
     check = _function_text(options, "isAuthenticated")
-    checked = check is not None and not check.startswith("?") and not _ALWAYS_TRUE.match(_body(check))
+    # a check from elsewhere (the app's auth module) is taken for a real one; a local one
+    # that only returns true is none
+    checked = check is not None and (check.startswith("?") or not _ALWAYS_TRUE.match(_body(check)))
     if gate is None or gate.type == "true":
         if unknown_auth:  # it may forward only the visitor's own key
             return None, auth[1:] if auth else ""
@@ -429,8 +433,6 @@ def _any_visitor(options: _Options, auth: str | None) -> tuple[bool | None, str]
                 "isAuthenticated is set, but allowUnauthorizedRequests is not false, so the proxy ignores its answer",
             )
         return True, "allowUnauthorizedRequests is not false"
-    if check is not None and check.startswith("?"):
-        return None, check[1:]
     if checked:
         return False, ""
     if check is not None:
@@ -438,7 +440,7 @@ def _any_visitor(options: _Options, auth: str | None) -> tuple[bool | None, str]
     # the default check passes any Authorization header, and the default resolveFalAuth forwards
     # that header instead of the site's key: a stranger spends only what they send
     if auth is None:
-        return False, ""
+        return False, _OWN_HEADER
     if unknown_auth:
         return None, auth[1:]
     return True, "isAuthenticated is the default (any Authorization header passes) and resolveFalAuth sends your key"
