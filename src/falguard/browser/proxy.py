@@ -112,7 +112,8 @@ def proxy_findings(
     )
     remediation = (
         f"Add {route.path} containing: {route.content} (allowedEndpoints holds {listed}; isAuthenticated must check "
-        f"your own session). Then {route.server_key} and call "
+        "your own session; @fal-ai/server-proxy from Feb 2026 on: older releases take no options and serve anyone). "
+        f"Then {route.server_key} and call "
         'fal.config({ proxyUrl: "/api/fal/proxy" }) in browser code. ' + BYOK
     )
     return [replace(finding, remediation=remediation)]

@@ -14,9 +14,6 @@ _PAGES = re.compile(r"(?:src/)?pages/(?!api/)")
 _ENV = re.compile(rb"(?<![\w$.])env\s{0,8}:\s{0,8}\{")
 _ROUTER_DIR = re.compile(r"\A(?P<base>(?:[^/]{1,255}/){0,16}?)(?P<kind>app|pages)/")
 
-#: Releases before the options (Feb 2026) forward anything for anyone: the route needs a newer one.
-_RELEASE = " (@fal-ai/server-proxy from Feb 2026 on: older releases take no options and serve anyone)"
-
 
 def browser_context(relative: str, content: bytes) -> str | None:
     """Pages Router pages (not API routes); client components are found by their directive."""
@@ -41,8 +38,8 @@ def suggest_route(site: RouteSite) -> Route:
             path.startswith(f"{src}pages/") for path in site.paths
         )
     if app_router:
-        return Route(f"{src}app/api/fal/proxy/route.{site.ext}", safe_route("nextjs-app", site.endpoints) + _RELEASE)
-    return Route(f"{src}pages/api/fal/proxy.{site.ext}", safe_route("nextjs-pages", site.endpoints) + _RELEASE)
+        return Route(f"{src}app/api/fal/proxy/route.{site.ext}", safe_route("nextjs-app", site.endpoints))
+    return Route(f"{src}pages/api/fal/proxy.{site.ext}", safe_route("nextjs-pages", site.endpoints))
 
 
 FRAMEWORK = Framework(
