@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from falguard.detection.detect import detect
-from falguard.models import Finding, Origin, Severity
+from falguard.detection.facts import Finding
+from falguard.models import Origin, Severity
 from falguard.report.guidance import steps
 from tests.helpers import commit_all, git, write
 

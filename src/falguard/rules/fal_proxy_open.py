@@ -16,11 +16,14 @@ reports the worst handler made from that import.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from falguard.models import Severity
 from falguard.rules.common import Anchor, Rule, Verdict, pattern
-from falguard.rules.proxy_options import Site, sites
 from falguard.rules.proxy_routes import BYOK, safe_route
+
+if TYPE_CHECKING:
+    from falguard.rules.proxy_options import Site
 
 RULE_ID = "fal-proxy-open"
 
@@ -85,6 +88,10 @@ def describe(site: Site) -> tuple[str, str]:
 
 
 def judge(match: re.Match[bytes], content: bytes) -> Verdict | None:
+    # the reader (its regexes, and tree-sitter on its first route) loads with the first file
+    # that names the proxy package, not with the rules
+    from falguard.rules.proxy_options import sites
+
     made = [site for site in sites(content) if site.specifier == match.start() and not site.byok]
     judged = [(severity, site) for site in made if (severity := severity_of(site.any_visitor, site.any_endpoint))]
     if not judged:

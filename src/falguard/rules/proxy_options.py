@@ -59,7 +59,9 @@ _BINDINGS = frozenset(
         "namespace_import",
     }
 )
-MAX_BYTES = 2 << 20  # larger content is no route file: not parsed
+MAX_BYTES = 512 << 10  # larger content is no route file (a bundle, a lock file): not parsed
+#: What a file that creates a handler must hold before it is parsed: an import, re-export or require of the package.
+_IMPORTS_PROXY = re.compile(rb"(?:\bfrom|\brequire\s{0,8}\()\s{0,8}[\"'`]@fal-ai/server(?:less)?-proxy")
 _OWN_HEADER = "only requests with an Authorization header of their own pass, and the proxy forwards it, not your key"
 
 
@@ -121,7 +123,7 @@ def _parse(content: bytes) -> Node | None:
 @functools.lru_cache(maxsize=8)
 def sites(content: bytes) -> tuple[Site, ...]:
     """Every handler creation in ``content`` and its judgement (cached: the rule asks once per import)."""
-    if b"-proxy" not in content or len(content) > MAX_BYTES:
+    if len(content) > MAX_BYTES or not _IMPORTS_PROXY.search(content):
         return ()
     root = _parse(content)
     if root is None:
