@@ -61,6 +61,7 @@ DEFAULTS = {
     "app.all(route, createHandler());\n",
     "express, require": 'const falProxy = require("@fal-ai/server-proxy/express");\n'
     "app.all(falProxy.route, falProxy.handler);\n",
+    "pages router, CommonJS": 'module.exports = require("@fal-ai/server-proxy/nextjs").handler;\n',
     "hono": 'import { Hono } from "hono";\nimport { createRouteHandler } from "@fal-ai/server-proxy/hono";\n'
     'const app = new Hono();\napp.all("/api/fal/proxy", createRouteHandler());\n',
     "svelte": 'import { FAL_KEY } from "$env/static/private";\n'

@@ -284,9 +284,15 @@ class _Reader:
             return self.named.get(_text(node))
         if node.type == "member_expression":
             target, field = node.child_by_field_name("object"), node.child_by_field_name("property")
-            if target is not None and field is not None and _text(target) in self.namespaces:
+            if target is None or field is None:
+                return None
+            if _text(target) in self.namespaces:
                 adapter, specifier = self.namespaces[_text(target)]
                 return adapter, _text(field), specifier
+            required = self._required(target)  # require("@fal-ai/server-proxy/nextjs").handler
+            found = SPECIFIER.match(required[0]) if required is not None else None
+            if found is not None and required is not None:
+                return found.group("adapter") or "", _text(field), required[1]
         return None
 
     def _judge(
