@@ -213,6 +213,16 @@ def test_options_from_elsewhere_are_low(name: str) -> None:
     assert "cannot be judged here" in finding.message
 
 
+def test_without_tree_sitter_a_route_is_reported_unjudged_not_passed_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    from falguard.rules import proxy_options
+
+    monkeypatch.setattr(proxy_options, "_parsers", lambda: None)
+    proxy_options.sites.cache_clear()
+    (finding,) = judged(DEFAULTS["express, handler"] + "// no parser\n")
+    assert finding.severity == Severity.LOW and "tree-sitter is not installed" in finding.message
+    proxy_options.sites.cache_clear()
+
+
 def test_a_route_in_documentation_is_low() -> None:
     assert severity_of(DEFAULTS["nextjs pages router, handler"], "docs/setup.md") == Severity.LOW
 

@@ -102,7 +102,7 @@ def _parsers() -> tuple[Parser, Parser] | None:
     try:
         import tree_sitter
         import tree_sitter_typescript
-    except ImportError:  # pragma: no cover - a runtime dependency; a broken install judges nothing
+    except ImportError:  # a runtime dependency: only a broken install lacks it (see sites)
         return None
     tsx = tree_sitter.Parser(tree_sitter.Language(tree_sitter_typescript.language_tsx()))
     typescript = tree_sitter.Parser(tree_sitter.Language(tree_sitter_typescript.language_typescript()))
@@ -126,8 +126,13 @@ def sites(content: bytes) -> tuple[Site, ...]:
     if len(content) > MAX_BYTES or not _IMPORTS_PROXY.search(content):
         return ()
     root = _parse(content)
-    if root is None:
-        return ()
+    if root is None:  # no parser: every import is reported unjudged, never passed over in silence
+        named = re.finditer(rb"[\"'`]@fal-ai/server(?:less)?-proxy(?:/(?P<adapter>[a-z]{1,16}))?[\"'`]", content)
+        return tuple(
+            Site(m.start() + 1, (m.group("adapter") or b"").decode(), "handler", m.start() + 1, m.end() - 1, None, None,
+                 why="tree-sitter is not installed (pip install tree-sitter tree-sitter-typescript)")
+            for m in named
+        )  # fmt: skip
     return tuple(_Reader(root).sites())
 
 
