@@ -9,7 +9,7 @@ one judge of "is this value a fal key?" (:func:`credential_in`).
 
 Adding a key shape: a module here with its ``RULE`` (patterns with their prefilter anchors,
 judge, ``judge_value``, examples, steps, masking), one line in ``RULES``, one row in the
-README's rules table. A rule about code rather than a key is a module here too:
+rules table of docs/user-guide.md. A rule about code rather than a key is a module here too:
 ``fal_proxy_open`` (a proxy route open to strangers, read by ``proxy_options``); the one proxy
 route falguard ever suggests is written in ``proxy_routes``.
 
