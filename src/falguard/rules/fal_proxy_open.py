@@ -65,13 +65,14 @@ def describe(site: Site) -> tuple[str, str]:
             f"{name}: unjudged",
         )
     if site.any_visitor and site.any_endpoint:
-        why = (
-            "allowedEndpoints: [] allows every endpoint and allowUnauthorizedRequests: true lets anyone in"
-            if site.why == "the defaults"
-            else f"no allowedEndpoints, and {site.why}"
+        if site.why != "the defaults":
+            return f"{site.factory} with these options: {_OPEN} (no allowedEndpoints, and {site.why})", f"{name}: open"
+        made = (
+            f"the default {site.factory}" if site.factory in ("handler", "route") else f"{site.factory} with no options"
         )
         return (
-            f"{site.factory} with {'the defaults' if site.why == 'the defaults' else 'these options'}: {_OPEN} ({why})",
+            f"{made}: {_OPEN} (the defaults: allowedEndpoints: [] allows every endpoint, "
+            "allowUnauthorizedRequests: true lets anyone in)",
             f"{name}: open",
         )
     if site.any_visitor:
