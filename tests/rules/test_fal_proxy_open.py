@@ -233,6 +233,10 @@ def test_the_identity_follows_the_state_not_the_line() -> None:
     assert moved.fingerprint == judged(DEFAULTS["nextjs app router"])[0].fingerprint
     half = judged(HALF_OPEN["endpoints, no authentication"][0])[0]
     assert half.fingerprint != moved.fingerprint
+    # each route is its own faucet: the same open handler in another app is another finding
+    other_app = judged(DEFAULTS["nextjs app router"], "apps/admin/app/api/fal/proxy/route.ts")[0]
+    assert other_app.fingerprint != moved.fingerprint
+    assert str(other_app.secret) == "apps/admin/app/api/fal/proxy/route.ts: nextjs.createRouteHandler: open"
 
 
 # --- the three scans ---------------------------------------------------------------------------

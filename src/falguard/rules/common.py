@@ -396,7 +396,7 @@ class Rule(RuleInfo):
 
     __slots__ = (
         "patterns", "judge", "judge_value", "written_as", "configured", "applies_to_ignored_env",
-        "true_examples", "false_examples",
+        "true_examples", "false_examples", "per_file",
     )  # fmt: skip
     patterns: tuple[Pattern, ...]
     judge: Judge
@@ -408,6 +408,9 @@ class Rule(RuleInfo):
     applies_to_ignored_env: bool  # a key in an ignored .env.local is in the right place
     true_examples: tuple[str, ...]
     false_examples: tuple[str, ...]
+    #: a finding's identity includes its file: the same verdict in two files is two problems
+    #: (two proxy routes), not one secret in two places
+    per_file: bool
 
     def __init__(
         self,
@@ -426,6 +429,7 @@ class Rule(RuleInfo):
         applies_to_ignored_env: bool = False,
         true_examples: tuple[str, ...] = (),
         false_examples: tuple[str, ...] = (),
+        per_file: bool = False,
     ) -> None:
         super().__init__(id, severity, title, description, remediation, steps, credential)
         _set(self, "patterns", patterns)
@@ -436,6 +440,7 @@ class Rule(RuleInfo):
         _set(self, "applies_to_ignored_env", applies_to_ignored_env)
         _set(self, "true_examples", true_examples)
         _set(self, "false_examples", false_examples)
+        _set(self, "per_file", per_file)
 
 
 # --- pieces of patterns and judges -----------------------------------------------------------

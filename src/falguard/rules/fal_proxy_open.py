@@ -151,6 +151,7 @@ RULE = Rule(
         ),
     ),
     judge=judge,
+    per_file=True,  # each route is its own faucet
     true_examples=(
         _NEXT + "export const { GET, POST, PUT } = createRouteHandler();",
         'export { handler as default } from "@fal-ai/server-proxy/nextjs";',
