@@ -194,7 +194,9 @@ def _steps(secret: Secret, findings: list[Finding], urgency: int, paths: Sequenc
         steps.extend(_where_steps(paths))
     if any(f.rule in _BROWSER_RULES for f in findings):
         steps.append(
-            f"Stop shipping it to browsers: add the proxy route ({PROXY_ROUTE} with @fal-ai/server-proxy), "
+            f"Stop shipping it to browsers: add the proxy route ({PROXY_ROUTE} with @fal-ai/server-proxy, its "
+            "allowedEndpoints listing the endpoints your app calls and isAuthenticated checking your own session, "
+            "with allowUnauthorizedRequests: false), "
             'call fal.config({ proxyUrl: "/api/fal/proxy" }), rebuild and redeploy.'
         )
     if urgency < 3:
