@@ -86,8 +86,9 @@ def proxy_findings(
         column=column,
         subject=route.path,
     )
+    content = route.content if route.content.endswith(".") else route.content + "."  # a sentence before "Then"
     remediation = (
-        f"Add {route.path} containing: {route.content} Then {route.server_key} and call "
+        f"Add {route.path} containing: {content} Then {route.server_key} and call "
         'fal.config({ proxyUrl: "/api/fal/proxy" }) in browser code.'
     )
     return [replace(finding, remediation=remediation)]

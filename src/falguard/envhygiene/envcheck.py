@@ -260,7 +260,9 @@ def missing_env_finding(
             f"; here they are ignored{everywhere} only by {', '.join(sources)}, which protects {reach}, "
             "not the rest of the team"
         )
-    return repository_finding("gitignore-missing-env", where, detail, source=source)
+    at = int(os.path.lexists(rules.root / ".gitignore"))  # else line 0: the whole file, which does not exist yet
+    detail += "" if at else "; there is no .gitignore yet"
+    return repository_finding("gitignore-missing-env", where, detail, source=source, line=at, column=at)
 
 
 # --- shared-key-across-envs ------------------------------------------------------------------
