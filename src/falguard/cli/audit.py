@@ -6,7 +6,6 @@ import sys
 
 import click
 
-from falguard.cli import EXIT_CLEAN, EXIT_FINDINGS
 from falguard.cli.options import (
     SILENT_FORMATS,
     emit,
@@ -18,6 +17,7 @@ from falguard.cli.options import (
 )
 from falguard.cli.org import OrgRequest, org_options
 from falguard.cli.settings import Reporting, fails_when_incomplete, settings, stages_for
+from falguard.errors import EXIT_CLEAN, EXIT_FINDINGS
 
 
 @click.command()

@@ -9,10 +9,12 @@ from dataclasses import replace
 
 from falguard import git
 from falguard.config import Config
-from falguard.detection.baseline import identity as baseline_identity
+from falguard.detection.facts import Audit, Finding, Story
 from falguard.errors import InputError
-from falguard.models import Audit, Finding, ScanResult, Secret, Story
-from falguard.report.guidance import DASHBOARD, PROXY_ROUTE
+from falguard.git import walks as git_walks
+from falguard.models import ScanResult, Secret
+from falguard.report.guidance import PROXY_ROUTE
+from falguard.rules.common import DASHBOARD
 from falguard.scans.historyscan import scan_history
 from falguard.scans.pipeline import Stages, sort_key
 from falguard.scans.scan import scan_worktree
@@ -35,7 +37,7 @@ def collect(
     combined = ScanResult()
     audit = Audit(combined, repository=str(repo.toplevel or repo.git_dir), bare=repo.bare)
     audit.head = git.resolve_commit(repo, "HEAD")
-    audit.refs_scanned = git.ref_count(repo)
+    audit.refs_scanned = git_walks.ref_count(repo)
     scans = [scan_history(path, config=config, stages=stages, progress=progress)]
     combined.fatal = scans[0].fatal
     if not repo.bare:
@@ -46,7 +48,7 @@ def collect(
         combined.baselined.extend(scan.baselined)
         combined.summary.add(scan.summary)
     # one count per baseline entry: history and the working tree match the same entries
-    combined.summary.baselined = len({baseline_identity(finding) for finding in combined.baselined})
+    combined.summary.baselined = len({(finding.fingerprint, finding.path) for finding in combined.baselined})
     combined.findings.sort(key=sort_key)
     combined.suppressed.sort(key=sort_key)
     return audit

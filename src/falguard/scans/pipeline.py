@@ -36,7 +36,7 @@ from falguard.sources import Exclusion, Item, Source
 
 if TYPE_CHECKING:
     from falguard.detection.baseline import Entry
-    from falguard.models import Finding
+    from falguard.detection.facts import Finding
     from falguard.rules import Rule
 
 
@@ -187,15 +187,13 @@ def suppress(result: ScanResult, config: Config, baseline: Mapping[tuple[str, st
         return result  # nothing to move (and no baseline module to load on a clean hook run)
     from dataclasses import replace  # findings are dataclasses (falguard.detection.facts)
 
-    from falguard.detection.baseline import identity
-
     active: list[Finding] = []
-    matched = {identity(finding) for finding in result.baselined}
+    matched = {(finding.fingerprint, finding.path) for finding in result.baselined}
     for finding in result.findings:
-        entry = baseline.get(identity(finding))
+        entry = baseline.get((finding.fingerprint, finding.path)) if baseline else None  # baseline.identity
         if entry is not None:
-            result.summary.baselined += identity(finding) not in matched  # one count per baseline entry
-            matched.add(identity(finding))
+            result.summary.baselined += (finding.fingerprint, finding.path) not in matched  # one count per entry
+            matched.add((finding.fingerprint, finding.path))
             result.baselined.append(
                 replace(finding, suppression=Suppression("baseline", entry.note, entry.accepted_by))
             )
