@@ -78,11 +78,15 @@ def table(entries: list[Mapping[str, Any]]) -> list[str]:
     lines = [f"{'repository':<{width}}  status  credentials  findings  head"]
     for name, entry in zip(names, entries, strict=True):
         head = (entry.get("head") or "")[:12] or "-"
-        lines.append(
-            f"{name:<{width}}  {entry.get('status', 'ok'):<6}  {entry.get('credentials', 0):>11}  "
-            f"{entry.get('findings', 0):>8}  {head}"
-        )
+        read = not (entry.get("status") == "failed" and not was_read(entry))  # a failure that read nothing: no counts
+        credentials, findings = (entry.get("credentials", 0), entry.get("findings", 0)) if read else ("-", "-")
+        lines.append(f"{name:<{width}}  {entry.get('status', 'ok'):<6}  {credentials:>11}  {findings:>8}  {head}")
     return lines
+
+
+def was_read(entry: Mapping[str, Any]) -> bool:
+    """Whether anything of a repository was read (a failed one may still have a partial result)."""
+    return bool(entry.get("objects_read") or entry.get("files_scanned"))
 
 
 def story_lines(number: int, story: Mapping[str, Any], findings: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -133,13 +137,14 @@ def section(
     quiet: Sequence[Mapping[str, Any]] = (),
 ) -> list[str]:
     name = printable(str(entry["repository"]))
-    if entry.get("status") == "failed":
-        return [f"== {name}: FAILED: {printable(str(entry.get('reason') or 'unknown reason'))}", ""]
+    failed = entry.get("status") == "failed"
+    if failed and not was_read(entry):  # why: in the summary's list of failures, said once
+        return [f"== {name}: FAILED, nothing could be read", ""]
     hygiene = hygiene_lines(findings, stories)
-    if not stories and not hygiene and not accepted:
+    if not stories and not hygiene and not accepted and not failed:
         return []
     head = (entry.get("head") or "")[:12] or "no commits"
-    lines = [f"== {name} (at {head})"]
+    lines = [f"== {name} (at {head})" + (": FAILED, a partial result (what could be read)" if failed else "")]
     for number, story in enumerate(stories, 1):
         lines.extend(story_lines(number, story, findings))
     if accepted:
@@ -177,7 +182,7 @@ def ticket(document: Mapping[str, Any]) -> list[str]:
     lines.extend(f"  - {printable(str(entry['repository']))}: {entry['credentials']}" for entry in with_keys)
     failed = [entry for entry in entries if entry.get("status") == "failed"]
     if failed:
-        lines.append(f"Failed: {len(failed)} (not audited; fix and run again)")
+        lines.append(f"Failed: {len(failed)} (not audited completely; fix and run again)")
         lines.extend(f"  - {printable(str(e['repository']))}: {printable(str(e.get('reason')))}" for e in failed)
     accepted = document["audit"].get("accepted", [])
     if accepted:
