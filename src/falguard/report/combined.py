@@ -10,8 +10,8 @@ print the same thing in every format.
   an upload); each result names its repository in ``properties.repository`` and in its
   message, the run lists every repository's status in ``properties.repositories``, and a
   repository that failed is an error notification (``executionSuccessful`` false).
-- ``html``: rendered by ``falguard.report.html.render_combined(document) -> str`` when that
-  module provides it (the hook for the HTML report).
+- ``html``: ``falguard.report.html.many``: the cards name their repositories, a table lists
+  every repository's status, and the header's facts are those of many repositories.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from falguard.models import URGENCY, Severity
 from falguard.report import printable
 from falguard.report.audit import acceptance_text
 from falguard.report.load import summary_of
+from falguard.report.merge import was_read
 from falguard.report.text import scanned
 
 FORMATS = ("text", "json", "sarif", "html")
@@ -47,17 +48,9 @@ def render_combined(document: Mapping[str, Any], fmt: str) -> str:
 
 
 def _html(document: Mapping[str, Any]) -> str:
-    import importlib
+    from falguard.report.html.many import render_combined as render_page
 
-    try:
-        module = importlib.import_module("falguard.report.html")
-    except ImportError:
-        module = None
-    render = getattr(module, "render_combined", None)
-    if render is None:
-        raise InputError("this falguard cannot render a report of many repositories as html (use text, json or sarif)")
-    text: str = render(document)
-    return text
+    return render_page(document, ticket(document), summary_line(document))
 
 
 def _by_repository(items: list[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
@@ -82,11 +75,6 @@ def table(entries: list[Mapping[str, Any]]) -> list[str]:
         credentials, findings = (entry.get("credentials", 0), entry.get("findings", 0)) if read else ("-", "-")
         lines.append(f"{name:<{width}}  {entry.get('status', 'ok'):<6}  {credentials:>11}  {findings:>8}  {head}")
     return lines
-
-
-def was_read(entry: Mapping[str, Any]) -> bool:
-    """Whether anything of a repository was read (a failed one may still have a partial result)."""
-    return bool(entry.get("objects_read") or entry.get("files_scanned"))
 
 
 def story_lines(number: int, story: Mapping[str, Any], findings: Sequence[Mapping[str, Any]]) -> list[str]:
