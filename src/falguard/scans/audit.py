@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from falguard import git
 from falguard.config import Config
+from falguard.detection.baseline import identity as baseline_identity
 from falguard.detection.facts import Audit, Finding, Story
 from falguard.errors import InputError
 from falguard.git import walks as git_walks
@@ -48,7 +49,7 @@ def collect(
         combined.baselined.extend(scan.baselined)
         combined.summary.add(scan.summary)
     # one count per baseline entry: history and the working tree match the same entries
-    combined.summary.baselined = len({(finding.fingerprint, finding.path) for finding in combined.baselined})
+    combined.summary.baselined = len({baseline_identity(finding) for finding in combined.baselined})
     combined.findings.sort(key=sort_key)
     combined.suppressed.sort(key=sort_key)
     return audit
@@ -160,30 +161,16 @@ def _listed(paths: Sequence[str]) -> str:
     return f"{', '.join(paths[:5])}{' and more' if len(paths) > 5 else ''}"
 
 
-_PROSE = (".md", ".mdx", ".markdown", ".rst", ".txt", ".adoc", ".org", ".html", ".htm")
-
-
-def _is_prose(path: str) -> bool:
-    """Documentation, not code: a key there is an example someone pasted, not one read at run time."""
-    name = path.rsplit("/", 1)[-1].lower()
-    return name.endswith(_PROSE) or name in ("readme", "notes", "changelog")
-
-
 def _where_steps(paths: Sequence[str]) -> list[str]:
     """Code reads FAL_KEY from the environment; an env file *is* the environment: it gets the
     new key and stays out of git."""
     from falguard.envhygiene.envfiles import is_env_file
 
     env = [path for path in paths if is_env_file(path)]
-    docs = [path for path in paths if not is_env_file(path) and _is_prose(path)]
-    code = [path for path in paths if not is_env_file(path) and not _is_prose(path)]
+    code = [path for path in paths if not is_env_file(path)]
     steps = []
     if code:
         steps.append(f"Remove the key from {_listed(code)}: read FAL_KEY from the environment instead.")
-    if docs:  # documentation shows how to set the key; it reads nothing
-        steps.append(
-            f"Remove the key from {_listed(docs)}: write a placeholder such as `FAL_KEY=YOUR_FAL_KEY` instead."
-        )
     if env:
         steps.append(
             f"Put the new key in {_listed(env)} in place of the leaked one, and keep that file out of git "
