@@ -41,13 +41,27 @@ def scan_history(
     ranges = [*revisions, *([f"{since}..HEAD"] if since else [])]
     git.check_revisions(ranges)
     selection = ["--end-of-options", *ranges] if ranges else ["--all", *git.stash_commits(repo)]
+    return scan_selection(repo, selection, config=config, stages=stages, progress=progress)
+
+
+def scan_selection(
+    repo: git.Repo,
+    selection: list[str],
+    *,
+    config: Config = Config(),
+    stages: Stages = Stages(),
+    progress: Callable[[Coverage], None] | None = None,
+    workers: int | None = None,
+) -> ScanResult:
+    """:func:`scan_history` of what ``selection`` (rev-list arguments, already checked) reaches,
+    with ``workers`` blob readers (default: the history scan's)."""
     result = ScanResult()
     result.summary.scanned_noun = "object"  # blobs, commits and tags, each once
     coverage = Coverage()
     attribution = HistoryAttribution(repo, selection, coverage)
     source = HistorySource(
         repo, selection, coverage, config.max_file_size, progress, config.extra_key_names,
-        on_listed=attribution.listed, on_env_files=attribution.env_files_listed,
+        on_listed=attribution.listed, on_env_files=attribution.env_files_listed, workers=workers,
     )  # fmt: skip
     try:
         return pipeline.run(source, config, [BundlerConfigs(), attribution], stages, result)
