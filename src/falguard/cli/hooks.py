@@ -8,10 +8,9 @@ import sys
 
 import click
 
-from falguard.cli import EXIT_CLEAN
 from falguard.cli.hookrun import run_pre_commit, run_pre_push, run_pre_receive
 from falguard.cli.options import FAIL_ON, MAX_FILE_SIZE
-from falguard.errors import InputError
+from falguard.errors import EXIT_CLEAN, InputError
 
 
 @click.group()

@@ -18,15 +18,18 @@ import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from falguard import git
 from falguard.errors import InputError
 from falguard.git.walks import reaches_unknown
 from falguard.hooks.policy import ServerPolicy, load_policy
-from falguard.models import Finding, ScanResult, Severity
+from falguard.models import ScanResult, Severity
 from falguard.scans.historyscan import scan_selection
 from falguard.scans.pipeline import sort_key
+
+if TYPE_CHECKING:
+    from falguard.detection.facts import Finding
 
 #: ``git push -o falguard-allow=<fingerprint>``: the audited bypass (off unless the policy allows it).
 BYPASS_OPTION = "falguard-allow"

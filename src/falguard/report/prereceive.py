@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from falguard.models import Finding, ScanResult, Severity
+from falguard.detection.facts import Finding
+from falguard.models import ScanResult, Severity
 from falguard.report import printable
 
 KEYS_PAGE = "https://fal.ai/dashboard/keys"
