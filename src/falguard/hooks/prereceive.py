@@ -185,16 +185,18 @@ def pre_receive(repo: git.Repo, stdin_text: str, environ: Mapping[str, str], pol
         who=pusher(environ),
     )  # fmt: skip
     tips = new_tips(refs)
-    if not tips or not reaches_unknown(repo, tips):
-        return verdict  # deletions, or refs moved to commits the server already has
     size = received_bytes(environ)
+    # a push that brought objects brings something new; one that brought none may still name
+    # objects no ref reaches (a tag or branch restored from unreachable history): one short walk
+    if not tips or (not size and not reaches_unknown(repo, tips)):
+        return verdict  # deletions, or refs moved to commits the server already has
     if policy.max_push_size is not None and size is not None and size > policy.max_push_size:
         verdict.over_budget = (
             f"the push brings {size:,} bytes, over the server's max-push-size ({policy.max_push_size:,})"
         )
         return verdict
     workers = 1 if size is not None and size < SMALL_PUSH else None
-    selection = [*tips, "--not", "--all"]  # object names checked by reaches_unknown: no option can hide here
+    selection = [*tips, "--not", "--all"]  # object names (parse_receive_lines): no option can hide here
     done, result = within(
         policy.time_budget, lambda: scan_selection(repo, selection, config=policy.config, workers=workers)
     )

@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from falguard import git
-from falguard.browser import config_blob_findings
 from falguard.config import Config
 from falguard.detection.facts import Attribution, Finding, HistoryEvent
 from falguard.errors import GitError, InputError
@@ -79,6 +78,9 @@ class BundlerConfigs(Analyser):
     def observe(self, item: Item, detected: list[Finding], kept: list[Finding]) -> list[Finding]:
         if item.kind != "blob":
             return kept
+        # only for content some rule may match: a clean push loads no browser module
+        from falguard.browser import config_blob_findings
+
         found = config_blob_findings(item.origin.path, item.content)
         return kept + [replace(finding, source="history") for finding in found]
 

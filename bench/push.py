@@ -1,0 +1,159 @@
+"""What the server's pre-receive hook adds to a push, measured over a real git server.
+
+Clones a repository (default: the git/git mirror) to a scratch directory, serves two empty bare
+repositories with ``git daemon --enable=receive-pack`` on 127.0.0.1 (one plain, one with
+``falguard install --server``), and in one run, alternating which goes first:
+
+1. pushes every branch and tag (git/git: 1,016 refs, its whole history) to each, timed;
+2. pushes one small commit on top to each, several times, timed.
+
+Prints each time, the medians, the ratio (whole history) and the difference (small commit),
+with the machine's load average before and after (the hook's budget: <= 1.5 x for the whole
+history, < 200 ms for one small commit).
+
+    python bench/push.py --repeat 2 --small 7
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root: bench.common
+
+from bench.common import falguard_command, machine
+
+MIRROR = Path("/work/.mirror/git+git/repo")
+REFSPECS = ("refs/heads/*:refs/heads/*", "refs/tags/*:refs/tags/*")
+
+
+def git(*args: str, cwd: Path) -> str:
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"git {' '.join(args)} failed: {proc.stderr[-500:]}")
+    return proc.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_daemon(base: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    daemon = subprocess.Popen(
+        ["git", "daemon", "--enable=receive-pack", "--export-all", "--reuseaddr", f"--base-path={base}",
+         f"--port={port}", "--listen=127.0.0.1", str(base)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(500):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return daemon, port
+        except OSError:
+            time.sleep(0.02)
+    daemon.kill()
+    raise SystemExit("git daemon did not start")
+
+
+def fresh_server(base: Path, name: str, *, hook: bool) -> Path:
+    path = base / name
+    if path.exists():
+        shutil.rmtree(path)
+    git("init", "-q", "--bare", name, cwd=base)
+    if hook:
+        subprocess.run([*falguard_command(), "install", "--server"], cwd=path, check=True, capture_output=True)
+    return path
+
+
+def timed_push(source: Path, url: str, *refspecs: str) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(["git", "push", "--quiet", url, *refspecs], cwd=source, capture_output=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"push to {url} failed: {proc.stderr.decode(errors='replace')[-800:]}")
+    return elapsed
+
+
+def load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def whole_history(source: Path, base: Path, port: int, repeat: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {"plain": [], "falguard": []}
+    for round_number in range(repeat):
+        order = ["plain", "falguard"] if round_number % 2 == 0 else ["falguard", "plain"]
+        for name in order:
+            fresh_server(base, f"{name}.git", hook=name == "falguard")
+            elapsed = timed_push(source, f"git://127.0.0.1:{port}/{name}.git", *REFSPECS)
+            times[name].append(elapsed)
+            print(f"  whole history, {name:8}: {elapsed:7.2f} s   (load {load()})", flush=True)
+    return times
+
+
+def small_commits(work: Path, port: int, count: int) -> dict[str, list[float]]:
+    """One small commit, pushed to both servers (which already hold the whole history)."""
+    times: dict[str, list[float]] = {"plain": [], "falguard": []}
+    for number in range(count):
+        (work / "falguard-bench.txt").write_text(f"change {number}\n")
+        git("add", "falguard-bench.txt", cwd=work)
+        git("commit", "-q", "-m", f"bench change {number}", cwd=work)
+        order = ["plain", "falguard"] if number % 2 == 0 else ["falguard", "plain"]
+        for name in order:
+            times[name].append(timed_push(work, f"git://127.0.0.1:{port}/{name}.git", "HEAD:refs/heads/bench"))
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mirror", type=Path, default=MIRROR, help="a bare repository to push (read, never changed)")
+    parser.add_argument("--repeat", type=int, default=2, help="whole-history pushes to each server")
+    parser.add_argument("--small", type=int, default=7, help="small-commit pushes to each server")
+    args = parser.parse_args()
+    import falguard
+
+    # compiled as pip compiles an install (PYTHONDONTWRITEBYTECODE would make every hook run compile it again)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(falguard.__file__).parent)], check=True)
+    print(f"machine: {machine()}; load before: {load()}")
+    with tempfile.TemporaryDirectory(prefix="falguard-push-bench-") as scratch:
+        root = Path(scratch)
+        source = root / "source.git"
+        git("clone", "-q", "--bare", str(args.mirror), str(source), cwd=root)
+        refs = len([line for line in git("for-each-ref", "refs/heads", "refs/tags", cwd=source).splitlines() if line])
+        print(f"repository: {args.mirror} ({refs} branches and tags)")
+        base = root / "served"
+        base.mkdir()
+        daemon, port = start_daemon(base)
+        try:
+            big = whole_history(source, base, port, args.repeat)
+            work = root / "work"
+            git("clone", "-q", "--branch", "master", "--single-branch", str(source), str(work), cwd=root)
+            small = small_commits(work, port, args.small)
+        finally:
+            daemon.terminate()
+            daemon.wait()
+    plain, guarded = statistics.median(big["plain"]), statistics.median(big["falguard"])
+    print(
+        f"whole history: plain {plain:.2f} s, with the hook {guarded:.2f} s: {guarded / plain:.2f} x (median of {args.repeat})"
+    )
+    small_plain, small_guarded = statistics.median(small["plain"]), statistics.median(small["falguard"])
+    print(
+        f"one small commit: plain {small_plain * 1000:.0f} ms, with the hook {small_guarded * 1000:.0f} ms: "
+        f"+{(small_guarded - small_plain) * 1000:.0f} ms (median of {args.small}; "
+        f"with the hook {', '.join(f'{t * 1000:.0f}' for t in small['falguard'])} ms)"
+    )
+    print(f"load after: {load()}")
+
+
+if __name__ == "__main__":
+    main()
