@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import subprocess
@@ -282,3 +283,32 @@ def test_a_policy_mistake_names_the_file_and_key(tmp_path: Path) -> None:
     (tmp_path / ".falguard.toml").write_text("[server]\nbudget = 3\n")
     with pytest.raises(Exception, match=r"unknown key 'budget'"):
         load_policy(tmp_path)
+
+
+def test_the_quarantine_reaches_every_git_command(tmp_path: Path) -> None:
+    """Objects that exist only in the quarantine directory git names in the environment are
+    scanned there (and without that environment the hook cannot read them: exit 2)."""
+    from tests.helpers import run_cli
+
+    git(tmp_path, "init", "-q", "--bare", "srv.git")
+    server = tmp_path / "srv.git"
+    quarantine = server / "objects" / "incoming-test"
+    quarantine.mkdir()
+    value, key_id, secret = key(10)
+    env = {"GIT_OBJECT_DIRECTORY": str(quarantine), "GIT_ALTERNATE_OBJECT_DIRECTORIES": str(server / "objects")}
+
+    def quarantined(*args: str, data: bytes | None = None) -> str:
+        proc = subprocess.run(["git", *args], cwd=server, input=data, capture_output=True, env={**os.environ, **env})
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.decode().strip()
+
+    blob = quarantined("hash-object", "-w", "--stdin", data=f"FAL_KEY = '{value}'\n".encode())
+    tree = quarantined("mktree", data=f"100644 blob {blob}\tkey.py\n".encode())
+    commit = quarantined("commit-tree", tree, "-m", "pushed")
+    assert subprocess.run(["git", "cat-file", "-e", commit], cwd=server).returncode != 0  # only in quarantine
+    lines = f"{'0' * 40} {commit} refs/heads/main\n".encode()
+    run = run_cli("hook", "pre-receive", cwd=server, input=lines, env={**env, "GIT_QUARANTINE_PATH": str(quarantine)})
+    assert run.code == 1 and f"key id {key_id}" in run.err and f"commit {commit[:12]}  key.py:1" in run.err
+    assert secret not in run.err
+    outside = run_cli("hook", "pre-receive", cwd=server, input=lines)
+    assert outside.code == 2 and outside.err.count("\n") == 1

@@ -193,13 +193,16 @@ def read_path_history(
 ) -> PathHistory | None:
     """One ``git log`` limited to the paths of the blobs with findings and of every env file
     the blob listing named (none when there are neither; ``ahead``: see
-    :class:`~falguard.sources.path_log.Ahead`); None, with a note, if git fails."""
+    :class:`~falguard.sources.path_log.Ahead`); None, with a note, if git fails. A selection
+    ending in ``--not --all`` (the server hook's: what a push brings) is reached by no ref, so
+    none is asked for (``git tag --contains`` takes seconds on a repository of a thousand tags)."""
     blobs, commits = finding_places(groups)
     if not blobs and not coverage.env_files and not commits:
         return PathHistory({}, {})
     every_ref = selection[:1] == ["--all"]  # not a range: every ref is walked
+    unreached = selection[-2:] == ["--not", "--all"]
     try:
-        return path_history(
+        history = path_history(
             repo,
             selection,
             blobs,
@@ -212,6 +215,7 @@ def read_path_history(
     except GitError as error:
         summary.incomplete.append(f"history attribution unavailable: {error}")
         return None
+    return replace(history, reached_from={}) if unreached else history
 
 
 def finding_places(groups: dict[tuple[str, str, str], dict[str, Finding]]) -> tuple[dict[str, set[bytes]], set[str]]:
