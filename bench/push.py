@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import socket
 import statistics
@@ -95,38 +96,61 @@ def last_hook_time(server: Path) -> tuple[float, float]:
     return float(wall), float(user) + float(system)
 
 
-def timed_push(source: Path, url: str, *refspecs: str) -> float:
+def server_cpu(daemon: int) -> float:
+    """CPU seconds the server's finished processes used (receive-pack, index-pack, hooks): git
+    daemon's worker counts every child it has reaped, which counts its own children."""
+    total = 0.0
+    children = Path(f"/proc/{daemon}/task/{daemon}/children").read_text().split()
+    for pid in [str(daemon), *children]:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime + cstime
+    return total
+
+
+def client_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_push(source: Path, url: str, *refspecs: str, daemon: int) -> tuple[float, float]:
+    """Wall time and CPU time (client and server processes) of one push."""
+    cpu = client_cpu() + server_cpu(daemon)
     start = time.perf_counter()
     proc = subprocess.run(["git", "push", "--quiet", url, *refspecs], cwd=source, capture_output=True, check=False)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"push to {url} failed: {proc.stderr.decode(errors='replace')[-800:]}")
-    return elapsed
+    time.sleep(0.3)  # git daemon reaps its worker when it notices it has ended
+    return elapsed, client_cpu() + server_cpu(daemon) - cpu
 
 
 def load() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-def whole_history(source: Path, base: Path, port: int, repeat: int) -> dict[str, list[float]]:
+def whole_history(source: Path, base: Path, port: int, repeat: int, daemon: int) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {"plain": [], "falguard": [], "hook": [], "hook cpu": []}
+    times |= {"plain cpu": [], "falguard cpu": []}
     for round_number in range(repeat):
         order = ["plain", "falguard"] if round_number % 2 == 0 else ["falguard", "plain"]
         for name in order:
             server = fresh_server(base, f"{name}.git", hook=name == "falguard")
-            elapsed = timed_push(source, f"git://127.0.0.1:{port}/{name}.git", *REFSPECS)
+            elapsed, cpu = timed_push(source, f"git://127.0.0.1:{port}/{name}.git", *REFSPECS, daemon=daemon)
             times[name].append(elapsed)
+            times[f"{name} cpu"].append(cpu)
             itself = ""
             if name == "falguard":
-                wall, cpu = last_hook_time(server)
-                times["hook"].append(wall)
-                times["hook cpu"].append(cpu)
-                itself = f", the hook itself {wall:6.2f} s ({cpu:.2f} s CPU)"
-            print(f"  whole history, {name:8}: {elapsed:7.2f} s{itself}   (load {load()})", flush=True)
+                hook_wall, hook_cpu = last_hook_time(server)
+                times["hook"].append(hook_wall)
+                times["hook cpu"].append(hook_cpu)
+                itself = f", the hook itself {hook_wall:6.2f} s ({hook_cpu:.2f} s CPU)"
+            print(
+                f"  whole history, {name:8}: {elapsed:7.2f} s, {cpu:6.2f} s CPU{itself}   (load {load()})", flush=True
+            )
     return times
 
 
-def small_commits(work: Path, base: Path, port: int, count: int) -> dict[str, list[float]]:
+def small_commits(work: Path, base: Path, port: int, count: int, daemon: int) -> dict[str, list[float]]:
     """One small commit, pushed to both servers (which already hold the whole history)."""
     times: dict[str, list[float]] = {"plain": [], "falguard": [], "hook": [], "hook cpu": []}
     for number in range(count):
@@ -135,7 +159,9 @@ def small_commits(work: Path, base: Path, port: int, count: int) -> dict[str, li
         git("commit", "-q", "-m", f"bench change {number}", cwd=work)
         order = ["plain", "falguard"] if number % 2 == 0 else ["falguard", "plain"]
         for name in order:
-            times[name].append(timed_push(work, f"git://127.0.0.1:{port}/{name}.git", "HEAD:refs/heads/bench"))
+            times[name].append(
+                timed_push(work, f"git://127.0.0.1:{port}/{name}.git", "HEAD:refs/heads/bench", daemon=daemon)[0]
+            )
         wall, cpu = last_hook_time(base / "falguard.git")
         times["hook"].append(wall)
         times["hook cpu"].append(cpu)
@@ -163,10 +189,11 @@ def main() -> None:
         base.mkdir()
         daemon, port = start_daemon(base)
         try:
-            big = whole_history(source, base, port, args.repeat)
+            worker = int(Path(f"/proc/{daemon.pid}/task/{daemon.pid}/children").read_text().split()[0])
+            big = whole_history(source, base, port, args.repeat, worker)
             work = root / "work"
-            git("clone", "-q", "--branch", "master", "--single-branch", str(source), str(work), cwd=root)
-            small = small_commits(work, base, port, args.small)
+            git("clone", "-q", "--single-branch", str(source), str(work), cwd=root)
+            small = small_commits(work, base, port, args.small, worker)
         finally:
             daemon.terminate()
             daemon.wait()
@@ -175,6 +202,10 @@ def main() -> None:
         f"whole history (median of {args.repeat}): plain {plain:.2f} s, with the hook {guarded:.2f} s: "
         f"{guarded / plain:.2f} x; the hook itself {hook:.2f} s ({cpu:.2f} s CPU): (plain + hook) / plain = "
         f"{(plain + hook) / plain:.2f} x"
+    )
+    plain_cpu, guarded_cpu = statistics.median(big["plain cpu"]), statistics.median(big["falguard cpu"])
+    print(
+        f"whole history, CPU (client and server): plain {plain_cpu:.2f} s, with the hook {guarded_cpu:.2f} s: {guarded_cpu / plain_cpu:.2f} x"
     )
     small_plain, small_guarded = statistics.median(small["plain"]), statistics.median(small["falguard"])
     small_hook, small_cpu = statistics.median(small["hook"]), statistics.median(small["hook cpu"])
