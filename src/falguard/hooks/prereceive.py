@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar
 
 from falguard import git
-from falguard.errors import InputError
+from falguard.errors import GitError, InputError
 from falguard.git.walks import reaches_unknown
 from falguard.hooks.policy import ServerPolicy, load_policy
 from falguard.models import ScanResult, Severity
@@ -206,6 +206,8 @@ def pre_receive(repo: git.Repo, stdin_text: str, environ: Mapping[str, str], pol
         return verdict
     verdict.scanned = True
     verdict.result = apply_policy(result, policy, verdict)
+    if result.fatal and not result.failing(policy.config.fail_on):
+        raise GitError(result.fatal)  # unreadable objects: refused (exit 2), never passed as clean
     if any(finding.path == "(tag message)" for finding in verdict.result.findings + verdict.bypassed):
         verdict.tags = annotated_tags(repo, refs)
     return verdict
