@@ -422,7 +422,7 @@ def test_ctrl_c_exits_130_without_traceback_or_partial_report(repo: Path, tmp_pa
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # a loaded machine may take long to start the scan's git
     while not started.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert started.exists()
@@ -465,7 +465,7 @@ def test_ctrl_c_during_a_history_scan_leaves_no_file_and_no_process(repo: Path, 
     proc = subprocess.Popen(
         [sys.executable, "-m", "falguard", *command], cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # a loaded machine may take long to start the scan's git
     while not started.exists() and time.monotonic() < deadline:
         time.sleep(0.02)
     assert started.exists()
@@ -558,8 +558,8 @@ def test_a_corrupt_object_is_one_clear_error_for_every_source(repo: Path, falgua
         assert run.code == 2, (args, run.err)
         lines = run.err.splitlines()
         if args == ("scan", "--history"):
-            # what could be read is still reported (and the gap said), then the scan fails
-            assert "falguard:" in run.out and any("incomplete" in line for line in lines)
+            # what could be read is still reported (its gap said), then the one error line
+            assert "coverage is incomplete" in run.out and len(lines) == 1
         else:
             assert len(lines) == 1
         line = lines[-1]
@@ -731,7 +731,6 @@ def test_non_utf8_names_outside_a_repository_reach_every_writer(tmp_path: Path, 
         ("scan", "plain", "--format", "sarif", "-o", str(out / "r.sarif")),
         ("scan", "plain"),
         ("baseline", "create", "plain", "-o", str(out / "b.json")),
-        ("audit", "plain", "-o", str(out / "a.txt")),
     ):
         run = falguard(*args, cwd=tmp_path)
         assert run.code in (0, 1), (args, run.err)
