@@ -18,6 +18,7 @@ import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from falguard import git
@@ -163,10 +164,22 @@ def within(seconds: float | None, work: Callable[[], T]) -> tuple[bool, T | None
     return True, box[0]
 
 
+def hook_repo(environ: Mapping[str, str], start: str = ".") -> git.Repo | None:
+    """The repository git runs the hook for. git names it in ``GIT_DIR`` (``.`` in a bare
+    repository, where the hook runs), so no git command is needed to find it; run by hand,
+    it is the repository around ``start``. Every git command then runs in the git directory."""
+    named = environ.get("GIT_DIR")
+    if not named:
+        return git.find_repo(start)
+    git_dir = Path(os.path.abspath(os.path.join(start, named)))
+    common = Path(os.path.abspath(os.path.join(start, environ.get("GIT_COMMON_DIR") or named)))
+    return git.Repo(git_dir=git_dir, toplevel=None, common_dir=common)
+
+
 def receive(stdin_text: str, environ: Mapping[str, str], policy_file: str | None = None, start: str = ".") -> Verdict:
     """The hook: the repository being pushed to (the one git runs the hook in), its policy
     (``policy_file`` server-wide, then its own), the scan, and the audit log's entries."""
-    repo = git.find_repo(start)
+    repo = hook_repo(environ, start)
     if repo is None:
         raise InputError("pre-receive needs the repository being pushed to (none found here)")
     policy = load_policy(repo.common_dir, policy_file)
