@@ -64,9 +64,9 @@ def test_a_rule_that_ignores_templates_too_gets_the_negation(repo: Path, falguar
 def test_after_fix_scan_has_no_gitignore_findings(repo: Path, falguard: Any) -> None:
     write(repo, ".env", "X=1\n")
     write(repo, "README.md", "hi\n")
-    assert falguard("scan", cwd=repo).code == 1
+    assert falguard("scan", "--fail-on", "low", cwd=repo).code == 1
     falguard("fix", cwd=repo)
-    assert falguard("scan", cwd=repo).code == 0
+    assert falguard("scan", "--fail-on", "low", cwd=repo).code == 0
 
 
 def test_prints_git_rm_cached_and_runs_it_only_when_asked(repo: Path, falguard: Any) -> None:
