@@ -177,7 +177,10 @@ def file_findings(files: Iterable[EnvFile], source: str = "worktree") -> list[Fi
 
 
 def history_findings(
-    files: Iterable[str | CommittedFile], holding_keys: Collection[str] = (), holding_secrets: Collection[str] = ()
+    files: Iterable[str | CommittedFile],
+    holding_keys: Collection[str] = (),
+    holding_secrets: Collection[str] = (),
+    tracked: Collection[str] | None = None,
 ) -> list[Finding]:
     """``env-tracked`` for every env file ever committed (templates excluded), one per path.
 
@@ -185,7 +188,9 @@ def history_findings(
     file's contents. The severity follows what was in it: critical when any version held a
     fal key (by its content, or because the path is in ``holding_keys``), medium for other
     secret-looking values (or a path in ``holding_secrets``, or no content to tell), low when
-    what was read holds no secret. The finding names the first commit given.
+    what was read holds no secret. The finding names the first commit given. With ``tracked``
+    (the paths the checked-out branch tracks), each finding's ``history.in_head`` says whether
+    its file is still tracked: its steps untrack it only then.
     """
     first: dict[str, CommittedFile] = {}
     severity: dict[str, Severity] = {}
@@ -208,11 +213,16 @@ def history_findings(
         detail = f"{path} was committed" + (f" (commit {entry.commit[:12]})" if entry.commit else "")
         if severity[path] is Severity.CRITICAL:
             detail += " with a fal key in it"
-        findings.append(
-            repository_finding(
-                "env-tracked", path, detail, severity=severity[path], source="history", commit=entry.commit
-            )
+        finding = repository_finding(
+            "env-tracked", path, detail, severity=severity[path], source="history", commit=entry.commit
         )
+        if tracked is not None:
+            from dataclasses import replace  # findings are dataclasses (falguard.detection.facts): loaded by now
+
+            from falguard.models import Attribution
+
+            finding = replace(finding, history=Attribution(in_head=path in tracked))
+        findings.append(finding)
     return findings
 
 

@@ -11,6 +11,7 @@ from falguard.models import URGENCY, Audit, Finding, Severity, Story, Suppressio
 from falguard.report import (
     ReportContext,
     Steps,
+    live_hint,
     printable,
     verification_counts,
     verification_dict,
@@ -36,8 +37,7 @@ def story_block(number: int, story: Story) -> str:
     lines = [f"{number}. {printable(story.secret.masked)}  [{worst.label}; {story.label}]  ({rules})"]
     verification = next((f.verification for f in story.findings if f.verification), None)
     if verification is not None:
-        hint = "; rotate it: `falguard rotate`" if verification.status == "live" else ""
-        lines.append(f"   verified: {printable(verification_text(verification))}{hint}")
+        lines.append(f"   verified: {printable(verification_text(verification))}{live_hint(story.findings)}")
     lines.append(f"   first introduced: {_introduced(story)}")
     lines.append(f"   paths: {', '.join(printable(path) for path in story.paths)}")
     state = "still in HEAD" if story.in_head else ("in the working tree" if story.in_worktree else "no longer in HEAD")
@@ -135,7 +135,7 @@ def ticket_summary(audit: Audit, context: ReportContext) -> list[str]:
     summary = audit.result.summary
     coverage = "complete" if summary.complete else "INCOMPLETE: " + "; ".join(summary.unreadable + summary.incomplete)
     lines.append(f"Coverage: {scanned(summary)}; {coverage}")
-    if verified is not None and verified["live"]:
+    if any(live_hint(story.findings).endswith("`falguard rotate`") for story in audit.stories):
         lines.append(
             "Live keys: rotate them first: `falguard rotate` (an ADMIN key in FAL_ADMIN_KEY; a dry run, then --yes "
             "--write-env FILE) makes each replacement, deletes the leaked key and checks fal rejects it."

@@ -53,6 +53,7 @@ __all__ = [
     "ALL_RULES",
     "BROWSER_KEY_STEP",
     "CHAIN_STEPS",
+    "ENV_GONE_STEPS",
     "FAL_CONTEXT",
     "FAL_CONTEXT_RE",
     "FAL_NAME",
@@ -136,6 +137,22 @@ def written_forms(secret: str) -> tuple[str, ...]:
     return (secret,)
 
 
+_COVER_ENV_STEP = (
+    "Make sure .gitignore covers it: `falguard fix` adds `.env*` with the template exceptions, and the rules "
+    "other env file names on disk need (`*.env` for a name like prod.env, which `.env*` does not cover)."
+)
+
+#: env-tracked's steps for a file history holds but the checked-out branch no longer tracks
+#: (a later commit deleted it, or only another branch has it): there is nothing to untrack.
+ENV_GONE_STEPS = (
+    "{path} is not tracked on the checked-out branch (a later commit deleted it, or only another branch has "
+    "it), so there is nothing to untrack here; the commits that hold it still do: "
+    "`git log --all --oneline -- {path}` lists them.",
+    "If the file held a key, that key is in history: revoke it on the fal dashboard ({dashboard}), create a "
+    "new one, and purge the file's contents from history (the key's own steps say how).",
+    _COVER_ENV_STEP,
+)
+
 _IGNORE_ENV_STEPS = (
     "Add `.env*` (with `!.env.example` for templates) to the root .gitignore: `falguard fix` does it.",
     "Commit the .gitignore so the rule protects the whole team, not one machine.",
@@ -155,7 +172,7 @@ REPOSITORY_RULES: tuple[RuleInfo, ...] = (
         ),
         steps=(
             "Stop tracking the file: `git rm --cached -- {path}` (the file stays on disk) and commit.",
-            "Make sure .gitignore covers it (`falguard fix` adds `.env*` with the template exceptions).",
+            _COVER_ENV_STEP,
             "If the file held a key and the commit was ever pushed, revoke that key on the fal dashboard "
             "({dashboard}) and create a new one: removing the file does not remove it from history.",
         ),
