@@ -302,3 +302,20 @@ def test_env_with_key_sets_or_appends_the_line() -> None:
     assert env_with_key("FAL_KEY = old\nB=2\n", "K") == "FAL_KEY=K\nB=2\n"
     assert env_with_key("  export FAL_KEY=old\n", "K\\1") == "  export FAL_KEY=K\\1\n"
     assert env_with_key("FAL_KEY_ID=x\n", "K") == "FAL_KEY_ID=x\nFAL_KEY=K\n"
+
+
+@pytest.mark.parametrize(
+    ("target", "line"), [("prod.env", "*.env"), (".env.local", ".env*"), ("config/keys.txt", "/config/keys.txt")]
+)
+def test_an_unignored_target_is_refused_with_the_line_that_covers_it(repo: Path, target: str, line: str) -> None:
+    """`.env*` does not cover prod.env: the hint names what does."""
+    from falguard.errors import InputError
+    from falguard.platform.rotate import check_env_target
+
+    write(repo, ".gitignore", "node_modules/\n")
+    (repo / target).parent.mkdir(parents=True, exist_ok=True)
+    with pytest.raises(InputError, match="git would not ignore") as refused:
+        check_env_target(repo / target)
+    assert f"add `{line}` to the root .gitignore" in str(refused.value)
+    write(repo, ".gitignore", f"node_modules/\n{line}\n")
+    check_env_target(repo / target)  # the line it named is enough

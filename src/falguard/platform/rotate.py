@@ -10,6 +10,7 @@ caller); nothing else here ever shows a full secret.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -247,9 +248,12 @@ def check_env_target(target: Path) -> None:
     if git.index_entries(repo, [f":(literal){relative}"]):
         raise InputError(f"--write-env {target}: git tracks this file, so the new key would be committed")
     if not git.is_ignored(repo, relative):
+        from falguard.envhygiene.envfix import ignore_line
+
         raise InputError(
-            f"--write-env {target}: git would not ignore this file, so the new key could be committed: add it to "
-            ".gitignore (`falguard fix` adds .env*) or choose a file outside the repository"
+            f"--write-env {target}: git would not ignore this file, so the new key could be committed: add "
+            f"`{ignore_line(relative)}` to the root .gitignore (it covers {posixpath.basename(relative)}), or "
+            "choose a file outside the repository"
         )
 
 
