@@ -21,6 +21,24 @@ from falguard.sources.buildoutput import is_served
 
 DASHBOARD = "https://fal.ai/dashboard/keys"
 PROXY_ROUTE = "app/api/fal/proxy/route.ts"
+#: ``{route}`` where no project layout is known (history, a lone file): every framework's place.
+ANY_ROUTE = (
+    "for your framework with @fal-ai/server-proxy (Next.js App Router: app/api/fal/proxy/route.ts, or "
+    "src/app/api/fal/proxy/route.ts when the app lives under src/; Pages Router: pages/api/fal/proxy.ts; "
+    "SvelteKit: src/routes/api/fal/proxy/+server.ts; a Vite or other single-page app: an Express server with "
+    "@fal-ai/server-proxy/express)"
+)
+
+
+def route_text(findings: Sequence[Finding]) -> str:
+    """What ``{route}`` says: the one proxy route the findings' project needs (its path and
+    content, from the framework's template), or every framework's place when none is known."""
+    route = next((f.proxy_route for f in findings if f.proxy_route is not None), None)
+    if route is None:
+        return ANY_ROUTE
+    path, content = route
+    return f"{path} containing: {content.rstrip('.')}"
+
 
 #: Rules whose findings are about browser exposure: their fix is the framework's.
 EXPOSURE_RULES = frozenset({"public-fal-key", "client-credentials", "fal-proxy-missing"})
@@ -204,7 +222,8 @@ def steps(
         elif facts.committed and any(f.commit for f in group):
             todo.insert(1, _HISTORY)
     key_id = next((f.secret.key_id for f in group if f.secret.key_id), None)
-    return [_fill(step, key_id, finding.path, finding.remediation) for step in todo]
+    route = route_text([*group, *related])
+    return [_fill(step, key_id, finding.path, finding.remediation, route) for step in todo]
 
 
 def _body(finding: Finding, group: Sequence[Finding], facts: Facts, browser: bool) -> tuple[str, ...]:
@@ -246,14 +265,14 @@ def _framework_steps(name: str | None) -> tuple[str, ...]:
     return steps_for(name)
 
 
-def _fill(step: str, key_id: str | None, path: str, remediation: str = "") -> str:
+def _fill(step: str, key_id: str | None, path: str, remediation: str = "", route: str = ANY_ROUTE) -> str:
     which = f"; it is the key with id {key_id}" if key_id else ""
     step = in_commands(step.replace("{remediation}", remediation), "{path}", path)
     return (
         step.replace("{dashboard}", DASHBOARD)
         .replace("{which}", which)
         .replace("{path}", path)
-        .replace("{route}", PROXY_ROUTE)
+        .replace("{route}", route)
     )
 
 

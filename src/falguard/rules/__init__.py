@@ -232,10 +232,7 @@ PROJECT_RULES: tuple[RuleInfo, ...] = (
             "Remove the credentials from browser code and bundler config: no fal.config({ credentials }) in a client "
             "component, page or SPA source, no fal key under next.config env, Vite define or webpack DefinePlugin.",
             "Keep the key server-side only, as FAL_KEY with no public prefix.",
-            "Add the proxy route: {route} exporting { GET, POST, PUT } = createRouteHandler() from "
-            "@fal-ai/server-proxy/nextjs (Pages Router: pages/api/fal/proxy.ts; SvelteKit: "
-            "src/routes/api/fal/proxy/+server.ts with @fal-ai/server-proxy/svelte; an SPA: "
-            "@fal-ai/server-proxy/express on your server).",
+            "Add the proxy route {route}.",
             'Point the client at it: fal.config({ proxyUrl: "/api/fal/proxy" }).',
             "Rebuild and redeploy, so no served bundle still holds the key.",
             "If the key was ever deployed this way, it is public: revoke it on the fal dashboard's keys page "

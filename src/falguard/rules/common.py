@@ -470,9 +470,8 @@ def clean_value(raw: str) -> str:
 
 #: Shown only where the repository has browser code (guidance drops it otherwise).
 BROWSER_KEY_STEP = (
-    "Call fal from browsers only through a server proxy: @fal-ai/server-proxy at /api/fal/proxy "
-    '(Next.js: {route} exporting { GET, POST, PUT } = createRouteHandler()) with fal.config({ proxyUrl: "/api/fal/proxy" }), '
-    "never through a NEXT_PUBLIC_ or VITE_ variable."
+    "Call fal from browsers only through a server proxy at /api/fal/proxy, never through a NEXT_PUBLIC_ or VITE_ "
+    'variable: add the proxy route {route}, and call fal.config({ proxyUrl: "/api/fal/proxy" }) in browser code.'
 )
 REVOKE_STEP = (
     "Revoke the key now: `falguard rotate --yes` with an ADMIN key in FAL_ADMIN_KEY creates the replacement, "

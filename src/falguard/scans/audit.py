@@ -10,7 +10,7 @@ from pathlib import Path
 from falguard import git
 from falguard.config import Config
 from falguard.models import Audit, Finding, ScanResult, Secret, Story
-from falguard.report.guidance import DASHBOARD, PROXY_ROUTE, in_commands, purge_commands, revoke_text
+from falguard.report.guidance import DASHBOARD, in_commands, purge_commands, revoke_text, route_text
 from falguard.scans.historyscan import scan_history
 from falguard.scans.pipeline import Stages, sort_key
 from falguard.scans.scan import scan_worktree
@@ -204,7 +204,7 @@ def _steps(
         steps.extend(_where_steps(paths, tracked))
     if any(f.rule in _BROWSER_RULES for f in findings):
         steps.append(
-            f"Stop shipping it to browsers: add the proxy route ({PROXY_ROUTE} with @fal-ai/server-proxy), "
+            f"Stop shipping it to browsers: add the proxy route {route_text(findings)}; "
             'call fal.config({ proxyUrl: "/api/fal/proxy" }), rebuild and redeploy.'
         )
     if urgency < 3:
