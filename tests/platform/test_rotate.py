@@ -309,13 +309,14 @@ def test_env_with_key_sets_or_appends_the_line() -> None:
 )
 def test_an_unignored_target_is_refused_with_the_line_that_covers_it(repo: Path, target: str, line: str) -> None:
     """`.env*` does not cover prod.env: the hint names what does."""
+    from falguard.envhygiene.envfix import ignore_line
     from falguard.errors import InputError
     from falguard.platform.rotate import check_env_target
 
     write(repo, ".gitignore", "node_modules/\n")
     (repo / target).parent.mkdir(parents=True, exist_ok=True)
     with pytest.raises(InputError, match="git would not ignore") as refused:
-        check_env_target(repo / target)
+        check_env_target(repo / target, ignore_line)
     assert f"add `{line}` to the root .gitignore" in str(refused.value)
     write(repo, ".gitignore", f"node_modules/\n{line}\n")
     check_env_target(repo / target)  # the line it named is enough

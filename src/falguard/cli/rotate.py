@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from falguard.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from falguard.cli.falapi import FAL_API_URL
-from falguard.errors import InputError
+from falguard.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, InputError
 from falguard.models import Secret
 from falguard.report.rotation import render_json, render_text
 
@@ -57,7 +56,9 @@ def rotate(
     admin = rotation.admin_key(os.environ)
     target = Path(write_env) if write_env else None
     if target is not None:
-        rotation.check_env_target(target)
+        from falguard.envhygiene.envfix import ignore_line
+
+        rotation.check_env_target(target, ignore_line)
     with FalApi(url) as api:
         rotation.check_admin(api, admin)
         plan = _plan(api, admin, path, key_ids)

@@ -15,7 +15,7 @@ from falguard.models import Secret, Summary
 from falguard.sources import display_path, read_regular_file
 
 if TYPE_CHECKING:
-    from falguard.models import Finding
+    from falguard.detection.facts import Finding
 
 #: Patterns of the shared-key check (the hook skips it), compiled on first use by re's cache.
 _WORKFLOW = r"(?:^|/)\.github/workflows/[^/]+\.ya?ml\Z"

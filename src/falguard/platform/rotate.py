@@ -18,12 +18,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from falguard import git
+from falguard.detection.facts import Finding, Verification
 from falguard.errors import FalguardError, InputError
-from falguard.models import Finding, Secret, Verification
+from falguard.git import objects as git_objects
+from falguard.models import Secret
 from falguard.output import write_atomic
 from falguard.platform.falapi import FalApi, FalApiError, Forbidden, KeyInfo, NewKey, Rejected, Unavailable
 from falguard.platform.verify import REJECTED_NOTE, check_keys, credential_for
-from falguard.report.guidance import DASHBOARD
+from falguard.rules.common import DASHBOARD
 
 ADMIN_VARIABLE = "FAL_ADMIN_KEY"
 #: Seconds to wait before each check that a deleted key is dead (fal may take a moment).
@@ -230,9 +232,11 @@ def _not_listed(leak: Leak, key_id: str) -> Manual:
 # --- the new key's destination ---------------------------------------------------------------
 
 
-def check_env_target(target: Path) -> None:
+def check_env_target(target: Path, cover: Callable[[str], str] | None = None) -> None:
     """Refuse an env file git tracks or would not ignore (it could be committed), a symlink,
-    or a file inside a .git directory. A file outside any repository is fine."""
+    or a file inside a .git directory. A file outside any repository is fine. ``cover``
+    names the .gitignore line that would cover a path (env hygiene knows: ``*.env`` for
+    ``prod.env``, which ``.env*`` does not cover), for the refusal to say."""
     if target.is_symlink():
         raise InputError(f"--write-env {target}: is a symbolic link; give the file itself")
     if target.exists() and not target.is_file():
@@ -245,14 +249,13 @@ def check_env_target(target: Path) -> None:
     if repo.toplevel is None:
         raise InputError(f"--write-env {target}: refusing to write a key inside a git directory")
     relative = target.resolve().relative_to(repo.toplevel.resolve()).as_posix()
-    if git.index_entries(repo, [f":(literal){relative}"]):
+    if git_objects.index_entries(repo, [f":(literal){relative}"]):
         raise InputError(f"--write-env {target}: git tracks this file, so the new key would be committed")
     if not git.is_ignored(repo, relative):
-        from falguard.envhygiene.envfix import ignore_line
-
+        line = cover(relative) if cover is not None else "/" + relative
         raise InputError(
             f"--write-env {target}: git would not ignore this file, so the new key could be committed: add "
-            f"`{ignore_line(relative)}` to the root .gitignore (it covers {posixpath.basename(relative)}), or "
+            f"`{line}` to the root .gitignore (it covers {posixpath.basename(relative)}), or "
             "choose a file outside the repository"
         )
 

@@ -15,11 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from falguard import rules
-from falguard.models import Finding
-from falguard.rules.common import REVOKE_STEP
+from falguard.detection.facts import Finding
+from falguard.rules.common import DASHBOARD, REVOKE_STEP
 from falguard.sources.buildoutput import is_served
 
-DASHBOARD = "https://fal.ai/dashboard/keys"
 PROXY_ROUTE = "app/api/fal/proxy/route.ts"
 #: ``{route}`` where no project layout is known (history, a lone file): every framework's place.
 ANY_ROUTE = (
