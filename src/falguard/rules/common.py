@@ -482,7 +482,7 @@ REVOKE_STEP = (
 KEY_STEPS: tuple[str, ...] = (
     REVOKE_STEP,
     "Create a new key for each environment (development, staging, production), so each can be rotated on its own.",
-    "Keep the new key server-side only, in the FAL_KEY environment variable (an ignored .env.local "
+    "Keep the new key server-side only, in the FAL_KEY environment variable (an env file git ignores "
     "locally, your host's secret settings in deployment); never in code or in a committed file.",
     BROWSER_KEY_STEP,
     "Check usage and billing on the fal dashboard for requests you did not make.",
