@@ -177,3 +177,18 @@ def _env() -> dict[str, str]:
     import sys
 
     return {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
+
+
+def test_the_replacements_hint_is_a_command_for_the_file_written(tmp_path: Path) -> None:
+    """The hint after --write-replacements names the real file, quoted, and it runs."""
+    scenario = env_copy(tmp_path / "scenario")
+    target = tmp_path / "my purge" / "keys to remove.txt"
+    target.parent.mkdir()
+    run = run_cli("scan", "--history", "--write-replacements", str(target), cwd=scenario.repo)
+    told = COMMAND.findall(run.err)
+    assert f"git filter-repo --replace-text '{target}' --force" in told, run.err
+    for command in told:
+        if command.startswith("git "):
+            code, output = on_a_terminal(command, scenario.repo, _env())
+            assert code == 0, output
+    assert not [f for f in report(scenario.repo, "--history")["findings"] if f["key_id"]]

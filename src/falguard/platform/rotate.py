@@ -203,8 +203,8 @@ def _no_key_id(leak: Leak) -> Manual:
         (
             f"Find the key on the fal dashboard's keys page ({DASHBOARD}) by its alias or creation date.",
             "Create its replacement there (one key per environment) and put it where the app reads FAL_KEY.",
-            "Then delete the leaked key: `falguard revoke KEY_ID --yes` (or revoke it on the dashboard), and check "
-            "with `falguard scan --verify` that fal rejects it.",
+            "Then delete the leaked key: revoke it on the dashboard, or run falguard revoke with the id the dashboard "
+            "shows and --yes; `falguard scan --verify` then checks that fal rejects it.",
         ),
     )
 
