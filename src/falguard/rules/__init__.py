@@ -234,7 +234,7 @@ PROJECT_RULES: tuple[RuleInfo, ...] = (
     ),
     RuleInfo(
         id="fal-proxy-missing",
-        severity=Severity.MEDIUM,
+        severity=Severity.LOW,  # advice: nothing leaked yet (docs/policy.md)
         title="browser code calls fal without a proxy",
         description=(
             "Browser code imports the fal client, no code sets a proxyUrl, and the project has no fal proxy route "
