@@ -288,7 +288,7 @@ _SUMMARY_COUNTS = (
     "files_scanned", "bytes_scanned", "skipped_binary", "skipped_large", "skipped_other", "excluded", "baselined",
     "objects_read", "blobs_scanned",
     "containers_opened", "members_scanned", "members_too_large", "members_too_deep", "members_too_many",
-    "members_unreadable", "encoded_over_budget",
+    "members_unreadable", "encoded_over_budget", "images_not_read",
 )  # fmt: skip
 
 
@@ -312,6 +312,7 @@ class Summary(Record):
     members_too_many: int  # members past the count limit
     members_unreadable: int  # corrupt, truncated or encrypted archives and members
     encoded_over_budget: int  # items whose base64 was decoded up to the limit, no further
+    images_not_read: int  # images that may hold text, left unread: no OCR (the images extra) installed
     scanned_noun: str  # what files_scanned counts: files, or git objects in a history scan
     unreadable: list[str]
     skipped_paths: list[str]
@@ -335,6 +336,7 @@ class Summary(Record):
         members_too_many: int = 0,
         members_unreadable: int = 0,
         encoded_over_budget: int = 0,
+        images_not_read: int = 0,
         scanned_noun: str = "file",
         unreadable: list[str] | None = None,
         skipped_paths: list[str] | None = None,
@@ -356,6 +358,7 @@ class Summary(Record):
         self.members_too_many = members_too_many
         self.members_unreadable = members_unreadable
         self.encoded_over_budget = encoded_over_budget
+        self.images_not_read = images_not_read
         self.scanned_noun = scanned_noun
         self.unreadable = [] if unreadable is None else unreadable
         self.skipped_paths = [] if skipped_paths is None else skipped_paths

@@ -103,6 +103,7 @@ def summary_dict(result: ScanResult, context: ReportContext) -> dict[str, Any]:
             },
         },
         "encoded_over_budget": summary.encoded_over_budget,
+        "images": {"not_read": summary.images_not_read},
         "excluded": summary.excluded,
         "suppressed": len(result.suppressed),
         "baselined": summary.baselined,

@@ -175,6 +175,12 @@ def _over_budget(summary: Summary) -> str:
     return f"; base64 decoded only up to the limit in {count} {noun}{'s' if count != 1 else ''}" if count else ""
 
 
+def _images_not_read(summary: Summary) -> str:
+    count = summary.images_not_read
+    plural = "s" if count != 1 else ""
+    return f"; {count} image{plural} not read (install falguard-scanner[images])" if count else ""
+
+
 def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
     summary = result.summary
     head = _head(result)
@@ -191,6 +197,7 @@ def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
         line += "; skipped " + ", ".join(skipped)
     line += _containers(summary)
     line += _over_budget(summary)
+    line += _images_not_read(summary)
     quiet = []
     if result.suppressed and result.findings:
         quiet.append(f"{len(result.suppressed)} allowed")
