@@ -19,7 +19,6 @@ from falguard.detection.facts import Finding
 from falguard.rules.common import DASHBOARD, REVOKE_STEP
 from falguard.sources.buildoutput import is_served
 
-PROXY_ROUTE = "app/api/fal/proxy/route.ts"
 #: ``{route}`` where no project layout is known (history, a lone file): every framework's place.
 ANY_ROUTE = (
     "for your framework with @fal-ai/server-proxy (Next.js App Router: app/api/fal/proxy/route.ts, or "
