@@ -192,3 +192,12 @@ def test_the_replacements_hint_is_a_command_for_the_file_written(tmp_path: Path)
             code, output = on_a_terminal(command, scenario.repo, _env())
             assert code == 0, output
     assert not [f for f in report(scenario.repo, "--history")["findings"] if f["key_id"]]
+
+
+def test_an_audit_of_keys_fal_rejects_says_nothing_to_revoke(tmp_path: Path) -> None:
+    scenario = python_only(tmp_path)
+    with StandIn() as api:  # it does not know the key: fal answers 401
+        run = run_cli("audit", "--verify", cwd=scenario.repo, env={"FALGUARD_FAL_API_URL": api.url})
+    assert "Action: fal rejects every key above" in run.out and "nothing to revoke" in run.out
+    assert "Nothing to revoke: fal already rejects this key" in run.out
+    assert "falguard rotate" not in run.out and "falguard revoke" not in run.out

@@ -141,7 +141,13 @@ def ticket_summary(audit: Audit, context: ReportContext) -> list[str]:
             "Live keys: rotate them first: `falguard rotate` (an ADMIN key in FAL_ADMIN_KEY; a dry run, then --yes "
             "--write-env FILE) makes each replacement, deletes the leaked key and checks fal rejects it."
         )
-    if audit.stories:
+    if audit.stories and all(_rejected(story) for story in audit.stories):
+        lines.append(
+            "Action: fal rejects every key above (--verify asked): nothing to revoke; take them out of the code "
+            "anyway, and purge history if you want them gone."
+            + (" Confirm each accepted key is revoked too." if audit.accepted else "")
+        )
+    elif audit.stories:
         lines.append(
             "Action: revoke every key above on the fal dashboard now, one new key per environment, kept server-side "
             "as FAL_KEY; purge history only after rotating."
@@ -156,6 +162,12 @@ def ticket_summary(audit: Audit, context: ReportContext) -> list[str]:
     else:
         lines.append(_no_action_line(audit))
     return lines
+
+
+def _rejected(story: Story) -> bool:
+    """fal rejected the key when ``--verify`` asked: it is dead, there is nothing to revoke."""
+    verified = [f.verification.status for f in story.findings if f.verification is not None]
+    return bool(verified) and all(status == "rejected" for status in verified)
 
 
 def render_text(audit: Audit, context: ReportContext) -> str:
