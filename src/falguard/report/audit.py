@@ -141,27 +141,33 @@ def ticket_summary(audit: Audit, context: ReportContext) -> list[str]:
             "Live keys: rotate them first: `falguard rotate` (an ADMIN key in FAL_ADMIN_KEY; a dry run, then --yes "
             "--write-env FILE) makes each replacement, deletes the leaked key and checks fal rejects it."
         )
+    lines.append(_action_line(audit))
+    return lines
+
+
+def _action_line(audit: Audit) -> str:
+    """The ticket's last line: what to do, from what was found."""
+    summary = audit.result.summary
     if audit.stories and all(_rejected(story) for story in audit.stories):
-        lines.append(
+        return (
             "Action: fal rejects every key above (--verify asked): nothing to revoke; take them out of the code "
             "anyway, and purge history if you want them gone."
             + (" Confirm each accepted key is revoked too." if audit.accepted else "")
         )
     elif audit.stories:
-        lines.append(
+        return (
             "Action: revoke every key above on the fal dashboard now, one new key per environment, kept server-side "
             "as FAL_KEY; purge history only after rotating."
             + (" Confirm each accepted key is revoked too." if audit.accepted else "")
         )
     elif any(f.severity >= Severity.HIGH for f in audit.hygiene) and summary.complete:
-        lines.append(
+        return (
             f"Action: no {'new ' if audit.accepted else ''}key found, but fix the high-severity findings above; if a "
             "key was ever deployed or committed that way, revoke it on the fal dashboard."
             + (" Confirm each accepted key above is revoked." if audit.accepted else "")
         )
     else:
-        lines.append(_no_action_line(audit))
-    return lines
+        return _no_action_line(audit)
 
 
 def _rejected(story: Story) -> bool:
