@@ -320,3 +320,13 @@ def test_an_unignored_target_is_refused_with_the_line_that_covers_it(repo: Path,
     assert f"add `{line}` to the root .gitignore" in str(refused.value)
     write(repo, ".gitignore", f"node_modules/\n{line}\n")
     check_env_target(repo / target)  # the line it named is enough
+
+
+def test_a_place_is_listed_once_with_its_commit(repo: Path, falguard: Any, standin: StandIn) -> None:
+    """The working tree's finding and history's at the same place read "app.py:1, app.py:1
+    (commit ...)" (issue 25)."""
+    leaked(repo, standin, "API")
+    commit = git(repo, "rev-parse", "HEAD").strip()[:12]
+    result = falguard("rotate", cwd=repo)
+    (line,) = [line.strip() for line in result.out.splitlines() if line.strip().startswith("found at:")]
+    assert line == f"found at: app0.py:1 (commit {commit})"

@@ -170,16 +170,30 @@ def _listed(paths: Sequence[str]) -> str:
     return f"{', '.join(paths[:5])}{' and more' if len(paths) > 5 else ''}"
 
 
+_PROSE = (".md", ".mdx", ".markdown", ".rst", ".txt", ".adoc", ".org", ".html", ".htm")
+
+
+def _is_prose(path: str) -> bool:
+    """Documentation, not code: a key there is an example someone pasted, not one read at run time."""
+    name = path.rsplit("/", 1)[-1].lower()
+    return name.endswith(_PROSE) or name in ("readme", "notes", "changelog")
+
+
 def _where_steps(paths: Sequence[str], tracked: frozenset[str] | set[str]) -> list[str]:
     """Code reads FAL_KEY from the environment; an env file *is* the environment: it gets the
     new key and stays out of git (untracked, if the checked-out branch tracks it)."""
     from falguard.envhygiene.envfiles import is_env_file
 
     env = [path for path in paths if is_env_file(path)]
-    code = [path for path in paths if not is_env_file(path)]
+    docs = [path for path in paths if not is_env_file(path) and _is_prose(path)]
+    code = [path for path in paths if not is_env_file(path) and not _is_prose(path)]
     steps = []
     if code:
         steps.append(f"Remove the key from {_listed(code)}: read FAL_KEY from the environment instead.")
+    if docs:  # documentation shows how to set the key; it reads nothing
+        steps.append(
+            f"Remove the key from {_listed(docs)}: write a placeholder such as `FAL_KEY=YOUR_FAL_KEY` instead."
+        )
     if env:
         untrack = [path for path in env if path in tracked]
         how = "`falguard fix` adds the ignore rule"
