@@ -125,7 +125,9 @@ def test_guidance_takes_the_steps_of_the_findings_framework() -> None:
     )
     nuxt = frameworks.registry().named("nuxt")
     assert nuxt is not None and nuxt.steps
-    assert steps(Finding(**{**vars(finding), "framework": "nuxt"})) == list(nuxt.steps)
+    route = ("server/api/fal/proxy.ts", "a Nitro route.")
+    told = steps(Finding(**{**vars(finding), "framework": "nuxt", "proxy_route": route}))
+    assert told == [step.replace("{route}", "server/api/fal/proxy.ts containing: a Nitro route") for step in nuxt.steps]
     assert steps(Finding(**{**vars(finding), "framework": "nextjs"})) == steps(finding)  # the rule's own steps
     assert frameworks.steps_for("no-such-framework") == ()
 

@@ -16,8 +16,8 @@ from falguard.envhygiene.envcheck import (
     check_directory,
     check_repository,
     history_findings,
-    workflow_environments,
 )
+from falguard.envhygiene.sharedkeys import workflow_environments
 from falguard.models import Severity
 from tests.helpers import commit_all, git, write
 from tests.keys import fake_fal_key, fake_key_id_secret, fake_token
@@ -224,7 +224,8 @@ def test_templates_are_not_flagged_but_their_keys_are_caught(repo: Path, falguar
 def test_missing_rule_is_flagged_even_without_env_files(repo: Path) -> None:
     write(repo, "README.md", "hi\n")
     (finding,) = check(repo)
-    assert (finding.rule, finding.path, finding.severity) == ("gitignore-missing-env", ".gitignore", Severity.MEDIUM)
+    # advice only: no env file exists, so nothing leaked (docs/policy.md)
+    assert (finding.rule, finding.path, finding.severity) == ("gitignore-missing-env", ".gitignore", Severity.LOW)
     assert "would stage a new .env, .env.local" in finding.message
 
 
@@ -278,8 +279,13 @@ def test_outside_a_repository(tmp_path: Path) -> None:
 def test_scan_outside_a_repository_reports_it(tmp_path: Path, falguard: Any) -> None:
     write(tmp_path / "plain", ".gitignore", "dist/\n")
     run = falguard("scan", "plain", "--format", "json", cwd=tmp_path)
-    assert run.code == 1
+    assert run.code == 0  # advice: no env file holds a secret (docs/policy.md)
     assert env_findings(run) == [("gitignore-missing-env", "plain/.gitignore")]
+    assert falguard("scan", "plain", "--fail-on", "low", cwd=tmp_path).code == 1
+    write(tmp_path / "plain", ".env", f"FAL_KEY={key(3)}\n")
+    run = falguard("scan", "plain", "--format", "json", cwd=tmp_path)
+    (missing,) = [f for f in run.json["findings"] if f["rule"] == "gitignore-missing-env"]
+    assert run.code == 1 and missing["severity"] == "medium"
 
 
 # --- shared-key-across-envs ----------------------------------------------------------------
@@ -388,9 +394,23 @@ def test_the_gitignore_finding_is_the_same_from_any_directory(repo: Path, falgua
 
 @pytest.mark.parametrize("ignore", ["", ".env*\n"])
 def test_scan_exit_code_follows_env_rules(repo: Path, falguard: Any, ignore: str) -> None:
+    """A missing ignore rule with no env file to protect is advice: it fails only with
+    --fail-on low; with a key in an env file it protects nothing, and the run fails."""
     write(repo, ".gitignore", ignore)
     write(repo, "README.md", "hi\n")
+    assert falguard("scan", cwd=repo).code == 0
+    assert falguard("scan", "--fail-on", "low", cwd=repo).code == (1 if not ignore else 0)
+    write(repo, ".env.local", f"FAL_KEY={key(4)}\n")
     assert falguard("scan", cwd=repo).code == (1 if not ignore else 0)
+
+
+def test_hygiene_without_a_secret_is_low_and_with_one_fails(repo: Path) -> None:
+    write(repo, ".env", "DEBUG=1\n")
+    severities = {f.rule: f.severity for f in check(repo)}
+    assert severities == {"env-not-ignored": Severity.LOW, "gitignore-missing-env": Severity.LOW}
+    write(repo, ".env", f"DEBUG=1\nFAL_KEY={key(5)}\n")
+    severities = {f.rule: f.severity for f in check(repo)}
+    assert severities == {"env-not-ignored": Severity.HIGH, "gitignore-missing-env": Severity.MEDIUM}
 
 
 def test_missing_env_names_the_negation_that_re_includes(repo: Path, falguard) -> None:

@@ -7,6 +7,8 @@ import random
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from falguard.envhygiene.envfix import MARKER, untrack_command
 from tests.helpers import commit_all, git, run_cli, write
 from tests.keys import fake_key_id_secret
@@ -64,9 +66,9 @@ def test_a_rule_that_ignores_templates_too_gets_the_negation(repo: Path, falguar
 def test_after_fix_scan_has_no_gitignore_findings(repo: Path, falguard: Any) -> None:
     write(repo, ".env", "X=1\n")
     write(repo, "README.md", "hi\n")
-    assert falguard("scan", cwd=repo).code == 1
+    assert falguard("scan", "--fail-on", "low", cwd=repo).code == 1
     falguard("fix", cwd=repo)
-    assert falguard("scan", cwd=repo).code == 0
+    assert falguard("scan", "--fail-on", "low", cwd=repo).code == 0
 
 
 def test_prints_git_rm_cached_and_runs_it_only_when_asked(repo: Path, falguard: Any) -> None:
@@ -125,11 +127,32 @@ def test_refuses_to_write_through_a_symlinked_gitignore(repo: Path, tmp_path: Pa
     assert outside.read_text() == "x\n"
 
 
-def test_outside_a_repository_the_directory_is_fixed(tmp_path: Path, falguard: Any) -> None:
+def test_outside_a_repository_fix_refuses_and_writes_nothing(tmp_path: Path, falguard: Any) -> None:
     plain = tmp_path / "plain"
     write(plain, ".env", "X=1\n")
-    assert falguard("fix", "plain", cwd=tmp_path).code == 0
-    assert (plain / ".gitignore").read_text() == f"{MARKER}\n.env*\n!.env.example\n"
+    run = falguard("fix", "plain", cwd=tmp_path)
+    assert run.code == 2 and "not in a git repository" in run.err and "Traceback" not in run.err
+    assert not (plain / ".gitignore").exists()
+
+
+@pytest.mark.parametrize(
+    "gitignore",
+    [".env*\n", ".env\n.env.*\n", "*.env*\n", "**/.env*\n", "node_modules/\n.env*\n!.env.example\n", ".env*"],
+)
+def test_a_gitignore_that_already_covers_env_files_gets_nothing(repo: Path, falguard: Any, gitignore: str) -> None:
+    write(repo, ".gitignore", gitignore)
+    write(repo, ".env.local", "X=1\n")
+    run = falguard("fix", cwd=repo)
+    assert run.code == 0 and "nothing to add" in run.out
+    assert (repo / ".gitignore").read_text() == gitignore
+
+
+def test_only_the_missing_lines_are_added(repo: Path, falguard: Any) -> None:
+    write(repo, ".gitignore", ".env*\n")
+    write(repo, "deploy/prod.env", "X=1\n")
+    falguard("fix", cwd=repo)
+    assert (repo / ".gitignore").read_text() == f".env*\n\n{MARKER}\n*.env\n"
+    assert falguard("fix", cwd=repo).out.endswith("nothing to add\n")
 
 
 def test_fix_covers_wrangler_streamlit_and_backup_env_files(repo: Path, falguard: Any) -> None:

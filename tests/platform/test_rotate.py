@@ -304,6 +304,24 @@ def test_env_with_key_sets_or_appends_the_line() -> None:
     assert env_with_key("FAL_KEY_ID=x\n", "K") == "FAL_KEY_ID=x\nFAL_KEY=K\n"
 
 
+@pytest.mark.parametrize(
+    ("target", "line"), [("prod.env", "*.env"), (".env.local", ".env*"), ("config/keys.txt", "/config/keys.txt")]
+)
+def test_an_unignored_target_is_refused_with_the_line_that_covers_it(repo: Path, target: str, line: str) -> None:
+    """`.env*` does not cover prod.env: the hint names what does."""
+    from falguard.envhygiene.envfix import ignore_line
+    from falguard.errors import InputError
+    from falguard.platform.rotate import check_env_target
+
+    write(repo, ".gitignore", "node_modules/\n")
+    (repo / target).parent.mkdir(parents=True, exist_ok=True)
+    with pytest.raises(InputError, match="git would not ignore") as refused:
+        check_env_target(repo / target, ignore_line)
+    assert f"add `{line}` to the root .gitignore" in str(refused.value)
+    write(repo, ".gitignore", f"node_modules/\n{line}\n")
+    check_env_target(repo / target)  # the line it named is enough
+
+
 def test_a_place_is_listed_once_with_its_commit(repo: Path, falguard: Any, standin: StandIn) -> None:
     """The working tree's finding and history's at the same place read "app.py:1, app.py:1
     (commit ...)" (issue 25)."""

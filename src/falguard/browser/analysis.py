@@ -10,18 +10,19 @@ from falguard.browser.chains import Facts, browser_reads, chains, definitions, l
 from falguard.browser.clientcode import browser_files
 from falguard.browser.configs import inlining_findings, read_configs
 from falguard.browser.credentials import Analysis, credential_findings, public_read_findings
-from falguard.browser.finding import CLIENT_CREDENTIALS, PUBLIC_RULE
-from falguard.browser.framework import Inlining, SourceFile
+from falguard.browser.finding import CLIENT_CREDENTIALS, PROXY_MISSING, PUBLIC_RULE
+from falguard.browser.framework import Inlining, Route, SourceFile
 from falguard.browser.index import ProjectIndex
 from falguard.browser.js import ENV_READ
 from falguard.browser.projects import Project, find_projects, project_of
-from falguard.browser.proxy import proxy_findings
+from falguard.browser.proxy import project_route, proxy_findings
 from falguard.detection.detect import detect
 from falguard.detection.facts import Finding
 from falguard.models import Origin
 from falguard.rules import PUBLIC_PREFIXES, build_rules
 
 _FRAMEWORK_RULES = (CLIENT_CREDENTIALS, PUBLIC_RULE)
+_BROWSER_RULES = (CLIENT_CREDENTIALS, PUBLIC_RULE, PROXY_MISSING)
 
 
 @dataclass
@@ -121,16 +122,25 @@ def analyse(
     combined = [*findings, *added.findings]
     reads = browser_reads(index, scan.browser, owner)
     facts = Facts(definitions(index), reads, inlined, scan.browser, served_by_value(combined), index)
-    return with_framework_steps(link_chains(combined, chains(combined, facts)), projects)
+    routes = {project.root: project_route(index, project, scan.browser, owner) for project in projects}
+    return with_framework_steps(link_chains(combined, chains(combined, facts)), projects, routes)
 
 
-def with_framework_steps(findings: list[Finding], projects: Sequence[Project]) -> list[Finding]:
-    """Browser findings (and chains) name their project's framework, and carry its fix when it has its own."""
+def with_framework_steps(
+    findings: list[Finding], projects: Sequence[Project], routes: dict[str, Route | None] | None = None
+) -> list[Finding]:
+    """Browser findings (and chains) name their project's framework, carry its fix when it has
+    its own, and the one proxy route their project needs (``routes``, by project root)."""
     result = []
     for finding in findings:
-        framework = project_of(finding.path, projects).framework
+        project = project_of(finding.path, projects)
+        framework = project.framework
+        browser = finding.rule in _BROWSER_RULES or bool(finding.chain)
         if framework is not None and (finding.rule in _FRAMEWORK_RULES or finding.chain):
             remediation = " ".join(framework.steps) if framework.steps else finding.remediation
             finding = replace(finding, framework=framework.name, remediation=remediation)
+        route = (routes or {}).get(project.root)
+        if browser and route is not None and finding.proxy_route is None:
+            finding = replace(finding, proxy_route=(route.path, route.content))
         result.append(finding)
     return result

@@ -79,22 +79,39 @@ def suggested_route(index: ProjectIndex, project: Project, caller: str) -> Route
     return replace(route, path=project.join(route.path))
 
 
-def proxy_findings(
-    index: ProjectIndex, project: Project, browser: dict[str, str], owner: dict[str, Project]
-) -> list[Finding]:
-    """Browser code that calls fal with no proxyUrl anywhere and no proxy route to point it at."""
-    callers = sorted(
+def fal_callers(index: ProjectIndex, project: Project, browser: dict[str, str], owner: dict[str, Project]) -> list[str]:
+    """The project's browser files that import the fal client, sorted."""
+    return sorted(
         path
         for path in browser
         if owner[path] is project and browser_fal_import(path, index.files[path].content) is not None
     )
+
+
+def project_route(
+    index: ProjectIndex, project: Project, browser: dict[str, str], owner: dict[str, Project]
+) -> Route | None:
+    """The one proxy route every finding of ``project`` suggests (None: nothing of it runs in a
+    browser): beside its first browser file that calls fal, else its first browser file."""
+    mine = sorted(path for path in browser if owner[path] is project)
+    if not mine:
+        return None
+    callers = fal_callers(index, project, browser, owner)
+    return suggested_route(index, project, (callers or mine)[0])
+
+
+def proxy_findings(
+    index: ProjectIndex, project: Project, browser: dict[str, str], owner: dict[str, Project]
+) -> list[Finding]:
+    """Browser code that calls fal with no proxyUrl anywhere and no proxy route to point it at."""
+    callers = fal_callers(index, project, browser, owner)
     if not callers:
         return []
     if any(b"proxyUrl" in source.content for path, source in index.files.items() if project.contains(path)):
         return []
     if has_proxy(index, project):
         return []
-    route = suggested_route(index, project, callers[0])
+    route = project_route(index, project, browser, owner) or suggested_route(index, project, callers[0])
     first = index.files[callers[0]]
     line, column, _ = position(first.content, browser_fal_import(first.path, first.content) or 0)
     finding = repository_finding(
@@ -116,4 +133,4 @@ def proxy_findings(
         f"Then {route.server_key} and call "
         'fal.config({ proxyUrl: "/api/fal/proxy" }) in browser code. ' + BYOK
     )
-    return [replace(finding, remediation=remediation)]
+    return [replace(finding, remediation=remediation, proxy_route=(route.path, route.content))]

@@ -141,8 +141,8 @@ INCOMPLETE_FIX = (
 
 
 def write_replacements_for(target: str, result: ScanResult, paths: Sequence[str]) -> None:
-    from falguard.report.replacements import WARNING, protected_paths, write_replacements
+    from falguard.report.replacements import protected_paths, warning, write_replacements
 
     written = write_replacements(target, [*result.findings, *result.suppressed], protected_paths(paths))
     click.echo(f"falguard: {written.message(target)}", err=True)
-    click.echo(WARNING.format(path=target), err=True)
+    click.echo(warning(target), err=True)

@@ -56,7 +56,9 @@ def rotate(
     admin = rotation.admin_key(os.environ)
     target = Path(write_env) if write_env else None
     if target is not None:
-        rotation.check_env_target(target)
+        from falguard.envhygiene.envfix import ignore_line
+
+        rotation.check_env_target(target, ignore_line)
     with FalApi(url) as api:
         rotation.check_admin(api, admin)
         plan = _plan(api, admin, path, key_ids)

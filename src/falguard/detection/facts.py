@@ -36,6 +36,9 @@ class Finding:
     history: Attribution | None = None  # set by history scans
     verification: Verification | None = None  # set by the verification stage (--verify)
     framework: str | None = None  # browser findings: the registry name of the framework whose fix applies
+    #: browser findings: (path, content) of the fal proxy route their project needs, taken from its
+    #: layout (``src/app`` or ``app``, App or Pages Router, Vite, SvelteKit...): one per project
+    proxy_route: tuple[str, str] | None = None
 
     @property
     def fingerprint(self) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import re
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -20,15 +19,19 @@ from falguard.detection.findings import repository_finding
 from falguard.envhygiene.envfiles import (
     ENV_PATHSPECS,
     content_severity,
-    environment_of,
     is_env_file,
     is_env_template,
     keys_in,
     secret_settings,
 )
 from falguard.envhygiene.ignore import IgnoreRules, Match, Scope
+from falguard.envhygiene.sharedkeys import (
+    deploy_configs,
+    key_places,
+    shared_key_findings,
+)
 from falguard.git import objects as git_objects
-from falguard.models import Secret, Severity, Summary, Value, _set
+from falguard.models import Severity, Summary, Value, _set
 from falguard.sources import DEFAULT_MAX_FILE_SIZE, display_path, read_regular_file
 
 if TYPE_CHECKING:
@@ -38,8 +41,6 @@ if TYPE_CHECKING:
 #: Env files somebody will create next to any project; a .gitignore should cover them before they exist.
 PROBE_NAMES = (".env", ".env.local")
 _GITLINK, _SYMLINK = "160000", "120000"
-#: Patterns of the shared-key check (the hook skips it), compiled on first use by re's cache.
-_WORKFLOW = r"(?:^|/)\.github/workflows/[^/]+\.ya?ml\Z"
 
 
 class EnvFile(Value):
@@ -64,15 +65,6 @@ class EnvFile(Value):
     @property
     def template(self) -> bool:
         return is_env_template(self.path)
-
-
-class KeyPlace(NamedTuple):
-    """Where a fal key appears in an environment's settings."""
-
-    path: str
-    line: int
-    environment: str
-    secret: Secret
 
 
 class CommittedFile(NamedTuple):
@@ -148,13 +140,30 @@ def tracked_finding(env: EnvFile, source: str = "worktree") -> Finding:
 
 
 def not_ignored_finding(env: EnvFile, source: str = "worktree") -> Finding:
-    keys = {finding.secret for finding in keys_in(env.content, env.path)}  # keys, not findings
+    """``env-not-ignored``: high with a fal key in the file, medium with another secret-looking
+    value, low (advice: nothing is at risk yet) when it holds no secret (docs/policy.md)."""
+    found = keys_in(env.content, env.path)
+    keys = {finding.secret for finding in found}  # keys, not findings
     detail = f"`git add .` would stage {env.path}"
     if keys:
         detail += " and the fal key in it" if len(keys) == 1 else f" and the {len(keys)} fal keys in it"
     if env.covered_by is not None and env.covered_by.pattern.negated:
         detail += f"; {env.covered_by.describe()} re-includes it"
-    return repository_finding("env-not-ignored", env.path, detail, source=source)
+    severity = min(content_severity(found, secret_settings(env.content)), Severity.HIGH)
+    if env.content is None:
+        severity = Severity.MEDIUM  # unread: nothing tells it holds no secret
+    return repository_finding("env-not-ignored", env.path, detail, severity=severity, source=source)
+
+
+def holds_secret(files: Iterable[EnvFile]) -> bool:
+    """Whether an env file (not a template) holds a fal key or another secret-looking value,
+    or could not be read: then a missing ignore rule protects something (docs/policy.md)."""
+    return any(
+        env.content is None
+        or content_severity(keys_in(env.content, env.path), secret_settings(env.content)) > Severity.LOW
+        for env in files
+        if not env.template
+    )
 
 
 def file_findings(files: Iterable[EnvFile], source: str = "worktree") -> list[Finding]:
@@ -170,7 +179,10 @@ def file_findings(files: Iterable[EnvFile], source: str = "worktree") -> list[Fi
 
 
 def history_findings(
-    files: Iterable[str | CommittedFile], holding_keys: Collection[str] = (), holding_secrets: Collection[str] = ()
+    files: Iterable[str | CommittedFile],
+    holding_keys: Collection[str] = (),
+    holding_secrets: Collection[str] = (),
+    tracked: Collection[str] | None = None,
 ) -> list[Finding]:
     """``env-tracked`` for every env file ever committed (templates excluded), one per path.
 
@@ -178,7 +190,9 @@ def history_findings(
     file's contents. The severity follows what was in it: critical when any version held a
     fal key (by its content, or because the path is in ``holding_keys``), medium for other
     secret-looking values (or a path in ``holding_secrets``, or no content to tell), low when
-    what was read holds no secret. The finding names the first commit given.
+    what was read holds no secret. The finding names the first commit given. With ``tracked``
+    (the paths the checked-out branch tracks), each finding's ``history.in_head`` says whether
+    its file is still tracked: its steps untrack it only then.
     """
     first: dict[str, CommittedFile] = {}
     severity: dict[str, Severity] = {}
@@ -201,11 +215,16 @@ def history_findings(
         detail = f"{path} was committed" + (f" (commit {entry.commit[:12]})" if entry.commit else "")
         if severity[path] is Severity.CRITICAL:
             detail += " with a fal key in it"
-        findings.append(
-            repository_finding(
-                "env-tracked", path, detail, severity=severity[path], source="history", commit=entry.commit
-            )
+        finding = repository_finding(
+            "env-tracked", path, detail, severity=severity[path], source="history", commit=entry.commit
         )
+        if tracked is not None:
+            from dataclasses import replace  # findings are dataclasses (falguard.detection.facts): loaded by now
+
+            from falguard.detection.facts import Attribution
+
+            finding = replace(finding, history=Attribution(in_head=path in tracked))
+        findings.append(finding)
     return findings
 
 
@@ -222,18 +241,21 @@ def _names(paths: Sequence[str], limit: int = 6) -> str:
     return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
 
 
-def _and(words: Sequence[str]) -> str:
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
-
-
 def _count(n: int, noun: str) -> str:
     return f"a {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def missing_env_finding(
-    rules: IgnoreRules, directories: Iterable[str], where: str = ".gitignore", source: str = "worktree"
+    rules: IgnoreRules,
+    directories: Iterable[str],
+    where: str = ".gitignore",
+    source: str = "worktree",
+    *,
+    at_risk: bool = True,
 ) -> Finding | None:
-    """``gitignore-missing-env`` when the shared ``.gitignore`` rules leave a new env file stageable."""
+    """``gitignore-missing-env`` when the shared ``.gitignore`` rules leave a new env file
+    stageable: medium when an env file ``at_risk`` holds a secret, else low (advice: nothing
+    leaked, and it fails a run only with ``--fail-on low``; docs/policy.md)."""
     probes = probe_paths(directories)
     shared = rules.shared()
     exposed = [p for p in probes if not shared.is_ignored(p)]
@@ -262,144 +284,12 @@ def missing_env_finding(
             f"; here they are ignored{everywhere} only by {', '.join(sources)}, which protects {reach}, "
             "not the rest of the team"
         )
-    return repository_finding("gitignore-missing-env", where, detail, source=source, line=at, column=at)
-
-
-# --- shared-key-across-envs ------------------------------------------------------------------
-
-_JOBS = r"jobs[ \t]*:[ \t]*(?:#.*)?\Z"
-_KEY = r"(?P<indent> *)(?P<key>[A-Za-z0-9_.-]+|\"[^\"]*\"|'[^']*')[ \t]*:(?:[ \t]+(?P<rest>.*))?\Z"
-_NAME = r"\bname[ \t]*:[ \t]*(?P<value>[^,}#]+)"
-
-
-def _scalar(value: str) -> str:
-    return value.split(" #", 1)[0].strip().strip("\"'").strip()
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
-def workflow_environments(text: str) -> list[tuple[int, int, str]]:
-    """GitHub Actions jobs with an ``environment:``: (first line, last line, environment).
-
-    A small reader for the one shape it needs (``jobs.<id>.environment`` as a name, a
-    ``{name: ...}`` mapping or a block with ``name:``), so no YAML library is required.
-    """
-    lines = text.split("\n")
-    start = next((n for n, line in enumerate(lines) if re.match(_JOBS, line)), None)
-    if start is None:
-        return []
-    jobs: list[int] = []
-    job_indent: int | None = None
-    end = len(lines)
-    for n in range(start + 1, len(lines)):
-        line = lines[n]
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        indent = _indent(line)
-        if indent == 0:
-            end = n
-            break
-        if job_indent is None:
-            job_indent = indent
-        if indent == job_indent and re.fullmatch(_KEY, line):
-            jobs.append(n)
-    found = []
-    for index, job_start in enumerate(jobs):
-        job_end = jobs[index + 1] if index + 1 < len(jobs) else end
-        environment = _job_environment(lines[job_start + 1 : job_end])
-        if environment is not None:
-            found.append((job_start + 1, job_end, environment))
-    return found
-
-
-def _job_environment(body: list[str]) -> str | None:
-    child_indent = next((_indent(line) for line in body if line.strip() and not line.lstrip().startswith("#")), None)
-    for n, line in enumerate(body):
-        match = re.fullmatch(_KEY, line)
-        if not match or _indent(line) != child_indent or _scalar(match.group("key")) != "environment":
-            continue
-        rest = (match.group("rest") or "").strip()
-        if rest.startswith("{"):
-            name = re.search(_NAME, rest)
-            value = _scalar(name.group("value")) if name else ""
-        elif rest and not rest.startswith("#"):
-            value = _scalar(rest)
-        else:
-            value = ""
-            for inner in body[n + 1 :]:
-                if inner.strip() and _indent(inner) <= (child_indent or 0):
-                    break
-                name = re.search(_NAME, inner)
-                if name and inner.strip().startswith("name"):
-                    value = _scalar(name.group("value"))
-                    break
-        return _environment_name(value)
-    return None
-
-
-def _environment_name(value: str) -> str | None:
-    if not value or "${{" in value:
-        return None
-    return environment_of(f".env.{value}") or value.lower()
-
-
-def key_places(path: str, content: bytes | None) -> list[KeyPlace]:
-    """The fal keys of one env or deploy file, each with the environment it configures."""
-    keys = keys_in(content, path)
-    if not keys:
-        return []
-    default = environment_of(path)
-    jobs = workflow_environments(content.decode("utf-8", "replace")) if content and re.search(_WORKFLOW, path) else []
-    places = []
-    for finding in keys:
-        environment = next((env for first, last, env in jobs if first <= finding.line <= last), default)
-        if environment is not None:
-            places.append(KeyPlace(path, finding.line, environment, finding.secret))
-    return places
-
-
-def shared_key_findings(places: Iterable[KeyPlace], source: str = "worktree", scope: str = "") -> list[Finding]:
-    """One finding per fal key that appears in the settings of two or more environments.
-
-    With ``scope``, only keys with at least one place under it are reported (every place is
-    still named).
-    """
-    by_key: dict[Secret, set[KeyPlace]] = {}
-    for place in places:
-        by_key.setdefault(place.secret, set()).add(place)
-    findings = []
-    for secret, found in by_key.items():
-        environments = sorted({place.environment for place in found})
-        if len(environments) < 2 or not any(_under(place.path, scope) for place in found):
-            continue
-        where = sorted(found, key=lambda place: (place.path, place.line))
-        listed = ", ".join(f"{place.path}:{place.line} ({place.environment})" for place in where)
-        detail = f"{_and(environments)} use the same key {secret.masked}: {listed}"
-        findings.append(
-            repository_finding(
-                "shared-key-across-envs",
-                where[0].path,
-                detail,
-                line=where[0].line,
-                subject=secret.masked,
-                source=source,
-            )
-        )
-    return sorted(findings, key=lambda f: (f.path, f.line))
-
-
-def _deploy_configs(repo: git.Repo, summary: Summary, max_size: int) -> Iterable[tuple[str, bytes | None]]:
-    """Tracked or stageable CI and deploy files that configure one environment (not env files)."""
-    assert repo.toplevel is not None
-    top = os.fsencode(repo.toplevel)
-    for raw in git.ls_files(repo):
-        path = display_path(raw)
-        if is_env_file(path) or not (re.search(_WORKFLOW, path) or environment_of(path)):
-            continue
-        fs_path = os.path.join(top, raw).decode("utf-8", "surrogateescape")
-        yield path, read_regular_file(fs_path, path, summary, max_size)
+    severity = Severity.MEDIUM if at_risk else Severity.LOW
+    if not at_risk:
+        detail += "; no env file here holds a secret yet"
+    return repository_finding(
+        "gitignore-missing-env", where, detail, severity=severity, source=source, line=at, column=at
+    )
 
 
 # --- entry points ----------------------------------------------------------------------------
@@ -434,13 +324,13 @@ def check_repository(
         directories = {scope.strip("/")} | {posixpath.dirname(env.path) for env in in_scope}
         # reported at the root .gitignore, where `falguard fix` puts the rule: the same finding
         # (path and fingerprint) from whichever directory falguard runs in
-        missing = missing_env_finding(rules, directories, ".gitignore", source)
+        missing = missing_env_finding(rules, directories, ".gitignore", source, at_risk=holds_secret(in_scope))
         if missing is not None:
             findings.append(missing)
     if not shared_keys:
         return findings
     places = [p for env in files if not env.template for p in key_places(env.path, env.content)]
-    places += [p for path, content in _deploy_configs(repo, summary, max_size) for p in key_places(path, content)]
+    places += [p for path, content in deploy_configs(repo, summary, max_size) for p in key_places(path, content)]
     return findings + shared_key_findings(places, source, scope)
 
 
@@ -469,7 +359,12 @@ def check_directory(root: str | os.PathLike[str], shown_as: str = "") -> list[Fi
     rules = IgnoreRules.for_directory(root)
     directories = {""} | {posixpath.dirname(path) for path in env_files}
     where = posixpath.join(shown_as, ".gitignore") if shown_as not in ("", ".") else ".gitignore"
-    missing = missing_env_finding(rules, directories, where)
+    top = Path(root)
+    files = [
+        EnvFile(path, False, False, None, read_regular_file(str(top / path), path, Summary(), DEFAULT_MAX_FILE_SIZE))
+        for path in env_files
+    ]
+    missing = missing_env_finding(rules, directories, where, at_risk=holds_secret(files))
     return [missing] if missing is not None else []
 
 

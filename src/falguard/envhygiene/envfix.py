@@ -51,13 +51,23 @@ def _env_paths(root: Path, repo: git.Repo | None) -> tuple[list[str], list[str]]
 
 
 #: Lines added only when such files exist, each with a name it must ignore (checked by
-#: :func:`already_done`): (the line, does a path need it, a name it ignores).
+#: :func:`missing_lines`): (the line, does a path need it, a name it ignores).
 _EXTRA_LINES: tuple[tuple[str, Callable[[str], bool], str], ...] = (
     ("*.env", lambda name: name.endswith(".env") and not name.startswith(".env"), "prod.env"),
     ("*.env.*", lambda name: ".env." in name and not name.startswith(".env"), "prod.env.old"),
     (".dev.vars*", lambda name: name.startswith(".dev.vars"), ".dev.vars"),
     ("**/.streamlit/secrets.toml", lambda name: name == "secrets.toml", ".streamlit/secrets.toml"),
 )
+
+
+def ignore_line(path: str) -> str:
+    """The .gitignore line that covers ``path`` (relative to the root) and its kind:
+    ``.env*`` for ``.env.local``, ``*.env`` for ``prod.env`` (which ``.env*`` does not
+    cover), ``.dev.vars*``...; the path itself, anchored, for any other name."""
+    name = posixpath.basename(path)
+    if name.startswith(".env"):
+        return ".env*"
+    return next((line for line, needs, _ in _EXTRA_LINES if needs(name)), "/" + path.lstrip("/"))
 
 
 def desired_lines(env_paths: list[str]) -> list[str]:
@@ -70,35 +80,63 @@ def desired_lines(env_paths: list[str]) -> list[str]:
     return lines + [f"!{name}" for name in sorted(templates)]
 
 
-def already_done(content: bytes, lines: list[str], root: Path) -> bool:
-    """Whether the root .gitignore on its own ignores env files anywhere and keeps the templates."""
-    rules = IgnoreRules(root, read_gitignore=False).with_gitignore("", content)
-    ignored = list(PROBE_NAMES) + [probe for line, _, probe in _EXTRA_LINES if line in lines]
-    kept = [line[1:] for line in lines if line.startswith("!")]
-    return all(rules.is_ignored(name) and rules.is_ignored(f"some/dir/{name}") for name in ignored) and not any(
-        rules.is_ignored(name) for name in kept
-    )
+def missing_lines(content: bytes, lines: list[str], root: Path, templates: set[str]) -> list[str]:
+    """The lines of ``lines`` the root .gitignore (``content``) still needs, so that a
+    .gitignore already covering env files in its own way gets nothing added twice: an ignore
+    line only when the names it stands for are not ignored (in the root and any directory),
+    a template's negation only when that template is ignored after the additions and exists
+    (or ``.env*`` is being added, which would start ignoring ``.env.example``)."""
+    probes = {".env*": PROBE_NAMES, **{line: (probe,) for line, _, probe in _EXTRA_LINES}}
+    current = IgnoreRules(root, read_gitignore=False).with_gitignore("", content)
+    ignores = [
+        line
+        for line in lines
+        if not line.startswith("!")
+        and not all(current.is_ignored(name) and current.is_ignored(f"some/dir/{name}") for name in probes[line])
+    ]
+    after = IgnoreRules(root, read_gitignore=False).with_gitignore("", _joined(content, ignores))
+    negations = [
+        line
+        for line in lines
+        if line.startswith("!")
+        and (line[1:] in templates or ".env*" in ignores)
+        and (after.is_ignored(line[1:]) or after.is_ignored(f"some/dir/{line[1:]}"))
+    ]
+    return ignores + negations
+
+
+def _joined(content: bytes, lines: list[str]) -> bytes:
+    separator = b"" if not content or content.endswith(b"\n") else b"\n"
+    return content + separator + "".join(f"{line}\n" for line in lines).encode()
 
 
 def plan_fix(path: str | os.PathLike[str] = ".") -> FixPlan:
-    """What `falguard fix` would do in the repository (or plain directory) at ``path``."""
+    """What `falguard fix` would do in the repository at ``path`` (InputError outside one:
+    the rule belongs in a repository's root .gitignore, and without git nothing is staged)."""
     start = Path(path)
     if not start.is_dir():
         raise InputError(f"not a directory: {path}")
     repo = git.find_repo(start)
-    if repo is not None and repo.toplevel is None:
+    if repo is None:
+        raise InputError(
+            f"{path} is not in a git repository: falguard fix writes a repository's root .gitignore "
+            "(run it inside the repository, or `git init` first)"
+        )
+    if repo.toplevel is None:
         raise InputError(f"{path} is a bare repository: there is no work tree to fix")
-    root = repo.toplevel if repo is not None and repo.toplevel is not None else start
+    root = repo.toplevel
     gitignore = root / ".gitignore"
     if gitignore.is_symlink() or (gitignore.exists() and not gitignore.is_file()):
         raise InputError(f"{gitignore} is not a regular file; falguard does not write through it")
     content = gitignore.read_bytes() if gitignore.exists() else b""
     env_paths, tracked = _env_paths(root, repo)
     lines = desired_lines(env_paths)
+    templates = {posixpath.basename(p) for p in env_paths if is_env_template(posixpath.basename(p))}
+    needed = missing_lines(content, lines, root, templates)
     block = ""
-    if not already_done(content, lines, root):
+    if needed:
         separator = "" if not content else ("\n" if content.endswith(b"\n") else "\n\n")
-        block = separator + "\n".join([MARKER, *lines]) + "\n"
+        block = separator + "\n".join([MARKER, *needed]) + "\n"
     return FixPlan(root, gitignore, block, not gitignore.exists(), tuple(tracked), repo)
 
 

@@ -10,6 +10,7 @@ caller); nothing else here ever shows a full secret.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -208,8 +209,8 @@ def _no_key_id(leak: Leak) -> Manual:
         (
             f"Find the key on the fal dashboard's keys page ({DASHBOARD}) by its alias or creation date.",
             "Create its replacement there (one key per environment) and put it where the app reads FAL_KEY.",
-            "Then delete the leaked key: `falguard revoke KEY_ID --yes` (or revoke it on the dashboard), and check "
-            "with `falguard scan --verify` that fal rejects it.",
+            "Then delete the leaked key: revoke it on the dashboard, or run falguard revoke with the id the dashboard "
+            "shows and --yes; `falguard scan --verify` then checks that fal rejects it.",
         ),
     )
 
@@ -237,9 +238,11 @@ def _not_listed(leak: Leak, key_id: str) -> Manual:
 # --- the new key's destination ---------------------------------------------------------------
 
 
-def check_env_target(target: Path) -> None:
+def check_env_target(target: Path, cover: Callable[[str], str] | None = None) -> None:
     """Refuse an env file git tracks or would not ignore (it could be committed), a symlink,
-    or a file inside a .git directory. A file outside any repository is fine."""
+    or a file inside a .git directory. A file outside any repository is fine. ``cover``
+    names the .gitignore line that would cover a path (env hygiene knows: ``*.env`` for
+    ``prod.env``, which ``.env*`` does not cover), for the refusal to say."""
     if target.is_symlink():
         raise InputError(f"--write-env {target}: is a symbolic link; give the file itself")
     if target.exists() and not target.is_file():
@@ -255,9 +258,11 @@ def check_env_target(target: Path) -> None:
     if git_objects.index_entries(repo, [f":(literal){relative}"]):
         raise InputError(f"--write-env {target}: git tracks this file, so the new key would be committed")
     if not git.is_ignored(repo, relative):
+        line = cover(relative) if cover is not None else "/" + relative
         raise InputError(
-            f"--write-env {target}: git would not ignore this file, so the new key could be committed: add it to "
-            ".gitignore (`falguard fix` adds .env*) or choose a file outside the repository"
+            f"--write-env {target}: git would not ignore this file, so the new key could be committed: add "
+            f"`{line}` to the root .gitignore (it covers {posixpath.basename(relative)}), or "
+            "choose a file outside the repository"
         )
 
 

@@ -112,6 +112,21 @@ def verification_text(verification: Verification) -> str:
     return f"{verification.status.upper()} ({verification.reason})"
 
 
+def live_hint(findings: Sequence[Finding]) -> str:
+    """What to run for a key ``--verify`` found live: ``falguard rotate`` only where rotate acts
+    on it (its id is known and a repository holds it), ``falguard revoke`` for a key read from
+    standard input, the dashboard for a key with no id; nothing for a key fal rejects."""
+    verification = next((f.verification for f in findings if f.verification), None)
+    if verification is None or verification.status != "live":
+        return ""
+    key_id = next((f.secret.key_id for f in findings if f.secret.key_id), None)
+    if key_id is None:
+        return "; revoke it on the fal dashboard (its id is not in the leaked value)"
+    if all(f.source == "stdin" for f in findings):
+        return f"; revoke it: `falguard revoke {key_id} --yes`"
+    return "; rotate it: `falguard rotate`"
+
+
 def verification_dict(verification: Verification) -> dict[str, str | None]:
     """The JSON (and SARIF property) form, present only when verification ran."""
     return {"status": verification.status, "scope": verification.scope, "reason": verification.reason}

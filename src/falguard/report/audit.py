@@ -12,6 +12,7 @@ from falguard.models import URGENCY, Severity, Suppression
 from falguard.report import (
     ReportContext,
     Steps,
+    live_hint,
     printable,
     verification_counts,
     verification_dict,
@@ -37,8 +38,7 @@ def story_block(number: int, story: Story) -> str:
     lines = [f"{number}. {printable(story.secret.masked)}  [{worst.label}; {story.label}]  ({rules})"]
     verification = next((f.verification for f in story.findings if f.verification), None)
     if verification is not None:
-        hint = "; rotate it: `falguard rotate`" if verification.status == "live" else ""
-        lines.append(f"   verified: {printable(verification_text(verification))}{hint}")
+        lines.append(f"   verified: {printable(verification_text(verification))}{live_hint(story.findings)}")
     lines.append(f"   first introduced: {_introduced(story)}")
     lines.append(f"   paths: {', '.join(printable(path) for path in story.paths)}")
     state = "still in HEAD" if story.in_head else ("in the working tree" if story.in_worktree else "no longer in HEAD")
@@ -136,26 +136,44 @@ def ticket_summary(audit: Audit, context: ReportContext) -> list[str]:
     summary = audit.result.summary
     coverage = "complete" if summary.complete else "INCOMPLETE: " + "; ".join(summary.unreadable + summary.incomplete)
     lines.append(f"Coverage: {scanned(summary)}; {coverage}")
-    if verified is not None and verified["live"]:
+    if any(live_hint(story.findings).endswith("`falguard rotate`") for story in audit.stories):
         lines.append(
             "Live keys: rotate them first: `falguard rotate` (an ADMIN key in FAL_ADMIN_KEY; a dry run, then --yes "
             "--write-env FILE) makes each replacement, deletes the leaked key and checks fal rejects it."
         )
-    if audit.stories:
-        lines.append(
+    lines.append(_action_line(audit))
+    return lines
+
+
+def _action_line(audit: Audit) -> str:
+    """The ticket's last line: what to do, from what was found."""
+    summary = audit.result.summary
+    if audit.stories and all(_rejected(story) for story in audit.stories):
+        return (
+            "Action: fal rejects every key above (--verify asked): nothing to revoke; take them out of the code "
+            "anyway, and purge history if you want them gone."
+            + (" Confirm each accepted key is revoked too." if audit.accepted else "")
+        )
+    elif audit.stories:
+        return (
             "Action: revoke every key above on the fal dashboard now, one new key per environment, kept server-side "
             "as FAL_KEY; purge history only after rotating."
             + (" Confirm each accepted key is revoked too." if audit.accepted else "")
         )
     elif any(f.severity >= Severity.HIGH for f in audit.hygiene) and summary.complete:
-        lines.append(
+        return (
             f"Action: no {'new ' if audit.accepted else ''}key found, but fix the high-severity findings above; if a "
             "key was ever deployed or committed that way, revoke it on the fal dashboard."
             + (" Confirm each accepted key above is revoked." if audit.accepted else "")
         )
     else:
-        lines.append(_no_action_line(audit))
-    return lines
+        return _no_action_line(audit)
+
+
+def _rejected(story: Story) -> bool:
+    """fal rejected the key when ``--verify`` asked: it is dead, there is nothing to revoke."""
+    verified = [f.verification.status for f in story.findings if f.verification is not None]
+    return bool(verified) and all(status == "rejected" for status in verified)
 
 
 def render_text(audit: Audit, context: ReportContext) -> str:

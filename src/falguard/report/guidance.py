@@ -10,28 +10,65 @@ secret) cover all of its locations. Every output format shows the same steps.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from falguard import rules
 from falguard.detection.facts import Finding
-from falguard.rules.common import DASHBOARD
+from falguard.rules.common import DASHBOARD, REVOKE_STEP
+from falguard.rules.proxy_routes import safe_route
 from falguard.sources.buildoutput import is_served
 
-PROXY_ROUTE = "app/api/fal/proxy/route.ts"
+#: ``{route}`` where no project layout is known (history, a lone file): every framework's place.
+ANY_ROUTE = (
+    "for your framework with @fal-ai/server-proxy (Next.js App Router: app/api/fal/proxy/route.ts, or "
+    "src/app/api/fal/proxy/route.ts when the app lives under src/, containing: " + safe_route("nextjs-app") + "; "
+    "Pages Router: pages/api/fal/proxy.ts with createPageRouterHandler; SvelteKit: "
+    "src/routes/api/fal/proxy/+server.ts with createRequestHandler from @fal-ai/server-proxy/svelte; a Vite or other "
+    "single-page app: an Express server with falProxy.createHandler from @fal-ai/server-proxy/express; each with "
+    "the same options)"
+)
+
+
+def route_text(findings: Sequence[Finding]) -> str:
+    """What ``{route}`` says: the one proxy route the findings' project needs (its path and
+    content, from the framework's template), or every framework's place when none is known."""
+    route = next((f.proxy_route for f in findings if f.proxy_route is not None), None)
+    if route is None:
+        return ANY_ROUTE
+    path, content = route
+    return f"{path} containing: {content.rstrip('.')}"
+
 
 #: Rules whose findings are about browser exposure: their fix is the framework's.
 EXPOSURE_RULES = frozenset({"public-fal-key", "client-credentials", "fal-proxy-missing"})
 
+#: Where ``--write-replacements`` puts the purge file in the steps: outside the work tree, so
+#: it is never committed; the purge commands below name the same file.
+REPLACEMENTS_FILE = "../fal-replacements.txt"
+
+
+def purge_commands(writer: str = "falguard scan --history") -> str:
+    """The purge as commands to paste, in order: get git-filter-repo, write the replacements
+    file, rewrite every branch and tag, delete the file. ``--force``: filter-repo refuses a
+    repository that is not a fresh clone, and the user's own is not one."""
+    return (
+        f"`pip install git-filter-repo` (once), then `{writer} --write-replacements {REPLACEMENTS_FILE}`, "
+        f"`git filter-repo --replace-text {REPLACEMENTS_FILE} --force` (it rewrites every branch and tag and "
+        f"removes the remote named origin: add it again before you force-push), and `rm {REPLACEMENTS_FILE}`"
+    )
+
+
 _HISTORY = (
     "The key is in git history: rotate first, because rewriting history does not un-leak a pushed key "
     "(clones, forks and caches keep it). Then, optionally, purge it: "
-    "`falguard scan --history --write-replacements ../fal-replacements.txt` and "
-    "`git filter-repo --replace-text ../fal-replacements.txt`, and ask collaborators to re-clone."
+    + purge_commands()
+    + "; force-push every branch and tag and ask collaborators to re-clone."
 )
 _UNPUSHED = (
     "The key is in git history, but no remote-tracking ref reaches it yet: after revoking, purge it before anyone "
-    "pushes (`git filter-repo --replace-text` with the file `--write-replacements` writes, or rewrite the commits)."
+    "pushes: " + purge_commands() + "."
 )
 _SERVED_ONLY = (
     "Find how the key reached the bundle (a fal key under next.config env, Vite define or webpack "
@@ -50,6 +87,9 @@ class Facts:
     pushed: bool  # a remote-tracking ref reaches it
     served: bool  # in build output a site serves
     unpushed: bool  # committed, and the history scan saw no remote-tracking ref reach it
+    key_id: str | None = None  # the key's id, when the leaked value carries it
+    stdin: bool = False  # read from standard input (a log, a paste): no repository to rotate it in
+    rejected: bool = False  # --verify asked fal, and fal rejects it: nothing to revoke
 
 
 def facts_of(group: Sequence[Finding], related: Sequence[Finding] = ()) -> Facts:
@@ -62,7 +102,11 @@ def facts_of(group: Sequence[Finding], related: Sequence[Finding] = ()) -> Facts
     histories = [f.history for f in group if f.history is not None and f.history.ref_count]
     unpushed = bool(histories) and not pushed
     exposure = served or any(f.rule in EXPOSURE_RULES or f.framework or exposed_chain(f) for f in group)
-    return Facts(key, exposure, committed, pushed, served, unpushed)
+    key_id = next((f.secret.key_id for f in group if f.secret.key_id), None)
+    stdin = all(f.source == "stdin" for f in group)
+    verified = [f.verification.status for f in group if f.verification is not None]
+    rejected = bool(verified) and all(status == "rejected" for status in verified)
+    return Facts(key, exposure, committed, pushed, served, unpushed, key_id, stdin, rejected)
 
 
 def _is_credential(finding: Finding) -> bool:
@@ -91,21 +135,50 @@ def _reaches_browser_code(finding: Finding) -> bool:
 
 
 def revoke_step(facts: Facts) -> str:
-    """Step 1 for a key that left the machine: where it went, and how to revoke it."""
+    """Step 1 for a key: where it went, and the command that revokes it: ``falguard rotate``
+    where rotate acts on it (its id is known and a repository holds it), ``falguard revoke``
+    for a key read from standard input, the dashboard for a key with no id; nothing to revoke
+    for a key fal already rejects."""
+    if facts.rejected:
+        return (
+            "Nothing to revoke: fal already rejects this key (--verify asked){which}. Still remove it from where "
+            "it is written, so that nobody takes it for a live one."
+        )
     where = (
-        "it was served to every visitor of the site"
+        " (it was served to every visitor of the site)"
         if facts.served
-        else "it was pushed: everyone with access to the remote has it"
+        else " (it was pushed: everyone with access to the remote has it)"
         if facts.pushed
-        else "it was committed, so every clone has it"
+        else " (it was committed, so every clone has it)"
         if facts.committed
-        else "a browser-exposed variable holds it: every deployed bundle serves it to every visitor"
+        else " (a browser-exposed variable holds it: every deployed bundle serves it to every visitor)"
+        if facts.exposure
+        else " (it was in what you scanned: a log or a paste is a leak too)"
+        if facts.stdin
+        else ""
     )
+    dashboard = "on the fal dashboard's keys page ({dashboard})"
+    if facts.key_id is None:
+        return (
+            f"Revoke the key now{where} {dashboard} and create a new one: the leaked value does not carry its key "
+            "id, so falguard cannot tell which key to delete; find it there by its alias or creation date."
+        )
+    if facts.stdin:
+        return (
+            f"Revoke the key now{where}{{which}}: `falguard revoke {facts.key_id} --yes` with an ADMIN key in "
+            f"FAL_ADMIN_KEY deletes it; or revoke it {dashboard}. Then create a new key there."
+        )
     return (
-        f"Revoke the key now ({where}){{which}}: `falguard rotate --yes` with an ADMIN key in FAL_ADMIN_KEY "
+        f"Revoke the key now{where}{{which}}: `falguard rotate --yes` with an ADMIN key in FAL_ADMIN_KEY "
         "creates the replacement, revokes the leaked key and checks that fal rejects it; or revoke it on the fal "
         "dashboard's keys page ({dashboard}) and create a new one."
     )
+
+
+def revoke_text(group: Sequence[Finding]) -> str:
+    """The revoke step of one secret's findings, filled in (for the audit's stories)."""
+    facts = facts_of(group)
+    return _fill(revoke_step(facts), facts.key_id, group[0].path if group else "")
 
 
 def steps_for_rule(rule_id: str) -> list[str]:
@@ -138,16 +211,20 @@ def steps(
     if browser is None:
         browser = uses_browser(related or group)
     todo = list(_body(finding, group, facts, browser))
-    if facts.key and (facts.committed or facts.served or facts.exposure):
+    leaked = facts.committed or facts.served or facts.exposure or facts.stdin
+    if facts.key and (leaked or facts.rejected or any(_revokes(step) for step in todo)):
         own = [step for step in todo if _revokes(step) and not _fal_dashboard(step)]  # a plugin rule's own revoke
-        first = own[0] if own else revoke_step(facts)
-        todo = [first, *(step for step in todo if step is not first and not (_fal_dashboard(step) and _revokes(step)))]
+        # a rule's own words before the shared revoke step ("Check whether the value is a real fal key...")
+        lead = next((step.split(REVOKE_STEP)[0] for step in todo if REVOKE_STEP in step), "")
+        first = own[0] if own and not facts.rejected else lead + revoke_step(facts)
+        todo = [first, *(step for step in todo if step is not first and not _revokes(step))]
         if facts.unpushed:
             todo.insert(1, _UNPUSHED)
         elif facts.committed and any(f.commit for f in group):
             todo.insert(1, _HISTORY)
     key_id = next((f.secret.key_id for f in group if f.secret.key_id), None)
-    return [_fill(step, key_id, finding.path, finding.remediation) for step in todo]
+    route = route_text([*group, *related])
+    return [_fill(step, key_id, finding.path, finding.remediation, route) for step in todo]
 
 
 def _body(finding: Finding, group: Sequence[Finding], facts: Facts, browser: bool) -> tuple[str, ...]:
@@ -161,6 +238,8 @@ def _body(finding: Finding, group: Sequence[Finding], facts: Facts, browser: boo
     if client is not None:
         return _rule_steps(client.rule)
     own = _rule_steps(finding.rule)
+    if finding.rule == "env-tracked" and finding.history is not None and finding.history.in_head is False:
+        return rules.ENV_GONE_STEPS
     if facts.served:
         return (_SERVED_ONLY, *(step for step in own if step is not rules.BROWSER_KEY_STEP))
     if not browser:
@@ -187,12 +266,21 @@ def _framework_steps(name: str | None) -> tuple[str, ...]:
     return steps_for(name)
 
 
-def _fill(step: str, key_id: str | None, path: str, remediation: str = "") -> str:
+def _fill(step: str, key_id: str | None, path: str, remediation: str = "", route: str = ANY_ROUTE) -> str:
     which = f"; it is the key with id {key_id}" if key_id else ""
+    step = in_commands(step.replace("{remediation}", remediation), "{path}", path)
     return (
-        step.replace("{remediation}", remediation)
-        .replace("{dashboard}", DASHBOARD)
+        step.replace("{dashboard}", DASHBOARD)
         .replace("{which}", which)
         .replace("{path}", path)
-        .replace("{route}", PROXY_ROUTE)
+        .replace("{route}", route)
     )
+
+
+def in_commands(text: str, placeholder: str, value: str) -> str:
+    """``text`` with ``placeholder`` inside its backticked commands replaced by ``value``
+    quoted for a POSIX shell (``.env copy`` is one argument, not two); prose keeps it plain."""
+    parts = text.split("`")
+    for index in range(1, len(parts), 2):  # the odd parts are between backticks
+        parts[index] = parts[index].replace(placeholder, shlex.quote(value))
+    return "`".join(parts)

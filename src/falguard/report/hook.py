@@ -34,6 +34,22 @@ def shell_quote(path: str) -> str:
 
 _GITIGNORE_RULES = ("env-not-ignored", "gitignore-missing-env")
 
+_MOVE_KEY = (
+    "Move the key out of the code: into .env.local (ignored by git) for local work, or the\n"
+    "     server's environment as FAL_KEY; read it on the server only, never in browser code."
+)
+#: Where nothing found runs in a browser (a Python service, a CLI): no browser words.
+_MOVE_KEY_SERVER = (
+    "Move the key out of the code: read FAL_KEY from the environment, set from an env file git\n"
+    "     ignores for local work and from your host's secret settings in deployment."
+)
+
+
+def _move_key(findings: list[Finding]) -> str:
+    from falguard.report.guidance import uses_browser
+
+    return _MOVE_KEY if uses_browser(findings) else _MOVE_KEY_SERVER
+
 
 def _commit_steps(failing: list[Finding], has_head: bool) -> list[str]:
     unstage = "git restore --staged --" if has_head else "git rm --cached --"
@@ -41,11 +57,7 @@ def _commit_steps(failing: list[Finding], has_head: bool) -> list[str]:
     steps = []
     if staged:
         files = " ".join(shell_quote(path) for path in _paths(staged))
-        steps += [
-            f"Unstage what holds it (your edits stay on disk):\n       {unstage} {files}",
-            "Move the key out of the code: into .env.local (ignored by git) for local work, or the\n"
-            "     server's environment as FAL_KEY; read it on the server only, never in browser code.",
-        ]
+        steps += [f"Unstage what holds it (your edits stay on disk):\n       {unstage} {files}", _move_key(failing)]
     if any(finding.rule in ("env-tracked", *_GITIGNORE_RULES) for finding in failing):
         steps.append("Keep env files out of git: `falguard fix` adds `.env*` and `!.env.example` to .gitignore.")
     if any(finding.secret.sensitive for finding in staged):
@@ -63,8 +75,7 @@ def _push_steps(failing: list[Finding]) -> list[str]:
         f"Take the key out of the commits before pushing ({where}): for the last commit, remove it\n"
         "     and `git commit --amend`; for an older one, `git rebase -i <commit>^` and edit it.\n"
         "     A new commit that deletes the key is not enough: the push would still publish it.",
-        "Move the key out of the code: into .env.local (ignored by git) for local work, or the\n"
-        "     server's environment as FAL_KEY; read it on the server only, never in browser code.",
+        _move_key(failing),
         f"If this key was ever pushed, shared or deployed, rotate it: revoke it at {KEYS_PAGE}\n     and create a new one.",
         _FALSE_POSITIVE.format(verb="push"),
     ]

@@ -40,6 +40,8 @@ def finding_dict(finding: Finding, steps: Steps | None = None) -> dict[str, Any]
         document.update(history_dict(finding.history))
     if finding.verification is not None:  # only when --verify ran
         document["verification"] = verification_dict(finding.verification)
+    if finding.proxy_route is not None:  # only browser findings of a project with a layout to follow
+        document["proxy_route"] = {"path": finding.proxy_route[0], "content": finding.proxy_route[1]}
     return document
 
 

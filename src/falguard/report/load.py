@@ -152,7 +152,15 @@ def finding(data: Any, where: str) -> Finding:
             for link in chain
         ),
         history=_history(data, where), verification=_verification(data, where),
+        proxy_route=_proxy_route(data, where),
     )  # fmt: skip
+
+
+def _proxy_route(data: Any, where: str) -> tuple[str, str] | None:
+    route = _field(data, "proxy_route", dict, where, None)
+    if route is None:
+        return None
+    return _field(route, "path", str, f"{where}.proxy_route"), _field(route, "content", str, f"{where}.proxy_route")
 
 
 def summary_of(data: Any) -> Summary:

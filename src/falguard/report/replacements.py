@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +25,18 @@ from falguard.output import write_atomic
 from falguard.rules import written_forms
 
 REPLACEMENT = "***FAL-KEY-REMOVED***"
-WARNING = (
-    "falguard: {path} holds the plaintext keys (mode 0600). Rotate them first, run "
-    "`git filter-repo --replace-text {path}`, then delete the file."
-)
+
+
+def warning(path: str) -> str:
+    """What to do with the file once written: commands to paste, its name quoted for a shell."""
+    quoted = shlex.quote(path)
+    return (
+        f"falguard: {path} holds the plaintext keys (mode 0600). Rotate them first, then purge: "
+        f"`pip install git-filter-repo` (once), `git filter-repo --replace-text {quoted} --force` in the "
+        f"repository, then `rm {quoted}`."
+    )
+
+
 #: The shortest piece of a split secret half listed on its own: a shorter literal could be
 #: anything else in the repository, and filter-repo replaces it everywhere.
 MIN_PIECE = 8

@@ -11,6 +11,7 @@ from falguard.report import (
     Steps,
     group_key,
     grouped,
+    live_hint,
     printable,
     verification_counts,
     verification_summary,
@@ -65,8 +66,7 @@ def group_block(group: list[Finding], context: ReportContext, steps: Steps | Non
     lines = [head, f"  {printable(worst.message)}"]
     verification = next((finding.verification for finding in group if finding.verification), None)
     if verification is not None:
-        hint = "; rotate it: `falguard rotate`" if verification.status == "live" else ""
-        lines.append(f"  verified: {printable(verification_text(verification))}{hint}")
+        lines.append(f"  verified: {printable(verification_text(verification))}{live_hint(group)}")
     lines.append("  found at:")
     several_rules = len({finding.rule for finding in group}) > 1
     mixed = len({finding.severity for finding in group}) > 1

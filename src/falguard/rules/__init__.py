@@ -67,6 +67,7 @@ __all__ = [
     "ALL_RULES",
     "BROWSER_KEY_STEP",
     "CHAIN_STEPS",
+    "ENV_GONE_STEPS",
     "FAL_CONTEXT",
     "FAL_CONTEXT_RE",
     "FAL_NAME",
@@ -141,6 +142,22 @@ def written_forms(secret: str) -> tuple[str, ...]:
     return (secret,)
 
 
+_COVER_ENV_STEP = (
+    "Make sure .gitignore covers it: `falguard fix` adds `.env*` with the template exceptions, and the rules "
+    "other env file names on disk need (`*.env` for a name like prod.env, which `.env*` does not cover)."
+)
+
+#: env-tracked's steps for a file history holds but the checked-out branch no longer tracks
+#: (a later commit deleted it, or only another branch has it): there is nothing to untrack.
+ENV_GONE_STEPS = (
+    "{path} is not tracked on the checked-out branch (a later commit deleted it, or only another branch has "
+    "it), so there is nothing to untrack here; the commits that hold it still do: "
+    "`git log --all --oneline -- {path}` lists them.",
+    "If the file held a key, that key is in history: revoke it on the fal dashboard ({dashboard}), create a "
+    "new one, and purge the file's contents from history (the key's own steps say how).",
+    _COVER_ENV_STEP,
+)
+
 _IGNORE_ENV_STEPS = (
     "Add `.env*` (with `!.env.example` for templates) to the root .gitignore: `falguard fix` does it.",
     "Commit the .gitignore so the rule protects the whole team, not one machine.",
@@ -160,7 +177,7 @@ REPOSITORY_RULES: tuple[RuleInfo, ...] = (
         ),
         steps=(
             "Stop tracking the file: `git rm --cached -- {path}` (the file stays on disk) and commit.",
-            "Make sure .gitignore covers it (`falguard fix` adds `.env*` with the template exceptions).",
+            _COVER_ENV_STEP,
             "If the file held a key and the commit was ever pushed, revoke that key on the fal dashboard "
             "({dashboard}) and create a new one: removing the file does not remove it from history.",
         ),
@@ -220,12 +237,7 @@ PROJECT_RULES: tuple[RuleInfo, ...] = (
             "Remove the credentials from browser code and bundler config: no fal.config({ credentials }) in a client "
             "component, page or SPA source, no fal key under next.config env, Vite define or webpack DefinePlugin.",
             "Keep the key server-side only, as FAL_KEY with no public prefix.",
-            "Add the proxy route {route} containing: "
-            + safe_route("nextjs-app")
-            + " (Pages Router: pages/api/fal/proxy.ts with createPageRouterHandler; SvelteKit: "
-            "src/routes/api/fal/proxy/+server.ts with createRequestHandler from @fal-ai/server-proxy/svelte; an SPA: "
-            "falProxy.createHandler from @fal-ai/server-proxy/express on your server; each with the same options). "
-            + BYOK,
+            "Add the proxy route {route}. " + BYOK,
             'Point the client at it: fal.config({ proxyUrl: "/api/fal/proxy" }).',
             "Rebuild and redeploy, so no served bundle still holds the key.",
             "If the key was ever deployed this way, it is public: revoke it on the fal dashboard's keys page "
@@ -234,7 +246,7 @@ PROJECT_RULES: tuple[RuleInfo, ...] = (
     ),
     RuleInfo(
         id="fal-proxy-missing",
-        severity=Severity.MEDIUM,
+        severity=Severity.LOW,  # advice: nothing leaked yet (docs/policy.md)
         title="browser code calls fal without a proxy",
         description=(
             "Browser code imports the fal client, no code sets a proxyUrl, and the project has no fal proxy route "

@@ -19,7 +19,6 @@ from collections import Counter
 from collections.abc import Callable
 
 from falguard.models import Masker, Severity, Value, _set, mask
-from falguard.rules.proxy_routes import safe_route
 
 HEX = rb"[0-9a-fA-F]"
 UUID = HEX + rb"{8}-" + HEX + rb"{4}-" + HEX + rb"{4}-" + HEX + rb"{4}-" + HEX + rb"{12}"
@@ -481,9 +480,9 @@ def clean_value(raw: str) -> str:
 DASHBOARD = "https://fal.ai/dashboard/keys"
 #: Shown only where the repository has browser code (guidance drops it otherwise).
 BROWSER_KEY_STEP = (
-    "Call fal from browsers only through a server proxy at /api/fal/proxy that only your app can use (Next.js: {route} "
-    "containing: " + safe_route("nextjs-app") + ') with fal.config({ proxyUrl: "/api/fal/proxy" }), '
-    "never through a NEXT_PUBLIC_ or VITE_ variable."
+    "Call fal from browsers only through a server proxy at /api/fal/proxy that only your app can use, never "
+    'through a NEXT_PUBLIC_ or VITE_ variable: add the proxy route {route}, and call fal.config({ proxyUrl: "/api/fal/proxy" }) '
+    "in browser code."
 )
 REVOKE_STEP = (
     "Revoke the key now: `falguard rotate --yes` with an ADMIN key in FAL_ADMIN_KEY creates the replacement, "
@@ -492,7 +491,7 @@ REVOKE_STEP = (
 KEY_STEPS: tuple[str, ...] = (
     REVOKE_STEP,
     "Create a new key for each environment (development, staging, production), so each can be rotated on its own.",
-    "Keep the new key server-side only, in the FAL_KEY environment variable (an ignored .env.local "
+    "Keep the new key server-side only, in the FAL_KEY environment variable (an env file git ignores "
     "locally, your host's secret settings in deployment); never in code or in a committed file.",
     BROWSER_KEY_STEP,
     "Check usage and billing on the fal dashboard for requests you did not make.",

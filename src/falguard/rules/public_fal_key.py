@@ -25,7 +25,7 @@ from falguard.rules.common import (
     pattern,
     text,
 )
-from falguard.rules.proxy_routes import BYOK, safe_route
+from falguard.rules.proxy_routes import BYOK
 from falguard.rules.registry import credential_in
 
 #: The longest prefix with which the patterns are run from their finder: the import pattern
@@ -120,6 +120,24 @@ _SERVER_FIRST = re.compile(
 )
 
 
+#: What marks a file as server-side code: a request handler's types or exports, a server
+#: framework or Node's http modules, fal's server proxy and its target-URL header, a server
+#: action. Such a file never reaches a bundle by itself.
+_SERVER_SIDE = re.compile(
+    rb"[\"']use server[\"']|[\"']server-only[\"']|@fal-ai/serve(?:r|rless)-proxy|x-fal-target-url|TARGET_URL_HEADER"
+    rb"|\b(?:NextApiRequest|NextApiHandler|NextRequest|NextResponse|RequestHandler|IncomingMessage)\b"
+    rb"|(?:from|require\()[ \t]{0,8}[\"'](?:next/server|express|hono|fastify|node:https?|https?)[\"']"
+    rb"|export[ \t]{1,8}(?:async[ \t]{1,8})?(?:function|const)[ \t]{1,8}(?:GET|POST|PUT|PATCH|DELETE)\b"
+)
+_CLIENT_SIDE = re.compile(rb"(?m)^[ \t]{0,8}[\"']use client[\"']")
+
+
+def server_side(content: bytes) -> bool:
+    """Whether ``content`` is server-side code (a proxy handler, an API route, a server
+    component or action) and not marked as browser code."""
+    return _SERVER_SIDE.search(content) is not None and _CLIENT_SIDE.search(content) is None
+
+
 def _falls_back_from_server(match: re.Match[bytes], content: bytes, name: str) -> str | None:
     """The server-side variable a read of ``name`` is the fallback of, if it is one.
 
@@ -150,6 +168,8 @@ def judge(match: re.Match[bytes], content: bytes) -> Verdict | None:
         )
     kind = "defines" if raw_value is not None else "reads"
     server = _falls_back_from_server(match, content, name) if raw_value is None else None
+    if server is not None and server_side(content):
+        return None  # server code accepting the public name for compatibility exposes nothing
     return Verdict(
         Severity.HIGH if server is None else Severity.MEDIUM,
         name,
@@ -167,8 +187,7 @@ def _configured(extensions: Extensions) -> tuple[Pattern, ...]:
 #: The fix for a public variable, and for a chain from a definition to the served bundle.
 STEPS: tuple[str, ...] = (
     "Rename the variable to FAL_KEY (no public prefix) so the bundler keeps it on the server.",
-    "Add the proxy route {route} containing: " + safe_route("nextjs-app") + " (Pages Router: pages/api/fal/proxy.ts "
-    "with createPageRouterHandler and the same options). " + BYOK,
+    "Add the proxy route {route}. " + BYOK,
     'Point the client at it: fal.config({ proxyUrl: "/api/fal/proxy" }), with no credentials in browser code.',
     "Rebuild and redeploy, so no served bundle still holds the key.",
     "If a key was ever deployed this way, it is public: revoke it on the fal dashboard's keys page ({dashboard}), "
@@ -210,6 +229,8 @@ RULE = Rule(
         "ENV NEXT_PUBLIC_{FAL}_KEY {token}",
         'process.env["NEXT_PUBLIC_{FAL}_KEY"]',
         "const key = process.env.{FAL}_KEY || process.env.NEXT_PUBLIC_{FAL}_KEY;",  # medium: a fallback
+        '"use client";\nimport { NextResponse } from "next/server";\n'
+        "const key = process.env.{FAL}_KEY || process.env.NEXT_PUBLIC_{FAL}_KEY;",  # browser code after all
     ),
     false_examples=(
         "FAL_KEY={token}",
@@ -217,5 +238,11 @@ RULE = Rule(
         "NEXT_PUBLIC_SITE_URL=https://example.com",
         "MY_NEXT_PUBLIC_{FAL}_KEYS=1",
         "Never set NEXT_PUBLIC_{FAL}_KEY in production.",
+        # server-side code (fal's own Next.js proxy before 2024-01) reading the public name as a fallback
+        "import type { NextApiHandler } from 'next';\n"
+        "const FAL_KEY_ID = process.env.{FAL}_KEY_ID || process.env.NEXT_PUBLIC_{FAL}_KEY_ID;",
+        'import { NextResponse } from "next/server";\n'
+        "const key = process.env.{FAL}_KEY ?? process.env.NEXT_PUBLIC_{FAL}_KEY;",
+        'import express from "express";\nconst key = process.env.{FAL}_KEY || process.env.VITE_{FAL}_KEY;',
     ),
 )

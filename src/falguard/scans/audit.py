@@ -14,7 +14,7 @@ from falguard.detection.facts import Audit, Finding, Story
 from falguard.errors import InputError
 from falguard.git import walks as git_walks
 from falguard.models import ScanResult, Secret
-from falguard.report.guidance import PROXY_ROUTE
+from falguard.report.guidance import in_commands, purge_commands, revoke_text, route_text
 from falguard.rules.common import DASHBOARD
 from falguard.scans.historyscan import scan_history
 from falguard.scans.pipeline import Stages, sort_key
@@ -65,7 +65,10 @@ def tell(audit: Audit) -> Audit:
         else:
             audit.hygiene.append(finding)
     audit.hygiene = _distinct(audit.hygiene)
-    audit.stories = _by_urgency([_story(secret, found, published=audit.bare) for secret, found in by_secret.items()])
+    tracked = {f.path for f in audit.result.findings if f.rule == "env-tracked" and f.source != "history"}
+    audit.stories = _by_urgency(
+        [_story(secret, found, published=audit.bare, tracked=tracked) for secret, found in by_secret.items()]
+    )
     audit.accepted = _by_urgency(accepted_stories(audit.result, published=audit.bare))
     return audit
 
@@ -142,7 +145,13 @@ def _distinct(findings: list[Finding]) -> list[Finding]:
     return sorted(best.values(), key=lambda f: (-f.severity, f.path, f.rule))
 
 
-def _story(secret: Secret, findings: list[Finding], *, published: bool = False) -> Story:
+def _story(
+    secret: Secret,
+    findings: list[Finding],
+    *,
+    published: bool = False,
+    tracked: frozenset[str] | set[str] = frozenset(),
+) -> Story:
     history = [(f, f.history) for f in findings if f.history is not None]
     worktree = [f for f in findings if f.source != "history"]
     introduced = min(history, key=lambda pair: (pair[1].date or "", pair[0].commit or ""))[0] if history else None
@@ -153,7 +162,7 @@ def _story(secret: Secret, findings: list[Finding], *, published: bool = False) 
     urgency = ((0 if in_head else 1) if pushed else 2) if history else 3
     return Story(
         secret, tuple(findings), urgency, introduced, paths, in_head, in_worktree, pushed,
-        tuple(_steps(secret, findings, urgency, paths, in_head or in_worktree)),
+        tuple(_steps(findings, urgency, paths, in_head or in_worktree, tracked)),
     )  # fmt: skip
 
 
@@ -170,9 +179,9 @@ def _is_prose(path: str) -> bool:
     return name.endswith(_PROSE) or name in ("readme", "notes", "changelog")
 
 
-def _where_steps(paths: Sequence[str]) -> list[str]:
+def _where_steps(paths: Sequence[str], tracked: frozenset[str] | set[str]) -> list[str]:
     """Code reads FAL_KEY from the environment; an env file *is* the environment: it gets the
-    new key and stays out of git."""
+    new key and stays out of git (untracked, if the checked-out branch tracks it)."""
     from falguard.envhygiene.envfiles import is_env_file
 
     env = [path for path in paths if is_env_file(path)]
@@ -186,44 +195,47 @@ def _where_steps(paths: Sequence[str]) -> list[str]:
             f"Remove the key from {_listed(docs)}: write a placeholder such as `FAL_KEY=YOUR_FAL_KEY` instead."
         )
     if env:
+        untrack = [path for path in env if path in tracked]
+        how = "`falguard fix` adds the ignore rule"
+        if untrack:
+            command = in_commands("`git rm --cached -- {path}`", "{path}", untrack[0])
+            how = (
+                f"{command} stops tracking it; " + how
+                if len(untrack) == 1
+                else f"`falguard fix --untrack` stops tracking them; {how}"
+            )
         steps.append(
-            f"Put the new key in {_listed(env)} in place of the leaked one, and keep that file out of git "
-            "(`git rm --cached` it if tracked; `falguard fix` adds the ignore rule)."
+            f"Put the new key in {_listed(env)} in place of the leaked one, and keep that file out of git ({how})."
         )
     return steps
 
 
-def _steps(secret: Secret, findings: list[Finding], urgency: int, paths: Sequence[str], live: bool) -> list[str]:
-    which = f" (key id {secret.key_id})" if secret.key_id else ""
-    steps = [
-        f"Revoke the key{which} now: rotation is what protects you. `falguard rotate --yes` with an ADMIN key in "
-        "FAL_ADMIN_KEY creates the replacements, revokes this key and checks that fal rejects it; or revoke it on "
-        f"the fal dashboard's keys page ({DASHBOARD})."
-    ]
+def _steps(
+    findings: list[Finding], urgency: int, paths: Sequence[str], live: bool, tracked: frozenset[str] | set[str]
+) -> list[str]:
+    steps = [revoke_text(findings)]
     steps.append(
         "Use a new key for each environment (development, staging, production) and keep each server-side "
         "as FAL_KEY in that environment's secret settings."
     )
     if live:
-        steps.extend(_where_steps(paths))
+        steps.extend(_where_steps(paths, tracked))
     if any(f.rule in _BROWSER_RULES for f in findings):
         steps.append(
-            f"Stop shipping it to browsers: add the proxy route ({PROXY_ROUTE} with @fal-ai/server-proxy, its "
-            "allowedEndpoints listing the endpoints your app calls and isAuthenticated checking your own session, "
-            "with allowUnauthorizedRequests: false), "
+            f"Stop shipping it to browsers: add the proxy route {route_text(findings)}; "
             'call fal.config({ proxyUrl: "/api/fal/proxy" }), rebuild and redeploy.'
         )
     if urgency < 3:
         if urgency < 2:
             steps.append(
                 "It was pushed: rewriting history does not un-leak it (clones, forks and caches keep it), so rotate "
-                "first; then, optionally, purge it with `falguard audit --write-replacements ../fal-replacements.txt` "
-                "and `git filter-repo --replace-text ../fal-replacements.txt`, and have collaborators re-clone."
+                f"first; then, optionally, purge it: {purge_commands('falguard audit')}; force-push every branch "
+                "and tag and have collaborators re-clone."
             )
         else:
             steps.append(
-                "It is committed but not pushed: after rotating, purge it before anyone pushes "
-                "(`git filter-repo --replace-text` with the file `--write-replacements` writes, or rewrite the commits)."
+                f"It is committed but not pushed: after rotating, purge it before anyone pushes: "
+                f"{purge_commands('falguard audit')}."
             )
     steps.append("Check usage and billing on the fal dashboard for requests you did not make.")
     return steps

@@ -265,7 +265,20 @@ def committed_env_findings(
     files = [
         CommittedFile(path, commit, contents.get((path, commit)) if commit else None) for path, commit in committed
     ]
-    return history_findings(files, paths_of(Severity.HIGH), paths_of(Severity.MEDIUM))
+    return history_findings(files, paths_of(Severity.HIGH), paths_of(Severity.MEDIUM), _tracked_env_files(repo))
+
+
+def _tracked_env_files(repo: git.Repo) -> set[str]:
+    """The env files the checked-out branch tracks (none in a bare repository: nothing is checked out)."""
+    from falguard.envhygiene.envfiles import ENV_PATHSPECS
+    from falguard.sources import display_path
+
+    if repo.toplevel is None:
+        return set()
+    try:
+        return {display_path(path) for path in git.ls_files(repo, ENV_PATHSPECS)}
+    except GitError:
+        return set()
 
 
 def coverage_notes(repo: git.Repo, coverage: Coverage) -> list[str]:

@@ -32,10 +32,7 @@ def _route(endpoints: tuple[str, ...] = ()) -> str:
 STEPS = (
     "Rename the variable to FAL_KEY (no PUBLIC_ prefix) and read it only in frontmatter or endpoints: Astro "
     "keeps import.meta.env.FAL_KEY on the server and inlines PUBLIC_ variables into <script> blocks and islands.",
-    "Add the proxy endpoint src/pages/api/fal/proxy.ts (export const prerender = false; it needs an SSR "
-    "adapter) exporting ALL that passes the request to handleRequest from @fal-ai/server-proxy (it has no "
-    "Astro adapter) with the options { " + safe_options() + " }, and resolveApiKey returning "
-    "import.meta.env.FAL_KEY. " + BYOK,
+    "Add the proxy endpoint {route}. " + BYOK,
     'Point <script> blocks and client:* islands at it: fal.config({ proxyUrl: "/api/fal/proxy" }), with no '
     "credentials.",
     "Rebuild and redeploy, so no served bundle (dist/) still holds the key.",

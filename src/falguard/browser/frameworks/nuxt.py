@@ -46,9 +46,7 @@ STEPS = (
     "Move the key out of runtimeConfig.public: declare it as private runtimeConfig.falKey in nuxt.config "
     "(server-only, set by NUXT_FAL_KEY in the server's environment) and drop NUXT_PUBLIC_FAL_KEY, so the page "
     "payload no longer carries it.",
-    "Add the proxy route server/api/fal/proxy.ts: a defineEventHandler that passes the request to handleRequest "
-    "from @fal-ai/server-proxy (it has no Nuxt/h3 adapter) with the options { " + safe_options() + " }, and "
-    "resolveApiKey returning useRuntimeConfig(event).falKey. " + BYOK,
+    "Add the proxy route {route}. " + BYOK,
     'Point the client at it: fal.config({ proxyUrl: "/api/fal/proxy" }), with no credentials and no '
     "useRuntimeConfig().public key in components, pages, composables or plugins.",
     "Rebuild and redeploy, so no served payload or bundle (.output/public) still holds the key.",
