@@ -187,6 +187,9 @@ def _containers(data: Any, summary: Summary) -> None:
     for reason in ("too_large", "too_deep", "too_many", "unreadable"):
         setattr(summary, f"members_{reason}", _field(members_skipped, reason, int, f"{where}.members_skipped", 0))
     summary.encoded_over_budget = _field(data, "encoded_over_budget", int, "summary", 0)
+    images = _field(data, "images", dict, "summary", {})
+    for count in ("read", "not_read", "skipped", "over_budget", "unreadable"):
+        setattr(summary, f"images_{count}", _field(images, count, int, "summary.images", 0))
 
 
 def _findings(document: dict[str, Any], key: str) -> list[Finding]:

@@ -1,0 +1,127 @@
+"""Images as text: the expansion step's reading of screenshots (the ``images`` extra).
+
+An item that is an image (PNG, JPEG, GIF's first frame, WebP, by magic bytes) stands for the
+text an OCR engine reads in it, and a notebook (``.ipynb``) for itself and the images in its
+outputs (base64 PNG and JPEG), each labelled ``notebook.ipynb!/output-N.png``. The text is
+laid out as rows (line N of a finding is the Nth row of text from the top of the image) and
+corrected where a key's shape forces the characters (:mod:`falguard.expand.ocrtext`), then
+scanned as any file is.
+
+Cost is bounded and said: the header's size turns away what cannot hold a key before any
+decoding, a thumbnail turns away photographs (:mod:`falguard.expand.ocr`), and a scan reads
+at most ``ImageBudget.images`` images and ``ImageBudget.megapixels`` megapixels; the rest is
+counted in the summary (``images_over_budget``). Without the extra, images worth reading
+are counted as not read (``images_not_read``), never skipped in silence. Nothing here
+imports Pillow or the engine until an image worth reading is met.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable, Iterator
+
+from falguard.expand import MEMBER_SEP
+from falguard.expand.imagekind import image_kind, image_size
+from falguard.models import Summary
+from falguard.sources import Item
+
+#: Default bounds on one scan's OCR (``--max-images``, ``--max-image-megapixels``): at the
+#: measured 0.2-0.5 s per screenshot, at most a few minutes.
+MAX_IMAGES = 500
+MAX_MEGAPIXELS = 1000
+
+_NOTEBOOK_IMAGE = re.compile(rb'"image/(png|jpeg|gif|webp)"\s*:\s*(\[[^\]]*\]|"[^"]*")')
+_NOT_BASE64 = re.compile(rb'\\n|[\s",\[\]]')
+
+#: Told as each image is read: (images read so far, the image's label).
+Progress = Callable[[int, str], None]
+
+
+class ImageBudget:
+    """How many images and megapixels one scan may still read, and the engine once loaded."""
+
+    def __init__(self, images: int = MAX_IMAGES, megapixels: int = MAX_MEGAPIXELS) -> None:
+        self.images_left = images
+        self.pixels_left = megapixels * 1_000_000
+        self.engine: object | None = None
+        self.progress: Progress | None = None
+
+    def take(self, pixels: int) -> bool:
+        if self.images_left <= 0 or pixels > self.pixels_left:
+            return False
+        self.images_left -= 1
+        self.pixels_left -= pixels
+        return True
+
+
+def may_hold_images(item: Item) -> bool:
+    """An image, or a notebook with image outputs (cheap: magic bytes and a name)."""
+    content = item.content
+    if image_kind(content) is not None:
+        return True
+    return item.origin.path.endswith(".ipynb") and b'"image/' in content
+
+
+def read_images(item: Item, summary: Summary, budget: ImageBudget) -> Iterator[Item]:
+    """``item``'s text: an image's text read by OCR (nothing when it cannot be read), a
+    notebook itself and then each image in its outputs."""
+    if image_kind(item.content) is not None:
+        text = image_text(item.content, item.origin.path, summary, budget)
+        if text is not None:
+            yield item.replace(content=text, first_line=1)
+        return
+    yield item
+    for index, data in enumerate(notebook_images(item.content), 1):
+        label = f"{item.origin.path}{MEMBER_SEP}output-{index}.{image_kind(data) or 'image'}"
+        text = image_text(data, label, summary, budget)
+        if text is not None:
+            yield item.replace(origin=item.origin.replace(path=label), content=text, added=None, first_line=1)
+
+
+def notebook_images(content: bytes) -> Iterator[bytes]:
+    """The images a notebook's outputs hold (``"image/png": "<base64>"``, or a list of lines)."""
+    for match in _NOTEBOOK_IMAGE.finditer(content):
+        try:
+            data = base64.b64decode(_NOT_BASE64.sub(b"", match.group(2)), validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        if image_kind(data) is not None:
+            yield data
+
+
+def image_text(data: bytes, label: str, summary: Summary, budget: ImageBudget) -> bytes | None:
+    """The corrected text of one image, or None (counted in ``summary``) when it is not read."""
+    size = image_size(data)
+    from falguard.expand import ocr
+
+    if size is not None and not ocr.worth_reading(size):
+        summary.images_skipped += 1
+        return None
+    if not ocr.available():
+        summary.images_not_read += 1
+        return None
+    pixels = size[0] * size[1] if size else 0
+    if not budget.take(min(pixels, ocr.MAX_SIDE * ocr.MAX_SIDE)):
+        summary.images_over_budget += 1
+        summary.skipped_paths.append(f"{label} (image past the scan's OCR limits)")
+        return None
+    try:
+        image = ocr.prepared(data)
+    except (OSError, ValueError, SyntaxError) as error:  # what Pillow raises for bytes it cannot decode
+        summary.images_unreadable += 1
+        summary.unreadable.append(f"{label}: image could not be decoded ({type(error).__name__})")
+        return None
+    if image is None:
+        summary.images_skipped += 1
+        return None
+    if not isinstance(budget.engine, ocr.Engine):
+        budget.engine = ocr.Engine()
+    from falguard.expand.ocrtext import corrected, page_text
+
+    text = corrected(page_text(budget.engine.read(image)))
+    summary.images_read += 1
+    if budget.progress is not None:
+        budget.progress(summary.images_read, label)
+    return text.encode("utf-8")
