@@ -32,6 +32,7 @@ class Scene:
     key_ids: list[str] = field(default_factory=list)  # each must be found, with this id
     fal_tokens: list[str] = field(default_factory=list)  # fal_ keys: found by their last 4 characters
     decoys: list[str] = field(default_factory=list)  # what must not be a high finding
+    secrets: list[str] = field(default_factory=list)  # what no report may show in full
 
 
 def _page(body: str, style: str) -> str:
@@ -61,7 +62,7 @@ def terminal(rng: random.Random, *, dark: bool, font: str, size: int) -> Scene:
     ]
     style = f"body{{{colours};font:{size}px/{round(size * 1.5)}px '{font}',monospace;padding:24px}}"
     name = f"terminal-{'dark' if dark else 'light'}"
-    return Scene(name, _page(_lines(lines), style), [key_id], decoys=[other_id])
+    return Scene(name, _page(_lines(lines), style), [key_id], decoys=[other_id], secrets=[secret])
 
 
 def editor(rng: random.Random) -> Scene:
@@ -85,7 +86,7 @@ def editor(rng: random.Random) -> Scene:
         ".tabs{background:#252526;padding:8px 12px}.tabs span{margin-right:24px;color:#ccc}"
         ".pane{display:flex;padding:12px}.gutter{color:#858585;width:40px;text-align:right;margin-right:16px}"
     )
-    return Scene("editor", _page(body, style), [key_id], decoys=[masked])
+    return Scene("editor", _page(body, style), [key_id], decoys=[masked], secrets=[secret])
 
 
 def dialog(rng: random.Random) -> Scene:
@@ -106,7 +107,7 @@ def dialog(rng: random.Random) -> Scene:
         ".buttons{margin-top:24px;text-align:right}button{padding:8px 16px;margin-left:8px}"
         ".primary{background:#6d28d9;color:#fff;border:0}"
     )
-    return Scene("dialog", _page(body, style), [key_id])
+    return Scene("dialog", _page(body, style), [key_id], secrets=[secret])
 
 
 def notebook(rng: random.Random) -> Scene:
@@ -123,7 +124,7 @@ def notebook(rng: random.Random) -> Scene:
         "pre{background:#f7f7f7;border:1px solid #cfcfcf;padding:10px;margin:0;flex:1;"
         "font:14px/20px 'DejaVu Sans Mono',monospace}"
     )
-    return Scene("notebook", _page(body, style), [key_id])
+    return Scene("notebook", _page(body, style), [key_id], secrets=[secret])
 
 
 def chat(rng: random.Random) -> Scene:
@@ -139,7 +140,7 @@ def chat(rng: random.Random) -> Scene:
         "body{background:#fff;color:#1d1c1d;font:17px/26px 'Liberation Sans',sans-serif;padding:40px}"
         ".msg{margin-bottom:18px;max-width:1200px}"
     )
-    return Scene("chat", _page(body, style), [key_id], fal_tokens=[token])
+    return Scene("chat", _page(body, style), [key_id], fal_tokens=[token], secrets=[secret, token])
 
 
 def devtools(rng: random.Random) -> Scene:
@@ -162,7 +163,7 @@ def devtools(rng: random.Random) -> Scene:
         ".bar{background:#f1f3f4;padding:6px 10px;border-bottom:1px solid #ccc}.h{padding:8px 10px;font-weight:bold}"
         "td{padding:3px 10px}.k{color:#881280;font-weight:bold}"
     )
-    return Scene("devtools", _page(body, style), [key_id], decoys=[request_id, sha])
+    return Scene("devtools", _page(body, style), [key_id], decoys=[request_id, sha], secrets=[secret])
 
 
 def pair_table(rng: random.Random) -> Scene:
@@ -179,7 +180,7 @@ def pair_table(rng: random.Random) -> Scene:
         "body{background:#fafafa;font:15px 'DejaVu Sans Mono',monospace;padding:40px;color:#222}"
         "table{border-collapse:collapse}td{border:1px solid #bbb;padding:8px 14px}"
     )
-    return Scene("pair-table", _page(f"<table>{table}</table>", style), [key_id], decoys=[dsn_key])
+    return Scene("pair-table", _page(f"<table>{table}</table>", style), [key_id], decoys=[dsn_key], secrets=[secret])
 
 
 def all_scenes(seed: int = 27) -> list[Scene]:

@@ -42,6 +42,11 @@ NOT_ON_THE_HOOK_PATH = (
     "falguard.scans.historyscan",
     "falguard.detection.facts",
     "falguard.cli.app",
+    "falguard.expand.ocr",  # the images extra: only when an image is staged
+    "falguard.expand.ocrtext",
+    "rapidocr",
+    "PIL",
+    "numpy",
 )
 
 _PROBE = (

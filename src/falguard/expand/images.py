@@ -110,8 +110,8 @@ def image_text(data: bytes, label: str, summary: Summary, budget: ImageBudget) -
     try:
         image = ocr.prepared(data)
     except (OSError, ValueError, SyntaxError) as error:  # what Pillow raises for bytes it cannot decode
-        summary.images_unreadable += 1
-        summary.unreadable.append(f"{label}: image could not be decoded ({type(error).__name__})")
+        summary.images_unreadable += 1  # the file was read; the text in it cannot be: said, not a failed read
+        summary.skipped_paths.append(f"{label} (image could not be decoded: {type(error).__name__})")
         return None
     if image is None:
         summary.images_skipped += 1

@@ -217,12 +217,11 @@ class _BatchReader:
             coverage.objects += 1
             coverage.bytes += entry.end - entry.start
             if entry.kind == b"blob":
-                if (
-                    buf.startswith(_UTF16_BOMS, entry.start)
-                    or container_kind(buf, entry.start, entry.end)
-                    or image_kind(buf, entry.start, entry.end)
-                ):
-                    candidates.add(index)  # UTF-16 text; an archive the pipeline opens, an image it reads (expand/)
+                if image_kind(buf, entry.start, entry.end):
+                    yield self._blob(entry)  # an image: the pipeline reads its text (expand/), counted there
+                    continue
+                if buf.startswith(_UTF16_BOMS, entry.start) or container_kind(buf, entry.start, entry.end):
+                    candidates.add(index)  # UTF-16 text; an archive the pipeline opens (expand/)
                 elif buf.find(b"\0", entry.start, min(entry.end, entry.start + BINARY_SNIFF)) != -1:
                     summary.skipped_binary += 1
                     continue

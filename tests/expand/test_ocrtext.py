@@ -1,0 +1,96 @@
+"""OCR's confusions undone only where a fal key's shape forces the characters (expand/ocrtext.py)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from falguard.expand.ocrtext import corrected, page_rows, page_text
+from tests.keys import fake_hex32, fake_uuid
+
+RNG = random.Random(2727)
+
+
+def confused(value: str) -> str:
+    """``value`` as OCR misreads it: 0 as O, 1 as l, 5 as S, 8 as B, some hex letters upper case."""
+    return value.translate(str.maketrans("0158ad", "OlSBAD"))
+
+
+def key_with_every_confusion() -> tuple[str, str]:
+    while True:
+        key_id, secret = fake_uuid(RNG), fake_hex32(RNG)
+        if all(c in key_id + secret for c in "0158"):
+            return key_id, secret
+
+
+def test_a_key_read_with_confusions_is_whole_again() -> None:
+    key_id, secret = key_with_every_confusion()
+    read = f"FAL_KEY='{confused(key_id)}:{confused(secret)}'"
+    assert confused(key_id) != key_id
+    assert corrected(read) == f"FAL_KEY='{key_id}:{secret}'"
+
+
+def test_spaces_ocr_adds_inside_a_key_and_a_line_break_in_its_secret_are_dropped() -> None:
+    key_id, secret = key_with_every_confusion()
+    spaced_id = f"{key_id[:6]} {key_id[6:18]} - {key_id[19:]}"  # a space in a group, and around a dash
+    read = f"key: {spaced_id} :{secret[:20]}\n{confused(secret[20:])} ok\nnext row"
+    fixed = corrected(read)
+    assert fixed.splitlines()[0] == f"key: {key_id}:{secret}"
+    assert fixed.count("\n") == read.count("\n"), "rows keep their count, so line numbers hold"
+
+
+def test_the_version_digit_is_forced_and_a_lone_key_id_is_corrected() -> None:
+    key_id = fake_uuid(RNG)
+    read = key_id[:14] + "A" + key_id[15:]  # the version digit read as a letter
+    assert corrected(f"key id: {confused(read)}") == f"key id: {key_id}"
+
+
+def test_a_split_pair_in_a_table_reads_as_names_and_values() -> None:
+    key_id, secret = fake_uuid(RNG), fake_hex32(RNG)
+    read = f"Name  Value\nFAL KEY ID  {key_id}\nFAL_KEY_SECRET  {confused(secret)}"
+    assert corrected(read).splitlines()[1:] == [f"FAL_KEY_ID: {key_id}", f"FAL_KEY_SECRET: {secret}"]
+
+
+def test_fal_prefix_misreads() -> None:
+    assert (
+        corrected("the new one is faI-notarealtokenjustwords btw")
+        == "the new one is fal_notarealtokenjustwords btw"
+    )
+    assert corrected("see fal-ai/flux/dev") == "see fal-ai/flux/dev"
+
+
+@pytest.mark.parametrize(
+    "decoy",
+    [
+        "FAL_KEY_ID:FAL_KEY_SECRET",
+        "YOUR_FAL_KEY",
+        "{uuid}:****************************{tail}",  # a masked key
+        "x-fal-request-id:  {uuid}\nx-commit-sha:  {sha}",  # a request id near a commit sha
+        "{uuid} {sha}",  # an id and a 40-character sha: no colon, and not 32
+        "SENTRY_DSN  https://{hex}@o123456.ingest.sentry.io/789",
+        "Is it Gossip Sabbaths: IllIllIlSSSSOOOOBBBBggggqqqqZZZZ?",  # words of confusable letters
+    ],
+)
+def test_decoys_do_not_become_keys(decoy: str) -> None:
+    text = decoy.format(
+        uuid=fake_uuid(RNG), sha=fake_hex32(RNG) + fake_hex32(RNG)[:8], tail="4ef3", hex=fake_hex32(RNG)
+    )
+    fixed = corrected(text)
+    import re
+
+    assert not re.search(r"[0-9a-f-]{36}:[0-9a-f]{32}", fixed)
+    assert fixed.replace("SENTRY_DSN: ", "SENTRY_DSN  ") == text
+
+
+def test_rows_are_read_top_to_bottom_and_left_to_right() -> None:
+    boxes = [
+        ("value two", [(200, 52), (300, 52), (300, 68), (200, 68)]),
+        ("label one", [(10, 10), (100, 10), (100, 26), (10, 26)]),
+        ("label two", [(10, 50), (100, 50), (100, 66), (10, 66)]),
+        ("value one", [(200, 11), (300, 11), (300, 27), (200, 27)]),
+        ("one:", [(10, 90), (50, 90), (50, 106), (10, 106)]),
+        ("glued", [(52, 90), (102, 90), (102, 106), (52, 106)]),
+    ]
+    assert page_text(boxes) == "label one  value one\nlabel two  value two\none: glued"
+    assert page_rows(boxes)[0].region() == "x 10-300, y 10-27"
