@@ -118,3 +118,168 @@ def test_findings_are_made_in_one_place() -> None:
 def test_positions_are_computed_in_one_place() -> None:
     counting = {name_of(p) for p in modules() if 'count(b"\\n", 0' in p.read_text(encoding="utf-8")}
     assert counting <= {"detection/positions.py"}, counting
+
+
+# --- the package's layout: a thin root, one package per concern, no import circles -------------
+
+MAX_ROOT_MODULES = 8
+
+#: What each package may import, besides itself and the root's shared values (models, config,
+#: errors, redact, output). A package's ``__init__`` docstring says the same in words.
+ALLOWED_IMPORTS: dict[str, set[str]] = {
+    "rules": set(),
+    "git": set(),
+    "detection": {"rules"},
+    "expand": {"detection", "rules", "sources"},
+    "sources": {"detection", "expand", "envhygiene", "git", "browser"},
+    "envhygiene": {"detection", "rules", "git", "sources"},
+    "browser": {"detection", "rules", "sources", "envhygiene"},
+    "platform": {"detection", "rules", "git"},
+    "report": {"detection", "rules", "git", "sources", "browser", "platform"},
+    "scans": {"detection", "rules", "git", "sources", "expand", "envhygiene", "browser", "report"},
+    "hooks": {"git", "sources", "scans"},
+    "org": {"detection", "git", "report", "scans"},
+    "cli": {"detection", "rules", "git", "sources", "envhygiene", "platform", "report", "scans", "hooks", "org"},
+}
+#: The root's modules: shared values and errors, and the entry point.
+ROOT_MODULES = {"__init__", "__main__", "models", "config", "errors", "redact", "output"}
+#: Below the packages: the root's shared values import only each other and, for the values
+#: they describe, detection (findings, redaction's patterns).
+ROOT_MAY_IMPORT = {"detection", "cli"}
+
+
+def module_name(path: Path) -> str:
+    parts = ["falguard", *path.relative_to(PACKAGE).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def executed_imports(path: Path, known: set[str], me: str | None = None) -> set[str]:
+    """The falguard modules ``path`` imports when it runs, at the top or inside a function:
+    ``from package import name`` counts as importing the submodule ``name`` where there is one.
+    Imports under ``if TYPE_CHECKING:`` never run, so they are no edge (type-only references
+    may point back, as ``models.ScanResult``'s annotations name ``detection.facts.Finding``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skipped.update(id(child) for stmt in node.body for child in ast.walk(stmt))
+    me = me or module_name(path)
+    package = me if path.name == "__init__.py" else me.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join([*parent, base] if base else parent)
+            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
+        else:
+            continue
+        for target in targets:
+            while target and target not in known:
+                target = target.rpartition(".")[0]
+            if target and target != me:
+                found.add(target)
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    paths = {module_name(p): p for p in modules()}
+    known = set(paths)
+    return {name: executed_imports(path, known) for name, path in paths.items()}
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan's algorithm, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, edges = work[-1]
+            step = next(edges, None)
+            if step is not None:
+                if step not in index:
+                    index[step] = low[step] = len(index)
+                    stack.append(step)
+                    on_stack.add(step)
+                    work.append((step, iter(sorted(graph.get(step, ())))))
+                elif step in on_stack:
+                    low[node] = min(low[node], index[step])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    found.append(sorted(group))
+    return found
+
+
+def test_no_two_modules_import_each_other() -> None:
+    assert circles(import_graph()) == []
+
+
+def test_the_circle_finder_finds_a_circle() -> None:
+    """The check above can fail: a circle through three modules and one lazy import is found."""
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert circles(graph) == [["a", "b", "c"]]
+    assert circles({"a": {"b"}, "b": set()}) == []
+
+
+def test_a_lazy_import_is_an_edge_and_a_type_only_import_is_not(tmp_path: Path) -> None:
+    source = tmp_path / "m.py"
+    source.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from falguard.models import Value\n"
+        "def f():\n    from falguard.errors import say\n"
+    )
+    assert executed_imports(source, {"falguard.models", "falguard.errors"}, "falguard.m") == {"falguard.errors"}
+
+
+def package_of(name: str) -> str:
+    parts = name.split(".")
+    return parts[1] if len(parts) > 2 or (len(parts) == 2 and parts[1] in ALLOWED_IMPORTS) else "(root)"
+
+
+def test_the_root_is_thin() -> None:
+    root = {p.stem for p in PACKAGE.glob("*.py")}
+    assert len(root) <= MAX_ROOT_MODULES and root <= ROOT_MODULES, sorted(root)
+
+
+def test_every_package_is_listed_and_says_what_it_holds() -> None:
+    packages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    assert packages == set(ALLOWED_IMPORTS), sorted(packages ^ set(ALLOWED_IMPORTS))
+    for package in packages:
+        doc = ast.get_docstring(ast.parse((PACKAGE / package / "__init__.py").read_text(encoding="utf-8")))
+        assert doc and len(doc) > 40, f"{package}/__init__.py says nothing about what lives there"
+
+
+def test_each_package_imports_only_what_it_may() -> None:
+    wrong = []
+    for name, imports in import_graph().items():
+        mine = package_of(name)
+        may = ROOT_MAY_IMPORT if mine == "(root)" else ALLOWED_IMPORTS[mine]
+        for target in imports:
+            theirs = package_of(target)
+            if theirs not in {mine, "(root)"} and theirs not in may:
+                wrong.append(f"{name} -> {target}")
+    assert wrong == []

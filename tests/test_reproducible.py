@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from falguard import git as falguard_git
 from falguard.config import Config
+from falguard.git import history as git_history
 from falguard.report import ReportContext, audit_renderer, renderer
 from falguard.scans import audit as audits
 from falguard.scans import historyscan
@@ -104,13 +104,13 @@ def reports(repo: Path) -> dict[str, str]:
 
 def test_history_reports_do_not_depend_on_the_readers(planted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[int] = []
-    stream = falguard_git.ObjectStream
+    stream = git_history.ObjectStream
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         started.append(kwargs.get("workers", 1))
         return stream(*args, **kwargs)
 
-    monkeypatch.setattr(falguard_git, "ObjectStream", counted)
+    monkeypatch.setattr(git_history, "ObjectStream", counted)
     seen = []
     for workers in (1, 3, 4, 7, 4):  # the split between readers, and their timing, change
         monkeypatch.setattr(history, "READ_WORKERS", workers)

@@ -1,6 +1,21 @@
-"""Typed errors raised by library code; only the CLI turns them into messages and exit codes."""
+"""Typed errors raised by library code; only the CLI turns them into messages and exit codes.
+
+The exit codes (a public contract) and :func:`say`, the error path's one line on stderr, are
+here too, so that every command module and the hooks' click-free path share them without
+importing the CLI package that dispatches to them.
+"""
 
 from __future__ import annotations
+
+import sys
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def say(line: str) -> None:
+    """One line on stderr without click (the hooks' and the error path's only output)."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 class FalguardError(Exception):

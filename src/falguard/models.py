@@ -7,16 +7,10 @@ import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-if TYPE_CHECKING:  # defined in falguard.detection.facts, made on first use: see __getattr__ below
+if TYPE_CHECKING:  # Finding is defined in falguard.detection.facts, which imports this module
     from typing import Self
 
-    from falguard.detection.facts import Attribution as Attribution
-    from falguard.detection.facts import Audit as Audit
-    from falguard.detection.facts import ChainLink as ChainLink
-    from falguard.detection.facts import Finding as Finding
-    from falguard.detection.facts import HistoryEvent as HistoryEvent
-    from falguard.detection.facts import Story as Story
-    from falguard.detection.facts import Verification as Verification
+    from falguard.detection.facts import Finding
 
 _set = object.__setattr__  # how a frozen value's __init__ sets its fields
 
@@ -432,20 +426,3 @@ URGENCY = (
     "committed, not pushed",
     "in the working tree only",
 )
-
-
-_FACTS = frozenset({"Attribution", "Audit", "ChainLink", "Finding", "HistoryEvent", "Story", "Verification"})
-
-
-def __getattr__(name: str) -> object:
-    """``Finding``, ``Attribution``, ``Audit``, ``ChainLink``, ``HistoryEvent``, ``Story``,
-    ``Verification``: values of this module defined in :mod:`falguard.detection.facts` and made on
-    first use (PEP 562), so that a scan needing none of them (a clean commit: no finding)
-    does not pay for making them."""
-    if name not in _FACTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from falguard.detection import facts
-
-    value = getattr(facts, name)
-    globals()[name] = value
-    return value

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from falguard.browser import frameworks
-from falguard.models import Finding, Secret, Severity
+from falguard.detection.facts import Finding
+from falguard.models import Secret, Severity
 from falguard.report.guidance import steps
 from falguard.rules import PUBLIC_PREFIXES
 from tests import toy_framework

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from falguard import git as falguard_git
+from falguard.detection.facts import Finding
 from falguard.envhygiene.envcheck import (
     CommittedFile,
     check_directory,
@@ -17,7 +18,7 @@ from falguard.envhygiene.envcheck import (
     history_findings,
     workflow_environments,
 )
-from falguard.models import Finding, Severity
+from falguard.models import Severity
 from tests.helpers import commit_all, git, write
 from tests.keys import fake_fal_key, fake_key_id_secret, fake_token
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from falguard import git as falguard_git
 from falguard.envhygiene.ignore import IgnoreRules, Scope, compile_pattern, parse_patterns, pathspec_regex, plain_regex
 from falguard.errors import GitError
+from falguard.git import objects as git_objects
 from tests.helpers import git, write
 
 # --- what git says ---------------------------------------------------------------------------
@@ -397,7 +398,7 @@ def test_the_ignore_configuration_is_what_git_says_of_each_value(repo: Path, ent
     assert found is not None
     for name, value in entries:
         git(repo, "config", "--add", name, value)
-    assert falguard_git.config_values(found, *IGNORE_CONFIG) == [
+    assert git_objects.config_values(found, *IGNORE_CONFIG) == [
         _config(found, kind, name) for kind, name in IGNORE_CONFIG
     ]
 
@@ -407,5 +408,5 @@ def test_a_value_git_refuses_is_refused_with_gits_own_error(repo: Path) -> None:
     assert found is not None
     git(repo, "config", "core.ignorecase", "maybe")
     with pytest.raises(GitError) as raised:
-        falguard_git.config_values(found, ("--bool", "core.ignorecase"), ("--path", "core.excludesFile"))
+        git_objects.config_values(found, ("--bool", "core.ignorecase"), ("--path", "core.excludesFile"))
     assert "bad boolean config value 'maybe' for 'core.ignorecase'" in str(raised.value)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from falguard import git as falguard_git
 from falguard.errors import GitError, InputError
+from falguard.git import mirror as git_mirror
 from falguard.org.repos import parse_entry, parse_list
 from tests.helpers import git
 
@@ -99,9 +99,9 @@ def test_git_itself_refuses_every_other_transport_for_mirrors(tmp_path: Path) ->
         patch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
         for url in (f"ext::sh -c touch% {marker}", f"-utouch {marker}"):
             with pytest.raises(GitError):
-                falguard_git.clone_mirror(url, tmp_path / "m1.git")
+                git_mirror.clone_mirror(url, tmp_path / "m1.git")
         with pytest.raises(GitError, match="transport 'ext' not allowed"):
-            falguard_git.mirror_transfer(["clone", "--mirror", "--", f"ext::sh -c touch% {marker}", "m2.git"], tmp_path)
+            git_mirror.mirror_transfer(["clone", "--mirror", "--", f"ext::sh -c touch% {marker}", "m2.git"], tmp_path)
         with pytest.raises(GitError, match="transport 'git' not allowed|not allowed"):
-            falguard_git.mirror_transfer(["clone", "--mirror", "--", "git://127.0.0.1:9/x", "m3.git"], tmp_path)
+            git_mirror.mirror_transfer(["clone", "--mirror", "--", "git://127.0.0.1:9/x", "m3.git"], tmp_path)
     assert not marker.exists()

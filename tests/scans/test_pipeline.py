@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 
 from falguard.config import AllowEntry, Config
 from falguard.detection.baseline import entry_for, identity
-from falguard.models import Finding, Origin, ScanResult, Severity, Summary, Suppression, Verification
+from falguard.detection.facts import Finding, Verification
+from falguard.models import Origin, ScanResult, Severity, Summary, Suppression
 from falguard.scans import pipeline
 from falguard.scans.pipeline import Analyser, Stages
 from falguard.sources import Exclusion, Item

@@ -17,6 +17,9 @@ What each framework means for this (which files run in the browser, what its con
 inline, where its proxy route lives, how to fix a leak) is in one module per framework
 under :mod:`falguard.browser.frameworks`, behind :class:`~falguard.browser.framework.Framework`;
 the modules here are framework-neutral.
+
+May import the shared values, :mod:`falguard.detection`, :mod:`falguard.rules`,
+:mod:`falguard.sources` and :mod:`falguard.envhygiene`.
 """
 
 from __future__ import annotations

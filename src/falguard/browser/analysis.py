@@ -17,7 +17,8 @@ from falguard.browser.js import ENV_READ
 from falguard.browser.projects import Project, find_projects, project_of
 from falguard.browser.proxy import proxy_findings
 from falguard.detection.detect import detect
-from falguard.models import Finding, Origin
+from falguard.detection.facts import Finding
+from falguard.models import Origin
 from falguard.rules import PUBLIC_PREFIXES, build_rules
 
 _FRAMEWORK_RULES = (CLIENT_CREDENTIALS, PUBLIC_RULE)

@@ -15,9 +15,10 @@ from falguard.browser.index import ProjectIndex
 from falguard.browser.js import ENV_READ, within
 from falguard.browser.names import is_fal_key_name
 from falguard.browser.projects import Project
+from falguard.detection.facts import ChainLink, Finding
 from falguard.detection.positions import Cursor, line_of
 from falguard.envhygiene.envfiles import is_env_file, is_env_template
-from falguard.models import ChainLink, Finding, Secret
+from falguard.models import Secret
 from falguard.sources.buildoutput import is_served
 
 _ENV_LINE = re.compile(

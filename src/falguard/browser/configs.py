@@ -12,7 +12,8 @@ from falguard.browser.finding import CLIENT_CREDENTIALS, make_finding
 from falguard.browser.framework import ConfigFacts, Inlining, SourceFile
 from falguard.browser.frameworks import registry
 from falguard.browser.inline import plugin_inlinings
-from falguard.models import Finding, Secret, Severity
+from falguard.detection.facts import Finding
+from falguard.models import Secret, Severity
 
 _PREFIX_SHAPE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 

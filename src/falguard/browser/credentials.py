@@ -14,7 +14,8 @@ from falguard.browser.frameworks import registry
 from falguard.browser.js import Source, named_imports, scan_to, sources, within
 from falguard.browser.names import is_fal_key_name, is_key_value, is_public
 from falguard.browser.projects import Project
-from falguard.models import Finding, Secret, Severity
+from falguard.detection.facts import Finding
+from falguard.models import Secret, Severity
 from falguard.rules import looks_like_test_value
 
 # each starts with a literal, so the regex engine skips ahead quickly

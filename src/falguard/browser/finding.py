@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from falguard.browser.framework import SourceFile
+from falguard.detection.facts import Finding
 from falguard.detection.findings import new_finding
 from falguard.detection.positions import position, width
 from falguard.detection.suppress import inline_suppression
-from falguard.models import Finding, Secret, Severity
+from falguard.models import Secret, Severity
 
 CLIENT_CREDENTIALS = "client-credentials"
 PROXY_MISSING = "fal-proxy-missing"

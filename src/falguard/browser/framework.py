@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from falguard.models import Finding
-from falguard.report.guidance import DASHBOARD
+from falguard.detection.facts import Finding
+from falguard.rules.common import DASHBOARD
 
 #: The last step of every framework's fix (steps are shown in this order).
 ROTATE_IF_DEPLOYED = (

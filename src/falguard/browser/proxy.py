@@ -13,10 +13,10 @@ from falguard.browser.frameworks import registry
 from falguard.browser.index import ProjectIndex
 from falguard.browser.js import within
 from falguard.browser.projects import Project
+from falguard.detection.facts import Finding
 from falguard.detection.findings import repository_finding
 from falguard.detection.positions import position
 from falguard.envhygiene.envfiles import is_env_file
-from falguard.models import Finding
 
 _FAL_CLIENT_IMPORT = re.compile(rb"[\"']@fal-ai/(?:client|serverless-client)[\"']")
 _PROXY_IMPORT = re.compile(rb"@fal-ai/(?:server-proxy|serverless-proxy)")

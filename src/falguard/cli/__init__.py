@@ -6,6 +6,8 @@ Exit codes (a public contract): 0 no finding at or above ``--fail-on``; 1 findin
 One module per command group (scan, audit, baseline, config, hooks, fix); the options they
 share, the settings they resolve and the way a result becomes a report and an exit code are
 in ``options.py``. Only this module turns errors into messages.
+
+May import every package; nothing imports it but ``__main__``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+from falguard.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED, say
+
+__all__ = ["EXIT_CLEAN", "EXIT_ERROR", "EXIT_FINDINGS", "EXIT_INTERRUPTED", "main", "say"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,9 +76,3 @@ def _fatal(message: str, *, debug: bool, internal: bool = False) -> int:
         say(redact(traceback.format_exc()).rstrip("\n"))
     say(f"falguard: {'internal error' if internal else 'error'}: {redact(message)}")
     return EXIT_ERROR
-
-
-def say(line: str) -> None:
-    """One line on stderr without click (the hooks' and the error path's only output)."""
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()

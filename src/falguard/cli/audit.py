@@ -6,10 +6,10 @@ import sys
 
 import click
 
-from falguard.cli import EXIT_CLEAN, EXIT_FINDINGS
 from falguard.cli.options import emit, fatal_or, report_options, write_replacements_for, write_report
 from falguard.cli.org import OrgRequest, org_options
 from falguard.cli.settings import Reporting, fails_when_incomplete, settings, stages_for
+from falguard.errors import EXIT_CLEAN, EXIT_FINDINGS
 
 
 @click.command()

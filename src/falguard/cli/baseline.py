@@ -7,12 +7,11 @@ from pathlib import Path
 
 import click
 
-from falguard.cli import EXIT_CLEAN
 from falguard.cli.settings import settings
 from falguard.config import Config
 from falguard.detection.baseline import DEFAULT_NAME as BASELINE_NAME
-from falguard.errors import InputError
-from falguard.models import Finding
+from falguard.detection.facts import Finding
+from falguard.errors import EXIT_CLEAN, InputError
 
 
 @click.group()

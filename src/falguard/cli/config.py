@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from falguard.cli import EXIT_CLEAN, EXIT_ERROR
 from falguard.cli.settings import project_root
+from falguard.errors import EXIT_CLEAN, EXIT_ERROR
 
 
 @click.group()

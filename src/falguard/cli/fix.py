@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from falguard.cli import EXIT_CLEAN
+from falguard.errors import EXIT_CLEAN
 
 
 @click.command()

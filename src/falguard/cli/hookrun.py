@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from falguard.cli import EXIT_CLEAN, EXIT_FINDINGS, say
+from falguard.errors import EXIT_CLEAN, EXIT_FINDINGS, say
 
 if TYPE_CHECKING:
     from falguard.models import ScanResult, Severity

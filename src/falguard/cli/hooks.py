@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import click
 
-from falguard.cli import EXIT_CLEAN
 from falguard.cli.hookrun import run_pre_commit, run_pre_push
 from falguard.cli.options import FAIL_ON, MAX_FILE_SIZE
+from falguard.errors import EXIT_CLEAN
 
 
 @click.group()

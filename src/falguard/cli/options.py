@@ -9,12 +9,11 @@ from typing import Any, TypeVar
 
 import click
 
-from falguard.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from falguard.cli.falapi import FAL_API_URL, verify_url
 from falguard.cli.settings import Reporting, fails_when_incomplete, use_color
 from falguard.config import Config, parse_size
 from falguard.detection.baseline import DEFAULT_NAME as BASELINE_NAME
-from falguard.errors import InputError
+from falguard.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, InputError
 from falguard.models import ScanResult, Severity
 from falguard.report import FORMATS, ReportContext, renderer
 

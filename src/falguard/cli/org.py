@@ -11,10 +11,9 @@ from typing import Any
 
 import click
 
-from falguard.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from falguard.cli.options import write_report
 from falguard.cli.settings import Reporting, settings, stages_for
-from falguard.errors import InputError
+from falguard.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, InputError
 
 _NAMES = (
     "repos",

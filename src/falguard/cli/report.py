@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from falguard.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from falguard.cli.options import FAIL_ON, write_report
-from falguard.errors import InputError
+from falguard.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, InputError
 from falguard.report import FORMATS
 
 if TYPE_CHECKING:

@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from falguard.cli import EXIT_CLEAN, EXIT_ERROR
 from falguard.cli.falapi import FAL_API_URL
-from falguard.errors import InputError
+from falguard.errors import EXIT_CLEAN, EXIT_ERROR, InputError
 from falguard.models import mask
 
 if TYPE_CHECKING:

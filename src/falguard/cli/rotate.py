@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from falguard.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from falguard.cli.falapi import FAL_API_URL
-from falguard.errors import InputError
+from falguard.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, InputError
 from falguard.models import Secret
 from falguard.report.rotation import render_json, render_text
 

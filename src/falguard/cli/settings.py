@@ -7,10 +7,9 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from falguard.cli import say
 from falguard.config import BASELINE_FILE, Config
 from falguard.config import load as load_config
-from falguard.errors import InputError
+from falguard.errors import InputError, say
 from falguard.models import Value, _set
 from falguard.scans.pipeline import Stages
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from falguard.config import BASELINE_FILE
+from falguard.detection.facts import Finding
 from falguard.errors import ConfigError
-from falguard.models import Finding
 
 DEFAULT_NAME = BASELINE_FILE
 FORMAT_VERSION = 1

@@ -16,7 +16,7 @@ from falguard.models import Origin, Secret, Severity
 from falguard.rules import FAL_CONTEXT_RE, Finder, Pattern, Rule, Verdict, build_rules
 
 if TYPE_CHECKING:
-    from falguard.models import Finding
+    from falguard.detection.facts import Finding
 
 #: How far around a keyword hit a windowed pattern looks (bytes before, bytes after).
 WINDOW_BEFORE = 256

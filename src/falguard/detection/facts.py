@@ -2,10 +2,10 @@
 scans), what fal's API said of it (``--verify``), its way from a definition to what a browser
 downloads (browser exposure), and the audit's story of it.
 
-These values, and the finding itself, are part of :mod:`falguard.models` (import them from
-there); they live here so that a scan needing none of them, the pre-commit hook on a clean
-commit above all, does not pay for making them (about 1.5 ms per dataclass, and 15 ms for
-importing :mod:`dataclasses`).
+These values, and the finding itself, are dataclasses built on :mod:`falguard.models`' values;
+they live in a module of their own, imported where a finding is first made, so that a scan
+needing none of them, the pre-commit hook on a clean commit above all, does not pay for
+making them (about 1.5 ms per dataclass, and 15 ms for importing :mod:`dataclasses`).
 """
 
 from __future__ import annotations

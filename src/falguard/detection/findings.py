@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from falguard.models import Secret, Severity, Suppression
 
 if TYPE_CHECKING:
-    from falguard.models import Finding
+    from falguard.detection.facts import Finding
     from falguard.rules import RuleInfo
 
 
@@ -37,7 +37,7 @@ def new_finding(
         info = ALL_RULES[rule]
     else:
         info = rule
-    from falguard.models import Finding  # made by the first finding (see falguard.detection.facts)
+    from falguard.detection.facts import Finding  # made by the first finding: dataclasses loads only then
 
     return Finding(
         rule=info.id,

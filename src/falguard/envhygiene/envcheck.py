@@ -1,10 +1,9 @@
 """Env hygiene: env files git tracks or would stage, ignore rules that leave env files
 exposed, and one fal key shared by several environments.
 
-Library code: it returns findings (built with :func:`falguard.detection.findings.repository_finding`) and
-prints nothing. Which existing files git ignores is git's own answer (``git ls-files``);
-:mod:`falguard.envhygiene.ignore` names the rule that covers each one and decides for paths that do not
-exist yet (the next ``.env.local``), for files seen only in history, and outside a repository.
+Library code: returns findings (:func:`falguard.detection.findings.repository_finding`), prints nothing. Which
+existing files git ignores is git's answer (``git ls-files``); :mod:`falguard.envhygiene.ignore` names the rule
+covering each one and decides for paths not there yet (the next ``.env.local``), in history, outside a repository.
 """
 
 from __future__ import annotations
@@ -28,12 +27,13 @@ from falguard.envhygiene.envfiles import (
     secret_settings,
 )
 from falguard.envhygiene.ignore import IgnoreRules, Match, Scope
+from falguard.git import objects as git_objects
 from falguard.models import Secret, Severity, Summary, Value, _set
 from falguard.sources import DEFAULT_MAX_FILE_SIZE, display_path, read_regular_file
 
 if TYPE_CHECKING:
+    from falguard.detection.facts import Finding
     from falguard.envhygiene.envfiles import StartedQueries
-    from falguard.models import Finding
 
 #: Env files somebody will create next to any project; a .gitignore should cover them before they exist.
 PROBE_NAMES = (".env", ".env.local")
@@ -97,7 +97,7 @@ def list_env_files(
     max_size: int = DEFAULT_MAX_FILE_SIZE,
     *,
     read: bool = True,
-    listing: git.StartedListing | None = None,
+    listing: git_objects.StartedListing | None = None,
 ) -> list[EnvFile]:
     """Every env file of ``repo``: tracked (or staged), untracked, and ignored ones, templates included.
 
@@ -106,11 +106,13 @@ def list_env_files(
     assert repo.toplevel is not None
     summary = summary if summary is not None else Summary()
     top = os.fsencode(repo.toplevel)
-    tracked, not_ignored, ignored_files = (listing or git.StartedListing(repo, ENV_PATHSPECS)).output()
+    tracked, not_ignored, ignored_files = (listing or git_objects.StartedListing(repo, ENV_PATHSPECS)).output()
     # the index entries (modes, blobs) only when an env file is tracked: seldom
-    indexed = git.index_entries(repo, ENV_PATHSPECS) if any(is_env_file(display_path(p)) for p in tracked) else []
+    indexed = (
+        git_objects.index_entries(repo, ENV_PATHSPECS) if any(is_env_file(display_path(p)) for p in tracked) else []
+    )
     entries = {display_path(e.path): e for e in indexed if e.mode != _GITLINK and is_env_file(display_path(e.path))}
-    blobs = git.read_blobs(repo, sorted({e.oid for e in entries.values()}), max_size) if read else {}
+    blobs = git_objects.read_blobs(repo, sorted({e.oid for e in entries.values()}), max_size) if read else {}
     files = [
         EnvFile(path, True, False, rules.match(path), blobs.get(entry.oid)) for path, entry in sorted(entries.items())
     ]

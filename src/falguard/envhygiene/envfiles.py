@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 
 from falguard import git
 from falguard.envhygiene.ignore import IGNORE_CONFIG
+from falguard.git import objects as git_objects
 from falguard.models import Origin, Severity
 from falguard.sources import text_content
 
 if TYPE_CHECKING:
-    from falguard.models import Finding
+    from falguard.detection.facts import Finding
 
 #: Committed by convention and never loaded: they document variables, they should not hold keys.
 TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".defaults")
@@ -173,5 +174,5 @@ class StartedQueries:
     scanner, so that git answers while Python imports."""
 
     def __init__(self, repo: git.Repo) -> None:
-        self.config = git.StartedValues(repo, *IGNORE_CONFIG)
-        self.listing = git.StartedListing(repo, ENV_PATHSPECS)
+        self.config = git_objects.StartedValues(repo, *IGNORE_CONFIG)
+        self.listing = git_objects.StartedListing(repo, ENV_PATHSPECS)

@@ -20,6 +20,7 @@ from falguard.envhygiene.envcheck import PROBE_NAMES, list_env_files
 from falguard.envhygiene.envfiles import is_env_file, is_env_template
 from falguard.envhygiene.ignore import IgnoreRules
 from falguard.errors import InputError
+from falguard.git import objects as git_objects
 
 MARKER = "# Added by `falguard fix`: env files hold keys; keep them out of git (templates stay tracked)"
 _GLOB_CHARS = frozenset("*?[\\")
@@ -118,7 +119,7 @@ def apply_gitignore(plan: FixPlan) -> bool:
 def untrack(plan: FixPlan) -> list[str]:
     """``git rm --cached`` the tracked env files; the files stay on disk. Returns them."""
     if plan.repo is not None and plan.tracked:
-        git.rm_cached(plan.repo, plan.tracked)
+        git_objects.rm_cached(plan.repo, plan.tracked)
     return list(plan.tracked)
 
 

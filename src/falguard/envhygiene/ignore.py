@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from falguard import git
+from falguard.git import objects as git_objects
 from falguard.models import Record, Value, _set
 
 
@@ -380,7 +381,7 @@ class IgnoreRules(Record):
         values, when the caller asked git for them already)."""
         assert repo.toplevel is not None
         ignorecase_value, configured_excludes = (
-            values if values is not None else git.config_values(repo, *IGNORE_CONFIG)
+            values if values is not None else git_objects.config_values(repo, *IGNORE_CONFIG)
         )
         ignorecase = ignorecase_value == "true"
         extra: list[PatternFile] = []

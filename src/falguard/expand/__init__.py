@@ -10,6 +10,9 @@ costs at most the bounds.
 A finding inside an archive is reported at ``archive.zip!/inner/.env`` (``MEMBER_SEP``
 between the archive's path and the member's name, which is only ever a label: nothing is
 written to disk).
+
+May import the shared values, :mod:`falguard.sources` (items), :mod:`falguard.detection` and
+:mod:`falguard.rules`.
 """
 
 from __future__ import annotations

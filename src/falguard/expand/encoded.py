@@ -24,9 +24,9 @@ from falguard.detection.prefilter import Prefilter
 from falguard.models import Origin, Secret, Summary, Value, _set
 
 if TYPE_CHECKING:
+    from falguard.detection.facts import Finding
     from falguard.detection.fastfind import Holder, HoldingScanner
     from falguard.detection.suppress import Allow
-    from falguard.models import Finding
     from falguard.rules import Rule
 
 #: The shortest run decoded: base64 of the shortest fal key (``fal_`` and 16 characters).

@@ -12,7 +12,7 @@ from falguard.models import Summary, Value, _set
 from falguard.sources import Item
 
 if TYPE_CHECKING:
-    from falguard.models import Finding
+    from falguard.detection.facts import Finding
 
 #: Content up to this size goes to detection only when the prefilter admits it (the test
 #: lowers a copy of it); larger content goes to detection, which lowers it a chunk at a time.

@@ -4,6 +4,9 @@ Every call goes through :func:`run`, which applies falguard's safety settings in
 configuration that could make git run a program from an untrusted repository is overridden
 on the command line, optional locks are never taken, nothing prompts, nothing pages, and
 git's own errors are raised, never swallowed. Output is read with ``-z`` and split on NUL.
+
+May import only the shared values and errors: every git call in falguard goes through this
+package.
 """
 
 from __future__ import annotations
@@ -383,116 +386,26 @@ def hooks_dir(repo: Repo) -> Path:
     return path if path.is_absolute() else (repo.cwd / path)
 
 
-# the rest of the one module that runs git, split by what it is about
-from falguard.git.history import (  # noqa: E402
-    BATCH_FORMAT,
-    ObjectStream,
-    check_revisions,
-    is_partial_clone,
-    is_shallow,
-    stash_commits,
-)
-from falguard.git.mirror import (  # noqa: E402
-    MIRROR_TRANSPORTS,
-    clone_mirror,
-    fetch_mirror,
-    mirror_environment,
-    mirror_ref_tips,
-    mirror_settings,
-    mirror_transfer,
-)
-from falguard.git.objects import (  # noqa: E402
-    CatFile,
-    IndexEntry,
-    StartedListing,
-    StartedValues,
-    blobs_at,
-    config_bool,
-    config_path,
-    config_values,
-    filters_off,
-    index_entries,
-    listed_files,
-    local_objects,
-    read_blobs,
-    rm_cached,
-)
-from falguard.git.walks import (  # noqa: E402
-    LOG_FORMAT,
-    CommitInfo,
-    commit_graph,
-    commit_infos,
-    committed_paths,
-    finish,
-    head_blobs,
-    is_ancestor_of_head,
-    log_changes,
-    ref_count,
-    ref_tips,
-    refs_containing,
-    tree_blobs,
-)
-
 __all__ = [
-    "blobs_at",
-    "BATCH_FORMAT",
-    "CatFile",
-    "CommitInfo",
-    "IndexEntry",
-    "LOG_FORMAT",
-    "MIRROR_TRANSPORTS",
-    "ObjectStream",
     "PATCH_OPTIONS",
     "Repo",
     "SAFE_CONFIG",
     "Started",
-    "StartedListing",
-    "StartedValues",
-    "check_revisions",
-    "clone_mirror",
-    "commit_graph",
-    "commit_infos",
     "commits_patch",
-    "committed_paths",
-    "config_bool",
-    "config_path",
-    "config_values",
-    "fetch_mirror",
-    "filters_off",
     "find_repo",
-    "finish",
     "git_environment",
     "has_head",
-    "head_blobs",
     "hooks_dir",
-    "index_entries",
-    "is_ancestor_of_head",
     "is_ignored",
     "is_null_object",
     "is_object_name",
-    "is_partial_clone",
-    "is_shallow",
-    "local_objects",
-    "log_changes",
-    "listed_files",
     "ls_files",
     "merge_heads",
-    "mirror_environment",
-    "mirror_ref_tips",
-    "mirror_settings",
-    "mirror_transfer",
     "popen",
-    "read_blobs",
-    "ref_count",
-    "ref_tips",
-    "refs_containing",
     "repo_of_path",
     "resolve_commit",
-    "rm_cached",
     "run",
     "split_z",
     "staged_patch",
     "start_staged_patch",
-    "stash_commits",
-    "tree_blobs",
 ]

@@ -17,8 +17,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from falguard import git
 from falguard.errors import GitError
+from falguard.git import mirror as git_mirror
 
 #: What ``git clone --mirror`` writes into a mirror's configuration (per platform), and nothing else.
 _EXPECTED_SETTINGS = frozenset(
@@ -65,7 +65,7 @@ def check_mirror(mirror: Path, url: str) -> None:
         raise GitError(f"the cached mirror {mirror} is not a mirror falguard made; delete it to clone again")
     if (mirror / "objects" / "info" / "alternates").exists():
         raise GitError(f"the cached mirror {mirror} borrows objects from elsewhere; delete it to clone again")
-    settings = git.mirror_settings(mirror)
+    settings = git_mirror.mirror_settings(mirror)
     unexpected = sorted({name for name, _ in settings} - _EXPECTED_SETTINGS)
     if unexpected:
         raise GitError(
@@ -83,11 +83,11 @@ def update_mirror(cache: Path, url: str, extra_env: dict[str, str] | None = None
     with _locked(mirror.with_suffix(".lock")):
         if mirror.exists() or mirror.is_symlink():
             check_mirror(mirror, url)
-            git.fetch_mirror(mirror, url, extra_env)
+            git_mirror.fetch_mirror(mirror, url, extra_env)
             return mirror, False
         staging = Path(tempfile.mkdtemp(prefix=f".{mirror.stem}-", dir=mirror.parent))
         try:
-            git.clone_mirror(url, staging / "mirror.git", extra_env)
+            git_mirror.clone_mirror(url, staging / "mirror.git", extra_env)
             os.replace(staging / "mirror.git", mirror)
         finally:
             shutil.rmtree(staging, ignore_errors=True)

@@ -62,12 +62,12 @@ class Pending:
 def prepare(spec: RepoSpec, settings: Settings) -> Outcome | Pending:
     """Clone or fetch the mirror; the cached result when its refs did not move. Never raises
     for one repository's problem (a clone that fails): that is its outcome."""
-    from falguard import git
+    from falguard.git import mirror as git_mirror
     from falguard.org.mirror import update_mirror
 
     try:
         mirror, _ = update_mirror(settings.cache, spec.url, _clone_credentials(spec, settings.token_host))
-        key = cache.result_key(spec.url, git.mirror_ref_tips(mirror), settings.fingerprint)
+        key = cache.result_key(spec.url, git_mirror.mirror_ref_tips(mirror), settings.fingerprint)
     except Exception as error:
         return failed(spec.url, _reason(error))
     stored = cache.load(settings.cache, key)
@@ -111,7 +111,8 @@ def _audit_mirror(mirror: Path, url: str, settings: Settings) -> tuple[dict[str,
 
 def failed(url: str, reason: str) -> Outcome:
     """The outcome of a repository that could not be audited: an empty report that says why."""
-    from falguard.models import Audit, ScanResult
+    from falguard.detection.facts import Audit
+    from falguard.models import ScanResult
     from falguard.redact import redact
     from falguard.report import ReportContext
     from falguard.report.audit import render_json

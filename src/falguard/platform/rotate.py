@@ -17,12 +17,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from falguard import git
+from falguard.detection.facts import Finding, Verification
 from falguard.errors import FalguardError, InputError
-from falguard.models import Finding, Secret, Verification
+from falguard.git import objects as git_objects
+from falguard.models import Secret
 from falguard.output import write_atomic
 from falguard.platform.falapi import FalApi, FalApiError, Forbidden, KeyInfo, NewKey, Rejected, Unavailable
 from falguard.platform.verify import REJECTED_NOTE, check_keys, credential_for
-from falguard.report.guidance import DASHBOARD
+from falguard.rules.common import DASHBOARD
 
 ADMIN_VARIABLE = "FAL_ADMIN_KEY"
 #: Seconds to wait before each check that a deleted key is dead (fal may take a moment).
@@ -244,7 +246,7 @@ def check_env_target(target: Path) -> None:
     if repo.toplevel is None:
         raise InputError(f"--write-env {target}: refusing to write a key inside a git directory")
     relative = target.resolve().relative_to(repo.toplevel.resolve()).as_posix()
-    if git.index_entries(repo, [f":(literal){relative}"]):
+    if git_objects.index_entries(repo, [f":(literal){relative}"]):
         raise InputError(f"--write-env {target}: git tracks this file, so the new key would be committed")
     if not git.is_ignored(repo, relative):
         raise InputError(

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from falguard.models import Finding, Secret, Severity, Verification
+from falguard.detection.facts import Finding, Verification
+from falguard.models import Secret, Severity
 from falguard.platform.falapi import FalApi, FalApiError, Forbidden, Rejected, Unavailable
 from falguard.rules import is_key_id_secret
 

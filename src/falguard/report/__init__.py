@@ -1,4 +1,8 @@
-"""Output formats: one module each, each a ``render(result, context) -> str``."""
+"""Output formats: one module each, each a ``render(result, context) -> str``.
+
+May import every package below the scans (detection, rules, git, sources, browser, platform);
+never the scans, hooks or the CLI.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
-from falguard.models import Audit, Finding, ScanResult, Severity, Verification
+from falguard.detection.facts import Audit, Finding, Verification
+from falguard.models import ScanResult, Severity
 
 
 @dataclass(frozen=True)

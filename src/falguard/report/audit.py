@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 from falguard import __version__
-from falguard.models import URGENCY, Audit, Finding, Severity, Story, Suppression
+from falguard.detection.facts import Audit, Finding, Story
+from falguard.models import URGENCY, Severity, Suppression
 from falguard.report import (
     ReportContext,
     Steps,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from falguard.models import Finding, ScanResult, Severity
+from falguard.detection.facts import Finding
+from falguard.models import ScanResult, Severity
 from falguard.report import STEPS_SHOWN, ReportContext, Steps, grouped, subject_noun, verification_text
 from falguard.report.text import location, summary_lines
 

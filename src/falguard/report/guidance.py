@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from falguard import rules
-from falguard.models import Finding
+from falguard.detection.facts import Finding
+from falguard.rules.common import DASHBOARD
 from falguard.sources.buildoutput import is_served
 
-DASHBOARD = "https://fal.ai/dashboard/keys"
 PROXY_ROUTE = "app/api/fal/proxy/route.ts"
 
 #: Rules whose findings are about browser exposure: their fix is the framework's.

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import shlex
 
-from falguard.models import Finding, ScanResult
+from falguard.detection.facts import Finding
+from falguard.models import ScanResult
 from falguard.report import ReportContext, printable
 from falguard.report.text import finding_block, summary_lines
 

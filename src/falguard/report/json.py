@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from falguard import __version__
-from falguard.models import Attribution, Finding, ScanResult, Severity, Summary
+from falguard.detection.facts import Attribution, Finding
+from falguard.models import ScanResult, Severity, Summary
 from falguard.report import ReportContext, Steps, verification_counts, verification_dict
 
 

@@ -13,22 +13,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from falguard.detection.facts import Attribution, Audit, ChainLink, Finding, HistoryEvent, Story, Verification
 from falguard.errors import InputError
-from falguard.models import (
-    URGENCY,
-    Attribution,
-    Audit,
-    ChainLink,
-    Finding,
-    HistoryEvent,
-    ScanResult,
-    Secret,
-    Severity,
-    Story,
-    Summary,
-    Suppression,
-    Verification,
-)
+from falguard.models import URGENCY, ScanResult, Secret, Severity, Summary, Suppression
 
 
 class ReportFormatError(InputError):

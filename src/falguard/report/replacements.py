@@ -17,8 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from falguard.detection.facts import Finding
 from falguard.errors import InputError
-from falguard.models import Finding, Secret
+from falguard.models import Secret
 from falguard.output import write_atomic
 from falguard.rules import written_forms
 

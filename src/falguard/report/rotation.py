@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from falguard import __version__
-from falguard.models import Secret, Verification
+from falguard.detection.facts import Verification
+from falguard.models import Secret
 
 if TYPE_CHECKING:
     from falguard.platform.rotate import Leak, Outcome, Plan

@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 from falguard import __version__
-from falguard.models import Finding, ScanResult, Severity
+from falguard.detection.facts import Finding
+from falguard.models import ScanResult, Severity
 from falguard.report import MESSAGE_PATHS, ReportContext, Steps, subject_noun, verification_dict, verification_text
 from falguard.report.guidance import steps_for_rule
 from falguard.rules import ALL_RULES, RuleInfo

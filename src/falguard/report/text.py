@@ -3,7 +3,8 @@ steps to take, then a summary."""
 
 from __future__ import annotations
 
-from falguard.models import Finding, ScanResult, Severity, Summary
+from falguard.detection.facts import Finding
+from falguard.models import ScanResult, Severity, Summary
 from falguard.report import (
     STEPS_SHOWN,
     ReportContext,

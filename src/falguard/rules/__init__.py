@@ -10,6 +10,8 @@ one judge of "is this value a fal key?" (:func:`credential_in`).
 Adding a key shape: a module here with its ``RULE`` (patterns with their prefilter anchors,
 judge, ``judge_value``, examples, steps, masking), one line in ``RULES``, one row in the
 README's rules table.
+
+May import only the shared values (``falguard.models``); every other package may import it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from falguard.models import Severity
-from falguard.rules import fal_key, fal_key_assignment, fal_key_id_secret, fal_key_pair, public_fal_key
+from falguard.rules import fal_key, fal_key_assignment, fal_key_id_secret, fal_key_pair, public_fal_key, registry
 from falguard.rules.common import (
     BROWSER_KEY_STEP,
     FAL_CONTEXT,
@@ -48,6 +50,7 @@ from falguard.rules.common import (
 from falguard.rules.fal_key_assignment import FAL_NAME_FROM_FAL, FAL_NAME_KEYWORDS, assignment_patterns
 from falguard.rules.fal_key_id_secret import is_key_id_secret
 from falguard.rules.public_fal_key import PUBLIC_PREFIXES, public_patterns
+from falguard.rules.registry import credential_in
 
 __all__ = [
     "ALL_RULES",
@@ -104,6 +107,7 @@ RULES: tuple[Rule, ...] = (
 _CATCH_ALLS = (fal_key_assignment.RULE.id, public_fal_key.RULE.id)
 
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+registry.use(RULES)
 
 #: One fix for a chain (a key or public variable from its definition to the served bundle).
 CHAIN_STEPS = public_fal_key.STEPS
@@ -115,17 +119,6 @@ def build_rules(extra_public_prefixes: Sequence[str] = (), extra_key_names: Sequ
         return RULES
     extensions = Extensions(tuple(extra_public_prefixes), tuple(extra_key_names))
     return tuple(rule.replace(patterns=rule.configured(extensions)) if rule.configured else rule for rule in RULES)
-
-
-def credential_in(value: str) -> Verdict | None:
-    """Whether a whole literal (a string in code, an env value) is a fal key: the verdict of
-    the first credential rule, in priority order, that takes it, or ``None``."""
-    for rule in RULES:
-        if rule.credential and rule.judge_value is not None:
-            verdict = rule.judge_value(value)
-            if verdict is not None:
-                return verdict
-    return None
 
 
 def written_forms(secret: str) -> tuple[str, ...]:
@@ -278,6 +271,7 @@ def registered(*shapes: Rule) -> Iterator[None]:
 
 def _sync() -> None:
     """Refill the lookups from RULES in place (modules hold references to them)."""
+    registry.use(RULES)
     RULES_BY_ID.clear()
     RULES_BY_ID.update({rule.id: rule for rule in RULES})
     ALL_RULES.clear()

@@ -468,6 +468,8 @@ def clean_value(raw: str) -> str:
 
 # --- steps every key rule shares -------------------------------------------------------------
 
+#: fal's keys page, where keys are created and revoked: what ``{dashboard}`` in a step becomes.
+DASHBOARD = "https://fal.ai/dashboard/keys"
 #: Shown only where the repository has browser code (guidance drops it otherwise).
 BROWSER_KEY_STEP = (
     "Call fal from browsers only through a server proxy: @fal-ai/server-proxy at /api/fal/proxy "

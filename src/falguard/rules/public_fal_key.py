@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-import falguard.rules as registry  # which lists this module's rule: read at call time
 from falguard.models import Severity, mask_ends
 from falguard.rules.common import (
     ASSIGN,
@@ -27,6 +26,7 @@ from falguard.rules.common import (
     text,
 )
 from falguard.rules.fal_key_assignment import FAL_NAME_FINDER
+from falguard.rules.registry import credential_in
 
 #: The longest prefix with which the patterns are run from their finder: the import pattern
 #: then still holds its keyword in its first 240 bytes.
@@ -101,7 +101,7 @@ def public_patterns(prefixes: Sequence[str]) -> tuple[Pattern, ...]:
 def _held_key(value: str) -> Verdict | None:
     """The key a public variable holds: a shape some credential rule takes, or a key id alone
     (old apps expose NEXT_PUBLIC_FAL_KEY_ID beside NEXT_PUBLIC_FAL_KEY_SECRET)."""
-    verdict = registry.credential_in(value)
+    verdict = credential_in(value)
     if verdict is None and UUID_RE.match(value.encode()) and looks_random(value):
         return Verdict(Severity.CRITICAL, value, 0, len(value), mask=mask_ends)
     return verdict

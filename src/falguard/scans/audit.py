@@ -9,8 +9,11 @@ from pathlib import Path
 
 from falguard import git
 from falguard.config import Config
-from falguard.models import Audit, Finding, ScanResult, Secret, Story
-from falguard.report.guidance import DASHBOARD, PROXY_ROUTE
+from falguard.detection.facts import Audit, Finding, Story
+from falguard.git import walks as git_walks
+from falguard.models import ScanResult, Secret
+from falguard.report.guidance import PROXY_ROUTE
+from falguard.rules.common import DASHBOARD
 from falguard.scans.historyscan import scan_history
 from falguard.scans.pipeline import Stages, sort_key
 from falguard.scans.scan import scan_worktree
@@ -33,7 +36,7 @@ def collect(
         audit.repository = str(repo.toplevel or repo.git_dir)
         audit.bare = repo.bare
         audit.head = git.resolve_commit(repo, "HEAD")
-        audit.refs_scanned = git.ref_count(repo)
+        audit.refs_scanned = git_walks.ref_count(repo)
         history = scan_history(path, config=config, stages=stages, progress=progress)
         combined.fatal = history.fatal
         combined.findings.extend(history.findings)

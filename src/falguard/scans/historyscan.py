@@ -9,9 +9,13 @@ from dataclasses import replace
 from falguard import git
 from falguard.browser import config_blob_findings
 from falguard.config import Config
+from falguard.detection.facts import Attribution, Finding, HistoryEvent
 from falguard.errors import GitError, InputError
 from falguard.expand import member_suffix, outer_path
-from falguard.models import Attribution, Finding, HistoryEvent, ScanResult, Severity, Summary
+from falguard.git import history as git_history
+from falguard.git import objects as git_objects
+from falguard.git import walks as git_walks
+from falguard.models import ScanResult, Severity, Summary
 from falguard.scans import pipeline
 from falguard.scans.pipeline import Analyser, Stages
 from falguard.sources import DEFAULT_MAX_FILE_SIZE, Item
@@ -39,8 +43,8 @@ def scan_history(
     if repo is None:
         raise InputError(f"not a git repository: {path} (run the history scan inside a repository)")
     ranges = [*revisions, *([f"{since}..HEAD"] if since else [])]
-    git.check_revisions(ranges)
-    selection = ["--end-of-options", *ranges] if ranges else ["--all", *git.stash_commits(repo)]
+    git_history.check_revisions(ranges)
+    selection = ["--end-of-options", *ranges] if ranges else ["--all", *git_history.stash_commits(repo)]
     result = ScanResult()
     result.summary.scanned_noun = "object"  # blobs, commits and tags, each once
     coverage = Coverage()
@@ -228,14 +232,14 @@ def committed_env_findings(
         return {p for f in found if f.history and f.secret.sensitive and f.severity >= least for p in f.history.paths}
 
     if coverage.missing:
-        committed: list[tuple[str, str | None]] = list(git.committed_paths(repo, selection, ENV_PATHSPECS))
+        committed: list[tuple[str, str | None]] = list(git_walks.committed_paths(repo, selection, ENV_PATHSPECS))
     else:
         added = history.env_added if history is not None else {}
         listed = {path.decode("utf-8", "backslashreplace") for path in coverage.env_files}
         committed = [(path, added[path].commit if path in added else None) for path in sorted(listed | set(added))]
     known = [(path, commit) for path, commit in committed if commit is not None]
     try:  # the first version of each: whether it holds anything secret sets the severity
-        contents = git.blobs_at(repo, known, DEFAULT_MAX_FILE_SIZE)
+        contents = git_objects.blobs_at(repo, known, DEFAULT_MAX_FILE_SIZE)
     except GitError:
         contents = {}  # unreadable: the findings say medium, not low
     files = [
@@ -247,7 +251,7 @@ def committed_env_findings(
 def coverage_notes(repo: git.Repo, coverage: Coverage) -> list[str]:
     """Why a history scan is incomplete, one line per reason; GitError for a corrupt repository."""
     notes = []
-    partial = git.is_partial_clone(repo) if coverage.missing else False
+    partial = git_history.is_partial_clone(repo) if coverage.missing else False
     if coverage.unreadable or (coverage.missing and not partial):
         bad = coverage.unreadable or coverage.missing
         raise GitError(
@@ -259,7 +263,7 @@ def coverage_notes(repo: git.Repo, coverage: Coverage) -> list[str]:
             f"{len(coverage.missing)} object{'s' if len(coverage.missing) != 1 else ''} missing from this partial "
             "clone were not scanned (not fetched; fetch them or scan a full clone)"
         )
-    if git.is_shallow(repo):
+    if git_history.is_shallow(repo):
         notes.append("shallow clone: history stops at the shallow boundary; older commits were not scanned")
     return notes
 
@@ -274,7 +278,7 @@ def attribute(
         return []
     if history is None:  # git failed: the findings, unattributed (the summary says why)
         return [finding for found in groups.values() for finding in found.values()]
-    in_head = git.head_blobs(repo) if history.changes else set()
+    in_head = git_walks.head_blobs(repo) if history.changes else set()
     findings = []
     for (_, _, kind), found in groups.items():
         if kind == "blob":
@@ -294,7 +298,7 @@ def spelled_as(finding: Finding, others: Iterable[Finding]) -> Finding:
 
 def _refs(repo: git.Repo, history: PathHistory, commits: Sequence[str]) -> list[str]:
     known = history.refs(commits)
-    return known if known is not None else git.refs_containing(repo, commits)
+    return known if known is not None else git_walks.refs_containing(repo, commits)
 
 
 def _attribute_blob(repo: git.Repo, found: dict[str, Finding], history: PathHistory, in_head: set[str]) -> Finding:
@@ -358,7 +362,7 @@ def _left_head(repo: git.Repo, events: tuple[HistoryEvent, ...], in_head: bool) 
         event = events[index]
         if event.event == "removed":
             try:
-                if git.is_ancestor_of_head(repo, event.commit):
+                if git_walks.is_ancestor_of_head(repo, event.commit):
                     return (*events[:index], replace(event, left_head=True), *events[index + 1 :])
             except GitError:
                 return events
@@ -369,7 +373,7 @@ def _attribute_message(repo: git.Repo, found: dict[str, Finding], history: PathH
     commits = [finding.commit for finding in found.values() if finding.commit]
     if not commits:  # tag messages: the first place, whichever tag's reader came first
         return min(found.values(), key=pipeline.sort_key)
-    oldest = min(git.commit_infos(repo, commits), key=lambda info: (info.time, info.commit))
+    oldest = min(git_walks.commit_infos(repo, commits), key=lambda info: (info.time, info.commit))
     refs = _refs(repo, history, commits)
     return replace(
         found[oldest.commit],

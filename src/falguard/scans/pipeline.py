@@ -37,7 +37,7 @@ from falguard.sources import Exclusion, Item, Source
 
 if TYPE_CHECKING:
     from falguard.detection.baseline import Entry
-    from falguard.models import Finding
+    from falguard.detection.facts import Finding
     from falguard.rules import Rule
 
 
@@ -201,11 +201,9 @@ def suppress(result: ScanResult, config: Config, baseline: Mapping[tuple[str, st
         return result  # nothing to move (and no baseline module to load on a clean hook run)
     from dataclasses import replace  # findings are dataclasses (falguard.detection.facts)
 
-    from falguard.detection.baseline import identity
-
     active: list[Finding] = []
     for finding in result.findings:
-        entry = baseline.get(identity(finding))
+        entry = baseline.get((finding.fingerprint, finding.path)) if baseline else None  # baseline.identity
         if entry is not None:
             result.summary.baselined += 1
             result.baselined.append(

@@ -22,9 +22,9 @@ from falguard.sources import Item
 
 if TYPE_CHECKING:
     from falguard.browser import ProjectIndex
+    from falguard.detection.facts import Finding
     from falguard.envhygiene.envfiles import StartedQueries
     from falguard.git import Repo, Started
-    from falguard.models import Finding
     from falguard.sources.commits import CommitRange
 
 #: What the pre-commit hook adds from env hygiene: the gitignore check. ``env-tracked`` for a

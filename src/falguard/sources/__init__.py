@@ -4,6 +4,10 @@ with its origin.
 Each source is a :class:`Source`: it yields :class:`Item` values and records what it could
 not read in the scan's :class:`~falguard.models.Summary`, so a scan is never silently
 partial. Sources know nothing of detection, analysis or reporting (see pipeline.py).
+
+May import the shared values, :mod:`falguard.git`, :mod:`falguard.detection` (the prefilter),
+:mod:`falguard.expand` (content kinds), :mod:`falguard.envhygiene` (env file names) and the
+browser registry (served directories); never the scans, reports or the CLI.
 """
 
 from __future__ import annotations

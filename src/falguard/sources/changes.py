@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from falguard import git
 from falguard.envhygiene.envfiles import is_env_file, is_env_template
 from falguard.errors import GitError
+from falguard.git import objects as git_objects
 from falguard.models import Origin, Summary
 from falguard.sources import Exclusion, Item, accept, display_path
 from falguard.sources.patch import GITLINK_MODE, REGULAR_MODES, FileChange
@@ -50,7 +51,7 @@ def changed_items(
     with its commit (None for the index). An env file the change commits is yielded even
     when its content is not scanned (binary, too large), with empty content."""
     planned, ahead = itertools.tee((commit, change, _plan(change, excluded)) for commit, change in changes)
-    with git.CatFile(repo) as objects:
+    with git_objects.CatFile(repo) as objects:
         contents = objects.read_each(str(change.new_oid) for _, change, plan in ahead if plan == "read")
         for commit, change, plan in planned:
             path = display_path(change.path)
@@ -74,7 +75,9 @@ def changed_items(
 
 
 def _missing(repo: git.Repo, oid: str, path: str, commit: str | None, summary: Summary) -> None:
+    from falguard.git.history import is_partial_clone  # only when an object is missing
+
     where = f" in commit {commit[:12]}" if commit else " in the index"
-    if not git.is_partial_clone(repo):  # nothing may be missing on purpose: corruption
+    if not is_partial_clone(repo):  # nothing may be missing on purpose: corruption
         raise GitError(f"repository is corrupt: object {oid[:12]} for {path}{where} cannot be read; run `git fsck`")
     summary.incomplete.append(f"object {oid[:12]} for {path}{where} is missing")

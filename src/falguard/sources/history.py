@@ -23,6 +23,7 @@ from falguard.detection.prefilter import Prefilter, prefilter_for
 from falguard.errors import GitError
 from falguard.expand.imagekind import image_kind
 from falguard.expand.magic import container_kind
+from falguard.git import history as git_history
 from falguard.models import Origin, Summary
 from falguard.sources import BINARY_SNIFF, Exclusion, Item, text_content
 from falguard.sources.path_log import is_env_path
@@ -342,13 +343,13 @@ def _open_streams(
     listed: Callable[..., None],
     on_env_files: Callable[[set[bytes]], None] | None,
     graph: _Listing,
-) -> list[git.ObjectStream]:
+) -> list[git_history.ObjectStream]:
     """The commits' stream (one reader, its listing kept in ``graph``), then the blobs' (``workers``)."""
-    streams: list[git.ObjectStream] = []
+    streams: list[git_history.ObjectStream] = []
     try:
         for objects, count in ((False, 1), (True, workers)):
             streams.append(
-                git.ObjectStream(
+                git_history.ObjectStream(
                     repo,
                     revisions,
                     objects=objects,
@@ -371,7 +372,7 @@ def _no_path(path: bytes) -> bool:
 
 
 def _read_streams(
-    streams: list[git.ObjectStream],
+    streams: list[git_history.ObjectStream],
     summary: Summary,
     coverage: Coverage,
     max_size: int,

@@ -21,6 +21,7 @@ from typing import IO
 
 from falguard import git
 from falguard.envhygiene.envfiles import is_env_file
+from falguard.git import walks as git_walks
 
 #: Rounds of the log before the paths stop growing (each round follows one more rename).
 MAX_ROUNDS = 4
@@ -98,7 +99,7 @@ def path_history(
     paths = _start_paths(blobs, env_paths, ahead.head() if blobs or env_paths else {})
     walk = None
     if graph is None and every_ref and (blobs or commits):
-        walk = git.commit_graph(repo, revisions)
+        walk = git_walks.commit_graph(repo, revisions)
         graph = walk[1]
     try:
         first = ahead.log if ahead.log is not None and ahead.log.paths == paths else None
@@ -106,10 +107,10 @@ def path_history(
         if graph is None or not every_ref:
             return history
         if walk is not None:
-            git.finish(walk[0], "rev-list")
+            git_walks.finish(walk[0], "rev-list")
         wanted = {change.commit for changes in history.changes.values() for change in changes} | set(commits)
         graph.seek(0)
-        reached = refs_reaching(git.ref_tips(repo), graph, wanted)
+        reached = refs_reaching(git_walks.ref_tips(repo), graph, wanted)
         return PathHistory(history.changes, history.env_added, reached)
     finally:
         ahead.close()
@@ -125,7 +126,7 @@ class LogRun:
         import threading
 
         self.paths = frozenset(paths)
-        self._proc = git.log_changes(repo, revisions, self.paths)
+        self._proc = git_walks.log_changes(repo, revisions, self.paths)
         self._entries: list[_LogEntry] = []
         self._failure: Exception | None = None
         self._thread = threading.Thread(target=self._read, daemon=True)
@@ -141,7 +142,7 @@ class LogRun:
     def entries(self) -> list[_LogEntry]:
         """Every raw diff entry of the log, once git is done; GitError if it failed."""
         self._thread.join()
-        git.finish(self._proc, "log")
+        git_walks.finish(self._proc, "log")
         if self._failure is not None:
             raise self._failure
         return self._entries
@@ -195,7 +196,7 @@ class Ahead:
     def head(self) -> dict[str, list[bytes]]:
         """HEAD's blobs with their paths, read once for the log and for :func:`path_history`."""
         if self._head is None:
-            self._head = git.tree_blobs(self.repo, "HEAD")
+            self._head = git_walks.tree_blobs(self.repo, "HEAD")
         return self._head
 
     def wait(self) -> float:
@@ -310,7 +311,7 @@ def _paths_in_parents(
         if parent in seen:
             continue
         seen.add(parent)
-        for oid, held in git.tree_blobs(repo, parent).items():
+        for oid, held in git_walks.tree_blobs(repo, parent).items():
             found.update(path for path in held if oid in blobs or is_env_path(path))
     found.discard(b"")
     return found

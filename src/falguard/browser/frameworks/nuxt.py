@@ -21,7 +21,8 @@ from falguard.browser.framework import (
 )
 from falguard.browser.js import Entry, object_entries, sources
 from falguard.browser.names import is_fal_key_name, is_key_value
-from falguard.models import Finding, Secret, Severity
+from falguard.detection.facts import Finding
+from falguard.models import Secret, Severity
 
 _BUILD_ONLY = ("modules/",)  # Nuxt modules run at build time, in Node
 _RUNTIME_CONFIG = re.compile(rb"(?<![\w$.])runtimeConfig\s{0,8}:\s{0,8}\{")

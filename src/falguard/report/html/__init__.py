@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from falguard.models import Audit, ScanResult
+from falguard.detection.facts import Audit
+from falguard.models import ScanResult
 from falguard.report import ReportContext
 from falguard.report.html.escape import esc
 from falguard.report.html.page import document

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from falguard import __version__
-from falguard.models import Finding, Verification
+from falguard.detection.facts import Finding, Verification
 from falguard.report.guidance import steps
 from falguard.report.html.assets import CSP, SCRIPT, STYLE
 from falguard.report.html.escape import esc

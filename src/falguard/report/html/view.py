@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from falguard.models import URGENCY, Finding, HistoryEvent, ScanResult, Severity, Story, Verification
+from falguard.detection.facts import Finding, HistoryEvent, Story, Verification
+from falguard.models import URGENCY, ScanResult, Severity
 from falguard.report.guidance import steps
 from falguard.report.text import location
 from falguard.sources.buildoutput import is_served
