@@ -42,7 +42,8 @@ NOT_ON_THE_HOOK_PATH = (
     "falguard.scans.historyscan",
     "falguard.detection.facts",
     "falguard.cli.app",
-    "falguard.expand.ocr",  # the images extra: only when an image is staged
+    "falguard.expand.ocrengine",  # the images extra: only when an image is staged
+    "falguard.expand.ocr",
     "falguard.expand.ocrtext",
     "rapidocr",
     "PIL",

@@ -8,7 +8,7 @@ corrected where a key's shape forces the characters (:mod:`falguard.expand.ocrte
 scanned as any file is.
 
 Cost is bounded and said: the header's size turns away what cannot hold a key before any
-decoding, a thumbnail turns away photographs (:mod:`falguard.expand.ocr`), and a scan reads
+decoding, a thumbnail turns away photographs (:mod:`falguard.expand.ocrengine`), and a scan reads
 at most ``ImageBudget.images`` images and ``ImageBudget.megapixels`` megapixels; the rest is
 counted in the summary (``images_over_budget``). Without the extra, images worth reading
 are counted as not read (``images_not_read``), never skipped in silence. Nothing here
@@ -21,12 +21,18 @@ import base64
 import binascii
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from falguard.expand import MEMBER_SEP
 from falguard.expand.imagekind import image_kind, image_size
 from falguard.models import Summary
 from falguard.sources import Item
 
+#: An image whose longest side is shorter holds no readable key (a 36-character key id at
+#: 5 pixels a character is 180 pixels wide): icons, badges, bullets.
+MIN_LONG_SIDE = 160
+#: An image shorter than this holds no line of text.
+MIN_SHORT_SIDE = 10
 #: Default bounds on one scan's OCR (``--max-images``, ``--max-image-megapixels``): at the
 #: measured 0.2-0.5 s per screenshot, at most a few minutes.
 MAX_IMAGES = 500
@@ -56,6 +62,26 @@ class ImageBudget:
         return True
 
 
+#: The budgets of the scans whose expansion is running (the innermost last): what an image met
+#: inside other content (a PDF page with no text) spends, through :func:`active_budget`.
+_SPENDING: list[ImageBudget] = []
+_OUTSIDE_A_SCAN = ImageBudget()
+
+
+@contextmanager
+def spending(budget: ImageBudget) -> Iterator[ImageBudget]:
+    """While the expansion of one item runs, ``budget`` is the one :func:`active_budget` gives."""
+    _SPENDING.append(budget)
+    try:
+        yield budget
+    finally:
+        _SPENDING.pop()
+
+
+def active_budget() -> ImageBudget:
+    return _SPENDING[-1] if _SPENDING else _OUTSIDE_A_SCAN
+
+
 def may_hold_images(item: Item) -> bool:
     """An image, or a notebook with image outputs (cheap: magic bytes and a name)."""
     content = item.content
@@ -66,7 +92,8 @@ def may_hold_images(item: Item) -> bool:
 
 def read_images(item: Item, summary: Summary, budget: ImageBudget) -> Iterator[Item]:
     """``item``'s text: an image's text read by OCR (nothing when it cannot be read), a
-    notebook itself and then each image in its outputs."""
+    notebook itself and then each image in its outputs. While it runs, ``budget`` is also the
+    one images met inside other content spend (:func:`falguard.expand.ocr.read_image`)."""
     if image_kind(item.content) is not None:
         text = image_text(item.content, item.origin.path, summary, budget)
         if text is not None:
@@ -78,6 +105,11 @@ def read_images(item: Item, summary: Summary, budget: ImageBudget) -> Iterator[I
         text = image_text(data, label, summary, budget)
         if text is not None:
             yield item.replace(origin=item.origin.replace(path=label), content=text, added=None, first_line=1)
+
+
+def worth_reading(size: tuple[int, int]) -> bool:
+    width, height = size
+    return max(width, height) >= MIN_LONG_SIDE and min(width, height) >= MIN_SHORT_SIDE
 
 
 def notebook_images(content: bytes) -> Iterator[bytes]:
@@ -94,12 +126,12 @@ def notebook_images(content: bytes) -> Iterator[bytes]:
 def image_text(data: bytes, label: str, summary: Summary, budget: ImageBudget) -> bytes | None:
     """The corrected text of one image, or None (counted in ``summary``) when it is not read."""
     size = image_size(data)
-    from falguard.expand import ocr
-
-    if size is not None and not ocr.worth_reading(size):
+    if size is not None and not worth_reading(size):
         summary.images_skipped += 1
         return None
-    if not ocr.available():
+    try:
+        from falguard.expand import ocrengine as ocr
+    except ImportError:  # the images extra is not installed
         summary.images_not_read += 1
         return None
     pixels = size[0] * size[1] if size else 0

@@ -1,112 +1,20 @@
-"""The OCR engine behind the ``images`` extra, and the cheap checks before it runs.
+"""The OCR step's entry for images met inside other content (a PDF page with no text layer):
+``read_image(image, label, summary)``, the interface :mod:`falguard.expand.pictures` names.
 
-The engine is RapidOCR's native build (``rapidocrlite`` on the package index, imported as
-``rapidocr``) with its lite models, which ship inside its wheel: it loads them from its own
-folder and never downloads (chosen by measurement, see docs/documents-and-images.md). It is
-imported only when a scan meets an image worth reading, never on the hook's start-up path.
-
-:func:`prepared` decodes an image with Pillow (the first frame of a GIF), turns away what
-cannot hold a readable key (too small, or a photograph: most of its pixels in no few flat
-colours) and shrinks very large images to at most :data:`MAX_SIDE` pixels on the long side.
+Importing this module raises ImportError when the ``images`` extra is not installed (the
+caller then counts the image as not read). An image read here goes through the same checks,
+bounds and correction as a screenshot file (:func:`falguard.expand.images.image_text`) and
+spends the running scan's image budget.
 """
 
 from __future__ import annotations
 
-import io
-from typing import TYPE_CHECKING, Any
-
-from falguard.expand.ocrtext import Box
-
-if TYPE_CHECKING:
-    from PIL.Image import Image
-
-#: The longest side an image is read at; larger images are scaled down to it first.
-MAX_SIDE = 2560
-#: An image whose longest side is shorter holds no readable key (a 36-character key id at
-#: 5 pixels a character is 180 pixels wide): icons, badges, bullets.
-MIN_LONG_SIDE = 160
-#: An image shorter than this holds no line of text.
-MIN_SHORT_SIDE = 10
-#: A screenshot is mostly a few flat colours (background, panels); a photograph is not. Share
-#: of a 96x96 thumbnail's pixels in its 6 commonest colours (32 levels a channel), below which
-#: an image is taken for a photograph: screenshots measured 0.93-0.999, photographs 0.06-0.15.
-FLAT_SHARE = 0.30
+from falguard.expand import ocrengine  # noqa: F401  (raises ImportError without the images extra)
+from falguard.expand.images import active_budget, image_text
+from falguard.models import Summary
 
 
-class NotInstalled(Exception):
-    """The ``images`` extra is not installed."""
-
-
-def available() -> bool:
-    """Whether the ``images`` extra is installed (without importing it)."""
-    from importlib.util import find_spec
-
-    return find_spec("rapidocr") is not None and find_spec("PIL") is not None
-
-
-def worth_reading(size: tuple[int, int]) -> bool:
-    width, height = size
-    return max(width, height) >= MIN_LONG_SIDE and min(width, height) >= MIN_SHORT_SIDE
-
-
-def flat_share(image: Image) -> float:
-    """Share of the pixels of a small thumbnail in its 6 commonest colours (coarsely binned)."""
-    thumb = image.convert("RGB")
-    thumb.thumbnail((96, 96))
-    binned = thumb.point(lambda value: value & 0xF8)
-    colours = binned.getcolors(96 * 96) or []
-    counts = sorted((count for count, _ in colours), reverse=True)
-    return sum(counts[:6]) / max(1, thumb.width * thumb.height)
-
-
-def prepared(data: bytes) -> Image | None:
-    """The image to read (RGB, first frame, at most MAX_SIDE), or None for a photograph.
-
-    Raises ``OSError`` or ``ValueError`` (Pillow's) for bytes that do not decode."""
-    from PIL import Image as PillowImage
-
-    PillowImage.MAX_IMAGE_PIXELS = 64_000_000  # a decompression bomb is refused, never decoded
-    opened = PillowImage.open(io.BytesIO(data))
-    opened.seek(0)
-    image = opened.convert("RGB")
-    if flat_share(image) < FLAT_SHARE:
-        return None
-    if max(image.size) > MAX_SIDE:
-        image.thumbnail((MAX_SIDE, MAX_SIDE), PillowImage.Resampling.LANCZOS)
-    return image
-
-
-class Engine:
-    """RapidOCR with its bundled lite models, loaded on first use (about 0.5 s)."""
-
-    def __init__(self) -> None:
-        self._ocr: Any = None
-
-    def read(self, image: Image) -> list[Box]:
-        """Every box of text in ``image``: its text and its four corners, in pixels."""
-        if self._ocr is None:
-            self._ocr = _load()
-        output = self._ocr(image)
-        if output.txts is None:
-            return []
-        return [
-            (str(text), [(float(x), float(y)) for x, y in box])
-            for text, box in zip(output.txts, output.boxes, strict=True)
-        ]
-
-
-def _load() -> Any:
-    try:
-        from rapidocr import RapidOCR
-    except ImportError as error:
-        raise NotInstalled(str(error)) from error
-    import logging
-
-    logging.getLogger("RapidOCR").setLevel(logging.ERROR)
-    params = {
-        "Det.model_type": "lite",  # the models inside the wheel: nothing to download
-        "Rec.model_type": "lite",
-        "Global.use_cls": False,  # screenshots are upright
-        "Global.log_level": "error",
-    }
-    return RapidOCR(params=params)
+def read_image(image: bytes, label: str, summary: Summary, /) -> bytes | None:
+    """The corrected text read from ``image`` (an image file's bytes), reported at ``label``;
+    None when it is not read (too small, a photograph, past the limits: counted in ``summary``)."""
+    return image_text(image, label, summary, active_budget())

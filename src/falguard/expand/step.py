@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from falguard.expand.archives import Limits, expanded
 from falguard.expand.encoded import Decoder, encoded_findings, one_pass
-from falguard.expand.images import ImageBudget, may_hold_images, read_images
+from falguard.expand.images import ImageBudget, may_hold_images, read_images, spending
 from falguard.models import Summary, Value, _set
 from falguard.sources import Item
 
@@ -57,12 +57,14 @@ class Expansion(Value):
         return found
 
     def _parts(self, item: Item, summary: Summary) -> Iterator[Item]:
-        """``item``, or each member of it when it is a container; an image as its text."""
-        for part in expanded(item, summary, self.limits):
-            if may_hold_images(part):
-                yield from read_images(part, summary, self.images)
-            else:
-                yield part
+        """``item``, or each member of it when it is a container; an image as its text (an
+        image inside a member, a PDF's page, spends this scan's image budget too)."""
+        with spending(self.images):
+            for part in expanded(item, summary, self.limits):
+                if may_hold_images(part):
+                    yield from read_images(part, summary, self.images)
+                else:
+                    yield part
 
     def _detected(self, part: Item, finder_hits: dict[bytes, list[int]] | None) -> list[Finding]:
         """Detection on ``part``'s own bytes (which the prefilter has admitted: content it turns
