@@ -192,3 +192,30 @@ def test_history_reads_each_image_blob_once(repo_with_screenshot: tuple[Path, by
     run = run_cli("scan", "--history", "--format", "json", cwd=repo)
     assert run.json["summary"]["images"]["read"] == 1
     assert {f["key_id"] for f in run.json["findings"] if f["severity"] in HIGH} == {key[0]}
+
+
+def test_the_engine_reads_with_no_network_and_no_download(key: tuple[str, str], tmp_path: Path) -> None:
+    """The models ship inside the engine's wheel: a Python in which every connection fails
+    (and a fresh, empty home and cache) still reads the key."""
+    guard = tmp_path / "guard"
+    write(
+        guard,
+        "sitecustomize.py",
+        "import socket\n"
+        "def refuse(*args, **kwargs):\n"
+        "    raise OSError('falguard test: no network')\n"
+        "socket.socket.connect = refuse\n"
+        "socket.socket.connect_ex = refuse\n"
+        "socket.create_connection = refuse\n"
+        "socket.getaddrinfo = refuse\n",
+    )
+    shot = tmp_path / "shots"
+    write(shot, "key.png", encoded(pillow_screenshot(["FAL_KEY=" + ":".join(key)]), "PNG"))
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"PYTHONPATH": f"{guard}{os.pathsep}{os.environ.get('PYTHONPATH', '')}", "HOME": str(home)}
+    env["XDG_CACHE_HOME"] = str(home / ".cache")
+    run = run_cli("scan", "--no-git", ".", "--format", "json", cwd=shot, env=env)
+    assert run.code == 1, run.err
+    assert [f["key_id"] for f in run.json["findings"]] == [key[0]]
+    assert not any(home.iterdir()), "nothing written to the home directory or a cache"
