@@ -69,7 +69,10 @@ def test_every_key_in_every_screenshot_is_found_with_its_key_id(screenshots: tup
 def pillow_screenshot(text_lines: list[str], *, size: int = 18, dark: bool = False) -> Any:
     from PIL import Image, ImageDraw, ImageFont
 
-    font = ImageFont.truetype("DejaVuSansMono.ttf", size)
+    try:
+        font: Any = ImageFont.truetype("DejaVuSansMono.ttf", size)  # Debian's fonts-dejavu-core (.ci/run)
+    except OSError:
+        font = ImageFont.load_default(size)
     image = Image.new("RGB", (1000, 60 + len(text_lines) * (size + 10)), "#111" if dark else "#fff")
     draw = ImageDraw.Draw(image)
     for index, line in enumerate(text_lines):
@@ -219,3 +222,11 @@ def test_the_engine_reads_with_no_network_and_no_download(key: tuple[str, str], 
     assert run.code == 1, run.err
     assert [f["key_id"] for f in run.json["findings"]] == [key[0]]
     assert not any(home.iterdir()), "nothing written to the home directory or a cache"
+
+
+def test_an_image_piped_to_standard_input_is_read_whole(key: tuple[str, str], tmp_path: Path) -> None:
+    png = encoded(pillow_screenshot(["token", "FAL_KEY=" + ":".join(key), "\n" * 3]), "PNG")
+    assert b"\n" in png  # a text reader would cut it at a line end
+    run = run_cli("scan", "-", "--format", "json", cwd=tmp_path, input=png)
+    assert [f["key_id"] for f in run.json["findings"]] == [key[0]]
+    assert run.json["summary"]["images"]["read"] == 1
