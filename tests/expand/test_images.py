@@ -230,3 +230,15 @@ def test_an_image_piped_to_standard_input_is_read_whole(key: tuple[str, str], tm
     run = run_cli("scan", "-", "--format", "json", cwd=tmp_path, input=png)
     assert [f["key_id"] for f in run.json["findings"]] == [key[0]]
     assert run.json["summary"]["images"]["read"] == 1
+
+
+def test_a_screenshot_inside_an_archive_is_read(key: tuple[str, str], tmp_path: Path) -> None:
+    import zipfile
+
+    png = encoded(pillow_screenshot(["FAL_KEY=" + ":".join(key)]), "PNG")
+    with zipfile.ZipFile(tmp_path / "bundle.zip", "w") as archive:
+        archive.writestr("docs/shots/setup.png", png)
+    report = scan_json(tmp_path)
+    assert [(f["key_id"], f["path"].endswith("bundle.zip!/docs/shots/setup.png")) for f in report["findings"]] == [
+        (key[0], True)
+    ]

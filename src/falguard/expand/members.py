@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from falguard.expand import MEMBER_SEP
+from falguard.expand.imagekind import image_kind
 from falguard.expand.magic import GZIP, SQLITE, TAR, ZIP, container_kind
 from falguard.models import Summary
 from falguard.sources import text_content
@@ -64,7 +65,7 @@ def _expand(data: bytes, label: str, depth: int, context: Context) -> Iterator[t
     summary = context.summary
     kind = container_kind(data)
     if kind is None:
-        text = text_content(data)
+        text = text_content(data) if image_kind(data) is None else data  # an image: read by the image step
         if text is None:
             summary.skipped_binary += 1
             return
