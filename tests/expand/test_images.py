@@ -57,13 +57,26 @@ def test_every_key_in_every_screenshot_is_found_with_its_key_id(screenshots: tup
     for file, scene in scenes.items():
         high = [f for f in report["findings"] if Path(f["path"]).name == file and f["severity"] in HIGH]
         key_ids = sorted(f["key_id"] for f in high if f["key_id"])
-        assert key_ids == sorted(scene.key_ids), f"{file}: {[(f['rule'], f['secret']) for f in high]}"
+        assert key_ids == sorted(scene.key_ids), (
+            f"{file}: {[(f['rule'], f['secret']) for f in high]}; {read(directory / file, scene)}"
+        )
         for token in scene.fal_tokens:
             assert any(f["rule"] == "fal-key" and f["secret"].endswith(token[-4:]) for f in high), file
         assert len(high) == len(scene.key_ids) + len(scene.fal_tokens), f"{file}: decoys must not be high"
         for finding in high:
             assert finding["line"] >= 1 and finding["column"] >= 1  # the row of text in the image, and where in it
             assert not any(secret in json.dumps(report) for secret in scene.secrets), "never a full secret"
+
+
+def read(path: Path, scene: Scene) -> str:
+    """What the image step read in ``path``, secrets masked (for a failure's message)."""
+    from falguard.expand.images import ImageBudget, image_text
+    from falguard.models import Summary
+
+    text = (image_text(path.read_bytes(), path.name, Summary(), ImageBudget()) or b"").decode()
+    for secret in scene.secrets:
+        text = text.replace(secret, secret[:4] + "****")
+    return f"text read: {text!r}"
 
 
 def pillow_screenshot(text_lines: list[str], *, size: int = 18, dark: bool = False) -> Any:

@@ -40,6 +40,12 @@ def test_spaces_ocr_adds_inside_a_key_and_a_line_break_in_its_secret_are_dropped
     assert fixed.count("\n") == read.count("\n"), "rows keep their count, so line numbers hold"
 
 
+def test_a_slashed_zero_and_look_alike_letters_are_digits() -> None:
+    key_id, secret = key_with_every_confusion()
+    read = key_id.replace("0", "\u00f8") + ":" + secret.replace("0", "\u03b8").replace("1", "\u0406")
+    assert corrected(f'"{read}"') == f'"{key_id}:{secret}"'
+
+
 def test_the_version_digit_is_forced_and_a_lone_key_id_is_corrected() -> None:
     key_id = fake_uuid(RNG)
     read = key_id[:14] + "A" + key_id[15:]  # the version digit read as a letter
@@ -48,7 +54,9 @@ def test_the_version_digit_is_forced_and_a_lone_key_id_is_corrected() -> None:
 
 def test_a_split_pair_in_a_table_reads_as_names_and_values() -> None:
     key_id, secret = fake_uuid(RNG), fake_hex32(RNG)
-    read = f"Name  Value\nFAL KEY ID  {key_id}\nFAL_KEY_SECRET  {confused(secret)}"
+    secret = "015" + secret[3:]
+    misread = "OlS" + secret[3:]  # a few confusions (a run of 32 far from hex is no secret)
+    read = f"Name  Value\nFAL KEY ID  {key_id}\nFAL_KEY_SECRET  {misread}"
     assert corrected(read).splitlines()[1:] == [f"FAL_KEY_ID: {key_id}", f"FAL_KEY_SECRET: {secret}"]
 
 

@@ -5,7 +5,7 @@ vertical centres are close form a row, left to right, joined by one space when t
 touch and by two (a column gap) otherwise. :func:`corrected` then undoes OCR's confusions,
 but only inside what has a key's shape, where the shape forces each character's class:
 
-- ``<uuid v4>:<32 hex>``: every character of the groups is a hex digit, so ``O/o/Q -> 0``,
+- ``<uuid v4>:<32 hex>``: every character of the groups is a hex digit, so ``O/o/Q/ø/θ -> 0``,
   ``I/l/i/| -> 1``, ``S/s -> 5``, ``B -> 8``, ``Z/z -> 2``, ``G -> 6``, ``g/q -> 9``, upper
   case to lower case, the version digit is ``4``; a space OCR put inside a group or a line
   break inside the secret is dropped (the rows keep their count, so line numbers hold);
@@ -24,9 +24,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-#: What OCR prints for a hex digit, and the digit it stands for (hex letters: their lower case).
-_AS_HEX = str.maketrans("OoQIl|i!SsBZzGgqACDEF", "0001111155822699acdef")
-_H = "[0-9a-fA-FOoQIl|i!SsBZzGgq]"
+#: What OCR prints for a hex digit, and the digit it stands for (hex letters: their lower case);
+#: a monospace font's slashed or dotted zero reads as ``ø``/``θ``, and Cyrillic look-alikes too.
+_AS_HEX = str.maketrans(
+    "OoQøØθΘОоIl|i!ІіSsBВZzGgqACDEF",
+    "0" * 9 + "1" * 7 + "55" + "88" + "22" + "6" + "99" + "acdef",
+)
+_H = "[0-9a-fA-FOoQøØθΘОоIl|i!ІіSsBВZzGgq]"
 _DASH = " ?[-\u2010\u2011\u2012\u2013\u2014_~] ?"
 
 
@@ -127,7 +131,7 @@ def _whole_key(match: re.Match[str]) -> str:
 
 def _lone_hex(match: re.Match[str]) -> str:
     read = match.group(1)
-    confusions = sum(1 for c in read if c not in "0123456789abcdef")
+    confusions = sum(1 for c in read if c not in "0123456789abcdefABCDEF")
     return _hex(read) if confusions <= _MAX_CONFUSIONS else read
 
 
