@@ -93,8 +93,8 @@ def test_the_workflow_fans_out_and_merges() -> None:
     assert workflow["permissions"] == {"contents": "read"}
 
 
-def test_the_readme_workflows_to_copy_are_valid_and_use_real_inputs() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_documented_workflows_to_copy_are_valid_and_use_real_inputs() -> None:
+    readme = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
     blocks = [
         yaml.load(b, Loader=_Loader) for b in re.findall(r"```yaml\n(.*?)```", readme, re.S) if "<org>/falguard" in b
     ]
@@ -103,7 +103,7 @@ def test_the_readme_workflows_to_copy_are_valid_and_use_real_inputs() -> None:
     callers = [
         b for b in blocks if "jobs" in b and any("org-audit.yml@" in j.get("uses", "") for j in b["jobs"].values())
     ]
-    assert callers, "the README shows how to call the organisation workflow"
+    assert callers, "docs/ci.md shows how to call the organisation workflow"
     for block in blocks:
         if "jobs" not in block:
             continue

@@ -1,4 +1,4 @@
-"""The README's install instructions cannot pull a stranger's package (issue 16, problem 1):
+"""The install instructions (README and docs/) cannot pull a stranger's package (issue 16, problem 1):
 the name `falguard` on the package index is an unrelated project's, so every instruction
 installs this repository (the checkout, or a git URL pinned to a commit or tag), the
 pre-commit example pins a revision that can exist, and the Quickstart makes its own
@@ -12,6 +12,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+#: The README and every page of docs/, where the CI and hook instructions now live.
+DOCS = "\n".join([README, *(page.read_text(encoding="utf-8") for page in sorted((ROOT / "docs").glob("*.md")))])
 
 #: An install instruction: pip (or pipx) install and its arguments, up to the end of the
 #: line or of the inline code span.
@@ -28,8 +30,8 @@ def instructions(text: str) -> list[str]:
 
 
 def test_every_install_of_falguard_is_this_repository_never_a_name_on_the_index() -> None:
-    found = instructions(README)
-    assert len(found) >= 4, found
+    found = instructions(DOCS)
+    assert len(found) >= 6, found
     for args in found:
         if _OURS.search(args):
             assert _PINNED.search(args), f"pip install {args}: a name on the index may be a stranger's package"
@@ -51,8 +53,8 @@ def test_the_distribution_name_is_ours_and_the_command_is_falguard() -> None:
 
 def test_the_pre_commit_example_pins_a_revision_that_can_exist() -> None:
     """It said `rev: v0.1.0`, a tag that does not exist."""
-    revs = re.findall(r"repo: https://github\.com/<org>/falguard\n\s+rev: (\S+(?: \S+ \S+)?)", README)
-    assert revs, "README.md lost its pre-commit example"
+    revs = re.findall(r"repo: https://github\.com/<org>/falguard\n\s+rev: (\S+(?: \S+ \S+)?)", DOCS)
+    assert revs, "the docs lost their pre-commit example"
     for rev in revs:
         assert rev == "<full commit SHA>" or re.fullmatch(r"[0-9a-f]{40}", rev), rev
 

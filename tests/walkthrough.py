@@ -1,6 +1,7 @@
-"""The README's example runs, from real runs in temporary directories. Fake keys only
+"""The documentation's example runs, from real runs in temporary directories. Fake keys only
 (tests/keys.py), built at run time; dates and names are fixed, so the output is the same on
-every machine; ``tests/test_walkthrough.py`` checks that the README holds exactly this.
+every machine; ``tests/test_walkthrough.py`` checks that the pages hold exactly this
+(``BLOCKS`` says which block lives in which page).
 
 - the walkthrough of a Python-only repository: a FastAPI worker with no package.json whose
   fal key was committed in ``settings.py`` and ``.env.production`` and pushed
@@ -10,7 +11,8 @@ every machine; ``tests/test_walkthrough.py`` checks that the README holds exactl
 - the organisation audit: the test suite's fleet (``tests/org/fleet.py``) audited with
   ``falguard audit --repos`` (commit dates fixed, its directory shown as /srv/git/acme-org).
 
-    python -m tests.walkthrough [walkthrough|quickstart|org]
+    python -m tests.walkthrough [walkthrough|quickstart|org]   # print one run
+    python -m tests.walkthrough --write                          # rewrite every block in its page
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tests.helpers import git, write
@@ -122,6 +125,42 @@ def org() -> str:
     return shown.replace(tmp, ORG_SHOWN_AS)
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def blocks() -> dict[str, tuple[Path, Callable[[], str]]]:
+    """Each example run: the page that shows it between ``<!-- NAME:start -->`` and
+    ``<!-- NAME:end -->``, and the function that makes it again."""
+    return {
+        "quickstart": (ROOT / "README.md", quickstart),
+        "walkthrough": (ROOT / "docs" / "user-guide.md", walkthrough),
+        "org": (ROOT / "docs" / "org-audits.md", org),
+    }
+
+
+def block_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(<!-- {name}:start -->\n```text\n)(.*?)(```\n<!-- {name}:end -->)", re.S)
+
+
+def shown(name: str) -> str | None:
+    """The run as the page shows it, or None when the page lost its block."""
+    page, _ = blocks()[name]
+    found = block_pattern(name).search(page.read_text(encoding="utf-8"))
+    return found.group(2) if found else None
+
+
+def write_blocks() -> None:
+    for name, (page, make) in blocks().items():
+        text, count = block_pattern(name).subn(
+            lambda m, output=make(): m.group(1) + output + m.group(3), page.read_text(encoding="utf-8")
+        )
+        assert count == 1, f"{page}: no {name} block"
+        page.write_text(text, encoding="utf-8")
+
+
 if __name__ == "__main__":
-    which = {"quickstart": quickstart, "org": org}.get(sys.argv[1] if sys.argv[1:] else "", walkthrough)
-    sys.stdout.write(which())
+    if sys.argv[1:] == ["--write"]:
+        write_blocks()
+    else:
+        which = {"quickstart": quickstart, "org": org}.get(sys.argv[1] if sys.argv[1:] else "", walkthrough)
+        sys.stdout.write(which())

@@ -42,6 +42,10 @@ NOT_ON_THE_HOOK_PATH = (
     "falguard.scans.historyscan",
     "falguard.detection.facts",
     "falguard.cli.app",
+    "falguard.expand.members",  # containers and documents: zipfile, tarfile, the XML parser
+    "falguard.expand.pdf",
+    "pyexpat",
+    "pypdfium2",  # PDFs' text layer: only when a PDF is staged
     "falguard.expand.ocrengine",  # the images extra: only when an image is staged
     "falguard.expand.ocr",
     "falguard.expand.ocrtext",

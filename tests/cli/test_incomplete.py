@@ -28,7 +28,8 @@ def shallow(repo: Path, tmp_path: Path) -> Path:
 def test_outside_ci_it_warns_and_passes(shallow: Path, falguard) -> None:
     run = falguard("scan", "--history", cwd=shallow)
     assert run.code == 0
-    assert "incomplete: shallow clone" in run.err
+    assert "incomplete: shallow clone" in run.out  # said once: in the report's summary, not again on stderr
+    assert "shallow clone" not in run.err
     assert "no fal credentials found in what was read (coverage is incomplete)" in run.out  # never a bare "none"
 
 
@@ -38,8 +39,10 @@ def test_in_ci_it_fails_with_the_fix(shallow: Path, falguard, monkeypatch) -> No
         run = falguard(*args, cwd=shallow)
         assert run.code == 2, args
         last = run.err.strip().splitlines()[-1]
-        assert last.startswith("falguard: error: the scan is incomplete: shallow clone")
+        assert last.startswith("falguard: error: the scan is incomplete (see above)")
         assert "git fetch --unshallow" in last and "fetch-depth: 0" in last
+        said = [line for line in (run.out + run.err).splitlines() if "shallow clone" in line and '"' not in line]
+        assert len([line for line in said if line.startswith("falguard:")]) == 1, said  # the reason, once
     assert falguard("scan", "--history", "--no-fail-on-incomplete", cwd=shallow).code == 0
     assert falguard("scan", cwd=shallow).code == 0  # a working-tree scan is complete
 

@@ -139,3 +139,22 @@ def test_the_baseline_file_option_has_one_spelling_everywhere(repo: Path, tmp_pa
         assert falguard("baseline", "create", old, str(again), cwd=repo).code == 0 and again.is_file()
         again.unlink()
     assert falguard("baseline", "update", "--file", str(target), cwd=repo).code == 0
+
+
+def test_one_count_per_baseline_entry_in_every_report(repo: Path, falguard) -> None:
+    """`baseline create` said "records 2 findings", then the audit said "3 baselined": its
+    history and working tree match the same entries (issue 25, part 3)."""
+    from tests.helpers import commit_all
+
+    ignoring_env(repo)
+    rng = random.Random(25)
+    write(repo, "app.py", f"KEY = '{fake_key_id_secret(rng)}'\n")
+    write(repo, "worker.py", f"KEY = '{fake_fal_key(rng)}'\n")
+    commit_all(repo, "keys")
+    created = falguard("baseline", "create", cwd=repo)
+    assert "records 2 findings" in created.err
+    for args in (("scan",), ("scan", "--history"), ("audit",)):
+        run = falguard(*args, "--format", "json", cwd=repo)
+        assert run.code == 0 and run.json["summary"]["baselined"] == 2, args
+        text = falguard(*args, cwd=repo)
+        assert "(2 baselined)" in text.out, (args, text.out)

@@ -116,10 +116,11 @@ def test_a_saved_history_scan_report_renders_its_counts_as_the_scan_did(repo: Pa
     assert falguard("report", str(saved), cwd=repo).out == text  # said "1 files and blobs scanned" before
 
 
-def test_the_audit_page_of_a_plain_directory_counts_files(tmp_path: Path, falguard) -> None:
-    """No history read: the page said "2 files and objects"; they are files."""
+def test_the_page_of_a_plain_directory_counts_files(tmp_path: Path, falguard) -> None:
+    """No history read: the page said "2 files and objects"; they are files. (An audit of a
+    plain directory is now refused, as `scan --history` refuses it.)"""
     plain = tmp_path / "plain"
     write(plain, "a.py", "print(1)\n")
     write(plain, "b.py", "print(2)\n")
-    page = falguard("audit", "--format", "html", cwd=plain).out
+    page = falguard("scan", "--format", "html", cwd=plain).out
     assert "files and objects" not in page and "2 files (18 bytes)" in page

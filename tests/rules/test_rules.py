@@ -168,13 +168,13 @@ def test_ignored_env_file_reports_only_browser_exposure() -> None:
 
 # --- every rule is guided and documented ---------------------------------------------------
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+USER_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "user-guide.md"
 _UNFILLED = re.compile(r"\{(?:dashboard|which|path|route|remediation)\}")
 
 
-def readme_rule_ids() -> set[str]:
-    """The ids in the first column of the README's rules table."""
-    section = README.read_text(encoding="utf-8").split("\n## Rules\n", 1)[1].split("\n## ", 1)[0]
+def documented_rule_ids() -> set[str]:
+    """The ids in the first column of the user guide's rules table."""
+    section = USER_GUIDE.read_text(encoding="utf-8").split("\n## Rules\n", 1)[1].split("\n## ", 1)[0]
     return set(re.findall(r"^\| `([a-z0-9-]+)` \|", section, re.MULTILINE))
 
 
@@ -185,8 +185,8 @@ def test_every_rule_has_steps(rule_id: str) -> None:
 
 
 @pytest.mark.parametrize("rule_id", sorted(ALL_RULES))
-def test_every_rule_has_a_row_in_the_readme_rules_table(rule_id: str) -> None:
-    assert rule_id in readme_rule_ids()
+def test_every_rule_has_a_row_in_the_user_guide_rules_table(rule_id: str) -> None:
+    assert rule_id in documented_rule_ids()
 
 
 # --- one judge of a whole value ------------------------------------------------------------

@@ -134,9 +134,13 @@ def test_audit_of_a_bare_mirror_and_of_a_plain_directory(tmp_path: Path, falguar
     assert all(s["pushed"] for s in run.json["audit"]["stories"])  # a bare repository is the published copy
     plain = tmp_path / "plain"
     write(plain, "a.txt", f"K={keys[3]}\n")
-    run = falguard("audit", "--format", "json", str(plain), cwd=tmp_path)
-    assert [s["urgency"] for s in run.json["audit"]["stories"]] == ["in the working tree only"]
-    assert "not a git repository" in run.json["summary"]["incomplete"][0]
+    audit = falguard("audit", "--format", "json", str(plain), cwd=tmp_path)
+    history = falguard("scan", "--history", cwd=plain)
+    for run in (audit, history):  # they agree: no history to read is an error, never a pass (issue 25)
+        assert run.code == 2 and run.out == ""
+        (line,) = run.err.strip().splitlines()
+        assert line.startswith("falguard: error: not a git repository: ")
+    assert f"`falguard scan {plain}` scans the files alone" in audit.err
 
 
 def test_audit_of_a_missing_path_is_exit_2(tmp_path: Path, falguard) -> None:

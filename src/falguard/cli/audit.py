@@ -6,7 +6,15 @@ import sys
 
 import click
 
-from falguard.cli.options import emit, fatal_or, report_options, write_replacements_for, write_report
+from falguard.cli.options import (
+    SILENT_FORMATS,
+    emit,
+    fatal_or,
+    report_options,
+    summary_to_stderr,
+    write_replacements_for,
+    write_report,
+)
 from falguard.cli.org import OrgRequest, org_options
 from falguard.cli.settings import Reporting, fails_when_incomplete, settings, stages_for
 from falguard.errors import EXIT_CLEAN, EXIT_FINDINGS
@@ -51,6 +59,6 @@ def audit(path: str, reporting: Reporting, org: OrgRequest | None = None) -> int
         render(tell(found), ReportContext(fail_on=config.fail_on, color=False, verbose=reporting.verbose)),
         reporting.output,
     )
-    if reporting.output:
-        click.echo(f"falguard: audit report written to {reporting.output}", err=True)
+    if reporting.output or reporting.fmt in SILENT_FORMATS:
+        summary_to_stderr(found.result, config.fail_on)
     return fatal_or(found.result, EXIT_FINDINGS if found.result.failing(config.fail_on) else EXIT_CLEAN, strict)

@@ -19,6 +19,8 @@ from falguard.report import FORMATS, ReportContext, renderer
 
 SEVERITIES = [severity.label for severity in sorted(Severity, reverse=True)]
 F = TypeVar("F", bound=Callable[..., Any])
+#: Formats whose report does not end with the text summary: it goes to stderr.
+SILENT_FORMATS = ("json", "sarif", "html")
 
 
 class ByteSize(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
@@ -94,12 +96,18 @@ def emit(result: ScanResult, fmt: str, output: str | None, fail_on: Severity, *,
     color = output is None and fmt == "text" and use_color(sys.stdout)
     context = ReportContext(fail_on=fail_on, color=color, verbose=verbose)
     write_report(renderer(fmt)(result, context), output, context.color)
-    if output or fmt in ("json", "sarif", "html"):
-        from falguard.report.text import summary_lines
-
-        for line in summary_lines(result, ReportContext(fail_on=fail_on)):
-            click.echo(line, err=True)
+    if output or fmt in SILENT_FORMATS:
+        summary_to_stderr(result, fail_on)
     return EXIT_FINDINGS if result.failing(fail_on) else EXIT_CLEAN
+
+
+def summary_to_stderr(result: ScanResult, fail_on: Severity) -> None:
+    """The summary a text report ends with, on stderr: for a report written to a file or in a
+    format a person does not read, so every run ends by saying what it found."""
+    from falguard.report.text import summary_lines
+
+    for line in summary_lines(result, ReportContext(fail_on=fail_on)):
+        click.echo(line, err=True)
 
 
 def finish(
@@ -120,9 +128,8 @@ def fatal_or(result: ScanResult, code: int, strict: bool = False) -> int:
     if result.fatal:
         click.echo(f"falguard: error: {redact(result.fatal)}", err=True)
         return EXIT_ERROR
-    if strict and not result.summary.complete:
-        reasons = result.summary.unreadable + result.summary.incomplete
-        click.echo(f"falguard: error: the scan is incomplete: {redact(reasons[0])}{INCOMPLETE_FIX}", err=True)
+    if strict and not result.summary.complete:  # the summary above named what was not read
+        click.echo(f"falguard: error: the scan is incomplete (see above){INCOMPLETE_FIX}", err=True)
         return EXIT_ERROR
     return code
 

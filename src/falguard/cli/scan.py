@@ -61,9 +61,6 @@ def scan(
         root, config = settings([], reporting)
         config = config.replace(**limits)
         result = scan_history(paths, since, config, stages_for(root, reporting))
-        if reporting.fmt == "text" and reporting.output is None:
-            for reason in result.summary.incomplete:  # the report goes to stdout: say it here too
-                click.echo(f"falguard: warning: incomplete: {reason}", err=True)
         return finish(result, config, reporting, (), history=True)
     if paths == (STDIN,):
         from falguard.scans.scan import scan_stdin

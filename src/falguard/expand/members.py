@@ -1,5 +1,10 @@
 """Reading the members of a container (see :mod:`falguard.expand.archives`, which imports
-this module only when an item is one, so a scan of plain text never loads zipfile or tarfile)."""
+this module only when an item is one, so a scan of plain text never loads zipfile or tarfile).
+
+Documents are containers too: an office document's XML parts are read as the text a reader
+sees (:mod:`falguard.expand.documents`), a PDF's pages as their text layer, ``doc.pdf!/page/3``
+(:mod:`falguard.expand.pdf`), and a page with no text but images goes to the OCR step when
+it is installed (:mod:`falguard.expand.pictures`)."""
 
 from __future__ import annotations
 
@@ -14,9 +19,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from falguard.expand import MEMBER_SEP
+from falguard.expand import MEMBER_SEP, pdf
+from falguard.expand.documents import document_kind, is_text_part, xml_text
 from falguard.expand.imagekind import image_kind
-from falguard.expand.magic import GZIP, SQLITE, TAR, ZIP, container_kind
+from falguard.expand.magic import GZIP, PDF, SQLITE, TAR, ZIP, container_kind
+from falguard.expand.pictures import read_or_count
 from falguard.models import Summary
 from falguard.sources import text_content
 
@@ -81,6 +88,10 @@ def _expand(data: bytes, label: str, depth: int, context: Context) -> Iterator[t
         summary.members_scanned += 1
         yield label, database_text(data)
         return
+    if kind == PDF:  # its own text runs (title, link targets, form values), then its pages
+        yield label, database_text(data)
+        yield from _pdf_pages(data, label, depth, context)
+        return
     try:
         for name, member in _members(kind, data, label, context):
             yield from _expand(member, name, depth + 1, context)
@@ -90,7 +101,7 @@ def _expand(data: bytes, label: str, depth: int, context: Context) -> Iterator[t
 
 
 def database_text(data: bytes) -> bytes:
-    """The text runs of a binary database, one per line (line N of a finding is its Nth run)."""
+    """The text runs of a binary database or a PDF, one per line (line N of a finding is its Nth run)."""
     return _NOT_TEXT.sub(b"\n", data)
 
 
@@ -106,6 +117,7 @@ def _members(kind: str, data: bytes, label: str, context: Context) -> Iterator[t
 def _zip_members(data: bytes, label: str, context: Context) -> Iterator[tuple[str, bytes]]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         entries = [info for info in archive.infolist() if not info.is_dir()]
+        document = document_kind({info.filename for info in entries})
         for index, info in enumerate(entries):
             name = _member_label(label, info.filename)
             if not _admit(name, info.file_size, len(entries) - index, context):
@@ -124,7 +136,36 @@ def _zip_members(data: bytes, label: str, context: Context) -> Iterator[tuple[st
                 context.summary.unreadable.append(f"{name}: could not be read ({_reason(error)})")
                 continue
             if member is not None:
-                yield name, member
+                yield name, _document_text(member) if document and is_text_part(info.filename) else member
+
+
+def _document_text(part: bytes) -> bytes:
+    """An office document's XML part as its text, or as it is when it is no well-formed XML."""
+    text = xml_text(part)
+    return part if text is None else text
+
+
+def _pdf_pages(data: bytes, label: str, depth: int, context: Context) -> Iterator[tuple[str, bytes]]:
+    """(label, text) of each page of a PDF: its text layer, or what OCR reads from a page that
+    has none but images (counted as not read without OCR)."""
+    summary = context.summary
+    try:
+        for page in pdf.pages(data):
+            name = f"{label}{MEMBER_SEP}page/{page.number}"
+            if not _admit(name, len(page.text), page.count - page.number + 1, context):
+                if context.budget.members <= 0:
+                    return
+                continue
+            context.budget.bytes -= len(page.text)
+            text = page.text if page.picture is None else read_or_count(page.picture, name, summary)
+            if text and text.strip():
+                yield from _expand(text, name, depth + 1, context)
+    except pdf.PdfUnavailable as error:
+        summary.members_unreadable += 1
+        summary.unreadable.append(f"{label}: PDF not read (its reader, pypdfium2, is not installed: {error})")
+    except pdf.UNREADABLE as error:
+        summary.members_unreadable += 1
+        summary.unreadable.append(f"{label}: PDF could not be read ({_reason(error)})")
 
 
 def _tar_members(data: bytes, label: str, context: Context) -> Iterator[tuple[str, bytes]]:

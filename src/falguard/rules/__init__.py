@@ -9,7 +9,7 @@ one judge of "is this value a fal key?" (:func:`credential_in`).
 
 Adding a key shape: a module here with its ``RULE`` (patterns with their prefilter anchors,
 judge, ``judge_value``, examples, steps, masking), one line in ``RULES``, one row in the
-README's rules table.
+rules table of docs/user-guide.md.
 
 May import only the shared values (``falguard.models``); every other package may import it.
 """

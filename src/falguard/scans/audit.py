@@ -3,13 +3,15 @@ distinct secret, most urgent first."""
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from pathlib import Path
 
 from falguard import git
 from falguard.config import Config
+from falguard.detection.baseline import identity as baseline_identity
 from falguard.detection.facts import Audit, Finding, Story
+from falguard.errors import InputError
 from falguard.git import walks as git_walks
 from falguard.models import ScanResult, Secret
 from falguard.report.guidance import PROXY_ROUTE
@@ -28,27 +30,26 @@ def collect(
     """Run the history and working-tree scans of the repository at ``path`` (each through
     the whole pipeline, suppressions and verification included)."""
     repo = git.find_repo(path)
+    if repo is None:  # as `scan --history` says: an audit without history would pass on nothing
+        raise InputError(
+            f"not a git repository: {path} (run the audit inside a repository; `falguard scan {shlex.quote(path)}` "
+            "scans the files alone)"
+        )
     combined = ScanResult()
-    audit = Audit(combined, repository=str(Path(path).resolve()))
-    if repo is None:
-        combined.summary.incomplete.append(f"{path} is not a git repository: no history was audited")
-    else:
-        audit.repository = str(repo.toplevel or repo.git_dir)
-        audit.bare = repo.bare
-        audit.head = git.resolve_commit(repo, "HEAD")
-        audit.refs_scanned = git_walks.ref_count(repo)
-        history = scan_history(path, config=config, stages=stages, progress=progress)
-        combined.fatal = history.fatal
-        combined.findings.extend(history.findings)
-        combined.suppressed.extend(history.suppressed)
-        combined.baselined.extend(history.baselined)
-        combined.summary.add(history.summary)
-    if repo is None or not repo.bare:
-        worktree = scan_worktree([path], config, stages)
-        combined.findings.extend(worktree.findings)
-        combined.suppressed.extend(worktree.suppressed)
-        combined.baselined.extend(worktree.baselined)
-        combined.summary.add(worktree.summary)
+    audit = Audit(combined, repository=str(repo.toplevel or repo.git_dir), bare=repo.bare)
+    audit.head = git.resolve_commit(repo, "HEAD")
+    audit.refs_scanned = git_walks.ref_count(repo)
+    scans = [scan_history(path, config=config, stages=stages, progress=progress)]
+    combined.fatal = scans[0].fatal
+    if not repo.bare:
+        scans.append(scan_worktree([path], config, stages))
+    for scan in scans:
+        combined.findings.extend(scan.findings)
+        combined.suppressed.extend(scan.suppressed)
+        combined.baselined.extend(scan.baselined)
+        combined.summary.add(scan.summary)
+    # one count per baseline entry: history and the working tree match the same entries
+    combined.summary.baselined = len({baseline_identity(finding) for finding in combined.baselined})
     combined.findings.sort(key=sort_key)
     combined.suppressed.sort(key=sort_key)
     return audit

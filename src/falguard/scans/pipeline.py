@@ -202,10 +202,13 @@ def suppress(result: ScanResult, config: Config, baseline: Mapping[tuple[str, st
     from dataclasses import replace  # findings are dataclasses (falguard.detection.facts)
 
     active: list[Finding] = []
+    matched = {(finding.fingerprint, finding.path) for finding in result.baselined}  # baseline.identity
     for finding in result.findings:
-        entry = baseline.get((finding.fingerprint, finding.path)) if baseline else None  # baseline.identity
+        key = (finding.fingerprint, finding.path)
+        entry = baseline.get(key) if baseline else None  # no baseline module to load when there is none
         if entry is not None:
-            result.summary.baselined += 1
+            result.summary.baselined += key not in matched  # one count per baseline entry
+            matched.add(key)
             result.baselined.append(
                 replace(finding, suppression=Suppression("baseline", entry.note, entry.accepted_by))
             )

@@ -10,6 +10,7 @@ from pathlib import Path
 from falguard import git
 from falguard.envhygiene.envfiles import ENV_PATHSPECS, is_env_file
 from falguard.errors import InputError
+from falguard.git.listing import ls_files_and_unreadable
 from falguard.models import Origin, Summary
 from falguard.sources import Exclusion, Item, accept, display_path, read_regular_file
 from falguard.sources.buildoutput import is_served, served_pathspecs
@@ -31,13 +32,16 @@ def _named_file(repo: git.Repo, target: Path) -> _Listed:
     return _Listed(str(target), _shown(relative.replace(os.sep, "/")), ignored)
 
 
-def _repo_listing(repo: git.Repo, target: Path) -> Iterator[_Listed]:
+def _repo_listing(repo: git.Repo, target: Path, summary: Summary) -> Iterator[_Listed]:
     assert repo.toplevel is not None
     top = repo.toplevel.resolve()
     relative = os.path.relpath(target, top)
     scope = [] if relative == "." else [f":(literal){relative}"]
     prefix = "" if relative == "." else relative.replace(os.sep, "/").rstrip("/") + "/"
-    for raw in git.ls_files(repo, scope):
+    listed, unopened = ls_files_and_unreadable(repo, scope)
+    for directory, reason in unopened:  # git skipped them with a warning: counted, as unreadable files are
+        summary.unreadable.append(f"{display_path(directory.rstrip(b'/'))}/: {reason}")
+    for raw in listed:
         display = display_path(raw)
         yield _Listed(os.path.join(os.fsencode(top), raw).decode("utf-8", "surrogateescape"), display, False)
     # env files are scanned even when ignored: a public-prefixed fal variable there still
@@ -56,17 +60,23 @@ def _shown(path: str) -> str:
     return display_path(os.fsencode(path))
 
 
-def _walk_listing(target: Path, shown_as: str) -> Iterator[_Listed]:
+def _walk_listing(target: Path, shown_as: str, summary: Summary) -> Iterator[_Listed]:
     if target.is_file() or not target.is_dir():
         yield _Listed(str(target), _shown(shown_as), False)
         return
-    for root, dirs, files in os.walk(target, followlinks=False):
+
+    def shown(full: str) -> str:
+        rel = os.path.relpath(full, target)
+        return _shown((rel if shown_as in ("", ".") else os.path.join(shown_as, rel)).replace(os.sep, "/"))
+
+    def unreadable(error: OSError) -> None:  # os.walk skips a directory it cannot list: count it
+        summary.unreadable.append(f"{shown(str(error.filename)).rstrip('/')}/: {error.strerror or error}")
+
+    for root, dirs, files in os.walk(target, onerror=unreadable, followlinks=False):
         dirs[:] = sorted(d for d in dirs if d != ".git")
         for name in sorted(files):
             full = os.path.join(root, name)
-            rel = os.path.relpath(full, target)
-            display = rel if shown_as in ("", ".") else os.path.join(shown_as, rel)
-            yield _Listed(full, _shown(display.replace(os.sep, "/")), False)
+            yield _Listed(full, shown(full), False)
 
 
 @dataclass(frozen=True)
@@ -84,7 +94,7 @@ class WorktreeSource:
 
     def items(self, summary: Summary, excluded: Exclusion) -> Iterator[Item]:
         for given in self.paths or (".",):
-            for entry in self._listing(given):
+            for entry in self._listing(given, summary):
                 if excluded(entry.display):
                     summary.excluded += 1
                     continue
@@ -100,7 +110,7 @@ class WorktreeSource:
                 if item is not None:
                     yield item
 
-    def _listing(self, given: str) -> Iterator[_Listed]:
+    def _listing(self, given: str, summary: Summary) -> Iterator[_Listed]:
         target = Path(given)
         if not os.path.lexists(target):
             raise InputError(f"no such file or directory: {given}")
@@ -108,5 +118,5 @@ class WorktreeSource:
         if repo is not None and not repo.bare:
             if target.is_file() and not target.is_symlink():
                 return iter([_named_file(repo, target)])
-            return _repo_listing(repo, target.resolve())
-        return _walk_listing(target, given.rstrip("/") or given)
+            return _repo_listing(repo, target.resolve(), summary)
+        return _walk_listing(target, given.rstrip("/") or given, summary)
