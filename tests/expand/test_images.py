@@ -255,3 +255,20 @@ def test_a_screenshot_inside_an_archive_is_read(key: tuple[str, str], tmp_path: 
     assert [(f["key_id"], f["path"].endswith("bundle.zip!/docs/shots/setup.png")) for f in report["findings"]] == [
         (key[0], True)
     ]
+
+
+def test_a_pdf_holding_only_a_screenshot(key: tuple[str, str], tmp_path: Path) -> None:
+    """A screenshot printed to PDF by Chromium: the page has no text layer, so the PDF reader
+    hands it to the OCR step (expand/ocr.py's read_image), which finds the key."""
+    from tests.expand.documents import chromium_or_skip, printed_pdf
+
+    chromium_or_skip()
+    png = encoded(pillow_screenshot(["$ fal keys create", "FAL_KEY='" + ":".join(key) + "'"], size=18), "PNG")
+    page = (
+        f"<html><body style='margin:0'><img src='data:image/png;base64,{base64.b64encode(png).decode()}'></body></html>"
+    )
+    write(tmp_path, "runbook-scan.pdf", printed_pdf(page))
+    report = scan_json(tmp_path)
+    high = [f for f in report["findings"] if f["severity"] in HIGH]
+    assert [(f["key_id"], f["path"].endswith("runbook-scan.pdf!/page/1")) for f in high] == [(key[0], True)]
+    assert report["summary"]["images"]["read"] == 1
