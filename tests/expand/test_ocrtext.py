@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from falguard.expand.ocrtext import corrected, page_rows, page_text
+from falguard.expand.ocrtext import corrected, damaged_key, page_rows, page_text
 from tests.keys import fake_hex32, fake_uuid
 
 RNG = random.Random(2727)
@@ -102,3 +102,34 @@ def test_rows_are_read_top_to_bottom_and_left_to_right() -> None:
     ]
     assert page_text(boxes) == "label one  value one\nlabel two  value two\none: glued"
     assert page_rows(boxes)[0].region() == "x 10-300, y 10-27"
+
+
+def test_a_key_read_with_a_character_lost_is_damaged_and_a_whole_one_is_not() -> None:
+    key_id, secret = fake_uuid(RNG), fake_hex32(RNG)
+    assert not damaged_key(f"FAL_KEY={key_id}:{secret}")
+    assert damaged_key(f"FAL_KEY={key_id[:7]}{key_id[8:]}:{secret}")  # "d0-" read as "d-"
+    assert damaged_key(f"FAL_KEY={key_id}:{secret[:-1]}")
+    assert not damaged_key(f"request {key_id} commit {secret}")
+
+
+def test_a_damaged_row_is_read_again_larger_and_the_whole_key_kept() -> None:
+    """The engine's second reading (of the row's crop at twice the size) replaces the row."""
+    from PIL import Image
+
+    from falguard.expand.ocrengine import rows_read
+
+    key_id, secret = fake_uuid(RNG), fake_hex32(RNG)
+    corners = [(10.0, 10.0), (600.0, 10.0), (600.0, 30.0), (10.0, 30.0)]
+
+    class Reader:  # what an engine answers: the damaged row first, then the crop read whole
+        sizes: list[tuple[int, int]] = []
+
+        def read(self, image: Image.Image) -> list[tuple[str, list[tuple[float, float]]]]:
+            self.sizes.append(image.size)
+            text = f"FAL_KEY={key_id}:{secret}" if len(self.sizes) > 1 else f"FAL_KEY={key_id[:7]}{key_id[8:]}:{secret}"
+            return [(text, corners), ("other row", [(10, 50), (90, 50), (90, 66), (10, 66)])][: 3 - len(self.sizes)]
+
+    reader = Reader()
+    rows = rows_read(reader, Image.new("RGB", (800, 100), "white"))  # type: ignore[arg-type]
+    assert [row.text for row in rows] == [f"FAL_KEY={key_id}:{secret}", "other row"]
+    assert reader.sizes[1] == (2 * (600 - 10 + 20), 2 * (30 - 10 + 20))  # the row with a margin, twice the size

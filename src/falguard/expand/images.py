@@ -150,9 +150,9 @@ def image_text(data: bytes, label: str, summary: Summary, budget: ImageBudget) -
         return None
     if not isinstance(budget.engine, ocr.Engine):
         budget.engine = ocr.Engine()
-    from falguard.expand.ocrtext import corrected, page_text
+    from falguard.expand.ocrtext import corrected
 
-    text = corrected(page_text(budget.engine.read(image)))
+    text = corrected("\n".join(row.text for row in ocr.rows_read(budget.engine, image)))
     summary.images_read += 1
     if budget.progress is not None:
         budget.progress(summary.images_read, label)

@@ -17,7 +17,7 @@ import io
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
-from falguard.expand.ocrtext import Box
+from falguard.expand.ocrtext import Box, Row, damaged_key, page_rows
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -77,6 +77,31 @@ class Engine:
             (str(text), [(float(x), float(y)) for x, y in box])
             for text, box in zip(output.txts, output.boxes, strict=True)
         ]
+
+
+def rows_read(engine: Engine, image: Image) -> list[Row]:
+    """The rows of text in ``image``; a row holding a key read with a character lost or added
+    is read again at twice the size, and the second reading kept when it has a key's shape."""
+    rows = page_rows(engine.read(image))
+    for index, row in enumerate(rows):
+        if damaged_key(row.text):
+            again = _read_again(engine, image, row)
+            if again is not None:
+                rows[index] = again
+    return rows
+
+
+def _read_again(engine: Engine, image: Image, row: Row) -> Row | None:
+    from PIL import Image as PillowImage
+
+    margin = max(4, (row.bottom - row.top) // 2)
+    box = (max(0, row.left - margin), max(0, row.top - margin), row.right + margin, row.bottom + margin)
+    crop = image.crop(box)
+    crop = crop.resize((crop.width * 2, crop.height * 2), PillowImage.Resampling.LANCZOS)
+    text = " ".join(again.text for again in page_rows(engine.read(crop)))
+    if damaged_key(text) or text == row.text:
+        return None
+    return Row(text, row.top, row.bottom, row.left, row.right)
 
 
 def _load() -> Any:

@@ -49,6 +49,11 @@ _FAL_PREFIX = re.compile(r"(?<![A-Za-z0-9])[fF][aA][lI1|][ ]?[-_ ][ ]?(?=[A-Za-z
 _FAL_NAME = re.compile(r"(?<![A-Za-z0-9])FAL[ _]?KEY(?:[ _]?(ID|[lI1]D|SECRET))?(?![A-Za-z0-9])")
 _LABEL_CELL = re.compile(r"^(\s*[A-Za-z_][A-Za-z0-9_.-]{2,})  (?=\S)", re.M)
 _MAX_CONFUSIONS = 4
+#: A key read with a character lost or doubled: a group one short or one long.
+_DAMAGED_KEY = re.compile(
+    f"(?<![0-9A-Za-z]){_H}{{7,9}}{_DASH}{_H}{{3,5}}{_DASH}{_H}{{3,5}}{_DASH}{_H}{{3,5}}{_DASH}{_H}{{11,13}}"
+    f"{_BREAK}[:;\uff1a]{_BREAK}{_H}{{31,33}}(?![0-9a-fA-F])"
+)
 
 
 class Row:
@@ -101,6 +106,12 @@ def _row(boxes: list[tuple[float, float, float, float, str]]) -> Row:
 
 def page_text(boxes: Sequence[Box]) -> str:
     return "\n".join(row.text for row in page_rows(boxes))
+
+
+def damaged_key(row: str) -> bool:
+    """Whether ``row`` holds what looks like a key read with a character lost or added: a
+    row worth reading again, larger (see :mod:`falguard.expand.ocrengine`)."""
+    return _DAMAGED_KEY.search(row) is not None and _KEY.search(row) is None
 
 
 def corrected(text: str) -> str:
