@@ -222,7 +222,8 @@ def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
     for path in summary.unreadable:
         lines.append(f"falguard: could not read {printable(path)}")
     for reason in summary.incomplete:
-        lines.append(f"falguard: incomplete: {printable(reason)}")
+        if reason != result.fatal:  # the error line that follows the report says it, once
+            lines.append(f"falguard: incomplete: {printable(reason)}")
     if result.failing(context.fail_on):
         lines.append(f"falguard: failing: findings at or above {context.fail_on.label}")
     return lines
