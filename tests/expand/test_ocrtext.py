@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from falguard.expand.ocrtext import corrected, damaged_key, page_rows, page_text
+from falguard.expand.ocrtext import agreed, corrected, damaged_key, page_rows, page_text
 from tests.keys import fake_hex32, fake_uuid
 
 RNG = random.Random(2727)
@@ -127,9 +127,19 @@ def test_a_damaged_row_is_read_again_larger_and_the_whole_key_kept() -> None:
         def read(self, image: Image.Image) -> list[tuple[str, list[tuple[float, float]]]]:
             self.sizes.append(image.size)
             text = f"FAL_KEY={key_id}:{secret}" if len(self.sizes) > 1 else f"FAL_KEY={key_id[:7]}{key_id[8:]}:{secret}"
-            return [(text, corners), ("other row", [(10, 50), (90, 50), (90, 66), (10, 66)])][: 3 - len(self.sizes)]
+            other = [("other row", [(10.0, 50.0), (90.0, 50.0), (90.0, 66.0), (10.0, 66.0)])]
+            return [(text, corners)] + (other if len(self.sizes) == 1 else [])
 
     reader = Reader()
     rows = rows_read(reader, Image.new("RGB", (800, 100), "white"))  # type: ignore[arg-type]
     assert [row.text for row in rows] == [f"FAL_KEY={key_id}:{secret}", "other row"]
     assert reader.sizes[1] == (2 * (600 - 10 + 20), 2 * (30 - 10 + 20))  # the row with a margin, twice the size
+    assert len(reader.sizes) == 4  # then, as the row holds a key, twice more (1.5 and 2 times) to vote
+
+
+def test_a_key_s_characters_are_taken_by_majority_of_three_readings() -> None:
+    key_id, secret = fake_uuid(RNG), fake_hex32(RNG)
+    misread_id = key_id[:9] + ("1" if key_id[9] != "1" else "f") + key_id[10:]  # one hex digit read as another
+    readings = [f"FAL_KEY='{misread_id}:{secret}'", f"FAL_KEY='{key_id}:{secret}'", f"FAL KEY='{key_id}:{secret}'"]
+    assert agreed(readings) == f"FAL_KEY='{key_id}:{secret}'"
+    assert agreed([readings[0], "nothing read", "FAL"]) == readings[0], "readings without the key have no vote"

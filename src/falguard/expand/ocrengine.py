@@ -17,7 +17,7 @@ import io
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
-from falguard.expand.ocrtext import Box, Row, damaged_key, page_rows
+from falguard.expand.ocrtext import Box, Row, agreed, damaged_key, keys_in, page_rows
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -80,28 +80,32 @@ class Engine:
 
 
 def rows_read(engine: Engine, image: Image) -> list[Row]:
-    """The rows of text in ``image``; a row holding a key read with a character lost or added
-    is read again at twice the size, and the second reading kept when it has a key's shape."""
+    """The rows of text in ``image``. A row holding a key is read twice more, at 1.5 and 2
+    times the size, and each key's characters taken by majority (a lone misreading of one
+    hex digit as another, which no shape can catch, is outvoted); a row holding a key read
+    with a character lost or added is read again at twice the size, and that reading kept
+    when it has a key's shape."""
     rows = page_rows(engine.read(image))
     for index, row in enumerate(rows):
         if damaged_key(row.text):
-            again = _read_again(engine, image, row)
-            if again is not None:
-                rows[index] = again
+            again = _read_again(engine, image, row, 2.0)
+            if not damaged_key(again):
+                rows[index] = row = Row(again, row.top, row.bottom, row.left, row.right)
+        if keys_in(row.text):
+            readings = [row.text, *(_read_again(engine, image, row, scale) for scale in (1.5, 2.0))]
+            rows[index] = Row(agreed(readings), row.top, row.bottom, row.left, row.right)
     return rows
 
 
-def _read_again(engine: Engine, image: Image, row: Row) -> Row | None:
+def _read_again(engine: Engine, image: Image, row: Row, scale: float) -> str:
+    """The text in ``row``'s part of ``image`` (with a margin), read at ``scale`` times the size."""
     from PIL import Image as PillowImage
 
     margin = max(4, (row.bottom - row.top) // 2)
     box = (max(0, row.left - margin), max(0, row.top - margin), row.right + margin, row.bottom + margin)
     crop = image.crop(box)
-    crop = crop.resize((crop.width * 2, crop.height * 2), PillowImage.Resampling.LANCZOS)
-    text = " ".join(again.text for again in page_rows(engine.read(crop)))
-    if damaged_key(text) or text == row.text:
-        return None
-    return Row(text, row.top, row.bottom, row.left, row.right)
+    crop = crop.resize((round(crop.width * scale), round(crop.height * scale)), PillowImage.Resampling.LANCZOS)
+    return " ".join(again.text for again in page_rows(engine.read(crop)))
 
 
 def _load() -> Any:

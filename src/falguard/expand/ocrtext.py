@@ -114,6 +114,23 @@ def damaged_key(row: str) -> bool:
     return _DAMAGED_KEY.search(row) is not None and _KEY.search(row) is None
 
 
+def keys_in(row: str) -> list[str]:
+    """The ``<uuid>:<32 hex>`` keys in ``row``, corrected, in order."""
+    return [_whole_key(match).rstrip("\n") for match in _KEY.finditer(row)]
+
+
+def agreed(readings: Sequence[str]) -> str:
+    """The first reading, with each key in it taken character by character from what most
+    readings of the row say (readings with a different number of keys have no vote)."""
+    first = corrected(readings[0])
+    keys = [keys_in(reading) for reading in readings]
+    voters = [found for found in keys if len(found) == len(keys[0])]
+    for index, key in enumerate(keys[0]):
+        chars = [max(set(column), key=column.count) for column in zip(*(found[index] for found in voters), strict=True)]
+        first = first.replace(key, "".join(chars), 1)
+    return first
+
+
 def corrected(text: str) -> str:
     """``text`` with OCR's confusions undone where a key's shape forces the characters."""
     text = _KEY.sub(_whole_key, text)
