@@ -42,7 +42,9 @@ def test_spaces_ocr_adds_inside_a_key_and_a_line_break_in_its_secret_are_dropped
 
 def test_a_slashed_zero_and_look_alike_letters_are_digits() -> None:
     key_id, secret = key_with_every_confusion()
-    read = key_id.replace("0", "\u00f8") + ":" + secret.replace("0", "\u03b8").replace("1", "\u0406")
+    read = (
+        key_id.replace("0", "\u00f8") + ":" + secret.replace("0", "@", 1).replace("0", "\u03b8").replace("1", "\u0406")
+    )
     assert corrected(f'"{read}"') == f'"{key_id}:{secret}"'
 
 

@@ -5,7 +5,7 @@ vertical centres are close form a row, left to right, joined by one space when t
 touch and by two (a column gap) otherwise. :func:`corrected` then undoes OCR's confusions,
 but only inside what has a key's shape, where the shape forces each character's class:
 
-- ``<uuid v4>:<32 hex>``: every character of the groups is a hex digit, so ``O/o/Q/ø/θ -> 0``,
+- ``<uuid v4>:<32 hex>``: every character of the groups is a hex digit, so ``O/o/Q/ø/θ/@ -> 0``,
   ``I/l/i/| -> 1``, ``S/s -> 5``, ``B -> 8``, ``Z/z -> 2``, ``G -> 6``, ``g/q -> 9``, upper
   case to lower case, the version digit is ``4``; a space OCR put inside a group or a line
   break inside the secret is dropped (the rows keep their count, so line numbers hold);
@@ -25,12 +25,12 @@ import re
 from collections.abc import Sequence
 
 #: What OCR prints for a hex digit, and the digit it stands for (hex letters: their lower case);
-#: a monospace font's slashed or dotted zero reads as ``ø``/``θ``, and Cyrillic look-alikes too.
+#: a monospace font's slashed or dotted zero reads as ``ø``/``θ``/``@``, and Cyrillic look-alikes too.
 _AS_HEX = str.maketrans(
-    "OoQøØθΘОоIl|i!ІіSsBВZzGgqACDEF",
-    "0" * 9 + "1" * 7 + "55" + "88" + "22" + "6" + "99" + "acdef",
+    "OoQøØθΘОо@Il|i!ІіSsBВZzGgqACDEF",
+    "0" * 10 + "1" * 7 + "55" + "88" + "22" + "6" + "99" + "acdef",
 )
-_H = "[0-9a-fA-FOoQøØθΘОоIl|i!ІіSsBВZzGgq]"
+_H = "[0-9a-fA-FOoQøØθΘОо@Il|i!ІіSsBВZzGgq]"
 _DASH = " ?[-\u2010\u2011\u2012\u2013\u2014_~] ?"
 
 
