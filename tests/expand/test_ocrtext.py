@@ -7,7 +7,7 @@ import random
 import pytest
 
 from falguard.expand.ocrtext import agreed, corrected, damaged_key, page_rows, page_text
-from tests.keys import fake_hex32, fake_uuid
+from tests.keys import fake_hex32, fake_token, fake_uuid
 
 RNG = random.Random(2727)
 
@@ -63,10 +63,8 @@ def test_a_split_pair_in_a_table_reads_as_names_and_values() -> None:
 
 
 def test_fal_prefix_misreads() -> None:
-    assert (
-        corrected("the new one is faI-notarealtokenjustwords btw")
-        == "the new one is fal_notarealtokenjustwords btw"
-    )
+    body = fake_token(RNG, 24)  # assembled at run time: falguard's own tree scans clean
+    assert corrected(f"the new one is faI-{body} btw") == f"the new one is fal_{body} btw"
     assert corrected("see fal-ai/flux/dev") == "see fal-ai/flux/dev"
 
 
