@@ -11,7 +11,9 @@ and framework configs, and code and env files that mention fal); :func:`analyse`
 - ``fal-proxy-missing``: browser code calling fal with no ``proxyUrl`` and no proxy route;
 - ``public-fal-key`` findings under a project's own public prefixes;
 
-and links findings about the same variable or key into one chain. Pure: no I/O, no git.
+and links findings about the same variable or key into one chain. Pure: no I/O, no git;
+the one exception is ``proxycheck``, which asks a deployed proxy route one costless question
+through the site source's client, and runs only for ``falguard probe``.
 
 What each framework means for this (which files run in the browser, what its configs
 inline, where its proxy route lives, how to fix a leak) is in one module per framework

@@ -12,6 +12,7 @@ from falguard.cli.baseline import baseline
 from falguard.cli.config import config
 from falguard.cli.fix import fix
 from falguard.cli.hooks import hook, install, uninstall
+from falguard.cli.probe import probe
 from falguard.cli.report import report
 from falguard.cli.revoke import revoke
 from falguard.cli.rotate import rotate
@@ -36,5 +37,5 @@ def cli(debug: bool) -> None:
     """Find leaked fal.ai credentials in files, staged changes and git history."""
 
 
-for command in (scan, audit, report, baseline, config, hook, install, uninstall, fix, rotate, revoke):
+for command in (scan, probe, audit, report, baseline, config, hook, install, uninstall, fix, rotate, revoke):
     cli.add_command(command)

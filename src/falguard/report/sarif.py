@@ -64,7 +64,7 @@ def location(finding: Finding, region: dict[str, Any]) -> dict[str, Any]:
         return {"logicalLocations": [{"name": name, "fullyQualifiedName": f"{kind}:{name}", "kind": "object"}]}
     return {
         "physicalLocation": {
-            "artifactLocation": {"uri": _uri(finding.path), "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": _artifact(finding.path),
             "region": region,
         }
     }
@@ -102,7 +102,7 @@ def result(finding: Finding, rule_index: int, steps: Steps | None = None) -> dic
                 "id": number,
                 "message": {"text": link.what},
                 "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(link.path), "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": _artifact(link.path),
                     "region": {"startLine": max(link.line, 1)},
                 },
             }
@@ -115,6 +115,16 @@ def result(finding: Finding, rule_index: int, steps: Steps | None = None) -> dic
             suppression["justification"] = finding.suppression.reason
         document["suppressions"] = [suppression]
     return document
+
+
+def _artifact(path: str) -> dict[str, str]:
+    """A file relative to the scanned root, or the URL a deployed site served it from
+    (``falguard probe``: absolute, no base)."""
+    if path.startswith(("https://", "http://")):
+        from urllib.parse import quote
+
+        return {"uri": quote(path, safe=":/?#[]@!$&'()*+,;=%~")}
+    return {"uri": _uri(path), "uriBaseId": "%SRCROOT%"}
 
 
 def _uri(path: str) -> str:

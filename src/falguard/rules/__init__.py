@@ -20,7 +20,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from falguard.models import Severity
-from falguard.rules import fal_key, fal_key_assignment, fal_key_id_secret, fal_key_pair, public_fal_key, registry
+from falguard.rules import (
+    fal_key,
+    fal_key_assignment,
+    fal_key_id_secret,
+    fal_key_pair,
+    public_fal_key,
+    registry,
+    site_proxy,
+)
 from falguard.rules.common import (
     BROWSER_KEY_STEP,
     FAL_CONTEXT,
@@ -242,7 +250,10 @@ PROJECT_RULES: tuple[RuleInfo, ...] = (
 
 
 def _every_rule() -> dict[str, RuleInfo]:
-    return {rule.id: rule for rule in (*RULES, *REPOSITORY_RULES, *PROJECT_RULES)}
+    every: dict[str, RuleInfo] = {rule.id: rule for rule in (*RULES, *REPOSITORY_RULES, *PROJECT_RULES)}
+    # fal-proxy-open as `falguard probe` reports it, unless a content rule of that id describes it
+    every.setdefault(site_proxy.RULE_INFO.id, site_proxy.RULE_INFO)
+    return every
 
 
 #: Every rule id falguard can report, content rules first.

@@ -1,5 +1,5 @@
-"""Sources turn an input (working tree, index, pushed commits, history, stdin) into content
-with its origin.
+"""Sources turn an input (working tree, index, pushed commits, history, stdin, a deployed
+site) into content with its origin.
 
 Each source is a :class:`Source`: it yields :class:`Item` values and records what it could
 not read in the scan's :class:`~falguard.models.Summary`, so a scan is never silently

@@ -21,6 +21,7 @@ SOURCE_STATUS = {
     "worktree": ("worktree", "in the working tree"),
     "staged": ("staged", "staged for the next commit"),
     "stdin": ("stdin", "in standard input"),
+    "site": ("site", "served by a deployed site"),
 }
 #: Which verification status a secret shows when its findings disagree: the most alarming.
 VERIFICATION_ORDER = ("live", "unknown", "rejected")
@@ -101,7 +102,7 @@ def places(findings: Sequence[Finding], in_head: bool, pushed: bool) -> tuple[st
         found.append("pushed" if pushed else "local only (not pushed)")
     if any(is_served(path) for path in [*paths, *(f.path for f in findings)]):
         found.append("served to browsers")
-    found.extend(SOURCE_STATUS[source][1] for source in ("worktree", "staged", "stdin") if source in sources)
+    found.extend(SOURCE_STATUS[source][1] for source in ("worktree", "staged", "stdin", "site") if source in sources)
     return tuple(found)
 
 
@@ -154,18 +155,22 @@ def _history_points(findings: Sequence[Finding]) -> list[Point]:
 
 
 def _present_points(findings: Sequence[Finding]) -> list[Point]:
-    """Copies read outside history: the working tree (served build output apart), staged, stdin."""
+    """Copies read outside history: the working tree (served build output apart), staged,
+    stdin, a deployed site."""
     seen: dict[tuple[str, str], Point] = {}
     for finding in findings:
         if finding.history is not None:
             continue
         kind = "served" if is_served(finding.path) else finding.source
-        label = {"served": "served", "worktree": "working tree", "staged": "staged", "stdin": "stdin"}.get(kind, kind)
+        label = {
+            "served": "served", "worktree": "working tree", "staged": "staged", "stdin": "stdin", "site": "deployed site",
+        }.get(kind, kind)  # fmt: skip
         where = finding.path
         text = {
             "served": f"in {where}, build output the site serves to every visitor",
             "staged": f"staged in {where}, for the next commit",
             "stdin": f"in standard input ({where})",
+            "site": f"served by the deployed site at {where}",
         }.get(kind, f"in the working tree at {where}")
         seen.setdefault((kind, where), Point(kind, "", label, where, text))
     return list(seen.values())
