@@ -105,3 +105,15 @@ def test_each_pypi_name_warning_is_said_once() -> None:
     """The README said twice that the name on the index is another project's."""
     text = "\n".join(page.read_text(encoding="utf-8") for page in PAGES)
     assert len(re.findall(r"belongs to an unrelated\s+project|is another project's", text)) == 1
+
+
+def test_every_exit_code_and_the_incomplete_default_are_in_one_table() -> None:
+    """--fail-on-incomplete and its CI=true default were documented nowhere (issue 25)."""
+    from falguard.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED
+
+    page = (ROOT / "docs" / "exit-codes-and-formats.md").read_text(encoding="utf-8")
+    table = re.search(r"^## Exit codes\n(.*?)^## ", page, re.S | re.M)
+    assert table is not None
+    rows = {int(m.group(1)): m.group(0) for m in re.finditer(r"^\| (\d+) \|.*$", table.group(1), re.M)}
+    assert set(rows) == {EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED}
+    assert "`--fail-on-incomplete`" in rows[EXIT_ERROR] and "`CI` is `true`" in rows[EXIT_ERROR]

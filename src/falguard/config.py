@@ -5,7 +5,7 @@ error naming the file, the key and what is expected."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -275,6 +275,23 @@ def load(root: Path, overrides: Mapping[str, Any] | None = None, *, lenient: boo
     given = {key: value for key, value in (overrides or {}).items() if value is not None}
     _apply(values, origins, given, COMMAND_LINE, "command line", errors)
     return Config(**values, origins=origins, errors=errors or {})
+
+
+def read_table(path: Path) -> dict[str, Any]:
+    """The top-level table of a ``.falguard.toml``-style file (ConfigError when it cannot be read)."""
+    return _table(path) or {}
+
+
+def load_files(paths: Sequence[Path], *, owned: Collection[str] = ()) -> Config:
+    """The configuration ``paths`` make (``.falguard.toml``-style files named exactly, not
+    found in a project; later files win key by key), leaving out the top-level keys in
+    ``owned``, which another reader owns (the server hook's ``[server]`` table)."""
+    values: dict[str, Any] = {}
+    origins: dict[str, str] = {key: DEFAULT_SOURCE for key in KEYS}
+    for path in paths:
+        table = {key: value for key, value in read_table(path).items() if key not in owned}
+        _apply(values, origins, table, str(path), str(path))
+    return Config(**values, origins=origins)
 
 
 def describe(config: Config) -> list[tuple[str, str, str]]:

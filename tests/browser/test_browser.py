@@ -33,6 +33,12 @@ VITE_PUBLIC = "VITE_" + "FAL_KEY"
 SVELTE_PUBLIC = "PUBLIC_" + "FAL_KEY"
 CUSTOM_PUBLIC = "APP_" + "FAL_KEY"
 NUXT_PUBLIC = "NUXT_PUBLIC_" + "FAL_KEY"
+#: A proxy route's options that are no credit faucet (fal-proxy-open): the endpoints the app
+#: calls, and the app's own session check with unauthenticated requests refused.
+SAFE_OPTIONS = (
+    '{ allowedEndpoints: ["fal-ai/flux/dev"], allowUnauthorizedRequests: false, '
+    "isAuthenticated: async () => Boolean(await auth()) }"
+)
 GITIGNORE = ".env*\n!.env.example\nnode_modules/\n.next/\ndist/\n.svelte-kit/\nbuild/\n.output/\n.nuxt/\n"
 
 
@@ -134,7 +140,8 @@ def test_next_app_router_with_server_proxy_is_clean(repo: Path, falguard) -> Non
     write(
         repo,
         "app/api/fal/proxy/route.ts",
-        'import { createRouteHandler } from "@fal-ai/server-proxy/nextjs";\n\nexport const { GET, POST, PUT } = createRouteHandler();\n',
+        'import { createRouteHandler } from "@fal-ai/server-proxy/nextjs";\n\n'
+        f"export const {{ GET, POST, PUT }} = createRouteHandler({SAFE_OPTIONS});\n",
     )
     write(
         repo,
@@ -221,7 +228,12 @@ def test_next_pages_router_with_server_proxy_is_clean(repo: Path, falguard) -> N
     write(repo, "package.json", package("next", "@fal-ai/client", "@fal-ai/server-proxy"))
     write(repo, ".gitignore", GITIGNORE)
     write(repo, ".env.local", f"FAL_KEY={kis(5)}\n")
-    write(repo, "pages/api/fal/proxy.ts", 'export { handler as default } from "@fal-ai/server-proxy/nextjs";\n')
+    write(
+        repo,
+        "pages/api/fal/proxy.ts",
+        'import { createPageRouterHandler } from "@fal-ai/server-proxy/nextjs";\n'
+        f"export default createPageRouterHandler({SAFE_OPTIONS});\n",
+    )
     write(
         repo, "pages/_app.tsx", 'import { fal } from "@fal-ai/client";\nfal.config({ proxyUrl: "/api/fal/proxy" });\n'
     )
@@ -314,7 +326,7 @@ def test_vite_react_with_server_proxy_is_clean(repo: Path, falguard) -> None:
         repo,
         "server/index.ts",
         'import express from "express";\nimport * as falProxy from "@fal-ai/server-proxy/express";\n'
-        "const app = express();\napp.all(falProxy.route, falProxy.handler);\n",
+        f"const app = express();\napp.all(falProxy.route, falProxy.createHandler({SAFE_OPTIONS}));\n",
     )
     write(repo, "src/App.tsx", 'import { fal } from "@fal-ai/client";\nfal.config({ proxyUrl: "/api/fal/proxy" });\n')
     bundle, _, _ = minified_bundle('Jt.config({proxyUrl:"/api/fal/proxy"})')
@@ -373,7 +385,7 @@ def test_sveltekit_with_server_proxy_is_clean(repo: Path, falguard) -> None:
         repo,
         "src/routes/api/fal/proxy/+server.ts",
         'import { createRequestHandler } from "@fal-ai/server-proxy/svelte";\n'
-        "export const { GET, POST, PUT } = createRequestHandler();\n",
+        f"export const {{ GET, POST, PUT }} = createRequestHandler({SAFE_OPTIONS});\n",
     )
     write(
         repo,
@@ -479,7 +491,8 @@ def test_nuxt_with_private_runtime_config_and_server_route_is_clean(repo: Path, 
         repo,
         "server/api/fal/proxy.ts",
         'import { handleRequest } from "@fal-ai/server-proxy";\n\nexport default defineEventHandler((event) =>\n'
-        "  handleRequest({ id: 'nuxt', method: event.method, resolveApiKey: async () => useRuntimeConfig(event).falKey }),\n);\n",
+        "  handleRequest({ id: 'nuxt', method: event.method, resolveApiKey: async () => useRuntimeConfig(event).falKey }, "
+        f"{SAFE_OPTIONS}),\n);\n",
     )
     write(
         repo,
@@ -568,7 +581,7 @@ def test_astro_with_server_endpoint_is_clean(repo: Path, falguard) -> None:
         "src/pages/api/fal/proxy.ts",
         'import { handleRequest } from "@fal-ai/server-proxy";\nexport const prerender = false;\n'
         "export const ALL = ({ request }) =>\n  handleRequest({ id: 'astro', method: request.method, "
-        "resolveApiKey: async () => import.meta.env.FAL_KEY });\n",
+        f"resolveApiKey: async () => import.meta.env.FAL_KEY }}, {SAFE_OPTIONS});\n",
     )
     write(
         repo,

@@ -26,6 +26,8 @@ NOT_ON_THE_HOOK_PATH = (
     "falguard.detection.facts",  # the finding and the facts about it: made by the first finding
     "urllib3",
     "hyperscan",
+    "tree_sitter",  # fal-proxy-open reads a proxy route with it: only a staged route loads it
+    "tree_sitter_typescript",
     "tomllib",
     "json",
     "hashlib",
@@ -104,6 +106,21 @@ def test_a_commit_whose_content_may_hold_a_key_loads_the_rules(clean_change: Pat
     assert code == 0
     assert loaded(modules, "falguard.rules") and loaded(modules, "falguard.detection.detect")
     assert not loaded(modules, "dataclasses")  # the rules' values are models.Value too: no finding, no dataclass
+    assert not loaded(modules, "tree_sitter")  # no proxy route staged: fal-proxy-open's parser stays unloaded
+
+
+def test_a_staged_open_proxy_route_loads_the_parser_and_fails(clean_change: Path) -> None:
+    """fal-proxy-open parses a staged @fal-ai/server-proxy route (tree-sitter) and refuses a faucet."""
+    write(
+        clean_change,
+        "app/api/fal/proxy/route.ts",
+        'import { createRouteHandler } from "@fal-ai/server-proxy/nextjs";\n'
+        "export const { GET, POST, PUT } = createRouteHandler();\n",
+    )
+    git(clean_change, "add", "-A")
+    code, modules = hook_run(clean_change)
+    assert code == 1
+    assert loaded(modules, "tree_sitter")
 
 
 def test_a_large_file_the_rules_read_does_not_load_the_one_pass_engine(clean_change: Path) -> None:

@@ -628,7 +628,10 @@ DECOYS = (
         "decoy-proxy-route",
         "app/api/fal/proxy/route.ts",
         'import { createRouteHandler } from "@fal-ai/server-proxy/nextjs";\n'
-        "export const { GET, POST, PUT } = createRouteHandler();\n",
+        "export const { GET, POST, PUT } = createRouteHandler({\n"
+        '  allowedEndpoints: ["fal-ai/flux/dev"],\n  allowUnauthorizedRequests: false,\n'
+        "  isAuthenticated: async () => Boolean(await auth()),\n});\n",
+        shape="a proxy route holds no key; this one is no faucet either (an open one is fal-proxy-open)",
     ),
     Case(
         "decoy-server-fallback-read",

@@ -125,6 +125,8 @@ def _fragment(rng: random.Random) -> str:
         f"key = '{rng.choice([key, token])}'  # falguard:allow\n",
         " " * rng.randrange(100, 1500),
         "\n".join("def f(): return None" for _ in range(rng.randrange(1, 60))) + "\n",
+        f'import {{ createRouteHandler }} from "@fal-ai/server-proxy/nextjs";\n'
+        f"export const {{ GET, POST, PUT }} = createRouteHandler({rng.choice(['', '{ allowedEndpoints: [] }'])});\n",
     ]
     return rng.choice(shapes)
 

@@ -123,3 +123,50 @@ def test_hook_falls_back_to_falguard_on_path_when_its_python_is_gone(repo: Path,
     if proc.returncode == 0:  # a falguard on /usr/bin: then it ran that one
         return
     assert "Python this hook was installed with is gone" in proc.stderr
+
+
+def test_install_server_in_a_bare_repository_chains_the_existing_hook(tmp_path: Path, falguard) -> None:
+    git(tmp_path, "init", "-q", "--bare", "srv.git")
+    server = tmp_path / "srv.git"
+    existing = server / "hooks" / "pre-receive"
+    existing.write_text("#!/bin/sh\ncat > /dev/null\nexit 0\n")
+    existing.chmod(0o755)
+    policy = tmp_path / "policy.toml"
+    policy.write_text("")
+    run = falguard("install", "--server", "--policy", str(policy), cwd=server)
+    assert run.code == 0, run.err
+    assert "kept as pre-receive.falguard-chained" in run.out
+    text = existing.read_text()
+    assert MARKER in text and f"python={sys.executable}\n" in text
+    assert f"run_falguard hook pre-receive --policy {policy}" in text
+    assert "command -v falguard" not in text  # a server runs what was installed, by absolute path
+    assert "already installed" in falguard("install", "--server", "--policy", str(policy), cwd=server).out
+    assert "put back" in falguard("uninstall", "--server", cwd=server).out
+    assert existing.read_text() == "#!/bin/sh\ncat > /dev/null\nexit 0\n"
+
+
+def test_install_server_uses_a_pre_receive_d_directory_where_the_server_has_one(tmp_path: Path, falguard) -> None:
+    git(tmp_path, "init", "-q", "--bare", "srv.git")
+    server = tmp_path / "srv.git"
+    (server / "hooks" / "pre-receive.d").mkdir()
+    dispatcher = "#!/bin/sh\n# the server's own dispatcher\n"
+    (server / "hooks" / "pre-receive").write_text(dispatcher)
+    run = falguard("install", "--server", cwd=server)
+    assert run.code == 0, run.err
+    assert MARKER in (server / "hooks" / "pre-receive.d" / "falguard").read_text()
+    assert (server / "hooks" / "pre-receive").read_text() == dispatcher
+    assert "removed" in falguard("uninstall", "--server", cwd=server).out
+    assert not (server / "hooks" / "pre-receive.d" / "falguard").exists()
+
+
+def test_install_server_prints_the_script_for_a_global_hooks_directory(repo: Path, falguard) -> None:
+    run = falguard("install", "--server", "--print", "--policy", "/etc/falguard/server.toml", cwd=repo)
+    assert run.code == 0
+    assert run.out.startswith("#!/bin/sh\n") and "hook pre-receive --policy /etc/falguard/server.toml" in run.out
+    assert not (hooks(repo) / "pre-receive").exists()
+
+
+def test_install_server_refuses_a_work_tree(repo: Path, falguard) -> None:
+    run = falguard("install", "--server", cwd=repo)
+    assert run.code == 2 and "bare repository" in run.err
+    assert falguard("install", "--print", cwd=repo).code == 2

@@ -302,3 +302,13 @@ def test_env_with_key_sets_or_appends_the_line() -> None:
     assert env_with_key("FAL_KEY = old\nB=2\n", "K") == "FAL_KEY=K\nB=2\n"
     assert env_with_key("  export FAL_KEY=old\n", "K\\1") == "  export FAL_KEY=K\\1\n"
     assert env_with_key("FAL_KEY_ID=x\n", "K") == "FAL_KEY_ID=x\nFAL_KEY=K\n"
+
+
+def test_a_place_is_listed_once_with_its_commit(repo: Path, falguard: Any, standin: StandIn) -> None:
+    """The working tree's finding and history's at the same place read "app.py:1, app.py:1
+    (commit ...)" (issue 25)."""
+    leaked(repo, standin, "API")
+    commit = git(repo, "rev-parse", "HEAD").strip()[:12]
+    result = falguard("rotate", cwd=repo)
+    (line,) = [line.strip() for line in result.out.splitlines() if line.strip().startswith("found at:")]
+    assert line == f"found at: app0.py:1 (commit {commit})"

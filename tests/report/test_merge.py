@@ -70,7 +70,7 @@ def test_text_and_json_of_a_merge(reports: list[dict], tmp_path: Path) -> None:
     with pytest.raises(InputError, match="for one repository"):
         render_combined(merged, "github")
     page = render_combined(merged, "html")  # report/html provides the many-repository page
-    assert page.startswith("<!DOCTYPE html>") and "4 repositories:" in page
+    assert page.startswith("<!DOCTYPE html>") and "falguard audit of 4 repositories</h1>" in page
 
 
 def test_control_characters_from_a_report_never_reach_the_terminal(reports: list[dict]) -> None:

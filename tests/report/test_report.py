@@ -147,3 +147,18 @@ def test_the_sarif_schema_ships_with_the_tests_and_nothing_reads_outside_the_che
     for module in Path(__file__).resolve().parents[1].rglob("*.py"):
         text = module.read_text(encoding="utf-8")
         assert not [word for word in outside if word in text], module
+
+
+def test_sarif_names_falguards_page_never_fals_dashboard(repo: Path, falguard, monkeypatch) -> None:
+    """The driver's informationUri was fal's keys page (issue 25): it is the tool's own page,
+    from the package metadata, or absent when the metadata names none."""
+    from email.message import Message
+
+    planted(repo)
+    driver = json.loads(falguard("scan", "--format", "sarif", cwd=repo).out)["runs"][0]["tool"]["driver"]
+    assert "fal.ai" not in driver.get("informationUri", "")
+    meta = Message()
+    meta["Project-URL"] = "Homepage, https://example.org/falguard"
+    monkeypatch.setattr("importlib.metadata.metadata", lambda name: meta)
+    driver = json.loads(falguard("scan", "--format", "sarif", cwd=repo).out)["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == "https://example.org/falguard"

@@ -59,7 +59,8 @@ def test_fail_on_and_output(tmp_path: Path, falguard) -> None:
 @pytest.mark.parametrize(
     ("content", "says"),
     [
-        ("{not json", "is not valid JSON"),
+        ("{not json", "is not valid JSON: Expecting property name enclosed in double quotes at line 1, column 2"),
+        ('{"tool": "falguard", "findings": [{"rule": "x', "is not valid JSON: Unterminated string starting at line 1"),
         ('{"tool": "gitleaks", "findings": []}', "is not a falguard JSON report"),
         ("[1, 2]", "is not a falguard JSON report"),
         ('{"tool": "falguard", "findings": [{"rule": 3}]}', "findings[0].rule"),

@@ -89,11 +89,13 @@ class RouteSite:
     caller: str  # the first browser file that calls fal, relative to the project root
     paths: tuple[str, ...]  # every path of the project, relative to its root
     ext: str  # "ts" or "js"
+    endpoints: tuple[str, ...] = ()  # the fal endpoints the project's code calls, as far as it can be read
 
 
 @dataclass(frozen=True)
 class Route:
-    """The fal proxy route to add: where (relative to the project root), and what it contains."""
+    """The fal proxy route to add: where (relative to the project root), and what it contains
+    (from :mod:`falguard.rules.proxy_routes`: never a route open to strangers)."""
 
     path: str
     content: str

@@ -17,14 +17,22 @@ from falguard.detection.facts import Finding
 from falguard.detection.findings import repository_finding
 from falguard.detection.positions import position
 from falguard.envhygiene.envfiles import is_env_file
+from falguard.rules.proxy_routes import BYOK, safe_route
 
 _FAL_CLIENT_IMPORT = re.compile(rb"[\"']@fal-ai/(?:client|serverless-client)[\"']")
 _PROXY_IMPORT = re.compile(rb"@fal-ai/(?:server-proxy|serverless-proxy)")
 _ROUTE_WORDS = (b"x-fal-target-url", b"FAL_KEY", b"falKey")  # a hand-written proxy route
-_EXPRESS = (
-    'an Express server with import * as falProxy from "@fal-ai/server-proxy/express" and '
-    "app.all(falProxy.route, falProxy.handler), serving /api/fal/proxy next to your app"
+#: ``fal.subscribe("fal-ai/flux/dev", ...)``, ``fal.run(...)``, a client's ``.stream``/``.queue.submit``:
+#: the endpoints the project calls, which its proxy route should allow and no others.
+_CALLED_ENDPOINT = re.compile(
+    rb"(?i:fal)[\w$]{0,32}\s{0,8}\.\s{0,8}(?:subscribe|run|stream|queue\s{0,8}\.\s{0,8}submit|realtime\s{0,8}\.\s{0,8}connect)"
+    rb"\s{0,8}\(\s{0,8}[\"'`](?P<endpoint>[\w.-]{1,64}/[\w./-]{1,128})[\"'`]"
 )
+_MOST_ENDPOINTS = 12
+
+
+def _express(endpoints: tuple[str, ...]) -> str:
+    return "an Express server serving /api/fal/proxy next to your app: " + safe_route("express", endpoints)
 
 
 def browser_fal_import(path: str, content: bytes) -> int | None:
@@ -47,16 +55,27 @@ def has_proxy(index: ProjectIndex, project: Project) -> bool:
     return False
 
 
+def called_endpoints(index: ProjectIndex, project: Project) -> tuple[str, ...]:
+    """The fal endpoints the project's code calls by a literal name (sorted, at most a dozen)."""
+    found = {
+        match.group("endpoint").decode("utf-8", "replace").rstrip("/")
+        for path, source in index.files.items()
+        if project.contains(path) and not is_env_file(path)
+        for match in _CALLED_ENDPOINT.finditer(source.content)
+    }
+    return tuple(sorted(found))[:_MOST_ENDPOINTS]
+
+
 def suggested_route(index: ProjectIndex, project: Project, caller: str) -> Route:
     """The route to add (its path in the scan) for this project's framework, beside the calling code."""
     relative = tuple(project.relative(path) for path in index.paths if project.contains(path))
     typescript = any(path == "tsconfig.json" or path.endswith((".ts", ".tsx")) for path in relative)
-    site = RouteSite(project.relative(caller), relative, "ts" if typescript else "js")
+    site = RouteSite(project.relative(caller), relative, "ts" if typescript else "js", called_endpoints(index, project))
     framework = project.framework or (registry().without_package if project.unknown else None)
     if framework is not None and framework.suggest_route is not None:
         route = framework.suggest_route(site)
     else:  # a single-page app, or no framework: a small server beside it
-        route = Route(f"server/fal-proxy.{site.ext}", _EXPRESS)
+        route = Route(f"server/fal-proxy.{site.ext}", _express(site.endpoints))
     return replace(route, path=project.join(route.path))
 
 
@@ -86,8 +105,15 @@ def proxy_findings(
         column=column,
         subject=route.path,
     )
+    listed = (
+        "the endpoints your code calls"
+        if called_endpoints(index, project)
+        else "a placeholder: put the endpoints your app calls there"
+    )
     remediation = (
-        f"Add {route.path} containing: {route.content} Then {route.server_key} and call "
-        'fal.config({ proxyUrl: "/api/fal/proxy" }) in browser code.'
+        f"Add {route.path} containing: {route.content} (allowedEndpoints holds {listed}; isAuthenticated must check "
+        "your own session; @fal-ai/server-proxy from Feb 2026 on: older releases take no options and serve anyone). "
+        f"Then {route.server_key} and call "
+        'fal.config({ proxyUrl: "/api/fal/proxy" }) in browser code. ' + BYOK
     )
     return [replace(finding, remediation=remediation)]

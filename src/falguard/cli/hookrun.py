@@ -1,5 +1,5 @@
 """What the git hooks run, without click: ``main`` calls :func:`fast_path` for
-``falguard hook pre-commit`` and ``pre-push`` so a commit does not pay for the whole CLI.
+``falguard hook pre-commit``, ``pre-push`` and ``pre-receive`` so a commit does not pay for the whole CLI.
 
 The pre-commit hook finds its repository and starts git on the staged patch before it loads
 the scanner, so git computes the patch while Python imports; a clean commit loads no report
@@ -13,25 +13,27 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from falguard.errors import EXIT_CLEAN, EXIT_FINDINGS, say
+from falguard.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, say
 
 if TYPE_CHECKING:
     from falguard.models import ScanResult, Severity
 
 _SEVERITIES = ("critical", "high", "medium", "low")
+_SCAN_OPTIONS = ("--fail-on", "--max-file-size")
+_OPTIONS = {"pre-commit": _SCAN_OPTIONS, "pre-push": _SCAN_OPTIONS, "pre-receive": ("--policy",)}
 
 
 def fast_path(args: Sequence[str]) -> int | None:
-    """Run ``hook pre-commit|pre-push [--fail-on S] [--max-file-size N] [ARGS]`` directly; None
-    for anything else (help, an unknown option), which the full CLI then handles."""
-    if len(args) < 2 or args[0] != "hook" or args[1] not in ("pre-commit", "pre-push"):
+    """Run ``hook pre-commit|pre-push [--fail-on S] [--max-file-size N] [ARGS]`` or ``hook pre-receive
+    [--policy FILE]`` directly; None for anything else (help, an unknown option), which the full CLI handles."""
+    if len(args) < 2 or args[0] != "hook" or args[1] not in _OPTIONS:
         return None
     values: dict[str, str] = {}
     rest = list(args[2:])
     while rest:
         arg = rest.pop(0)
         name, eq, value = arg.partition("=")
-        if name in ("--fail-on", "--max-file-size"):
+        if name in _OPTIONS[args[1]]:
             if not eq:
                 if not rest:
                     return None
@@ -39,6 +41,8 @@ def fast_path(args: Sequence[str]) -> int | None:
             values[name] = value
         elif arg.startswith("-"):
             return None  # --help, or a mistake the full CLI explains
+    if args[1] == "pre-receive":
+        return run_pre_receive(values.get("--policy"))
     fail_on = values.get("--fail-on")
     if fail_on is not None and fail_on not in _SEVERITIES:
         return None
@@ -125,3 +129,21 @@ def run_pre_push(fail_on: str | None, max_file_size: int | None) -> int:
     stdin_text = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
     _, result = pre_push(stdin_text, os.environ, config=config, stages=stages_for(root, reporting))
     return refuse_or_pass(result, config.fail_on, "push")
+
+
+def run_pre_receive(policy_file: str | None) -> int:
+    """The server's pre-receive hook: the push on stdin, under the server's policy (see
+    :mod:`falguard.hooks.prereceive`); a scan over its time budget ends the process at once."""
+    from falguard.hooks.prereceive import receive
+    from falguard.report.prereceive import render_verdict
+
+    verdict = receive(sys.stdin.read() if sys.stdin else "", os.environ, policy_file)
+    sys.stderr.write(render_verdict(verdict))
+    sys.stderr.flush()
+    if verdict.over_budget is not None:
+        code = EXIT_CLEAN if verdict.over_budget_allowed else EXIT_ERROR
+    else:
+        code = EXIT_FINDINGS if verdict.result.failing(verdict.fail_on) else EXIT_CLEAN
+    if verdict.abandoned:  # the scan's thread and its git processes are still running
+        os._exit(code)
+    return code

@@ -99,6 +99,7 @@ def repositories(request: OrgRequest) -> tuple[list[Any], list[tuple[str, str]]]
 def audit_many(path: str, request: OrgRequest, reporting: Reporting) -> int:
     """Audit every repository, write one combined report; exit 2 after it if any failed."""
     from falguard.report.combined import FORMATS, render_combined, summary_line
+    from falguard.report.combined import repositories as counted
     from falguard.report.merge import failed_repositories, merge_reports
 
     if path != ".":
@@ -120,10 +121,10 @@ def audit_many(path: str, request: OrgRequest, reporting: Reporting) -> int:
         for line in summary_line(document):
             click.echo(line, err=True)
     failures = failed_repositories(document)
-    for entry in failures:
-        message = redact(f"{entry['repository']}: {entry['reason']}")
-        click.echo(f"falguard: error: {printable(message)}", err=True)
-    if failures:
+    if failures:  # one line: the report says why each failed
+        names = redact(", ".join(str(entry["repository"]) for entry in failures))
+        click.echo(f"falguard: error: {counted(len(failures))} could not be audited: {printable(names)} "
+                   "(the report says why)", err=True)  # fmt: skip
         return EXIT_ERROR
     return EXIT_FINDINGS if document["summary"]["failed"] else EXIT_CLEAN
 

@@ -285,10 +285,12 @@ _FINDERS: dict[int, tuple[Sequence[Rule], tuple[bytes, ...], tuple[bytes, ...]]]
 _FINDERS_KEPT = 8  # rule sets whose sources are remembered (each scan builds its own list)
 
 
-def _secret(rule: Rule, verdict: Verdict, content: bytes) -> Secret:
+def _secret(rule: Rule, verdict: Verdict, content: bytes, path: str = "") -> Secret:
     """The verdict's secret; where the content holds it in no form its rule spells (a key
     joined from pieces), with the text it was found in as its ``pieces`` spelling, which the
-    replacements file purges."""
+    replacements file purges. A per-file rule's (non-sensitive) identity starts with its ``path``."""
+    if path and not verdict.sensitive:
+        return Secret(f"{path}: {verdict.secret}", sensitive=False)
     secret = Secret(verdict.secret, verdict.key_id, sensitive=verdict.sensitive, mask=verdict.mask)
     written = content[verdict.start : verdict.end]
     if not verdict.sensitive or any(form.encode() in written for form in rule.written_as(verdict.secret)):
@@ -378,12 +380,13 @@ def detect(
             line=line,
             column=column,
             end_column=column + width(content, verdict.start, end),
-            secret=_secret(rule, verdict, content),
+            secret=_secret(rule, verdict, content, origin.path if rule.per_file else ""),
             severity=severity,
             detail=verdict.detail,
             commit=origin.commit,
             source=origin.source,
             suppression=suppression_for(allows[line_start], rule.id),
+            remediation=verdict.remediation,
         )
         if origin.served and verdict.sensitive and severity > Severity.LOW:
             # in what the site serves: every visitor has the key

@@ -28,9 +28,11 @@ def new_finding(
     commit: str | None = None,
     source: str = "worktree",
     suppression: Suppression | None = None,
+    remediation: str = "",
 ) -> Finding:
     """A finding of ``rule`` (a rule or its id): the rule's title (with ``detail``) is its
-    message, its remediation the remediation, its severity the severity unless one is given."""
+    message, its remediation the remediation (unless one is given), its severity the severity
+    unless one is given."""
     if isinstance(rule, str):
         from falguard.rules import ALL_RULES  # loaded by the first finding, not by importing this module
 
@@ -48,7 +50,7 @@ def new_finding(
         end_column=end_column,
         secret=secret,
         message=f"{info.title}: {detail}" if detail else info.title,
-        remediation=info.remediation,
+        remediation=remediation or info.remediation,
         commit=commit,
         source=source,
         suppression=suppression,

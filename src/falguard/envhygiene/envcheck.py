@@ -239,9 +239,9 @@ def missing_env_finding(
     exposed = [p for p in probes if not shared.is_ignored(p)]
     if not exposed:
         return None
-    covered_shared = [p for p in probes if p not in exposed]
-    detail = f"`git add .` would stage a new {_names(exposed)}"
-    if covered_shared:
+    at = int(os.path.lexists(rules.root / ".gitignore"))  # 0: the whole file, which does not exist yet
+    detail = f"`git add .` would stage a new {_names(exposed)}" + ("" if at else "; there is no .gitignore yet")
+    if covered_shared := [p for p in probes if p not in exposed]:
         detail += f" (the .gitignore rules cover only {_names(covered_shared)})"
     reincluded = sorted(
         {
@@ -262,7 +262,7 @@ def missing_env_finding(
             f"; here they are ignored{everywhere} only by {', '.join(sources)}, which protects {reach}, "
             "not the rest of the team"
         )
-    return repository_finding("gitignore-missing-env", where, detail, source=source)
+    return repository_finding("gitignore-missing-env", where, detail, source=source, line=at, column=at)
 
 
 # --- shared-key-across-envs ------------------------------------------------------------------

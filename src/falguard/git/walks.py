@@ -12,6 +12,7 @@ from falguard.git import (  # the core: every command line's safety settings
     Repo,
     _first_line,
     git_environment,
+    is_object_name,
     run,
     split_z,
 )
@@ -199,3 +200,15 @@ def committed_paths(repo: Repo, revisions: Sequence[str], pathspecs: Sequence[st
             if name:
                 oldest[name.decode("utf-8", "backslashreplace")] = commit.decode()  # log lists newest first
     return sorted(oldest.items())
+
+
+def reaches_unknown(repo: Repo, tips: Sequence[str]) -> bool:
+    """Whether ``tips`` (full object names) reach a commit, or name an annotated tag, that no
+    ref reaches: one short walk that stops at the first (trees and blobs are not listed)."""
+    for name in tips:
+        if not is_object_name(name):
+            raise GitError(f"not an object name: {name!r}")
+    if not tips:
+        return False
+    args = ["rev-list", "--objects", "--filter=tree:0", "--max-count=1", "--no-object-names", *tips, "--not", "--all"]
+    return bool(run(args, repo.cwd).strip())

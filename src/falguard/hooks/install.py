@@ -18,7 +18,7 @@ from pathlib import Path
 from falguard import git
 from falguard.errors import InputError
 
-HOOK_TYPES = ("pre-commit", "pre-push")
+HOOK_TYPES = ("pre-commit", "pre-push", "pre-receive")
 MARKER = "# installed by falguard"
 CHAINED_SUFFIX = ".falguard-chained"
 
@@ -38,6 +38,16 @@ fi
 printf '%s\\n' "$input" | run_falguard hook pre-push "$@"
 """
 
+# A server's hook: the ref lines on stdin, read once for both; the push options (GIT_PUSH_OPTION_*)
+# and the quarantine (GIT_QUARANTINE_PATH...) reach both through the environment.
+_PRE_RECEIVE_BODY = """\
+input=$(cat)
+if [ -x "$chained" ]; then
+    printf '%s\\n' "$input" | "$chained" "$@" || exit $?
+fi
+printf '%s\\n' "$input" | run_falguard hook pre-receive{policy}
+"""
+
 _TEMPLATE = """\
 #!/bin/sh
 {marker} (`falguard uninstall --hook {hook}` removes it and puts back
@@ -47,16 +57,21 @@ python={python}
 run_falguard() {{
     if [ -x "$python" ]; then
         "$python" -m falguard "$@"
-    elif command -v falguard >/dev/null 2>&1; then
-        falguard "$@"
-    else
+{fallback}    else
         echo "falguard: the Python this hook was installed with is gone: $python" >&2
-        echo "falguard: reinstall falguard and run: falguard install --hook {hook}" >&2
+        echo "falguard: reinstall falguard and run: falguard install {again}" >&2
         echo "falguard: or remove this hook: rm $0" >&2
         return 1
     fi
 }}
 {body}"""
+
+# A client's hook may fall back to a falguard on PATH; a server's never does (it runs what the
+# administrator installed, by absolute path, and refuses the push when that is gone).
+_PATH_FALLBACK = """\
+    elif command -v falguard >/dev/null 2>&1; then
+        falguard "$@"
+"""
 
 
 @dataclass(frozen=True)
@@ -67,13 +82,19 @@ class Outcome:
     chained: Path | None = None
 
 
-def hook_script(hook: str, python: str) -> str:
-    body = _PRE_COMMIT_BODY if hook == "pre-commit" else _PRE_PUSH_BODY
+def hook_script(hook: str, python: str, policy: str | None = None) -> str:
+    """The hook's script; a pre-receive hook passes ``--policy`` (an absolute path) when given."""
+    server = hook == "pre-receive"
+    body = {"pre-commit": _PRE_COMMIT_BODY, "pre-push": _PRE_PUSH_BODY}.get(hook, _PRE_RECEIVE_BODY)
+    if server:
+        body = body.format(policy=f" --policy {shlex.quote(policy)}" if policy else "")
     return _TEMPLATE.format(
         marker=MARKER,
         hook=hook,
         suffix=CHAINED_SUFFIX,
         python=shlex.quote(python),
+        fallback="" if server else _PATH_FALLBACK,
+        again="--server" if server else f"--hook {hook}",
         body=body,
     )
 
@@ -106,12 +127,24 @@ def locate(start: str = ".") -> git.Repo:
     return repo
 
 
-def install(repo: git.Repo, hook: str, python: str = sys.executable) -> Outcome:
+#: Where servers that run every executable in ``hooks/pre-receive.d/`` (Gitea, Forgejo) take
+#: another pre-receive hook: their own ``hooks/pre-receive`` is theirs, rewritten at will.
+SERVER_HOOK_DIR = "pre-receive.d"
+SERVER_HOOK_NAME = "falguard"
+
+
+def install(repo: git.Repo, hook: str, python: str = sys.executable, *, policy: str | None = None) -> Outcome:
+    """Install ``hook`` (chaining a foreign one); a pre-receive hook goes into
+    ``hooks/pre-receive.d/`` instead where that directory exists."""
     _check_hook_type(hook)
     directory = git.hooks_dir(repo)
-    path = directory / hook
-    chained = directory / (hook + CHAINED_SUFFIX)
-    script = hook_script(hook, os.path.abspath(python))
+    if hook == "pre-receive" and (directory / SERVER_HOOK_DIR).is_dir():
+        directory = directory / SERVER_HOOK_DIR
+    path = directory / (SERVER_HOOK_NAME if directory.name == SERVER_HOOK_DIR else hook)
+    chained = directory / (path.name + CHAINED_SUFFIX)
+    script = hook_script(hook, os.path.abspath(python), policy)
+    if directory.name == SERVER_HOOK_DIR and os.path.lexists(path) and not is_falguard_hook(path):
+        raise InputError(f"{path} exists and was not installed by falguard: move it away and rerun")
     try:
         directory.mkdir(parents=True, exist_ok=True)
         if is_falguard_hook(path):
@@ -137,8 +170,10 @@ def install(repo: git.Repo, hook: str, python: str = sys.executable) -> Outcome:
 def uninstall(repo: git.Repo, hook: str) -> Outcome:
     _check_hook_type(hook)
     directory = git.hooks_dir(repo)
-    path = directory / hook
-    chained = directory / (hook + CHAINED_SUFFIX)
+    if hook == "pre-receive" and (directory / SERVER_HOOK_DIR / SERVER_HOOK_NAME).exists():
+        directory = directory / SERVER_HOOK_DIR
+    path = directory / (SERVER_HOOK_NAME if directory.name == SERVER_HOOK_DIR else hook)
+    chained = directory / (path.name + CHAINED_SUFFIX)
     if not os.path.lexists(path):
         return Outcome(hook, path, "absent")
     if not is_falguard_hook(path):

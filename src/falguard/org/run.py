@@ -52,11 +52,14 @@ Progress = Callable[[str, "Outcome | str"], None]
 
 @dataclass(frozen=True)
 class Pending:
-    """A repository whose mirror is up to date and whose result is not in the cache."""
+    """A repository whose mirror is up to date and whose result is not in the cache; or, when
+    a local repository could not be cloned (``clone_error``: a missing or corrupt object
+    stops git clone), the repository itself, read in place for what can be read."""
 
     url: str
     mirror: Path
     key: str
+    clone_error: str | None = None
 
 
 def prepare(spec: RepoSpec, settings: Settings) -> Outcome | Pending:
@@ -69,7 +72,10 @@ def prepare(spec: RepoSpec, settings: Settings) -> Outcome | Pending:
         mirror, _ = update_mirror(settings.cache, spec.url, _clone_credentials(spec, settings.token_host))
         key = cache.result_key(spec.url, git_mirror.mirror_ref_tips(mirror), settings.fingerprint)
     except Exception as error:
-        return failed(spec.url, _reason(error))
+        local = _local_repository(spec)
+        if local is None:
+            return failed(spec.url, _reason(error))
+        return Pending(spec.url, local, "", clone_error=_reason(error))
     stored = cache.load(settings.cache, key)
     if stored is not None:
         return Outcome(spec.url, "cached", _with_status(stored, "cached", None))
@@ -77,15 +83,27 @@ def prepare(spec: RepoSpec, settings: Settings) -> Outcome | Pending:
 
 
 def audit_pending(pending: Pending, settings: Settings) -> Outcome:
-    """Audit one mirror and remember the result (unless it must fail: a corrupt object)."""
+    """Audit one mirror and remember the result (unless it must fail: a corrupt object, or a
+    repository that could not be cloned, whose partial result is kept but never cached)."""
     try:
         report, fatal = _audit_mirror(pending.mirror, pending.url, settings)
     except Exception as error:
-        return failed(pending.url, _reason(error))
-    if fatal is not None:
-        return Outcome(pending.url, "failed", _with_status(report, "failed", fatal))
+        return failed(pending.url, pending.clone_error or _reason(error))
+    if fatal is not None or pending.clone_error is not None:
+        return Outcome(pending.url, "failed", _with_status(report, "failed", fatal or pending.clone_error))
     cache.store(settings.cache, pending.key, report)
     return Outcome(pending.url, "ok", _with_status(report, "ok", None))
+
+
+def _local_repository(spec: RepoSpec) -> Path | None:
+    """The repository on this machine a ``file`` entry names, to read in place when it cannot
+    be cloned; None for a remote one."""
+    if spec.transport != "file":
+        return None
+    from urllib.parse import unquote, urlsplit
+
+    path = Path(unquote(urlsplit(spec.url).path) if spec.url.startswith("file:") else spec.url)
+    return path if path.is_dir() else None
 
 
 def _reason(error: Exception) -> str:

@@ -115,14 +115,20 @@ def check_admin(api: FalApi, admin: Secret) -> None:
         raise InputError(f"{ADMIN_VARIABLE} ({admin.masked}) has API scope: managing keys needs an ADMIN key")
 
 
-def place(finding: Finding) -> str:
-    where = f"{finding.path}:{finding.line}"
-    return f"{where} (commit {finding.commit[:12]})" if finding.commit else where
+def places_of(findings: Iterable[Finding]) -> tuple[str, ...]:
+    """Each place once, ``path:line``, with the commits history found it in: the working tree's
+    finding and history's at the same place read "app.py:2 (commit ...)", not "app.py:2, app.py:2"."""
+    commits: dict[str, list[str]] = {}
+    for finding in findings:
+        seen = commits.setdefault(f"{finding.path}:{finding.line}", [])
+        if finding.commit and finding.commit[:12] not in seen:
+            seen.append(finding.commit[:12])
+    return tuple(f"{where} (commit {', '.join(seen)})" if seen else where for where, seen in commits.items())
 
 
 def find_leaks(findings: Iterable[Finding], api: FalApi) -> list[Leak]:
     """Each distinct credential of ``findings`` once, verified with fal."""
-    places: dict[Secret, list[str]] = {}
+    found: dict[Secret, list[Finding]] = {}
     ready: dict[Secret, Verification] = {}
     for finding in findings:
         item = credential_for(finding)
@@ -131,9 +137,9 @@ def find_leaks(findings: Iterable[Finding], api: FalApi) -> list[Leak]:
         secret = item if isinstance(item, Secret) else finding.secret
         if isinstance(item, Verification):
             ready[secret] = item
-        places.setdefault(secret, []).append(place(finding))
-    results = check_keys(api, [secret for secret in places if secret not in ready]) | ready
-    return [Leak(secret, results[secret], tuple(dict.fromkeys(where))) for secret, where in places.items()]
+        found.setdefault(secret, []).append(finding)
+    results = check_keys(api, [secret for secret in found if secret not in ready]) | ready
+    return [Leak(secret, results[secret], places_of(where)) for secret, where in found.items()]
 
 
 # --- the plan ------------------------------------------------------------------------------

@@ -10,8 +10,8 @@ print the same thing in every format.
   an upload); each result names its repository in ``properties.repository`` and in its
   message, the run lists every repository's status in ``properties.repositories``, and a
   repository that failed is an error notification (``executionSuccessful`` false).
-- ``html``: rendered by ``falguard.report.html.render_combined(document) -> str`` when that
-  module provides it (the hook for the HTML report).
+- ``html``: ``falguard.report.html.many``: the cards name their repositories, a table lists
+  every repository's status, and the header's facts are those of many repositories.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from falguard.models import URGENCY, Severity
 from falguard.report import printable
 from falguard.report.audit import acceptance_text
 from falguard.report.load import summary_of
+from falguard.report.merge import was_read
 from falguard.report.text import scanned
 
 FORMATS = ("text", "json", "sarif", "html")
@@ -47,17 +48,9 @@ def render_combined(document: Mapping[str, Any], fmt: str) -> str:
 
 
 def _html(document: Mapping[str, Any]) -> str:
-    import importlib
+    from falguard.report.html.many import render_combined as render_page
 
-    try:
-        module = importlib.import_module("falguard.report.html")
-    except ImportError:
-        module = None
-    render = getattr(module, "render_combined", None)
-    if render is None:
-        raise InputError("this falguard cannot render a report of many repositories as html (use text, json or sarif)")
-    text: str = render(document)
-    return text
+    return render_page(document, ticket(document), summary_line(document))
 
 
 def _by_repository(items: list[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
@@ -78,10 +71,9 @@ def table(entries: list[Mapping[str, Any]]) -> list[str]:
     lines = [f"{'repository':<{width}}  status  credentials  findings  head"]
     for name, entry in zip(names, entries, strict=True):
         head = (entry.get("head") or "")[:12] or "-"
-        lines.append(
-            f"{name:<{width}}  {entry.get('status', 'ok'):<6}  {entry.get('credentials', 0):>11}  "
-            f"{entry.get('findings', 0):>8}  {head}"
-        )
+        read = not (entry.get("status") == "failed" and not was_read(entry))  # a failure that read nothing: no counts
+        credentials, findings = (entry.get("credentials", 0), entry.get("findings", 0)) if read else ("-", "-")
+        lines.append(f"{name:<{width}}  {entry.get('status', 'ok'):<6}  {credentials:>11}  {findings:>8}  {head}")
     return lines
 
 
@@ -133,13 +125,14 @@ def section(
     quiet: Sequence[Mapping[str, Any]] = (),
 ) -> list[str]:
     name = printable(str(entry["repository"]))
-    if entry.get("status") == "failed":
-        return [f"== {name}: FAILED: {printable(str(entry.get('reason') or 'unknown reason'))}", ""]
+    failed = entry.get("status") == "failed"
+    if failed and not was_read(entry):  # why: in the summary's list of failures, said once
+        return [f"== {name}: FAILED, nothing could be read", ""]
     hygiene = hygiene_lines(findings, stories)
-    if not stories and not hygiene and not accepted:
+    if not stories and not hygiene and not accepted and not failed:
         return []
     head = (entry.get("head") or "")[:12] or "no commits"
-    lines = [f"== {name} (at {head})"]
+    lines = [f"== {name} (at {head})" + (": FAILED, a partial result (what could be read)" if failed else "")]
     for number, story in enumerate(stories, 1):
         lines.extend(story_lines(number, story, findings))
     if accepted:
@@ -177,7 +170,7 @@ def ticket(document: Mapping[str, Any]) -> list[str]:
     lines.extend(f"  - {printable(str(entry['repository']))}: {entry['credentials']}" for entry in with_keys)
     failed = [entry for entry in entries if entry.get("status") == "failed"]
     if failed:
-        lines.append(f"Failed: {len(failed)} (not audited; fix and run again)")
+        lines.append(f"Failed: {len(failed)} (not audited completely; fix and run again)")
         lines.extend(f"  - {printable(str(e['repository']))}: {printable(str(e.get('reason')))}" for e in failed)
     accepted = document["audit"].get("accepted", [])
     if accepted:

@@ -25,12 +25,8 @@ def annotation(
 ) -> str:
     """One annotation for a finding, at its place; ``elsewhere`` lists the other places of its
     secret, named in the message instead of annotated again."""
-    properties = {
-        "file": finding.path,
-        "line": str(finding.line),
-        "col": str(finding.column),
-        "title": f"falguard {finding.rule} ({finding.severity.label})",
-    }
+    position = {"line": str(finding.line), "col": str(finding.column)} if finding.line else {}  # 0: the whole file
+    properties = {"file": finding.path, **position, "title": f"falguard {finding.rule} ({finding.severity.label})"}
     if finding.end_column:
         properties["endColumn"] = str(finding.end_column)
     where = ",".join(f"{key}={_escape_property(value)}" for key, value in properties.items())

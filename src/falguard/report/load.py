@@ -36,7 +36,10 @@ def parse(text: str, name: str) -> dict[str, Any]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ReportFormatError(f"{name} is not valid JSON ({error.msg} at line {error.lineno})") from None
+        what = error.msg.removesuffix(" at")  # json's "Unterminated string starting at": no "at at line"
+        raise ReportFormatError(
+            f"{name} is not valid JSON: {what} at line {error.lineno}, column {error.colno}"
+        ) from None
     if not isinstance(document, dict) or document.get("tool") != "falguard" or "findings" not in document:
         raise ReportFormatError(f'{name} is not a falguard JSON report (no "tool": "falguard" and findings)')
     return document

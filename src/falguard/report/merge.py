@@ -52,6 +52,11 @@ def merge_reports(reports: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return _combine(parts)
 
 
+def was_read(entry: Mapping[str, Any]) -> bool:
+    """Whether anything of a repository was read (a failed one may still have a partial result)."""
+    return bool(entry.get("objects_read") or entry.get("files_scanned"))
+
+
 def failed_repositories(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The entries of repositories that could not be audited (the run then exits 2)."""
     return [entry for entry in report["summary"].get("repositories", []) if entry.get("status") == "failed"]

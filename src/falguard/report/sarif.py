@@ -14,7 +14,25 @@ from falguard.report.guidance import steps_for_rule
 from falguard.rules import ALL_RULES, RuleInfo
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://fal.ai/dashboard/keys"
+
+
+def project_page() -> str | None:
+    """falguard's own page, as its package metadata names it (``[project.urls]`` in
+    pyproject.toml), for the SARIF driver's ``informationUri``; None when it names none
+    (the field is optional, and fal's dashboard is not falguard's page)."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        meta = metadata("falguard-scanner")
+    except PackageNotFoundError:
+        return None
+    for entry in meta.get_all("Project-URL") or []:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() in ("homepage", "home", "repository", "source"):
+            return str(url).strip()
+    homepage = meta.get_all("Home-page") or []
+    return str(homepage[0]) if homepage else None
+
 
 #: GitHub ranks alerts by this CVSS-like score: over 9 critical, 7-8.9 high, 4-6.9 medium.
 SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "2.0"}
@@ -23,12 +41,13 @@ LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "w
 
 def tool(rule_ids: list[str]) -> dict[str, Any]:
     """The run's tool section: falguard and the rules its results use, in their index order."""
+    page = project_page()
     return {
         "driver": {
             "name": "falguard",
             "version": __version__,
             "semanticVersion": __version__,
-            "informationUri": INFORMATION_URI,
+            **({"informationUri": page} if page else {}),
             "rules": [rule_descriptor(ALL_RULES[rule_id]) for rule_id in rule_ids],
         }
     }

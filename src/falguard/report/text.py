@@ -34,7 +34,9 @@ def _paint(text: str, code: str, context: ReportContext) -> str:
 
 
 def location(finding: Finding) -> str:
-    where = f"{printable(finding.path)}:{finding.line}:{finding.column}"
+    """``path:line:column``; the path alone for a finding about a whole file (line 0), such as
+    a .gitignore that does not exist yet."""
+    where = printable(finding.path) + (f":{finding.line}:{finding.column}" if finding.line else "")
     if finding.commit:
         where += f" (commit {finding.commit[:12]})"
     return where
@@ -199,7 +201,9 @@ def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
     if summary.skipped_large:
         skipped.append(f"{summary.skipped_large} too large")
     if summary.skipped_other:
-        skipped.append(f"{summary.skipped_other} not regular files")
+        skipped.append(
+            f"{summary.skipped_other} not {'a regular file' if summary.skipped_other == 1 else 'regular files'}"
+        )
     line = f"{head}; {scanned_text}"
     if skipped:
         line += "; skipped " + ", ".join(skipped)

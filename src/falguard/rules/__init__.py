@@ -9,7 +9,9 @@ one judge of "is this value a fal key?" (:func:`credential_in`).
 
 Adding a key shape: a module here with its ``RULE`` (patterns with their prefilter anchors,
 judge, ``judge_value``, examples, steps, masking), one line in ``RULES``, one row in the
-rules table of docs/user-guide.md.
+rules table of docs/user-guide.md. A rule about code rather than a key is a module here too:
+``fal_proxy_open`` (a proxy route open to strangers, read by ``proxy_options``); the one proxy
+route falguard ever suggests is written in ``proxy_routes``.
 
 May import only the shared values (``falguard.models``); every other package may import it.
 """
@@ -25,9 +27,9 @@ from falguard.rules import (
     fal_key_assignment,
     fal_key_id_secret,
     fal_key_pair,
+    fal_proxy_open,
     public_fal_key,
     registry,
-    site_proxy,
 )
 from falguard.rules.common import (
     BROWSER_KEY_STEP,
@@ -57,6 +59,7 @@ from falguard.rules.common import (
 )
 from falguard.rules.fal_key_assignment import FAL_NAME_FROM_FAL, FAL_NAME_KEYWORDS, assignment_patterns
 from falguard.rules.fal_key_id_secret import is_key_id_secret
+from falguard.rules.proxy_routes import BYOK, safe_route
 from falguard.rules.public_fal_key import PUBLIC_PREFIXES, public_patterns
 from falguard.rules.registry import credential_in
 
@@ -104,13 +107,14 @@ __all__ = [
 ]
 
 #: Content rules in priority order: key shapes, then the catch-alls (any random value under a
-#: fal key name; any fal variable a bundler inlines).
+#: fal key name; any fal variable a bundler inlines), then fal-proxy-open (a proxy route, not a key).
 RULES: tuple[Rule, ...] = (
     fal_key_id_secret.RULE,
     fal_key.RULE,
     fal_key_pair.RULE,
     fal_key_assignment.RULE,
     public_fal_key.RULE,
+    fal_proxy_open.RULE,
 )
 _CATCH_ALLS = (fal_key_assignment.RULE.id, public_fal_key.RULE.id)
 
@@ -216,10 +220,12 @@ PROJECT_RULES: tuple[RuleInfo, ...] = (
             "Remove the credentials from browser code and bundler config: no fal.config({ credentials }) in a client "
             "component, page or SPA source, no fal key under next.config env, Vite define or webpack DefinePlugin.",
             "Keep the key server-side only, as FAL_KEY with no public prefix.",
-            "Add the proxy route: {route} exporting { GET, POST, PUT } = createRouteHandler() from "
-            "@fal-ai/server-proxy/nextjs (Pages Router: pages/api/fal/proxy.ts; SvelteKit: "
-            "src/routes/api/fal/proxy/+server.ts with @fal-ai/server-proxy/svelte; an SPA: "
-            "@fal-ai/server-proxy/express on your server).",
+            "Add the proxy route {route} containing: "
+            + safe_route("nextjs-app")
+            + " (Pages Router: pages/api/fal/proxy.ts with createPageRouterHandler; SvelteKit: "
+            "src/routes/api/fal/proxy/+server.ts with createRequestHandler from @fal-ai/server-proxy/svelte; an SPA: "
+            "falProxy.createHandler from @fal-ai/server-proxy/express on your server; each with the same options). "
+            + BYOK,
             'Point the client at it: fal.config({ proxyUrl: "/api/fal/proxy" }).',
             "Rebuild and redeploy, so no served bundle still holds the key.",
             "If the key was ever deployed this way, it is public: revoke it on the fal dashboard's keys page "
@@ -236,9 +242,10 @@ PROJECT_RULES: tuple[RuleInfo, ...] = (
             "next step is usually a key in the bundle."
         ),
         remediation=(
-            "Add the proxy route for your framework with @fal-ai/server-proxy (Next.js App Router: "
-            "app/api/fal/proxy/route.ts exporting { GET, POST, PUT } = createRouteHandler()), keep FAL_KEY on the "
-            'server, and call fal.config({ proxyUrl: "/api/fal/proxy" }) in browser code.'
+            "Add the proxy route for your framework with @fal-ai/server-proxy, listing the endpoints your app calls "
+            "and checking your own session (Next.js App Router: app/api/fal/proxy/route.ts containing: "
+            + safe_route("nextjs-app")
+            + '), keep FAL_KEY on the server, and call fal.config({ proxyUrl: "/api/fal/proxy" }) in browser code.'
         ),
         steps=(
             "{remediation}",
@@ -250,10 +257,7 @@ PROJECT_RULES: tuple[RuleInfo, ...] = (
 
 
 def _every_rule() -> dict[str, RuleInfo]:
-    every: dict[str, RuleInfo] = {rule.id: rule for rule in (*RULES, *REPOSITORY_RULES, *PROJECT_RULES)}
-    # fal-proxy-open as `falguard probe` reports it, unless a content rule of that id describes it
-    every.setdefault(site_proxy.RULE_INFO.id, site_proxy.RULE_INFO)
-    return every
+    return {rule.id: rule for rule in (*RULES, *REPOSITORY_RULES, *PROJECT_RULES)}
 
 
 #: Every rule id falguard can report, content rules first.

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from falguard.models import Masker, Severity, Value, _set, mask
+from falguard.rules.proxy_routes import safe_route
 
 HEX = rb"[0-9a-fA-F]"
 UUID = HEX + rb"{8}-" + HEX + rb"{4}-" + HEX + rb"{4}-" + HEX + rb"{4}-" + HEX + rb"{12}"
@@ -153,7 +154,7 @@ def graded(severity: Severity, secret: str) -> Severity:
 class Verdict(Value):
     """What a rule's judge decided about one match (or about one whole value)."""
 
-    __slots__ = ("severity", "secret", "start", "end", "key_id", "sensitive", "detail", "mask")
+    __slots__ = ("severity", "secret", "start", "end", "key_id", "sensitive", "detail", "mask", "remediation")
     severity: Severity
     secret: str  # what the fingerprint is made of
     start: int  # byte offset of the reported position
@@ -162,6 +163,7 @@ class Verdict(Value):
     sensitive: bool
     detail: str
     mask: Masker  # how the secret is shown: the rule's choice
+    remediation: str  # this match's own fix, when it differs from the rule's ("": the rule's)
 
     def __init__(
         self,
@@ -173,6 +175,7 @@ class Verdict(Value):
         sensitive: bool = True,
         detail: str = "",
         mask: Masker = mask,
+        remediation: str = "",
     ) -> None:
         _set(self, "severity", severity)
         _set(self, "secret", secret)
@@ -182,6 +185,7 @@ class Verdict(Value):
         _set(self, "sensitive", sensitive)
         _set(self, "detail", detail)
         _set(self, "mask", mask)
+        _set(self, "remediation", remediation)
 
 
 Judge = Callable[[re.Match[bytes], bytes], "Verdict | None"]
@@ -392,7 +396,7 @@ class Rule(RuleInfo):
 
     __slots__ = (
         "patterns", "judge", "judge_value", "written_as", "configured", "applies_to_ignored_env",
-        "true_examples", "false_examples",
+        "true_examples", "false_examples", "per_file",
     )  # fmt: skip
     patterns: tuple[Pattern, ...]
     judge: Judge
@@ -404,6 +408,9 @@ class Rule(RuleInfo):
     applies_to_ignored_env: bool  # a key in an ignored .env.local is in the right place
     true_examples: tuple[str, ...]
     false_examples: tuple[str, ...]
+    #: a finding's identity includes its file: the same verdict in two files is two problems
+    #: (two proxy routes), not one secret in two places
+    per_file: bool
 
     def __init__(
         self,
@@ -422,6 +429,7 @@ class Rule(RuleInfo):
         applies_to_ignored_env: bool = False,
         true_examples: tuple[str, ...] = (),
         false_examples: tuple[str, ...] = (),
+        per_file: bool = False,
     ) -> None:
         super().__init__(id, severity, title, description, remediation, steps, credential)
         _set(self, "patterns", patterns)
@@ -432,6 +440,7 @@ class Rule(RuleInfo):
         _set(self, "applies_to_ignored_env", applies_to_ignored_env)
         _set(self, "true_examples", true_examples)
         _set(self, "false_examples", false_examples)
+        _set(self, "per_file", per_file)
 
 
 # --- pieces of patterns and judges -----------------------------------------------------------
@@ -472,8 +481,8 @@ def clean_value(raw: str) -> str:
 DASHBOARD = "https://fal.ai/dashboard/keys"
 #: Shown only where the repository has browser code (guidance drops it otherwise).
 BROWSER_KEY_STEP = (
-    "Call fal from browsers only through a server proxy: @fal-ai/server-proxy at /api/fal/proxy "
-    '(Next.js: {route} exporting { GET, POST, PUT } = createRouteHandler()) with fal.config({ proxyUrl: "/api/fal/proxy" }), '
+    "Call fal from browsers only through a server proxy at /api/fal/proxy that only your app can use (Next.js: {route} "
+    "containing: " + safe_route("nextjs-app") + ') with fal.config({ proxyUrl: "/api/fal/proxy" }), '
     "never through a NEXT_PUBLIC_ or VITE_ variable."
 )
 REVOKE_STEP = (

@@ -26,6 +26,7 @@ from falguard.rules.common import (
     text,
 )
 from falguard.rules.fal_key_assignment import FAL_NAME_FINDER
+from falguard.rules.proxy_routes import BYOK, safe_route
 from falguard.rules.registry import credential_in
 
 #: The longest prefix with which the patterns are run from their finder: the import pattern
@@ -162,8 +163,8 @@ def _configured(extensions: Extensions) -> tuple[Pattern, ...]:
 #: The fix for a public variable, and for a chain from a definition to the served bundle.
 STEPS: tuple[str, ...] = (
     "Rename the variable to FAL_KEY (no public prefix) so the bundler keeps it on the server.",
-    "Add the proxy route: {route} exporting { GET, POST, PUT } = createRouteHandler() from "
-    "@fal-ai/server-proxy/nextjs (Pages Router: pages/api/fal/proxy.ts).",
+    "Add the proxy route {route} containing: " + safe_route("nextjs-app") + " (Pages Router: pages/api/fal/proxy.ts "
+    "with createPageRouterHandler and the same options). " + BYOK,
     'Point the client at it: fal.config({ proxyUrl: "/api/fal/proxy" }), with no credentials in browser code.',
     "Rebuild and redeploy, so no served bundle still holds the key.",
     "If a key was ever deployed this way, it is public: revoke it on the fal dashboard's keys page ({dashboard}), "

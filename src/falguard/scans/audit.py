@@ -161,16 +161,30 @@ def _listed(paths: Sequence[str]) -> str:
     return f"{', '.join(paths[:5])}{' and more' if len(paths) > 5 else ''}"
 
 
+_PROSE = (".md", ".mdx", ".markdown", ".rst", ".txt", ".adoc", ".org", ".html", ".htm")
+
+
+def _is_prose(path: str) -> bool:
+    """Documentation, not code: a key there is an example someone pasted, not one read at run time."""
+    name = path.rsplit("/", 1)[-1].lower()
+    return name.endswith(_PROSE) or name in ("readme", "notes", "changelog")
+
+
 def _where_steps(paths: Sequence[str]) -> list[str]:
     """Code reads FAL_KEY from the environment; an env file *is* the environment: it gets the
     new key and stays out of git."""
     from falguard.envhygiene.envfiles import is_env_file
 
     env = [path for path in paths if is_env_file(path)]
-    code = [path for path in paths if not is_env_file(path)]
+    docs = [path for path in paths if not is_env_file(path) and _is_prose(path)]
+    code = [path for path in paths if not is_env_file(path) and not _is_prose(path)]
     steps = []
     if code:
         steps.append(f"Remove the key from {_listed(code)}: read FAL_KEY from the environment instead.")
+    if docs:  # documentation shows how to set the key; it reads nothing
+        steps.append(
+            f"Remove the key from {_listed(docs)}: write a placeholder such as `FAL_KEY=YOUR_FAL_KEY` instead."
+        )
     if env:
         steps.append(
             f"Put the new key in {_listed(env)} in place of the leaked one, and keep that file out of git "
@@ -194,7 +208,9 @@ def _steps(secret: Secret, findings: list[Finding], urgency: int, paths: Sequenc
         steps.extend(_where_steps(paths))
     if any(f.rule in _BROWSER_RULES for f in findings):
         steps.append(
-            f"Stop shipping it to browsers: add the proxy route ({PROXY_ROUTE} with @fal-ai/server-proxy), "
+            f"Stop shipping it to browsers: add the proxy route ({PROXY_ROUTE} with @fal-ai/server-proxy, its "
+            "allowedEndpoints listing the endpoints your app calls and isAuthenticated checking your own session, "
+            "with allowUnauthorizedRequests: false), "
             'call fal.config({ proxyUrl: "/api/fal/proxy" }), rebuild and redeploy.'
         )
     if urgency < 3:

@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from falguard import git
-from falguard.browser import config_blob_findings
 from falguard.config import Config
 from falguard.detection.facts import Attribution, Finding, HistoryEvent
 from falguard.errors import GitError, InputError
@@ -45,13 +44,27 @@ def scan_history(
     ranges = [*revisions, *([f"{since}..HEAD"] if since else [])]
     git_history.check_revisions(ranges)
     selection = ["--end-of-options", *ranges] if ranges else ["--all", *git_history.stash_commits(repo)]
+    return scan_selection(repo, selection, config=config, stages=stages, progress=progress)
+
+
+def scan_selection(
+    repo: git.Repo,
+    selection: list[str],
+    *,
+    config: Config = Config(),
+    stages: Stages = Stages(),
+    progress: Callable[[Coverage], None] | None = None,
+    workers: int | None = None,
+) -> ScanResult:
+    """:func:`scan_history` of what ``selection`` (rev-list arguments, already checked) reaches,
+    with ``workers`` blob readers (default: the history scan's)."""
     result = ScanResult()
     result.summary.scanned_noun = "object"  # blobs, commits and tags, each once
     coverage = Coverage()
     attribution = HistoryAttribution(repo, selection, coverage)
     source = HistorySource(
         repo, selection, coverage, config.max_file_size, progress, config.extra_key_names,
-        on_listed=attribution.listed, on_env_files=attribution.env_files_listed,
+        on_listed=attribution.listed, on_env_files=attribution.env_files_listed, workers=workers,
     )  # fmt: skip
     try:
         return pipeline.run(source, config, [BundlerConfigs(), attribution], stages, result)
@@ -65,6 +78,9 @@ class BundlerConfigs(Analyser):
     def observe(self, item: Item, detected: list[Finding], kept: list[Finding]) -> list[Finding]:
         if item.kind != "blob":
             return kept
+        # only for content some rule may match: a clean push loads no browser module
+        from falguard.browser import config_blob_findings
+
         found = config_blob_findings(item.origin.path, item.content)
         return kept + [replace(finding, source="history") for finding in found]
 
@@ -177,13 +193,16 @@ def read_path_history(
 ) -> PathHistory | None:
     """One ``git log`` limited to the paths of the blobs with findings and of every env file
     the blob listing named (none when there are neither; ``ahead``: see
-    :class:`~falguard.sources.path_log.Ahead`); None, with a note, if git fails."""
+    :class:`~falguard.sources.path_log.Ahead`); None, with a note, if git fails. A selection
+    ending in ``--not --all`` (the server hook's: what a push brings) is reached by no ref, so
+    none is asked for (``git tag --contains`` takes seconds on a repository of a thousand tags)."""
     blobs, commits = finding_places(groups)
     if not blobs and not coverage.env_files and not commits:
         return PathHistory({}, {})
     every_ref = selection[:1] == ["--all"]  # not a range: every ref is walked
+    unreached = selection[-2:] == ["--not", "--all"]
     try:
-        return path_history(
+        history = path_history(
             repo,
             selection,
             blobs,
@@ -196,6 +215,7 @@ def read_path_history(
     except GitError as error:
         summary.incomplete.append(f"history attribution unavailable: {error}")
         return None
+    return replace(history, reached_from={}) if unreached else history
 
 
 def finding_places(groups: dict[tuple[str, str, str], dict[str, Finding]]) -> tuple[dict[str, set[bytes]], set[str]]:

@@ -486,11 +486,12 @@ class HistorySource:
     extra_names: Sequence[str] = ()
     on_listed: Callable[[], None] | None = None  # see history_objects
     on_env_files: Callable[[set[bytes]], None] | None = None  # see history_objects
+    workers: int | None = None  # blob readers (default READ_WORKERS)
 
     def items(self, summary: Summary, excluded: Exclusion) -> Iterator[Item]:
         # paths are judged where findings are reported (a blob's introducing path), not here
         return history_objects(
             self.repo, self.revisions, summary, self.coverage, self.max_size,
             progress=self.progress, extra_names=self.extra_names, on_listed=self.on_listed,
-            on_env_files=self.on_env_files,
+            on_env_files=self.on_env_files, workers=self.workers,
         )  # fmt: skip

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from falguard.browser.framework import ROTATE_IF_DEPLOYED, FileFormat, Framework, Route, RouteSite
+from falguard.rules.proxy_routes import BYOK, safe_options
 
 _FENCE = re.compile(rb"\A(?:\xef\xbb\xbf)?\s{0,200}---[ \t]{0,20}\r?\n")
 _FENCE_CLOSE = re.compile(rb"^---[ \t]{0,20}\r?$", re.MULTILINE)
@@ -18,18 +19,23 @@ _IMPORT = re.compile(
     rb"\s{0,8}from\s{0,8}[\"'](?P<spec>[^\"'\n]{1,200})[\"']"
 )
 
-_ROUTE = (
-    "export const prerender = false (it needs an SSR adapter) and export const ALL = ({ request }) => ... passing the "
-    'request to handleRequest from "@fal-ai/server-proxy" (it has no Astro adapter; wire it as its SvelteKit adapter '
-    "does), with resolveApiKey returning import.meta.env.FAL_KEY (server-only in Astro)."
-)
+
+def _route(endpoints: tuple[str, ...] = ()) -> str:
+    return (
+        "export const prerender = false (it needs an SSR adapter) and export const ALL = ({ request }) => ... passing "
+        'the request to handleRequest from "@fal-ai/server-proxy" (it has no Astro adapter; wire it as its SvelteKit '
+        "adapter does) with these options: { " + safe_options(endpoints) + " }, and resolveApiKey returning "
+        "import.meta.env.FAL_KEY (server-only in Astro)."
+    )
+
 
 STEPS = (
     "Rename the variable to FAL_KEY (no PUBLIC_ prefix) and read it only in frontmatter or endpoints: Astro "
     "keeps import.meta.env.FAL_KEY on the server and inlines PUBLIC_ variables into <script> blocks and islands.",
     "Add the proxy endpoint src/pages/api/fal/proxy.ts (export const prerender = false; it needs an SSR "
     "adapter) exporting ALL that passes the request to handleRequest from @fal-ai/server-proxy (it has no "
-    "Astro adapter), with resolveApiKey returning import.meta.env.FAL_KEY.",
+    "Astro adapter) with the options { " + safe_options() + " }, and resolveApiKey returning "
+    "import.meta.env.FAL_KEY. " + BYOK,
     'Point <script> blocks and client:* islands at it: fal.config({ proxyUrl: "/api/fal/proxy" }), with no '
     "credentials.",
     "Rebuild and redeploy, so no served bundle (dist/) still holds the key.",
@@ -102,7 +108,7 @@ def astro_islands(content: bytes) -> list[str]:
 
 
 def suggest_route(site: RouteSite) -> Route:
-    return Route(f"src/pages/api/fal/proxy.{site.ext}", _ROUTE)
+    return Route(f"src/pages/api/fal/proxy.{site.ext}", _route(site.endpoints))
 
 
 FRAMEWORK = Framework(

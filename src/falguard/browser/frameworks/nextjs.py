@@ -8,21 +8,11 @@ import re
 
 from falguard.browser.framework import ConfigFacts, Framework, Route, RouteSite, SourceFile
 from falguard.browser.inline import object_inlinings
+from falguard.rules.proxy_routes import safe_route
 
 _PAGES = re.compile(r"(?:src/)?pages/(?!api/)")
 _ENV = re.compile(rb"(?<![\w$.])env\s{0,8}:\s{0,8}\{")
 _ROUTER_DIR = re.compile(r"\A(?P<base>(?:[^/]{1,255}/){0,16}?)(?P<kind>app|pages)/")
-
-_APP_ROUTE = (
-    'import { createRouteHandler } from "@fal-ai/server-proxy/nextjs"; '
-    "export const { GET, POST, PUT } = createRouteHandler(); "
-    "(releases before createRouteHandler: import { route } and export const { GET, POST, PUT } = route;)"
-)
-_PAGES_ROUTE = (
-    'import { createPageRouterHandler } from "@fal-ai/server-proxy/nextjs"; '
-    "export default createPageRouterHandler(); "
-    '(older releases: export { handler as default } from "@fal-ai/server-proxy/nextjs";)'
-)
 
 
 def browser_context(relative: str, content: bytes) -> str | None:
@@ -48,8 +38,8 @@ def suggest_route(site: RouteSite) -> Route:
             path.startswith(f"{src}pages/") for path in site.paths
         )
     if app_router:
-        return Route(f"{src}app/api/fal/proxy/route.{site.ext}", _APP_ROUTE)
-    return Route(f"{src}pages/api/fal/proxy.{site.ext}", _PAGES_ROUTE)
+        return Route(f"{src}app/api/fal/proxy/route.{site.ext}", safe_route("nextjs-app", site.endpoints))
+    return Route(f"{src}pages/api/fal/proxy.{site.ext}", safe_route("nextjs-pages", site.endpoints))
 
 
 FRAMEWORK = Framework(

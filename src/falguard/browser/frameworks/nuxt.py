@@ -23,6 +23,7 @@ from falguard.browser.js import Entry, object_entries, sources
 from falguard.browser.names import is_fal_key_name, is_key_value
 from falguard.detection.facts import Finding
 from falguard.models import Secret, Severity
+from falguard.rules.proxy_routes import BYOK, safe_options
 
 _BUILD_ONLY = ("modules/",)  # Nuxt modules run at build time, in Node
 _RUNTIME_CONFIG = re.compile(rb"(?<![\w$.])runtimeConfig\s{0,8}:\s{0,8}\{")
@@ -31,19 +32,23 @@ _OPEN_OBJECT = re.compile(rb"\s{0,200}\{")
 _RUNTIME_PUBLIC_READ = re.compile(rb"public(?<=[.]public)(?:\s{0,4}\??\.\s{0,4})(?P<name>[A-Za-z_$][\w$]{0,127})")
 _PAYLOAD = "Nuxt sends it to every visitor in the page payload"
 
-_ROUTE = (
-    'export default defineEventHandler((event) => ...) passing the request to handleRequest from "@fal-ai/server-proxy" '
-    "(it has no Nuxt/h3 adapter; wire method, headers and body from the event as its SvelteKit adapter does), with "
-    "resolveApiKey returning useRuntimeConfig(event).falKey."
-)
+
+def _route(endpoints: tuple[str, ...] = ()) -> str:
+    return (
+        "export default defineEventHandler((event) => ...) passing the request to handleRequest from "
+        '"@fal-ai/server-proxy" (it has no Nuxt/h3 adapter; wire method, headers and body from the event as its '
+        "SvelteKit adapter does) with these options: { " + safe_options(endpoints) + " }, and resolveApiKey "
+        "returning useRuntimeConfig(event).falKey."
+    )
+
 
 STEPS = (
     "Move the key out of runtimeConfig.public: declare it as private runtimeConfig.falKey in nuxt.config "
     "(server-only, set by NUXT_FAL_KEY in the server's environment) and drop NUXT_PUBLIC_FAL_KEY, so the page "
     "payload no longer carries it.",
     "Add the proxy route server/api/fal/proxy.ts: a defineEventHandler that passes the request to handleRequest "
-    "from @fal-ai/server-proxy (it has no Nuxt/h3 adapter), with resolveApiKey returning "
-    "useRuntimeConfig(event).falKey.",
+    "from @fal-ai/server-proxy (it has no Nuxt/h3 adapter) with the options { " + safe_options() + " }, and "
+    "resolveApiKey returning useRuntimeConfig(event).falKey. " + BYOK,
     'Point the client at it: fal.config({ proxyUrl: "/api/fal/proxy" }), with no credentials and no '
     "useRuntimeConfig().public key in components, pages, composables or plugins.",
     "Rebuild and redeploy, so no served payload or bundle (.output/public) still holds the key.",
@@ -131,7 +136,7 @@ def read_config(source: SourceFile, at_root: bool) -> ConfigFacts:
 def suggest_route(site: RouteSite) -> Route:
     return Route(
         f"server/api/fal/proxy.{site.ext}",
-        _ROUTE,
+        _route(site.endpoints),
         server_key="keep the key in private runtimeConfig.falKey (set by NUXT_FAL_KEY on the server)",
     )
 

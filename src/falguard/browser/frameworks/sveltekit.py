@@ -7,12 +7,9 @@ from __future__ import annotations
 import re
 
 from falguard.browser.framework import ConfigFacts, Framework, Route, RouteSite, SourceFile
+from falguard.rules.proxy_routes import safe_route
 
 _PUBLIC_PREFIX = re.compile(rb"(?<![\w$.])publicPrefix\s{0,8}:\s{0,8}[\"'](?P<value>[^\"'\n]{1,64})[\"']")
-_ROUTE = (
-    'import { createRequestHandler } from "@fal-ai/server-proxy/svelte"; '
-    "export const { GET, POST, PUT } = createRequestHandler();"
-)
 
 
 def browser_context(relative: str, content: bytes) -> str | None:
@@ -28,7 +25,7 @@ def read_config(source: SourceFile, at_root: bool) -> ConfigFacts:
 
 
 def suggest_route(site: RouteSite) -> Route:
-    return Route(f"src/routes/api/fal/proxy/+server.{site.ext}", _ROUTE)
+    return Route(f"src/routes/api/fal/proxy/+server.{site.ext}", safe_route("svelte", site.endpoints))
 
 
 FRAMEWORK = Framework(

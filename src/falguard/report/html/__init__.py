@@ -8,15 +8,14 @@ Both draw from the same values as the JSON report; a saved JSON report loaded ba
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 from falguard.detection.facts import Audit
 from falguard.models import ScanResult
 from falguard.report import ReportContext
 from falguard.report.html.escape import esc
-from falguard.report.html.page import document
+from falguard.report.html.page import code_spans, document
 from falguard.report.html.view import Card, View, by_severity, by_verification, group_card, story_card
 from falguard.report.text import grouped, scanned, summary_lines
 
@@ -31,13 +30,20 @@ def _scanned(result: ScanResult) -> str:
     return f"{count:,} {summary.scanned_noun}{'s' if count != 1 else ''} ({summary.bytes_scanned:,} bytes)"
 
 
-def _coverage(result: ScanResult) -> str:
-    """Complete, or what was not read: this decides whether "no findings" means anything."""
+def _coverage(result: ScanResult, failed: Sequence[str] = ()) -> str:
+    """Complete, or what was not read: this decides whether "no findings" means anything.
+    ``failed`` repositories (many repositories) are counted here; why each failed is said
+    once, in the summary for the ticket."""
     summary = result.summary
-    if summary.complete:
+    if summary.complete and not failed:
         return '<span class="good">complete</span>'
     reasons = [f"could not read {path}" for path in summary.unreadable] + summary.incomplete
-    return '<span class="warn">INCOMPLETE</span>: ' + "; ".join(esc(reason) for reason in reasons)
+    reasons = [reason for reason in reasons if not reason.startswith(tuple(f"{name}: " for name in failed))]
+    if failed:
+        reasons.insert(
+            0, f"{len(failed)} repositor{'y' if len(failed) == 1 else 'ies'} failed (why: the summary below)"
+        )
+    return '<span class="warn">INCOMPLETE</span>: ' + "; ".join(code_spans(reason) for reason in reasons)
 
 
 def _outcome(result: ScanResult, context: ReportContext) -> str:
@@ -106,22 +112,3 @@ def render(result: ScanResult, context: ReportContext) -> str:
 
 def render_audit(audit: Audit, context: ReportContext) -> str:
     return document(audit_view(audit, context))
-
-
-def render_combined(merged: Mapping[str, Any]) -> str:
-    """The page of a many-repository report (``report/merge.py``): the audit page of every
-    repository's stories together, named by the repositories, with each failed repository
-    said as what could not be read."""
-    from falguard.report.load import load
-
-    loaded = load(dict(merged))
-    entries = merged["summary"].get("repositories", [])
-    failed = [f"{e['repository']}: {e.get('reason') or 'failed'}" for e in entries if e.get("status") == "failed"]
-    result = loaded.result
-    result.summary.incomplete.extend(reason for reason in failed if reason not in result.summary.incomplete)
-    names = ", ".join(e["repository"] for e in entries[:5]) + (" …" if len(entries) > 5 else "")
-    audit = loaded.audit if loaded.audit is not None else Audit(result)
-    audit = replace(
-        audit, result=result, repository=f"{len(entries)} repositor{'y' if len(entries) == 1 else 'ies'}: {names}"
-    )
-    return render_audit(audit, ReportContext(fail_on=loaded.fail_on))

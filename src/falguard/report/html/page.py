@@ -3,6 +3,7 @@ passed through :func:`esc`; attribute values are either escaped text or names ch
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from falguard import __version__
@@ -21,8 +22,14 @@ OPEN_UP_TO = 3
 MANY_CARDS = 40
 
 
-def _ul(items: Iterable[str], tag: str = "ul", css: str = "") -> str:
-    rows = "".join(f"<li>{esc(item)}</li>" for item in items)
+def code_spans(text: str) -> str:
+    """Escaped text whose `backticked` parts (commands, file names in steps) are <code>, not
+    backticks shown as such."""
+    return re.sub(r"`([^`<>]+)`", r"<code>\1</code>", esc(text))
+
+
+def _ul(items: Iterable[str], tag: str = "ul", css: str = "", *, code: bool = False) -> str:
+    rows = "".join(f"<li>{code_spans(item) if code else esc(item)}</li>" for item in items)
     return f"<{tag}{f' class={css!r}' if css else ''}>{rows}</{tag}>"
 
 
@@ -50,7 +57,8 @@ def card(item: Card) -> str:
         f'<span class="badge sev-{item.severity.label}">{item.severity.label}</span> '
         f'<span class="badge status">{esc(item.status_label)}</span> {_verification_badge(item.verification)}'
     )
-    facts = [("key id", esc(item.key_id) if item.key_id else "unknown"), ("rules", esc(", ".join(item.rules)))]
+    facts = [("repository", esc(item.repository))] if item.repository else []
+    facts += [("key id", esc(item.key_id) if item.key_id else "unknown"), ("rules", esc(", ".join(item.rules)))]
     facts.append(("now", " ".join(f'<span class="badge place">{esc(place)}</span>' for place in item.places)))
     facts.append(("first introduced", esc(item.introduced)))
     if item.verification is not None and item.verification.reason:
@@ -60,7 +68,7 @@ def card(item: Card) -> str:
     if item.accepted:
         facts.append(("accepted", esc(item.accepted)))
     if item.steps:
-        facts.append(("do first", f"<b>{esc(item.steps[0])}</b>"))
+        facts.append(("do first", f"<b>{code_spans(item.steps[0])}</b>"))
     rows = "".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in facts)
     drawing = svg(item.points, f"timeline of secret {item.number}")
     found = " open" if len(item.locations) <= OPEN_UP_TO else ""
@@ -92,14 +100,19 @@ def _plans(cards: Sequence[Card]) -> list[tuple[tuple[str, ...], list[Card]]]:
 def _plan_block(shared: tuple[str, ...], items: list[Card]) -> str:
     if len(items) == 1:
         item = items[0]
-        title = f"{item.number}. <code>{esc(item.masked)}</code> ({esc(item.status_label)})"
-        return f'<div class="todo" {_filtered_by(item)}><h3>{title}</h3>{_ul(item.steps, "ol", "steps")}</div>'
+        where = f" in {esc(item.repository)}" if item.repository else ""
+        title = f"{item.number}. <code>{esc(item.masked)}</code>{where} ({esc(item.status_label)})"
+        steps = _ul(item.steps, "ol", "steps", code=True)
+        return f'<div class="todo" {_filtered_by(item)}><h3>{title}</h3>{steps}</div>'
     labels = sorted({item.status_label for item in items})
-    names = ", ".join(f"{item.number}. {esc(item.masked)}" for item in items)
+    names = ", ".join(
+        f"{item.number}. {esc(item.masked)}" + (f" ({esc(item.repository)})" if item.repository else "")
+        for item in items
+    )
     title = f"{len(items)} credentials ({esc('; '.join(labels))}), the same steps for each"
     return (
         f'<div class="todo" data-cards="{" ".join(f"secret-{item.number}" for item in items)}"><h3>{title}</h3>'
-        f'<p class="names mono">{names}</p>{_ul(shared, "ol", "steps")}</div>'
+        f'<p class="names mono">{names}</p>{_ul(shared, "ol", "steps", code=True)}</div>'
     )
 
 
@@ -109,8 +122,9 @@ def steps_section(view: View) -> str:
     blocks = [_plan_block(shared, items) for shared, items in _plans(view.cards)]
     blocks.extend(
         f'<div class="todo" data-severity="{f.severity.label}"><h3><code>{esc(f.rule)}</code> '
-        f"{esc(location(f))}</h3>{_ul(steps(f), 'ol', 'steps')}</div>"
-        for f in view.hygiene
+        f"{esc(location(f))}{f' in {esc(repository)}' if repository else ''}</h3>"
+        f"{_ul(steps(f), 'ol', 'steps', code=True)}</div>"
+        for f, repository in _hygiene_rows(view)
         if steps(f)
     )
     if not blocks:
@@ -169,15 +183,36 @@ def header(view: View) -> str:
     )
 
 
-def hygiene_table(findings: Sequence[Finding]) -> str:
-    if not findings:
+def _hygiene_rows(view: View) -> list[tuple[Finding, str]]:
+    """Each hygiene finding with its repository (many repositories) or "" (one)."""
+    return list(zip(view.hygiene, view.hygiene_repositories or [""] * len(view.hygiene), strict=True))
+
+
+def hygiene_table(view: View) -> str:
+    if not view.hygiene:
         return '<p class="empty">No hygiene or exposure findings.</p>'
+    many = bool(view.hygiene_repositories)
     rows = "".join(
         f'<tr data-severity="{f.severity.label}"><td><span class="badge sev-{f.severity.label}">{f.severity.label}</span></td>'
-        f'<td><code>{esc(f.rule)}</code></td><td>{esc(f.message)}</td><td class="where mono">{esc(location(f))}</td></tr>'
-        for f in findings
+        + (f'<td class="mono">{esc(repository)}</td>' if many else "")
+        + f'<td><code>{esc(f.rule)}</code></td><td>{code_spans(f.message)}</td><td class="where mono">{esc(location(f))}</td></tr>'
+        for f, repository in _hygiene_rows(view)
     )
-    return f"<table><thead><tr><th>Severity</th><th>Rule</th><th>Finding</th><th>Where</th></tr></thead><tbody>{rows}</tbody></table>"
+    head = "<th>Severity</th>" + ("<th>Repository</th>" if many else "") + "<th>Rule</th><th>Finding</th><th>Where</th>"
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def repositories_table(view: View) -> str:
+    """Many repositories: each one's status, credentials, findings and HEAD."""
+    if not view.repositories:
+        return ""
+    rows = "".join(
+        f'<tr class="repo-{esc(status)}"><td class="mono">{esc(name)}</td><td>{esc(status)}</td>'
+        f'<td class="count">{esc(credentials)}</td><td class="count">{esc(findings)}</td><td class="mono">{esc(head)}</td></tr>'
+        for name, status, credentials, findings, head in view.repositories
+    )
+    head = "<th>Repository</th><th>Status</th><th>Credentials</th><th>Findings</th><th>HEAD</th>"
+    return f'<section id="repositories"><h2>Repositories</h2><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></section>'  # fmt: skip
 
 
 def document(view: View) -> str:
@@ -189,14 +224,14 @@ def document(view: View) -> str:
     accepted = "".join(card(item) for item in view.accepted)
     ticket_name = "Summary for the ticket" if view.kind == "audit" else "Summary"
     body = (
-        f"<main>{header(view)}{filters(view)}"
+        f"<main>{header(view)}{repositories_table(view)}{filters(view)}"
         f'<section id="credentials"><h2>Credentials{", most urgent first" if view.kind == "audit" else ""}</h2>{cards}</section>'
         + (
             f'<section id="accepted"><h2>Accepted credentials (in the baseline or allowed; not new)</h2>{accepted}</section>'
             if accepted
             else ""
         )
-        + f'<section id="hygiene"><h2>Hygiene and exposure</h2>{hygiene_table(view.hygiene)}</section>'
+        + f'<section id="hygiene"><h2>Hygiene and exposure</h2>{hygiene_table(view)}</section>'
         f"{steps_section(view)}"
         f'<section id="ticket"><h2>{ticket_name}</h2><div class="ticket"><button id="copy" type="button">Copy</button>'
         f'<pre id="ticket-text">{chr(10).join(esc(line) for line in view.ticket)}</pre></div></section>'

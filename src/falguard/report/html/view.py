@@ -55,6 +55,7 @@ class Card:
     steps: tuple[str, ...]
     chain: tuple[str, ...]
     accepted: str = ""  # an accepted key: who accepted it and why (the audit's ``acceptance``)
+    repository: str = ""  # in a many-repository report: the repository it is in
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ class View:
     ticket: tuple[str, ...]  # the text to paste into a ticket
     footer: tuple[str, ...]
     accepted: tuple[Card, ...] = ()  # keys only in the baseline or allowed (audit)
+    hygiene_repositories: tuple[str, ...] = ()  # many repositories: each hygiene finding's, in order
+    repositories: tuple[tuple[str, ...], ...] = ()  # many repositories: name, status, credentials, findings, HEAD
 
 
 def verification_of(findings: Sequence[Finding]) -> Verification | None:
