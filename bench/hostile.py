@@ -80,6 +80,16 @@ PATTERNS: dict[str, tuple[str, Callable[[random.Random], str]]] = {
         "fal_ + 260 token characters: the bounded repeat backtracks 200 steps per start",
         lambda rng: "fal" + "_" + _hex(rng, 260) + " ",
     ),
+    "near-miss-mix": (
+        "fal_ + 15 characters, a key one hex short, FAL_KEY= + 15 characters: each one short of its rule",
+        lambda rng: rng.choice(
+            [
+                "t = 'fal" + "_" + _hex(rng, 15) + "'\n",
+                f"x = '{_uuid(rng)}:{_hex(rng, 31)}'\n",
+                "FAL_KEY=" + _hex(rng, 15) + "\n",
+            ]
+        ),
+    ),
     "placeholder-assignments": (
         "FAL_KEY=<placeholder> on every line: every context rule has a candidate",
         lambda rng: rng.choice(

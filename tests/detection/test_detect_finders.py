@@ -122,6 +122,20 @@ def _fragment(rng: random.Random) -> str:
         f"{fake_fal_key(rng)}{rng.choice(['', ' ', 'x' * 170])}\n",
         "fal" + "_" + "ab" * rng.randrange(5, 140) + " ",
         "FAL_KEY=" + "x" * rng.randrange(200, 320) + "\n",
+        # values about as long as the assignment finder asks for, after each way of assigning
+        _case(rng, "fal_key")
+        + rng.choice(["", '"', "]", '"]'])
+        + space
+        + rng.choice([":=", "=>", "??=", "=", ":"])
+        + space
+        + quote
+        + rng.choice(["=", ""])
+        + token[: rng.randrange(12, 20)]
+        + rng.choice(["", "\u00e9", "\u0085", "-x"])
+        + quote
+        + "\n",
+        f"ENV {rng.choice(['ENV_', 'X_', ''])}FAL_KEY{space or ' '}{token[: rng.randrange(12, 20)]}\n",
+        f"{rng.choice(['', 'x', 'MY_'])}{rng.choice(['PUBLIC', 'VITE', 'NEXT_PUBLIC'])}{rng.choice(['_', ''])}FAL_{rng.choice(['', 'AI_', 'API_', 'AI_API_'])}KEY=${{FAL_KEY}}\n",
         f"key = '{rng.choice([key, token])}'  # falguard:allow\n",
         " " * rng.randrange(100, 1500),
         "\n".join("def f(): return None" for _ in range(rng.randrange(1, 60))) + "\n",

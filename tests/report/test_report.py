@@ -94,6 +94,47 @@ def test_sarif_validates_against_the_official_schema(repo: Path, falguard) -> No
         assert region["startLine"] >= 1 and region["startColumn"] >= 1
 
 
+def test_a_key_joined_over_lines_carries_its_end_line_in_every_format(repo: Path, falguard, tmp_path: Path) -> None:
+    """``line`` is where the key starts; ``end_line`` and ``end_column`` where its secret ends
+    (SARIF ``endLine``/``endColumn``, GitHub ``endLine``), also after saving and rendering again."""
+    import jsonschema
+
+    ignoring_env(repo)
+    rng = random.Random(5)
+    key_id, secret = fake_uuid(rng), fake_hex32(rng)
+    write(repo, "settings.py", f'FAL_KEY = (\n    "{key_id}:"\n    "{secret}"\n)\n')
+    other_id, other_secret = fake_uuid(rng), fake_hex32(rng)
+    write(repo, "one.py", f'FAL_KEY = "{other_id}:{other_secret}"\n')
+    saved = tmp_path / "scan.json"
+    run = falguard("scan", "--format", "json", "-o", str(saved), cwd=repo)
+    places = {
+        f["path"]: (f["line"], f["column"], f["end_line"], f["end_column"])
+        for f in json.loads(saved.read_text())["findings"]
+    }
+    assert places["settings.py"] == (2, 6, 3, 6 + len(secret))  # past the secret on its own line, not line 2's end
+    assert places["one.py"] == (1, 12, 1, 12 + len(other_id) + 1 + len(other_secret))  # one line: end_line is line
+    schema = json.loads(SCHEMA.read_text())
+    for sarif in (
+        falguard("scan", "--format", "sarif", cwd=repo).out,
+        falguard("report", str(saved), "--format", "sarif", cwd=repo).out,
+        falguard("report", "--merge", str(saved), "--format", "sarif", cwd=repo).out,
+    ):
+        document = json.loads(sarif)
+        jsonschema.validate(document, schema)
+        regions = {
+            location["physicalLocation"]["artifactLocation"]["uri"]: location["physicalLocation"]["region"]
+            for result in document["runs"][0]["results"]
+            for location in result["locations"]
+        }
+        assert regions["settings.py"] == {"startLine": 2, "startColumn": 6, "endLine": 3, "endColumn": 6 + len(secret)}
+        assert "endLine" not in regions["one.py"]
+    annotations = [
+        line for line in falguard("scan", "--format", "github", cwd=repo).out.splitlines() if "file=settings.py" in line
+    ]
+    assert len(annotations) == 1 and ",endLine=3,endColumn=38::" in annotations[0]
+    assert run.code == 1 and secret not in run.out
+
+
 def test_github_annotations_escape_and_locate(repo: Path, falguard) -> None:
     ignoring_env(repo)
     kis = fake_key_id_secret(random.Random(1))

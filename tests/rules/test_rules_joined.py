@@ -21,12 +21,14 @@ Build = Callable[[str, str], str]
 
 @dataclass(frozen=True)
 class Shape:
-    """A file holding a key in pieces: ``build(key_id, secret)``, and the line of its key id."""
+    """A file holding a key in pieces: ``build(key_id, secret)``, the line of its key id and
+    the line of its last piece (``end``; 0: the key id's line)."""
 
     name: str
     path: str
     build: Build
     line: int
+    end: int = 0
 
 
 def _split(secret: str, *at: int) -> list[str]:
@@ -43,6 +45,7 @@ SHAPES = [
         "src/main/java/Fal.java",
         lambda u, h: f'class Fal {{\n  static String KEY = "{u}"\n      + ":"\n      + "{h}";\n}}\n',
         2,
+        4,
     ),
     Shape("go-plus", "main.go", lambda u, h: f'package main\n\nvar falKey = "{u}" + ":{h}"\n', 3),
     Shape(
@@ -52,6 +55,7 @@ SHAPES = [
             u, *_split(h, 10, 20)
         ),
         1,
+        3,
     ),
     Shape(
         "template-literal-with-literal-parts",
@@ -76,21 +80,24 @@ SHAPES = [
         "settings.py",
         lambda u, h: f'FAL_KEY = (\n    "{u}:"\n    "{h}"\n)\n',
         2,
+        3,
     ),
     Shape(
         "c-adjacent-literals",
         "fal.c",
         lambda u, h: 'static const char *fal_key = "{}"\n    ":" "{}" "{}";\n'.format(u, *_split(h, 16)),
         1,
+        2,
     ),
-    Shape("python-backslash", "settings.py", lambda u, h: f'FAL_KEY = "{u}:{h[:7]}\\\n{h[7:]}"\n', 1),
-    Shape("shell-backslash", "deploy.sh", lambda u, h: f'#!/bin/sh\nexport FAL_KEY="{u}:\\\n  {h}"\n', 2),
-    Shape("yaml-folded", "values.yaml", lambda u, h: f"fal:\n  key: >-\n    {u}:\n    {h}\n", 3),
+    Shape("python-backslash", "settings.py", lambda u, h: f'FAL_KEY = "{u}:{h[:7]}\\\n{h[7:]}"\n', 1, 2),
+    Shape("shell-backslash", "deploy.sh", lambda u, h: f'#!/bin/sh\nexport FAL_KEY="{u}:\\\n  {h}"\n', 2, 3),
+    Shape("yaml-folded", "values.yaml", lambda u, h: f"fal:\n  key: >-\n    {u}:\n    {h}\n", 3, 4),
     Shape(
         "yaml-block-split-in-the-secret",
         "k8s/secret.yaml",
         lambda u, h: f"stringData:\n  FAL_KEY: |\n    {u}:{h[:16]}\n    {h[16:]}\n",
         3,
+        4,
     ),
 ]
 
@@ -118,8 +125,11 @@ def test_a_key_in_pieces_in_the_working_tree_is_the_whole_key(repo: Path, falgua
     assert finding["secret"] == mask_key_secret(f"{key_id}:{secret}", key_id)
     assert secret not in run.out and secret[:16] not in run.out and secret[16:] not in run.out
     assert "pieces" in finding["message"]
-    line = shape.build(key_id, secret).splitlines()[shape.line - 1]
-    assert line[finding["column"] - 1 :].startswith(key_id)  # the position of the first piece
+    lines = shape.build(key_id, secret).splitlines()
+    assert lines[shape.line - 1][finding["column"] - 1 :].startswith(key_id)  # the position of the first piece
+    # its end: the last piece's line (the key id's line for a key on one line), just past the secret
+    assert finding["end_line"] == (shape.end or shape.line)
+    assert lines[finding["end_line"] - 1][: finding["end_column"] - 1].endswith((secret[-4:], "}"))
 
 
 @pytest.mark.parametrize("shape", SHAPES[::3], ids=[s.name for s in SHAPES[::3]])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from falguard.browser.framework import SourceFile
 from falguard.detection.facts import Finding
 from falguard.detection.findings import new_finding
-from falguard.detection.positions import position, width
+from falguard.detection.positions import position, span_end
 from falguard.detection.suppress import inline_suppression
 from falguard.models import Secret, Severity
 
@@ -25,14 +25,14 @@ def make_finding(
 ) -> Finding:
     """A finding of ``rule_id`` at bytes ``start:end`` of ``source`` (the column range stops at the line's end)."""
     line, column, line_start = position(source.content, start)
-    line_end = source.content.find(b"\n", start)
-    stop = end if line_end == -1 else min(end, line_end)
+    end_line, end_column = span_end(source.content, start, end, line, column, source.content.find(b"\n", start))
     return new_finding(
         rule_id,
         path=source.path,
         line=line,
         column=column,
-        end_column=column + width(source.content, start, stop),
+        end_column=end_column,
+        end_line=end_line,
         secret=secret,
         severity=severity,
         detail=detail,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from falguard.detection import fastfind
 from falguard.detection.findings import new_finding
-from falguard.detection.positions import Cursor, width
+from falguard.detection.positions import Cursor, span_end
 from falguard.detection.suppress import Allow, line_allows, suppression_for
 from falguard.models import Origin, Secret, Severity
 from falguard.rules import FAL_CONTEXT_RE, Finder, Pattern, Rule, Verdict, build_rules
@@ -370,7 +370,7 @@ def detect(
         if line_start not in allows:  # a new line: its end and its allow comments, once
             allows = {line_start: line_allows(content, line_start)}
             line_end = content.find(b"\n", line_start)
-        end = verdict.end if line_end == -1 else min(verdict.end, line_end)
+        end_line, end_column = span_end(content, verdict.start, verdict.end, line, column, line_end)
         severity = verdict.severity
         if is_doc and not verdict.sensitive:
             severity = Severity.LOW  # a variable named in documentation is an example, not wiring
@@ -379,7 +379,8 @@ def detect(
             path=origin.path,
             line=line,
             column=column,
-            end_column=column + width(content, verdict.start, end),
+            end_column=end_column,
+            end_line=end_line,
             secret=_secret(rule, verdict, content, origin.path if rule.per_file else ""),
             severity=severity,
             detail=verdict.detail,

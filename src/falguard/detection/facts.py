@@ -28,7 +28,8 @@ class Finding:
     message: str
     remediation: str
     commit: str | None = None
-    end_column: int | None = None
+    end_column: int | None = None  # just past the secret, on ``end_line``
+    end_line: int | None = None  # where the secret ends, when not on ``line`` (a key joined over lines)
     source: str = "worktree"
     suppression: Suppression | None = None
     chain: tuple[ChainLink, ...] = ()  # the same key or variable at every point it passes through

@@ -1,7 +1,7 @@
-"""Every finder's hits in one pass, with the optional ``hyperscan`` package (the ``[fast]``
-extra: ``pip install ".[fast]"`` in a checkout); without it, or with
-``FALGUARD_NO_HYPERSCAN=1`` in the environment, each finder is one ``re`` search of its
-own (see :func:`falguard.detection.detect.found`).
+"""Every finder's hits in one pass, with the ``hyperscan`` package (a default dependency on
+the platforms it has wheels for, see pyproject.toml; the ``[fast]`` extra elsewhere);
+without it, or with ``FALGUARD_NO_HYPERSCAN=1`` in the environment, each finder is one
+``re`` search of its own (see :func:`falguard.detection.detect.found`).
 
 A finder is a literal then a lookahead over lowercased content (``fal(?=...)``); hyperscan
 has no lookaheads, so it is given the literal and the lookahead's body as one expression,

@@ -13,6 +13,22 @@ def width(content: bytes, start: int, end: int) -> int:
     return len(text) if text.isascii() else len(text.decode("utf-8", "replace"))  # ASCII: one byte each
 
 
+def span_end(content: bytes, start: int, end: int, line: int, column: int, line_end: int) -> tuple[int, int]:
+    """(line, column just past it) of the end of ``content[start:end]``, a span starting at
+    ``line`` and ``column`` on a line that ends at ``line_end`` (-1: at the content's end).
+    A span going on past its line (a key joined from pieces on several lines) ends on its
+    last piece's line; line breaks ending a span are not part of it."""
+    if line_end == -1 or end <= line_end:
+        return line, column + width(content, start, end)
+    stop = end
+    while stop > start and content[stop - 1] in b"\r\n":
+        stop -= 1
+    newlines = content.count(b"\n", start, stop)
+    if not newlines:  # only line breaks after the line's end: the span ends with its line
+        return line, column + width(content, start, line_end)
+    return line + newlines, width(content, content.rfind(b"\n", start, stop) + 1, stop) + 1
+
+
 def line_of(content: bytes, offset: int) -> int:
     return content.count(b"\n", 0, offset) + 1
 

@@ -19,7 +19,7 @@ import functools
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from falguard.detection.positions import Cursor, width
+from falguard.detection.positions import Cursor, span_end
 from falguard.detection.prefilter import Prefilter
 from falguard.models import Origin, Secret, Summary, Value, _set
 
@@ -317,8 +317,7 @@ def _relocated(
     if line_start not in allows:
         allows.clear()
         allows[line_start] = line_allows(content, line_start)
-    line_end = content.find(b"\n", start, end)
-    end_column = column + width(content, start, end if line_end == -1 else line_end)
+    end_line, end_column = span_end(content, start, end, line, column, content.find(b"\n", start))
     encoded = [("base64", Secret(content[start:end].decode("ascii")))]  # what a purge must replace
     for finding in found:
         yield replace(
@@ -327,5 +326,6 @@ def _relocated(
             line=line,
             column=column,
             end_column=end_column,
+            end_line=end_line if end_line != line else None,
             suppression=finding.suppression or suppression_for(allows[line_start], finding.rule),
         )

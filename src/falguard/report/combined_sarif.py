@@ -24,7 +24,9 @@ def _uri(path: str) -> str:
 def sarif_result(finding: Mapping[str, Any], rule_ids: list[str]) -> dict[str, Any]:
     severity = Severity.parse(finding["severity"])
     region: dict[str, Any] = {"startLine": max(finding["line"], 1), "startColumn": max(finding["column"], 1)}
-    if finding.get("end_column") and finding["end_column"] > region["startColumn"]:
+    if finding.get("end_line") and finding["end_line"] > region["startLine"]:  # a key joined over lines
+        region["endLine"] = finding["end_line"]
+    if finding.get("end_column") and (finding["end_column"] > region["startColumn"] or "endLine" in region):
         region["endColumn"] = finding["end_column"]
     message = f"{finding['message']} ({finding['secret']}) in {finding['repository']}."
     if finding.get("steps"):

@@ -27,6 +27,8 @@ def annotation(
     secret, named in the message instead of annotated again."""
     position = {"line": str(finding.line), "col": str(finding.column)} if finding.line else {}  # 0: the whole file
     properties = {"file": finding.path, **position, "title": f"falguard {finding.rule} ({finding.severity.label})"}
+    if finding.end_line and finding.end_line > finding.line:  # a key joined over lines
+        properties["endLine"] = str(finding.end_line)
     if finding.end_column:
         properties["endColumn"] = str(finding.end_column)
     where = ",".join(f"{key}={_escape_property(value)}" for key, value in properties.items())

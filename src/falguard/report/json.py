@@ -21,7 +21,8 @@ def finding_dict(finding: Finding, steps: Steps | None = None) -> dict[str, Any]
         "path": finding.path,
         "line": finding.line,
         "column": finding.column,
-        "end_column": finding.end_column,
+        "end_line": end_line(finding),
+        "end_column": finding.end_column,  # on end_line
         "secret": finding.secret.masked,
         "key_id": finding.secret.key_id,
         "fingerprint": finding.fingerprint,
@@ -40,6 +41,12 @@ def finding_dict(finding: Finding, steps: Steps | None = None) -> dict[str, Any]
     if finding.verification is not None:  # only when --verify ran
         document["verification"] = verification_dict(finding.verification)
     return document
+
+
+def end_line(finding: Finding) -> int | None:
+    """The line the secret ends on (``end_column``'s line): its own line unless it was
+    joined from pieces on several lines; None when no end is known."""
+    return finding.end_line or (finding.line if finding.end_column else None)
 
 
 def suppression_dict(finding: Finding) -> dict[str, str] | None:

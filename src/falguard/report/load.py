@@ -127,6 +127,13 @@ def _secret(data: dict[str, Any], rule: str, where: str) -> Secret:
     return Secret.from_masked(text, key_id, sensitive=sensitive, fingerprints=fingerprints)
 
 
+def _end_line(data: Any, where: str) -> int | None:
+    """A saved finding's end line, kept only when it is not its start line (reports saved
+    before the field existed have none)."""
+    end_line: int | None = _field(data, "end_line", int, where, None)
+    return None if end_line == _field(data, "line", int, where) else end_line
+
+
 def finding(data: Any, where: str) -> Finding:
     """One finding of a saved report, its secret masked as it was saved."""
     rule = _field(data, "rule", str, where)
@@ -137,7 +144,7 @@ def finding(data: Any, where: str) -> Finding:
         path=_field(data, "path", str, where), line=_field(data, "line", int, where),
         column=_field(data, "column", int, where), secret=secret, message=_field(data, "message", str, where, ""),
         remediation=_field(data, "remediation", str, where, ""), commit=_field(data, "commit", str, where, None),
-        end_column=_field(data, "end_column", int, where, None), source=_field(data, "source", str, where, "worktree"),
+        end_column=_field(data, "end_column", int, where, None), end_line=_end_line(data, where), source=_field(data, "source", str, where, "worktree"),
         suppression=_suppression(data, where),
         chain=tuple(
             ChainLink(_field(link, "path", str, f"{where}.chain"), _field(link, "line", int, f"{where}.chain"),

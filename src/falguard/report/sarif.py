@@ -91,7 +91,9 @@ def location(finding: Finding, region: dict[str, Any]) -> dict[str, Any]:
 
 def result(finding: Finding, rule_index: int, steps: Steps | None = None) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": max(finding.line, 1), "startColumn": max(finding.column, 1)}
-    if finding.end_column and finding.end_column > region["startColumn"]:
+    if finding.end_line and finding.end_line > region["startLine"]:  # a key joined over lines
+        region["endLine"] = finding.end_line
+    if finding.end_column and (finding.end_column > region["startColumn"] or "endLine" in region):
         region["endColumn"] = finding.end_column
     todo = (steps or Steps([finding]))(finding)
     message = f"{finding.message} ({subject_noun(finding)} {finding.secret.masked})."

@@ -58,9 +58,19 @@ FAL_NAME_KEYWORDS: tuple[bytes, ...] = (
     b"falcred",
 )
 
-#: Where a fal key name can start (lowercased content): the finder of the patterns that
-#: match one from its "fal" part (see ``Pattern.finder``).
-FAL_NAME_FINDER = rb"fal(?=[_-]?(?:ai[_-]?)?(?:api[_-]?)?(?:key|secret|token|cred))"
+#: Where a fal key name is given a value long enough to be judged (MIN_TOKEN value
+#: characters: a shorter one is never a finding, see ``_severity``), by an assignment or
+#: after blanks (Dockerfile ``ENV NAME value``): the finder of both patterns, so a near miss
+#: (``FAL_KEY=`` + 15 characters, on every line) gives the one-pass engine no hit at all
+#: instead of a Python call each. ``ASSIGN`` and ``VALUE``, with the name's own end instead of
+#: NOT_WORD_AFTER (ASSIGN's first byte and a blank are no word characters).
+FAL_ASSIGNED_FINDER = (
+    rb"fal(?=[_-]?(?:ai[_-]?)?(?:api[_-]?)?(?:key|secret|token|credentials?)(?:[_-]?secret)?(?:"
+    + ASSIGN
+    + rb"|[ \t]{1,8})[\"'`]?"
+    + VALUE_CHAR
+    + rb"{%d})" % MIN_TOKEN
+)
 #: Where an ``Authorization: Key ...`` header or gRPC ``auth-key`` metadata can start.
 AUTH_FINDER = rb"auth(?=orization[\"']?[ \t]{0,8}[:=,][ \t]{0,8}[\"'`]?key[ \t]|-key[\"']\s{0,8},)"
 
@@ -75,7 +85,7 @@ def assignment_patterns(extra_names: Sequence[str] = ()) -> tuple[Pattern, ...]:
             FAL_NAME_FROM_FAL + NOT_WORD_AFTER + ASSIGN + VALUE,
             *FAL_NAME_KEYWORDS,
             fal_context=True,
-            finder=FAL_NAME_FINDER,
+            finder=FAL_ASSIGNED_FINDER,
         ),
         # Dockerfile `ENV NAME value`: only near "env " (rare outside Dockerfiles), not near every "fal"
         pattern(
@@ -83,7 +93,7 @@ def assignment_patterns(extra_names: Sequence[str] = ()) -> tuple[Pattern, ...]:
             b"env ",
             b"env\t",
             fal_context=True,
-            finder=FAL_NAME_FINDER,
+            finder=FAL_ASSIGNED_FINDER,
             reach=16 + 3 + 8 + 4 * 33,  # indentation, ENV, spaces, the name's PREFIX_ segments
             needs=b"ENV",
         ),

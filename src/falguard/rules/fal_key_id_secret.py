@@ -65,11 +65,13 @@ def judge_value(value: str) -> Verdict | None:
 #: Where the pattern below can start (lowercased content): the key id's last group, then the
 #: whole key's colon and secret, or the key in pieces' colon and hex up to its first junction,
 #: looser than the pattern's own (a quote then at most 19 blanks or one of the bytes that go
-#: on after it; a line break then a blank). Near misses (a secret one hex short, a run of hex
-#: that is no key) give no hit, so they cost no ``re`` match each.
+#: on after it, a string prefix only before a quote; a line break then a blank). Near misses
+#: (a secret one hex short, a run of hex that is no key, one before a line starting with f or
+#: b) give no hit, so they cost no ``re`` match each.
 _FINDER = (
     rb"-(?=[0-9a-f]{12}(?:(?::|%3a)[0-9a-f]{32}|:?[0-9a-f]{0,31}"
-    rb"(?:[\"'`](?:[\t\n\x0b\x0c\r \\]{0,18}[+.&\"'`rubf}]|[\t\n\x0b\x0c\r \\]{19})|[$#]?\{|\\\r?\n|\r?\n[ \t])))"
+    rb"(?:[\"'`](?:[\t\n\x0b\x0c\r \\]{0,18}(?:[+.&\"'`}]|[rubf]{1,2}[\"'`])|[\t\n\x0b\x0c\r \\]{19})"
+    rb"|[$#]?\{|\\\r?\n|\r?\n[ \t])))"
 )
 
 #: The whole key's pattern, with a second alternative after the key id's last group: the key

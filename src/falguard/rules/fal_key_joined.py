@@ -350,10 +350,12 @@ def judge_block(content: bytes, start: int, after_key_id: int) -> Verdict | None
 #: rejected at once, not after 31 steps back).
 _TAIL = rb":?+" + HEX + rb"{0,31}+"
 #: The first junction, as far as a bounded look ahead sees it: a quote then an operator or
-#: another quote, a quote closing an interpolation, an interpolation, a continued line, or
+#: another quote (with Python's string prefixes: a line after the key id's starting with
+#: ``FAL_KEY=`` is no junction), a quote closing an interpolation, an interpolation, a continued line, or
 #: (a YAML block scalar) a line break then an indented line going on with the key.
 _FIRST_JUNCTION = (
-    rb"(?=[\"'`](?:[\s\\]{0,128}+[+.&\"'`rRuUbBfF]|[ \t]{0,8}+\})|[$#]?\{|\\\r?\n|\r?\n[ \t]{1,64}+[:0-9a-fA-F])"
+    rb"(?=[\"'`](?:[\s\\]{0,128}+(?:[+.&\"'`]|[rRuUbBfF]{1,2}+[\"'`])|[ \t]{0,8}+\})|[$#]?\{|\\\r?\n"
+    rb"|\r?\n[ \t]{1,64}+[:0-9a-fA-F])"
 )
 #: What lowercased content holds wherever the key id's pattern can report, whole or in pieces:
 #: the key id's last group, then a colon (or ``%3a``) or the first byte of a junction (a

@@ -25,13 +25,17 @@ from falguard.rules.common import (
     pattern,
     text,
 )
-from falguard.rules.fal_key_assignment import FAL_NAME_FINDER
 from falguard.rules.proxy_routes import BYOK, safe_route
 from falguard.rules.registry import credential_in
 
 #: The longest prefix with which the patterns are run from their finder: the import pattern
 #: then still holds its keyword in its first 240 bytes.
 _FOUND_PREFIX = 24
+
+#: Where a public fal key name can be (lowercased content): its ``_FAL_`` after the prefix.
+#: Not the assignment rule's "fal" finder: ``FAL_KEY`` on every line (no prefix) gives this
+#: one no hit.
+PUBLIC_FINDER = rb"_fal_(?=(?:ai_)?(?:api_)?key)"
 
 #: Prefixes under which bundlers inline an environment variable into browser code.
 PUBLIC_PREFIXES: tuple[str, ...] = (
@@ -55,10 +59,10 @@ def public_patterns(prefixes: Sequence[str]) -> tuple[Pattern, ...]:
         + rb")FAL_(?:AI_)?(?:API_)?KEY(?:_ID|_SECRET)?)"
     )
     near = tuple(dict.fromkeys([b"_fal_", *(p.lower().encode() + b"fal_" for p in prefixes if not p.endswith("_"))]))
-    # found from the name's "fal" (see Pattern.finder), which comes after the longest prefix;
-    # unusual configured prefixes keep the keyword windows
+    # found from the name's "_FAL_" (see Pattern.finder), which starts within the longest
+    # prefix; unusual configured prefixes keep the keyword windows
     longest = max(len(p.encode()) for p in prefixes)
-    finder = FAL_NAME_FINDER if longest <= _FOUND_PREFIX and all(p.endswith("_") for p in prefixes) else None
+    finder = PUBLIC_FINDER if longest <= _FOUND_PREFIX and all(p.endswith("_") for p in prefixes) else None
     # with a finder, every prefix ends with "_": every match holds "_FAL_", which ordinary code
     # (and fal's own, FAL_KEY) seldom holds, so each pattern needs it (see Finder.needs)
     return (

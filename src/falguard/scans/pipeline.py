@@ -80,11 +80,18 @@ class Stages(Value):
         _set(self, "advisory", advisory)
 
 
-def sort_key(finding: Finding) -> tuple[str, int, int, str, str, int, str, str, str]:
+def sort_key(finding: Finding) -> tuple[str, int, int, str, str, int, int, str, str, str]:
     """Where, then what: a total order (two keys in two tag messages sit at the same place),
     so reports never depend on the order the history readers delivered findings in."""
     place = (finding.path, finding.line, finding.column, finding.rule, finding.commit or "")
-    return (*place, finding.end_column or 0, finding.fingerprint, finding.source, finding.message)
+    return (
+        *place,
+        finding.end_line or 0,
+        finding.end_column or 0,
+        finding.fingerprint,
+        finding.source,
+        finding.message,
+    )
 
 
 def rules_for(config: Config) -> tuple[Rule, ...]:
