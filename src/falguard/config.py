@@ -62,7 +62,7 @@ class AllowEntry(Value):
 class Config(Value):
     __slots__ = (
         "exclude", "fail_on", "max_file_size", "extra_public_prefixes", "extra_key_names", "allow",
-        "fail_on_incomplete", "origins", "errors",
+        "fail_on_incomplete", "origins", "errors", "max_images", "max_image_megapixels",
     )  # fmt: skip
     exclude: tuple[str, ...]
     fail_on: Severity
@@ -73,6 +73,8 @@ class Config(Value):
     fail_on_incomplete: bool | None  # None: only in CI (CI=true)
     origins: Mapping[str, str]  # key -> where its value came from
     errors: Mapping[str, str]  # key -> why its value was refused (lenient loads)
+    max_images: int  # images one scan reads the text of at most (the images extra)
+    max_image_megapixels: int  # and megapixels
 
     def __init__(
         self,
@@ -85,6 +87,8 @@ class Config(Value):
         fail_on_incomplete: bool | None = None,
         origins: Mapping[str, str] | None = None,
         errors: Mapping[str, str] | None = None,
+        max_images: int = 500,
+        max_image_megapixels: int = 1000,
     ) -> None:
         _set(self, "exclude", exclude)
         _set(self, "fail_on", fail_on)
@@ -95,6 +99,8 @@ class Config(Value):
         _set(self, "fail_on_incomplete", fail_on_incomplete)
         _set(self, "origins", {} if origins is None else origins)
         _set(self, "errors", {} if errors is None else errors)
+        _set(self, "max_images", max_images)
+        _set(self, "max_image_megapixels", max_image_megapixels)
 
     def allowed(self, fingerprint: str) -> AllowEntry | None:
         """The allow entry for a finding's fingerprint: in full, or the 16-character prefix reports show."""

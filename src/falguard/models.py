@@ -288,7 +288,8 @@ _SUMMARY_COUNTS = (
     "files_scanned", "bytes_scanned", "skipped_binary", "skipped_large", "skipped_other", "excluded", "baselined",
     "objects_read", "blobs_scanned",
     "containers_opened", "members_scanned", "members_too_large", "members_too_deep", "members_too_many",
-    "members_unreadable", "encoded_over_budget", "images_not_read",
+    "members_unreadable", "encoded_over_budget",
+    "images_read", "images_not_read", "images_skipped", "images_over_budget", "images_unreadable",
 )  # fmt: skip
 
 
@@ -312,7 +313,11 @@ class Summary(Record):
     members_too_many: int  # members past the count limit
     members_unreadable: int  # corrupt, truncated or encrypted archives and members
     encoded_over_budget: int  # items whose base64 was decoded up to the limit, no further
-    images_not_read: int  # images that may hold text, left unread: no OCR (the images extra) installed
+    images_read: int  # images whose text was read (OCR, the images extra)
+    images_not_read: int  # images worth reading met without the images extra installed
+    images_skipped: int  # images that cannot hold a readable key: too small, or photographs
+    images_over_budget: int  # images past the scan's image count or megapixel limit
+    images_unreadable: int  # images that did not decode
     scanned_noun: str  # what files_scanned counts: files, or git objects in a history scan
     unreadable: list[str]
     skipped_paths: list[str]
@@ -336,7 +341,11 @@ class Summary(Record):
         members_too_many: int = 0,
         members_unreadable: int = 0,
         encoded_over_budget: int = 0,
+        images_read: int = 0,
         images_not_read: int = 0,
+        images_skipped: int = 0,
+        images_over_budget: int = 0,
+        images_unreadable: int = 0,
         scanned_noun: str = "file",
         unreadable: list[str] | None = None,
         skipped_paths: list[str] | None = None,
@@ -358,7 +367,11 @@ class Summary(Record):
         self.members_too_many = members_too_many
         self.members_unreadable = members_unreadable
         self.encoded_over_budget = encoded_over_budget
+        self.images_read = images_read
         self.images_not_read = images_not_read
+        self.images_skipped = images_skipped
+        self.images_over_budget = images_over_budget
+        self.images_unreadable = images_unreadable
         self.scanned_noun = scanned_noun
         self.unreadable = [] if unreadable is None else unreadable
         self.skipped_paths = [] if skipped_paths is None else skipped_paths

@@ -48,6 +48,12 @@ NOT_ON_THE_HOOK_PATH = (
     "falguard.expand.pdf",
     "pyexpat",
     "pypdfium2",  # PDFs' text layer: only when a PDF is staged
+    "falguard.expand.ocrengine",  # the images extra: only when an image is staged
+    "falguard.expand.ocr",
+    "falguard.expand.ocrtext",
+    "rapidocr",
+    "PIL",
+    "numpy",
 )
 
 _PROBE = (

@@ -33,10 +33,18 @@ STDIN = "-"
 @click.option(
     "--stdin-name", metavar="NAME", help="With PATH '-': the name standard input is reported under [default: (stdin)]."
 )
+@click.option(
+    "--max-images", type=click.IntRange(min=0), default=500, show_default=True,
+    help="Read the text of at most N images (screenshots; needs the images extra); the rest are counted.",
+)  # fmt: skip
+@click.option(
+    "--max-image-megapixels", type=click.IntRange(min=0), default=1000, show_default=True,
+    help="Read at most M megapixels of images in all.",
+)  # fmt: skip
 @report_options
 def scan(
     paths: tuple[str, ...], staged: bool, history: bool, since: str | None, no_git: bool, stdin_name: str | None,
-    reporting: Reporting,
+    max_images: int, max_image_megapixels: int, reporting: Reporting,
 ) -> int:  # fmt: skip
     """Scan files and directories (default: the current directory), or standard input (-).
 
@@ -48,8 +56,10 @@ def scan(
     (main..feature) and the repository is the one the current directory is in.
     """
     check_modes(paths, staged, history, since, no_git, stdin_name)
+    limits = {"max_images": max_images, "max_image_megapixels": max_image_megapixels}
     if history:
         root, config = settings([], reporting)
+        config = config.replace(**limits)
         result = scan_history(paths, since, config, stages_for(root, reporting))
         return finish(result, config, reporting, (), history=True)
     if paths == (STDIN,):
@@ -57,6 +67,7 @@ def scan(
         from falguard.sources.stdin import STDIN_NAME
 
         root, config = settings([], reporting)
+        config = config.replace(**limits)
         result = scan_stdin(sys.stdin.buffer, stdin_name or STDIN_NAME, config, stages_for(root, reporting))
         return finish(result, config, reporting, ())
     if staged:
@@ -65,12 +76,14 @@ def scan(
 
         repo = find_work_tree(".")
         root, config = settings([], reporting, repo.toplevel)
+        config = config.replace(**limits)
         result = scan_staged(repo, config, stages_for(root, reporting))
         warn(result)
         return finish(result, config, reporting, paths)
     from falguard.scans.scan import scan_worktree
 
     root, config = settings(paths, reporting)
+    config = config.replace(**limits)
     return finish(scan_worktree(paths, config, stages_for(root, reporting), plain=no_git), config, reporting, paths)
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from falguard.expand import MEMBER_SEP, pdf
 from falguard.expand.documents import document_kind, is_text_part, xml_text
+from falguard.expand.imagekind import image_kind
 from falguard.expand.magic import GZIP, PDF, SQLITE, TAR, ZIP, container_kind
 from falguard.expand.pictures import read_or_count
 from falguard.models import Summary
@@ -71,7 +72,7 @@ def _expand(data: bytes, label: str, depth: int, context: Context) -> Iterator[t
     summary = context.summary
     kind = container_kind(data)
     if kind is None:
-        text = text_content(data)
+        text = text_content(data) if image_kind(data) is None else data  # an image: read by the image step
         if text is None:
             summary.skipped_binary += 1
             return

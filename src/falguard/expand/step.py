@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from falguard.expand.archives import Limits, expanded
 from falguard.expand.encoded import Decoder, encoded_findings, one_pass
+from falguard.expand.images import ImageBudget, may_hold_images, read_images, spending
 from falguard.models import Summary, Value, _set
 from falguard.sources import Item
 
@@ -21,20 +23,23 @@ PREFILTERED_KINDS = frozenset({"blob", "commit", "tag"})
 
 
 class Expansion(Value):
-    """How the pipeline looks inside items: decoding, and the bounds on archives."""
+    """How the pipeline looks inside items: decoding, the bounds on archives, and the scan's
+    budget for reading images (which it spends: one budget per scan)."""
 
-    __slots__ = ("decoder", "limits")
+    __slots__ = ("decoder", "limits", "images")
     decoder: Decoder
     limits: Limits
+    images: ImageBudget
 
-    def __init__(self, decoder: Decoder, limits: Limits = Limits()) -> None:
+    def __init__(self, decoder: Decoder, limits: Limits = Limits(), images: ImageBudget | None = None) -> None:
         _set(self, "decoder", decoder)
         _set(self, "limits", limits)
+        _set(self, "images", ImageBudget() if images is None else images)
 
     def findings(self, item: Item, summary: Summary) -> list[Finding]:
         """Detection on ``item``, or on each member when it is a container, plain and base64-decoded."""
         found: list[Finding] = []
-        for part in expanded(item, summary, self.limits):
+        for part in self._parts(item, summary):
             if not part.content:
                 continue
             gated = part.kind not in PREFILTERED_KINDS and len(part.content) <= GATED_UP_TO
@@ -50,6 +55,16 @@ class Expansion(Value):
             found.extend(_unshadowed(plain, encoded) if encoded else plain)
             found.extend(encoded)
         return found
+
+    def _parts(self, item: Item, summary: Summary) -> Iterator[Item]:
+        """``item``, or each member of it when it is a container; an image as its text (an
+        image inside a member, a PDF's page, spends this scan's image budget too)."""
+        with spending(self.images):
+            for part in expanded(item, summary, self.limits):
+                if may_hold_images(part):
+                    yield from read_images(part, summary, self.images)
+                else:
+                    yield part
 
     def _detected(self, part: Item, finder_hits: dict[bytes, list[int]] | None) -> list[Finding]:
         """Detection on ``part``'s own bytes (which the prefilter has admitted: content it turns

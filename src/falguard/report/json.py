@@ -110,7 +110,13 @@ def summary_dict(result: ScanResult, context: ReportContext) -> dict[str, Any]:
             },
         },
         "encoded_over_budget": summary.encoded_over_budget,
-        "images": {"not_read": summary.images_not_read},
+        "images": {
+            "read": summary.images_read,
+            "not_read": summary.images_not_read,  # worth reading, but the images extra is not installed
+            "skipped": summary.images_skipped,  # too small, or photographs
+            "over_budget": summary.images_over_budget,
+            "unreadable": summary.images_unreadable,
+        },
         "excluded": summary.excluded,
         "suppressed": len(result.suppressed),
         "baselined": summary.baselined,

@@ -193,7 +193,8 @@ def _containers(data: Any, summary: Summary) -> None:
         setattr(summary, f"members_{reason}", _field(members_skipped, reason, int, f"{where}.members_skipped", 0))
     summary.encoded_over_budget = _field(data, "encoded_over_budget", int, "summary", 0)
     images = _field(data, "images", dict, "summary", {})
-    summary.images_not_read = _field(images, "not_read", int, "summary.images", 0)
+    for count in ("read", "not_read", "skipped", "over_budget", "unreadable"):
+        setattr(summary, f"images_{count}", _field(images, count, int, "summary.images", 0))
 
 
 def _findings(document: dict[str, Any], key: str) -> list[Finding]:

@@ -177,10 +177,18 @@ def _over_budget(summary: Summary) -> str:
     return f"; base64 decoded only up to the limit in {count} {noun}{'s' if count != 1 else ''}" if count else ""
 
 
-def _images_not_read(summary: Summary) -> str:
-    count = summary.images_not_read
-    plural = "s" if count != 1 else ""
-    return f"; {count} image{plural} not read (install falguard-scanner[images])" if count else ""
+def images_line(summary: Summary) -> str:
+    """What became of the images: read (OCR), not read (no images extra), past the limits."""
+    said = []
+    if summary.images_read:
+        said.append(_counted(summary.images_read, "image") + " read")
+    if summary.images_not_read:
+        said.append(_counted(summary.images_not_read, "image") + " not read (install falguard-scanner[images])")
+    if summary.images_over_budget:
+        said.append(f"{summary.images_over_budget} past the image limits (--max-images, --max-image-megapixels)")
+    if summary.images_unreadable:
+        said.append(f"{summary.images_unreadable} could not be decoded")
+    return "; " + ", ".join(said) if said else ""
 
 
 def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
@@ -201,7 +209,7 @@ def summary_lines(result: ScanResult, context: ReportContext) -> list[str]:
         line += "; skipped " + ", ".join(skipped)
     line += _containers(summary)
     line += _over_budget(summary)
-    line += _images_not_read(summary)
+    line += images_line(summary)
     quiet = []
     if result.suppressed and result.findings:
         quiet.append(f"{len(result.suppressed)} allowed")

@@ -30,6 +30,7 @@ from falguard.detection.prefilter import Prefilter, built_in
 from falguard.detection.prefilter import build as build_prefilter
 from falguard.expand.archives import Limits, is_container
 from falguard.expand.encoded import Decoder
+from falguard.expand.images import ImageBudget
 from falguard.expand.step import Expansion
 from falguard.models import ScanResult, Summary, Suppression, Value, _set
 from falguard.sources import Exclusion, Item, Source
@@ -154,8 +155,14 @@ def run(
     result = result if result is not None else ScanResult()
     excluded = exclusion(config)
     rules = ScanRules(config)
-    expansion = Expansion(Decoder(rules, prefilter_of(config, rules)), Limits.for_max_size(config.max_file_size))
+    images = ImageBudget(config.max_images, config.max_image_megapixels)
+    images.progress = _image_progress
+    expansion = Expansion(
+        Decoder(rules, prefilter_of(config, rules)), Limits.for_max_size(config.max_file_size), images
+    )
     findings = detect_items(source.items(result.summary, excluded), expansion, analysers, result.summary)
+    if result.summary.images_read and sys.stderr.isatty():
+        sys.stderr.write("\r\033[K")  # the images' progress line, erased
     for analyser in analysers:
         findings = analyser.finish(findings, result)
     result.findings = [finding for finding in findings if not excluded(finding.path)]
@@ -170,6 +177,13 @@ def run(
     for noted in (result.summary.skipped_paths, result.summary.unreadable):
         noted.sort()  # a history scan's readers (and the items they yield) note them as they come
     return result
+
+
+def _image_progress(count: int, label: str) -> None:
+    """A line on a terminal's stderr, redrawn as each image is read (OCR takes a while)."""
+    if sys.stderr.isatty():
+        sys.stderr.write(f"\rfalguard: images: {count:,} read, now {label[-70:]}\033[K")
+        sys.stderr.flush()
 
 
 def detect_items(

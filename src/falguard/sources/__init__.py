@@ -18,6 +18,7 @@ from collections.abc import Callable, Container, Iterator
 from typing import Protocol
 
 from falguard.config import DEFAULT_MAX_FILE_SIZE
+from falguard.expand.imagekind import image_kind
 from falguard.expand.magic import container_kind
 from falguard.models import Origin, Summary, Value, _set
 
@@ -85,17 +86,18 @@ def text_content(data: bytes) -> bytes | None:
 
 def accept(data: bytes, origin: Origin, summary: Summary, max_size: int) -> Item | None:
     """Apply the size and binary checks every source shares, counting what is skipped
-    (binary content is skipped unless it is a container the pipeline opens)."""
+    (binary content is skipped unless it is a container the pipeline opens or an image it
+    reads the text of)."""
     if len(data) > max_size:
         summary.skipped_large += 1
         summary.skipped_paths.append(f"{origin.path} (larger than {max_size} bytes)")
         return None
     content = text_content(data)
     if content is None:
-        if container_kind(data) is None:
+        if container_kind(data) is None and image_kind(data) is None:
             summary.skipped_binary += 1
             return None
-        content = data  # an archive or a database: the pipeline looks inside (expand/)
+        content = data  # an archive, a database or an image: the pipeline looks inside (expand/)
     summary.files_scanned += 1
     summary.bytes_scanned += len(data)
     return Item(origin, content)

@@ -21,6 +21,7 @@ from falguard import git
 from falguard.detection import fastfind
 from falguard.detection.prefilter import Prefilter, prefilter_for
 from falguard.errors import GitError
+from falguard.expand.imagekind import image_kind
 from falguard.expand.magic import container_kind
 from falguard.git import history as git_history
 from falguard.models import Origin, Summary
@@ -217,6 +218,9 @@ class _BatchReader:
             coverage.objects += 1
             coverage.bytes += entry.end - entry.start
             if entry.kind == b"blob":
+                if image_kind(buf, entry.start, entry.end):
+                    yield self._blob(entry)  # an image: the pipeline reads its text (expand/), counted there
+                    continue
                 if buf.startswith(_UTF16_BOMS, entry.start) or container_kind(buf, entry.start, entry.end):
                     candidates.add(index)  # UTF-16 text; an archive the pipeline opens (expand/)
                 elif buf.find(b"\0", entry.start, min(entry.end, entry.start + BINARY_SNIFF)) != -1:
@@ -224,6 +228,8 @@ class _BatchReader:
                     continue
                 summary.files_scanned += 1
                 summary.bytes_scanned += entry.end - entry.start
+                if entry.path.endswith(b".ipynb") and buf.find(b'"image/', entry.start, entry.end) != -1:
+                    candidates.add(index)  # a notebook's image outputs: the pipeline reads them (expand/)
                 if index in candidates:
                     yield self._blob(entry)
             elif entry.kind == b"tag" or (entry.kind == b"commit" and self.commits):
@@ -237,7 +243,7 @@ class _BatchReader:
     def _blob(self, entry: _Entry) -> Item:
         with memoryview(self.buf) as view:
             data = bytes(view[entry.start : entry.end])  # one copy (a bytearray slice would be two)
-        content = data if container_kind(data) else text_content(data)
+        content = data if container_kind(data) or image_kind(data) else text_content(data)
         path = entry.path.decode("utf-8", "backslashreplace")
         oid = entry.oid.decode()
         return Item(Origin(path, source="history"), content if content is not None else b"", oid=oid, kind="blob")

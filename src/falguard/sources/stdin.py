@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from falguard.errors import InputError
+from falguard.expand.imagekind import image_kind
 from falguard.expand.magic import container_kind
 from falguard.models import Origin, Summary
 from falguard.sources import Exclusion, Item, text_content
@@ -40,7 +41,7 @@ class StdinSource:
     def _rest(self, read: int) -> bytes:
         rest = self.stream.read(self.max_line + 1 - read)
         if read + len(rest) > self.max_line:
-            raise InputError(f"standard input holding an archive is larger than {self.max_line} bytes")
+            raise InputError(f"standard input holding an archive or an image is larger than {self.max_line} bytes")
         return rest
 
     def _blocks(self) -> Iterator[bytes]:
@@ -54,7 +55,9 @@ class StdinSource:
                     raise InputError(f"standard input in UTF-16 is larger than {self.max_line} bytes")
                 yield text_content(chunk + rest) or b""
                 return
-            if first and container_kind(chunk):  # an archive piped in: whole, for the pipeline to open
+            if first and (
+                container_kind(chunk) or image_kind(chunk)
+            ):  # an archive or an image: whole, for the pipeline
                 yield chunk + self._rest(len(chunk))
                 return
             first = False
