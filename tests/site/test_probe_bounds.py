@@ -188,7 +188,7 @@ def closed_port() -> int:
         ("http://", "no host in URL"),
         ("http://user:pw@127.0.0.1/", "a URL with a user name or password"),
         ("http://127.0.0.1:99999/", "not a URL"),
-        ("http://127.0.0.1:{port}/", "cannot read http://127.0.0.1:{port}/"),
+        ("http://127.0.0.1:{port}/", "cannot read http://127.0.0.1:{port}/: cannot connect (connection refused)"),
     ],
 )
 def test_bad_or_unreachable_urls_are_one_line_and_exit_2(

@@ -161,6 +161,9 @@ class Fetcher:
                 response.close()
         except urllib3.exceptions.SSLError as error:
             raise FetchFailed(f"{url}: TLS error: {_short(error)}") from None
+        except urllib3.exceptions.NewConnectionError as error:  # a ConnectTimeoutError subclass: first
+            reason = "connection refused" if isinstance(error.__context__, ConnectionRefusedError) else _short(error)
+            raise FetchFailed(f"{url}: cannot connect ({reason})") from None
         except urllib3.exceptions.TimeoutError:
             raise FetchFailed(f"{url}: no answer within {seconds:.0f} s") from None
         except urllib3.exceptions.HTTPError as error:

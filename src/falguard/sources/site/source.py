@@ -78,7 +78,8 @@ class SiteSource:
         try:
             answer = self.fetcher.get(self.url)
         except (FetchFailed, BudgetSpent) as error:
-            raise InputError(f"cannot read {self.url}: {error}") from None
+            reason = str(error).removeprefix(f"{self.url}: ")  # the fetcher's messages start with the URL
+            raise InputError(f"cannot read {self.url}: {reason}") from None
         if answer.refused_redirect:
             raise InputError(
                 f"{self.url} redirects to another origin ({answer.refused_redirect}): probe that URL instead"
