@@ -201,3 +201,19 @@ def test_an_audit_of_keys_fal_rejects_says_nothing_to_revoke(tmp_path: Path) -> 
     assert "Action: fal rejects every key above" in run.out and "nothing to revoke" in run.out
     assert "Nothing to revoke: fal already rejects this key" in run.out
     assert "falguard rotate" not in run.out and "falguard revoke" not in run.out
+
+
+def test_a_tracked_env_fixture_with_no_secret_is_not_told_to_be_untracked_first(tmp_path: Path) -> None:
+    """pallets/flask tracks tests/test_apps/.env (FOO=env), which its tests load by name: a
+    secret-free env file leaked nothing, so its first step says so rather than `git rm --cached`."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    write(repo, ".gitignore", ".env*\n!.env.example\n")
+    write(repo, "tests/test_apps/.env", "FOO=env\n")
+    git(repo, "add", "-A", "-f")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "fixture")
+    (tracked,) = [f for f in report(repo)["findings"] if f["rule"] == "env-tracked"]
+    assert tracked["severity"] == "low"
+    assert tracked["steps"][0].startswith("tests/test_apps/.env holds no secret, so nothing has leaked")
+    assert "`git rm --cached -- tests/test_apps/.env`" in tracked["steps"][0]  # only for a file meant to hold keys

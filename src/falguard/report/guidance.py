@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from falguard import rules
 from falguard.detection.facts import Finding
+from falguard.models import Severity
 from falguard.rules.common import DASHBOARD, REVOKE_STEP
 from falguard.rules.proxy_routes import safe_route
 from falguard.sources.buildoutput import is_served
@@ -240,6 +241,8 @@ def _body(finding: Finding, group: Sequence[Finding], facts: Facts, browser: boo
     own = _rule_steps(finding.rule)
     if finding.rule == "env-tracked" and finding.history is not None and finding.history.in_head is False:
         return rules.ENV_GONE_STEPS
+    if finding.rule == "env-tracked" and finding.severity is Severity.LOW:  # the file holds no secret
+        return rules.ENV_NO_SECRET_STEPS
     if facts.served:
         return (_SERVED_ONLY, *(step for step in own if step is not rules.BROWSER_KEY_STEP))
     if not browser:

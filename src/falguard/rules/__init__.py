@@ -68,6 +68,7 @@ __all__ = [
     "BROWSER_KEY_STEP",
     "CHAIN_STEPS",
     "ENV_GONE_STEPS",
+    "ENV_NO_SECRET_STEPS",
     "FAL_CONTEXT",
     "FAL_CONTEXT_RE",
     "FAL_NAME",
@@ -155,6 +156,16 @@ ENV_GONE_STEPS = (
     "`git log --all --oneline -- {path}` lists them.",
     "If the file held a key, that key is in history: revoke it on the fal dashboard ({dashboard}), create a "
     "new one, and purge the file's contents from history (the key's own steps say how).",
+    _COVER_ENV_STEP,
+)
+
+#: env-tracked's steps for a tracked env file that holds no secret (low): nothing leaked, and a
+#: fixture or sample the project loads by name must stay tracked; untracking is for a file that
+#: will hold secrets.
+ENV_NO_SECRET_STEPS = (
+    "{path} holds no secret, so nothing has leaked: a test fixture or sample the project loads by that name "
+    "can stay tracked. If the file is meant to hold keys later, stop tracking it now: "
+    "`git rm --cached -- {path}` (the file stays on disk) and commit.",
     _COVER_ENV_STEP,
 )
 
