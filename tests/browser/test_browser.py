@@ -14,16 +14,12 @@ from typing import Any
 
 import pytest
 
-from falguard.browser import (
-    Project,
-    astro_islands,
-    astro_scripts,
-    browser_context,
-    is_key_value,
-    nuxt_env_name,
-    object_entries,
-    scan_to,
-)
+from falguard.browser.clientcode import browser_context
+from falguard.browser.frameworks.astro import astro_islands, astro_scripts
+from falguard.browser.frameworks.nuxt import nuxt_env_name
+from falguard.browser.js import object_entries, scan_to
+from falguard.browser.names import is_key_value
+from falguard.browser.projects import Project
 from falguard.sources.buildoutput import is_served
 from tests.helpers import git, write
 from tests.keys import fake_fal_key, fake_key_id_secret

@@ -20,44 +20,7 @@ inline, where its proxy route lives, how to fix a leak) is in one module per fra
 under :mod:`falguard.browser.frameworks`, behind :class:`~falguard.browser.framework.Framework`;
 the modules here are framework-neutral.
 
-May import the shared values, :mod:`falguard.detection`, :mod:`falguard.rules`,
-:mod:`falguard.sources` and :mod:`falguard.envhygiene`.
+Import what you need from its modules: this package imports none of them, so reading the
+served-directory registry (:mod:`.frameworks`) loads no analysis. May import the shared values,
+:mod:`falguard.detection`, :mod:`falguard.rules`, :mod:`falguard.sources` and :mod:`falguard.envhygiene`.
 """
-
-from __future__ import annotations
-
-from falguard.browser.analysis import analyse
-from falguard.browser.clientcode import browser_context, browser_files, browser_spans
-from falguard.browser.configs import config_blob_findings
-from falguard.browser.framework import Framework, Inlining, SourceFile
-from falguard.browser.frameworks.astro import astro_islands, astro_scripts
-from falguard.browser.frameworks.nuxt import nuxt_env_name
-from falguard.browser.index import ProjectIndex
-from falguard.browser.js import object_entries, scan_to
-from falguard.browser.names import is_fal_key_name, is_key_value
-from falguard.browser.projects import Project, find_projects, project_of
-from falguard.browser.proxy import has_proxy, suggested_route
-
-__all__ = [
-    "Framework",
-    "Inlining",
-    "Project",
-    "ProjectIndex",
-    "SourceFile",
-    "analyse",
-    "astro_islands",
-    "astro_scripts",
-    "browser_context",
-    "browser_files",
-    "browser_spans",
-    "config_blob_findings",
-    "find_projects",
-    "has_proxy",
-    "is_fal_key_name",
-    "is_key_value",
-    "nuxt_env_name",
-    "object_entries",
-    "project_of",
-    "scan_to",
-    "suggested_route",
-]

@@ -24,7 +24,9 @@ from falguard.sources.buildoutput import is_served
 #: ``{route}`` where no project layout is known (history, a lone file): every framework's place.
 ANY_ROUTE = (
     "for your framework with @fal-ai/server-proxy (Next.js App Router: app/api/fal/proxy/route.ts, or "
-    "src/app/api/fal/proxy/route.ts when the app lives under src/, containing: " + safe_route("nextjs-app").rstrip(";") + "; "
+    "src/app/api/fal/proxy/route.ts when the app lives under src/, containing: "
+    + safe_route("nextjs-app").rstrip(";")
+    + "; "
     "Pages Router: pages/api/fal/proxy.ts with createPageRouterHandler; SvelteKit: "
     "src/routes/api/fal/proxy/+server.ts with createRequestHandler from @fal-ai/server-proxy/svelte; a Vite or other "
     "single-page app: an Express server with falProxy.createHandler from @fal-ai/server-proxy/express; each with "

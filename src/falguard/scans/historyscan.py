@@ -79,7 +79,7 @@ class BundlerConfigs(Analyser):
         if item.kind != "blob":
             return kept
         # only for content some rule may match: a clean push loads no browser module
-        from falguard.browser import config_blob_findings
+        from falguard.browser.configs import config_blob_findings
 
         found = config_blob_findings(item.origin.path, item.content)
         return kept + [replace(finding, source="history") for finding in found]

@@ -21,7 +21,7 @@ from falguard.scans.pipeline import Analyser, Stages
 from falguard.sources import Item
 
 if TYPE_CHECKING:
-    from falguard.browser import ProjectIndex
+    from falguard.browser.index import ProjectIndex
     from falguard.detection.facts import Finding
     from falguard.envhygiene.envfiles import StartedQueries
     from falguard.git import Repo, Started
@@ -38,7 +38,7 @@ class BrowserExposure(Analyser):
     """Client code, bundler configs and project prefixes, and the chains to the bundle."""
 
     def __init__(self, config: Config) -> None:
-        from falguard.browser import ProjectIndex
+        from falguard.browser.index import ProjectIndex
 
         self.config = config
         self.index: ProjectIndex = ProjectIndex()
@@ -48,7 +48,7 @@ class BrowserExposure(Analyser):
         return kept
 
     def finish(self, findings: list[Finding], result: ScanResult) -> list[Finding]:
-        from falguard.browser import analyse
+        from falguard.browser.analysis import analyse
 
         return analyse(self.index, findings, self.config.extra_public_prefixes, self.config.extra_key_names)
 
