@@ -1,9 +1,10 @@
 """Browser exposure: what code runs in the browser, what bundlers inline, and the chain from
 an env file to the bundle users download.
 
-This is project-level analysis over the files of one scan. A :class:`ProjectIndex` watches
-the scan's items go by and keeps what can matter (project files such as ``package.json``
-and framework configs, and code and env files that mention fal); :func:`analyse` then finds
+This is project-level analysis over the files of one scan. A :class:`.index.ProjectIndex`
+watches the scan's items go by and keeps what can matter (project files such as ``package.json``
+and framework configs, and code and env files that mention fal); :func:`.analysis.analyse` then
+finds
 
 - ``client-credentials``: ``fal.config({ credentials })`` / ``createFalClient({ credentials })``
   in browser code with a literal key, a public variable or an env read a bundler inlines,
