@@ -15,6 +15,7 @@ from pathlib import Path
 
 from falguard.config import BASELINE_FILE
 from falguard.detection.facts import Finding
+from falguard.detection.findings import identity
 from falguard.errors import ConfigError
 
 DEFAULT_NAME = BASELINE_FILE
@@ -34,10 +35,6 @@ class Entry:
     @property
     def identity(self) -> tuple[str, str]:
         return (self.fingerprint, self.path)
-
-
-def identity(finding: Finding) -> tuple[str, str]:
-    return (finding.fingerprint, finding.path)
 
 
 def entry_for(finding: Finding, note: str = "") -> Entry:

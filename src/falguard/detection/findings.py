@@ -77,3 +77,8 @@ def repository_finding(
         rule_id, path=path, line=line, column=column, secret=secret, severity=severity,
         detail=detail, source=source, commit=commit,
     )  # fmt: skip
+
+
+def identity(finding: Finding) -> tuple[str, str]:
+    """What a baseline entry matches: the finding's fingerprint and path (never its line)."""
+    return (finding.fingerprint, finding.path)

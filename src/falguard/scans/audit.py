@@ -9,8 +9,8 @@ from dataclasses import replace
 
 from falguard import git
 from falguard.config import Config
-from falguard.detection.baseline import identity as baseline_identity
 from falguard.detection.facts import Audit, Finding, Story
+from falguard.detection.findings import identity as baseline_identity
 from falguard.errors import InputError
 from falguard.git import walks as git_walks
 from falguard.models import ScanResult, Secret

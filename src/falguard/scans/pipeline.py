@@ -208,10 +208,12 @@ def suppress(result: ScanResult, config: Config, baseline: Mapping[tuple[str, st
         return result  # nothing to move (and no baseline module to load on a clean hook run)
     from dataclasses import replace  # findings are dataclasses (falguard.detection.facts)
 
+    from falguard.detection.findings import identity  # loaded with the first finding
+
     active: list[Finding] = []
-    matched = {(finding.fingerprint, finding.path) for finding in result.baselined}  # baseline.identity
+    matched = {identity(finding) for finding in result.baselined}
     for finding in result.findings:
-        key = (finding.fingerprint, finding.path)
+        key = identity(finding)
         entry = baseline.get(key) if baseline else None  # no baseline module to load when there is none
         if entry is not None:
             result.summary.baselined += key not in matched  # one count per baseline entry
