@@ -169,3 +169,40 @@ def test_merged_reports_do_not_depend_on_the_order_of_the_files(
             assert run.code == 1, run.err
             outputs.add(run.out)
         assert len(outputs) == 1, fmt
+
+
+def test_history_reports_do_not_depend_on_where_the_finder_pass_runs(
+    planted: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The blob readers' finder pass (Prescan, on their threads) and the pipeline's own, and
+    the scan that makes none (the first 16 MB of a scan), report the same."""
+    from falguard.detection import fastfind
+    from falguard.expand.encoded import Decoder, Prescan
+    from falguard.scans import pipeline
+
+    decoder_of = pipeline.decoder_of
+    passes: list[bool] = []
+    made = Prescan.__call__
+
+    def counted(self: Prescan, content: bytes, looked_through: int) -> Any:
+        found = made(self, content, looked_through)
+        passes.append(found is not None)
+        return found
+
+    def eager(config: Config) -> Decoder:  # the pass from the first byte on
+        decoder = decoder_of(config)
+        return Decoder(decoder.rules, decoder.prefilter, one_pass_after=0)
+
+    monkeypatch.setattr(Prescan, "__call__", counted)
+    monkeypatch.setattr(pipeline, "decoder_of", eager)
+    in_readers = reports(planted)
+    if fastfind.scanner_of((b"fal(?=_)",)) is not None:  # hyperscan: the readers made the pass
+        assert sum(passes) >= 20, passes
+    else:
+        assert passes and not any(passes)
+    monkeypatch.setattr(Prescan, "__call__", lambda self, content, looked_through: None)
+    in_pipeline = reports(planted)
+    monkeypatch.setattr(pipeline, "decoder_of", decoder_of)
+    unhurried = reports(planted)
+    for name, text in in_readers.items():
+        assert in_pipeline[name] == text == unhurried[name], name

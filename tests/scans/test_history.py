@@ -363,3 +363,11 @@ def test_paths_added_in_one_commit_come_in_path_order(repo: Path, falguard) -> N
     run = falguard("scan", "--history", "--format", "json", cwd=repo)
     (finding,) = [f for f in run.json["findings"] if f["rule"].startswith("fal-key")]
     assert finding["paths"] == sorted(names) and finding["path"] == sorted(names)[0]
+
+
+def test_bundler_config_names_agree_with_the_frameworks() -> None:
+    """The history scan opens only blobs named like a framework's config (see BUNDLER_CONFIG_STEMS)."""
+    from falguard.browser.frameworks import registry
+    from falguard.scans.historyscan import BUNDLER_CONFIG_STEMS
+
+    assert sorted(BUNDLER_CONFIG_STEMS) == sorted(registry().config_stems)

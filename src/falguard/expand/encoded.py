@@ -164,7 +164,7 @@ def _turned_away(content: bytes, decoder: Decoder) -> bool:
     return callable(looked.holds) and not looked.holds(content)
 
 
-def one_pass(content: bytes, decoder: Decoder) -> tuple[dict[bytes, list[int]], bool] | None:
+def one_pass(content: bytes, decoder: Decoder) -> Scanned | None:
     """Every finder's hits in ``content`` (for :func:`falguard.detection.detect.detect`) and whether it
     holds base64 of an anchor (for :func:`encoded_findings`), from the same hyperscan pass,
     once the scan has looked through ``one_pass_after`` bytes; None before, for content that
@@ -173,13 +173,45 @@ def one_pass(content: bytes, decoder: Decoder) -> tuple[dict[bytes, list[int]], 
     if looked.total < decoder.one_pass_after or len(content) > WITHIN_BUDGET:
         return None  # encoded_findings counts it
     if looked.with_finders is False:
-        from falguard.detection import fastfind
-        from falguard.detection.detect import finder_sources
-
-        searches = _anchor_searches(decoder.prefilter)
-        finders, literals = finder_sources(decoder.rules)
-        looked.with_finders = None if searches is None else fastfind.scanner_holding(finders, searches, literals)
+        looked.with_finders = _holding_scanner(decoder)
     return looked.with_finders(content) if callable(looked.with_finders) else None
+
+
+#: What :func:`one_pass` finds: every finder's hits (by source), and whether the content holds
+#: base64 of an anchor.
+Scanned = tuple[dict[bytes, list[int]], bool]
+
+
+def _holding_scanner(decoder: Decoder) -> HoldingScanner | None:
+    from falguard.detection import fastfind
+    from falguard.detection.detect import finder_sources
+
+    searches = _anchor_searches(decoder.prefilter)
+    finders, literals = finder_sources(decoder.rules)
+    return None if searches is None else fastfind.scanner_holding(finders, searches, literals)
+
+
+class Prescan:
+    """:func:`one_pass` for a source that reads content on threads of its own (the history
+    readers): the same pass, made as each item is read, beside the pipeline's thread instead
+    of in it (hyperscan releases the GIL while it scans); the pipeline then takes the item's
+    :attr:`~falguard.sources.Item.scanned`. On fal-dense history nearly every object is a
+    candidate, and this pass was most of the pipeline thread's work. Safe to call from
+    several threads (each has its own hyperscan scratch)."""
+
+    def __init__(self, decoder: Decoder) -> None:
+        self._decoder = decoder
+        self._scan: HoldingScanner | None | bool = False  # False: not built yet; None: no hyperscan
+
+    def __call__(self, content: bytes, looked_through: int) -> Scanned | None:
+        """The pass over ``content``, or None where :func:`one_pass` would give None: before
+        ``looked_through`` (bytes the caller has read so far) reaches ``one_pass_after``, for
+        content that could reach the budget, and without hyperscan."""
+        if looked_through < self._decoder.one_pass_after or len(content) > WITHIN_BUDGET:
+            return None
+        if self._scan is False:
+            self._scan = _holding_scanner(self._decoder)  # cached by fastfind: threads share one
+        return self._scan(content) if callable(self._scan) else None
 
 
 def _anchor_searches(prefilter: Prefilter) -> tuple[bytes, ...] | None:

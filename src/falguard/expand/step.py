@@ -46,7 +46,7 @@ class Expansion(Value):
             if gated and not self.decoder.prefilter.may_match(part.content):
                 plain, scanned = [], None  # content the prefilter turns away holds nothing any rule finds
             else:
-                scanned = one_pass(part.content, self.decoder)
+                scanned = part.scanned if part.scanned is not None else one_pass(part.content, self.decoder)
                 plain = self._detected(part, None if scanned is None else scanned[0])
             anchored = None if scanned is None else scanned[1]
             encoded = encoded_findings(

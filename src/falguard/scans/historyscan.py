@@ -11,6 +11,7 @@ from falguard.config import Config
 from falguard.detection.facts import Attribution, Finding, HistoryEvent
 from falguard.errors import GitError, InputError
 from falguard.expand import member_suffix, outer_path
+from falguard.expand.encoded import Prescan
 from falguard.git import history as git_history
 from falguard.git import objects as git_objects
 from falguard.git import walks as git_walks
@@ -62,21 +63,37 @@ def scan_selection(
     result.summary.scanned_noun = "object"  # blobs, commits and tags, each once
     coverage = Coverage()
     attribution = HistoryAttribution(repo, selection, coverage)
+    decoder = pipeline.decoder_of(config)
     source = HistorySource(
         repo, selection, coverage, config.max_file_size, progress, config.extra_key_names,
         on_listed=attribution.listed, on_env_files=attribution.env_files_listed, workers=workers,
+        prescan=Prescan(decoder),
     )  # fmt: skip
     try:
-        return pipeline.run(source, config, [BundlerConfigs(), attribution], stages, result)
+        return pipeline.run(source, config, [BundlerConfigs(), attribution], stages, result, decoder)
     finally:
         attribution.close()
+
+
+#: How the name of every bundler or framework config the browser analysis reads starts
+#: (its frameworks' ``config_stems``; tests/scans/test_history.py checks they agree): a blob
+#: named otherwise loads no browser module (about 50 ms, paid on fal-dense history, where
+#: nearly every blob is a candidate).
+BUNDLER_CONFIG_STEMS = (
+    "astro.config.",
+    "next.config.",
+    "nuxt.config.",
+    "svelte.config.",
+    "vite.config.",
+    "webpack.config.",
+)
 
 
 class BundlerConfigs(Analyser):
     """Bundler configs that inline a fal key need no other file: judged blob by blob."""
 
     def observe(self, item: Item, detected: list[Finding], kept: list[Finding]) -> list[Finding]:
-        if item.kind != "blob":
+        if item.kind != "blob" or not item.origin.path.rpartition("/")[2].startswith(BUNDLER_CONFIG_STEMS):
             return kept
         # only for content some rule may match: a clean push loads no browser module
         from falguard.browser.configs import config_blob_findings

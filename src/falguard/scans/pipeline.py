@@ -125,6 +125,12 @@ class ScanRules(Sequence["Rule"]):
         return iter(self._rules)
 
 
+def decoder_of(config: Config) -> Decoder:
+    """The rules and prefilter of a scan with ``config`` (for content inside base64 too)."""
+    rules = ScanRules(config)
+    return Decoder(rules, prefilter_of(config, rules))
+
+
 def prefilter_of(config: Config, rules: Sequence[Rule]) -> Prefilter:
     """The prefilter of a scan's rules: the built-in rules' one, written out, while no rule
     module is loaded and the configuration adds nothing (the registry then holds only the
@@ -150,16 +156,15 @@ def run(
     analysers: Sequence[Analyser] = (),
     stages: Stages = Stages(),
     result: ScanResult | None = None,
+    decoder: Decoder | None = None,
 ) -> ScanResult:
-    """Scan ``source`` through every stage; ``result`` may already hold a summary to add to."""
+    """Scan ``source`` through every stage; ``result`` may already hold a summary to add to;
+    ``decoder``: :func:`decoder_of` ``config``, when the source needed it first."""
     result = result if result is not None else ScanResult()
     excluded = exclusion(config)
-    rules = ScanRules(config)
     images = ImageBudget(config.max_images, config.max_image_megapixels)
     images.progress = _image_progress
-    expansion = Expansion(
-        Decoder(rules, prefilter_of(config, rules)), Limits.for_max_size(config.max_file_size), images
-    )
+    expansion = Expansion(decoder or decoder_of(config), Limits.for_max_size(config.max_file_size), images)
     findings = detect_items(source.items(result.summary, excluded), expansion, analysers, result.summary)
     if result.summary.images_read and sys.stderr.isatty():
         sys.stderr.write("\r\033[K")  # the images' progress line, erased

@@ -35,13 +35,18 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 class Item(Value):
     """One piece of content to scan, with where it came from."""
 
-    __slots__ = ("origin", "content", "added", "oid", "kind", "first_line")
+    __slots__ = ("origin", "content", "added", "oid", "kind", "first_line", "scanned")
+    _CACHES = ("scanned",)
     origin: Origin
     content: bytes
     added: Container[int] | None  # a change: only findings on these lines are new
     oid: str | None  # the git object it was read from (history)
     kind: str  # file | blob | commit | tag
     first_line: int  # the line number of its first line (a block of a longer stream)
+    #: Its finders' hits and whether it holds base64 of an anchor, when the source made that
+    #: pass as it read the content (:class:`falguard.expand.encoded.Prescan`); not compared,
+    #: and not carried by :meth:`replace` (a copy's content may differ).
+    scanned: tuple[dict[bytes, list[int]], bool] | None
 
     def __init__(
         self,
@@ -58,6 +63,7 @@ class Item(Value):
         _set(self, "oid", oid)
         _set(self, "kind", kind)
         _set(self, "first_line", first_line)
+        _set(self, "scanned", None)
 
 
 #: Paths the configuration excludes (gitignore semantics): a source may skip them unread.

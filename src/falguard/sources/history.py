@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from falguard import git
 from falguard.detection import fastfind
@@ -24,16 +24,37 @@ from falguard.errors import GitError
 from falguard.expand.imagekind import image_kind
 from falguard.expand.magic import container_kind
 from falguard.git import history as git_history
-from falguard.models import Origin, Summary
+from falguard.models import Origin, Summary, _set
 from falguard.sources import BINARY_SNIFF, Exclusion, Item, text_content
+from falguard.sources.fan_in import fan_in
 from falguard.sources.path_log import is_env_path
+
+if TYPE_CHECKING:
+    from falguard.expand.encoded import Scanned
+
+#: A pass over a blob's content made as it is read (:class:`falguard.expand.encoded.Prescan`):
+#: its content and how many bytes this reader has scanned so far.
+Prescan = Callable[[bytes, int], "Scanned | None"]
 
 #: Where a commit or tag message finding is said to be.
 COMMIT_MESSAGE = "(commit message)"
 TAG_MESSAGE = "(tag message)"
 
-#: cat-file processes reading blobs (see :func:`history_objects`).
-READ_WORKERS = 4
+
+def _read_workers() -> int:
+    """cat-file processes reading blobs (see :func:`history_objects`): one for each core this
+    process may use beyond the one that scans, at most four. Each reader reads its parts of
+    the list in path order, and one reader alone walks a file's delta chain once where
+    several each walk their share of it: on git/git with two cores, one reader took 6.6 s of
+    CPU where four took 8.4 s, and the scan's wall time fell with it (see docs/performance.md)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        cores = os.cpu_count() or 2
+    return max(1, min(4, cores - 1))
+
+
+READ_WORKERS = _read_workers()
 _BATCH = 8 << 20  # scan this many bytes of objects per prefilter pass
 _READ = 1 << 20
 _QUEUED = 32  # candidates waiting for detection: on fal-dense history nearly every object is one
@@ -92,9 +113,11 @@ class _BatchReader:
         *,
         commits: bool,
         prefilter: Prefilter,
+        prescan: Prescan | None = None,
     ) -> None:
         self.fd = fd
         self.prefilter = prefilter
+        self.prescan = prescan
         self.dense = False  # a batch had too many prefilter hits for one pass: the rest get re
         self.commits = commits  # scan commit messages (the blob stream also names ref tips)
         self.summary = summary
@@ -243,10 +266,14 @@ class _BatchReader:
     def _blob(self, entry: _Entry) -> Item:
         with memoryview(self.buf) as view:
             data = bytes(view[entry.start : entry.end])  # one copy (a bytearray slice would be two)
-        content = data if container_kind(data) or image_kind(data) else text_content(data)
+        whole = container_kind(data) or image_kind(data)  # the pipeline opens it (expand/)
+        content = data if whole else text_content(data)
         path = entry.path.decode("utf-8", "backslashreplace")
         oid = entry.oid.decode()
-        return Item(Origin(path, source="history"), content if content is not None else b"", oid=oid, kind="blob")
+        item = Item(Origin(path, source="history"), content if content is not None else b"", oid=oid, kind="blob")
+        if self.prescan is not None and not whole and item.content:
+            _set(item, "scanned", self.prescan(item.content, self.summary.bytes_scanned))
+        return item
 
 
 def _one_pass(buf: bytearray, entries: list[_Entry], prefilter: Prefilter) -> set[int] | None:
@@ -297,6 +324,7 @@ def history_objects(
     extra_names: Sequence[str] = (),
     on_listed: Callable[[], None] | None = None,
     on_env_files: Callable[[set[bytes]], None] | None = None,
+    prescan: Prescan | None = None,
 ) -> Iterator[Item]:
     """Candidates for detection from every object ``revisions`` reach, each read once.
 
@@ -308,7 +336,9 @@ def history_objects(
     on two cores. Counts everything read, skipped or missing in
     ``summary`` and ``coverage``; once every object is listed (the blobs still being read),
     ``coverage`` names the env files and ``on_listed`` is called, from another thread
-    (``on_env_files`` as the listing goes on, with the env files named so far).
+    (``on_env_files`` as the listing goes on, with the env files named so far). With
+    ``prescan``, each blob's reader also makes the pipeline's finder pass over it (see
+    :attr:`~falguard.sources.Item.scanned`).
     """
     import tempfile
 
@@ -331,7 +361,7 @@ def history_objects(
     except BaseException:
         graph.close()
         raise
-    yield from _read_streams(streams, summary, coverage, max_size, progress, prefilter_for(extra_names))
+    yield from _read_streams(streams, summary, coverage, max_size, progress, prefilter_for(extra_names), prescan)
     if progress:
         progress(coverage)
 
@@ -378,13 +408,14 @@ def _read_streams(
     max_size: int,
     progress: Callable[[Coverage], None] | None,
     prefilter: Prefilter,
+    prescan: Prescan | None = None,
 ) -> Iterator[Item]:
     """Candidates from every process of ``streams`` (the commits', then the blobs'), as they come."""
     commit_fds = set(streams[0].fds)
     fds = [fd for stream in streams for fd in stream.fds]
     parts = [(Summary(), Coverage()) for _ in fds]
     readers = [
-        _BatchReader(fd, *part, max_size, commits=fd in commit_fds, prefilter=prefilter)
+        _BatchReader(fd, *part, max_size, commits=fd in commit_fds, prefilter=prefilter, prescan=prescan)
         for fd, part in zip(fds, parts, strict=True)
     ]
     last = 0.0
@@ -398,7 +429,7 @@ def _read_streams(
     done = False
     failed: list[GitError] = []
     try:
-        yield from _fan_in(readers, batch_done)
+        yield from fan_in([partial(reader.batches, batch_done) for reader in readers], _QUEUED)
         done = True
     finally:
         for stream in streams:
@@ -411,49 +442,6 @@ def _read_streams(
             _merge_coverage(coverage, part_coverage)
     if failed:
         raise failed[0]
-
-
-def _fan_in(readers: list[_BatchReader], batch_done: Callable[[], None]) -> Iterator[Item]:
-    """The candidates of every reader, each read on a thread of its own, as they come (at most
-    ``_QUEUED`` waiting); a reader's error is raised here, in the consuming thread.
-
-    Two C-level queues instead of one bounded ``queue.Queue`` (whose locking is Python code,
-    paid twice for every candidate, and on fal-dense history nearly every object is one):
-    ``found`` carries the candidates, ``room`` one token for each free place.
-    """
-    import queue
-    import threading
-
-    found: queue.SimpleQueue[Item | BaseException | None] = queue.SimpleQueue()
-    room: queue.SimpleQueue[None] = queue.SimpleQueue()
-    for _ in range(_QUEUED):
-        room.put(None)
-
-    def read(reader: _BatchReader) -> None:
-        try:
-            for item in reader.batches(batch_done):
-                room.get()
-                found.put(item)
-        except BaseException as error:  # handed to the consuming thread
-            found.put(error)
-        finally:
-            found.put(None)
-
-    threads = [threading.Thread(target=read, args=(reader,), daemon=True) for reader in readers]
-    for thread in threads:
-        thread.start()
-    running = len(threads)
-    while running:
-        item = found.get()
-        if item is None:
-            running -= 1
-        elif isinstance(item, BaseException):
-            raise item
-        else:
-            room.put(None)
-            yield item
-    for thread in threads:
-        thread.join()
 
 
 def _merge_coverage(total: Coverage, part: Coverage) -> None:
@@ -487,11 +475,12 @@ class HistorySource:
     on_listed: Callable[[], None] | None = None  # see history_objects
     on_env_files: Callable[[set[bytes]], None] | None = None  # see history_objects
     workers: int | None = None  # blob readers (default READ_WORKERS)
+    prescan: Prescan | None = None  # the pipeline's finder pass, made by the readers (see history_objects)
 
     def items(self, summary: Summary, excluded: Exclusion) -> Iterator[Item]:
         # paths are judged where findings are reported (a blob's introducing path), not here
         return history_objects(
             self.repo, self.revisions, summary, self.coverage, self.max_size,
             progress=self.progress, extra_names=self.extra_names, on_listed=self.on_listed,
-            on_env_files=self.on_env_files, workers=self.workers,
+            on_env_files=self.on_env_files, workers=self.workers, prescan=self.prescan,
         )  # fmt: skip
