@@ -46,6 +46,7 @@ def build(repo: Path) -> None:
         else:
             write(repo, path, f'process.env.{PUBLIC} ??= "{exposed}";\n')
     write(repo, "example.js", f'const key = "{twice}";\n')
+    write(repo, "docs/usage.md", "Call fal.run('fal-ai/flux/dev') from the server.\n")  # names fal, holds no key
     write(repo, "example.ts", f'const key: string = "{twice}";\n')
     for n in range(12):
         write(repo, f"src/mod{n}.py", f'FAL_KEY = "{keys[n % 3]}"  # {n}\n')
@@ -174,8 +175,9 @@ def test_merged_reports_do_not_depend_on_the_order_of_the_files(
 def test_history_reports_do_not_depend_on_where_the_finder_pass_runs(
     planted: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The blob readers' finder pass (Prescan, on their threads) and the pipeline's own, and
-    the scan that makes none (the first 16 MB of a scan), report the same."""
+    """The blob readers' finder pass (Prescan, on their threads), which also keeps blobs that
+    hold nothing from the pipeline, and the pipeline's own, and the scan that makes none (the
+    first 16 MB of a scan), report the same."""
     from falguard.detection import fastfind
     from falguard.expand.encoded import Decoder, Prescan
     from falguard.scans import pipeline
@@ -193,11 +195,20 @@ def test_history_reports_do_not_depend_on_where_the_finder_pass_runs(
         decoder = decoder_of(config)
         return Decoder(decoder.rules, decoder.prefilter, one_pass_after=0)
 
+    quiet: list[bool] = []
+    judged = Prescan.quiet
+
+    def counted_quiet(self: Prescan, scanned: Any) -> bool:
+        quiet.append(judged(self, scanned))
+        return quiet[-1]
+
     monkeypatch.setattr(Prescan, "__call__", counted)
+    monkeypatch.setattr(Prescan, "quiet", counted_quiet)
     monkeypatch.setattr(pipeline, "decoder_of", eager)
     in_readers = reports(planted)
     if fastfind.scanner_of((b"fal(?=_)",)) is not None:  # hyperscan: the readers made the pass
         assert sum(passes) >= 20, passes
+        assert any(quiet) and not all(quiet)  # docs/usage.md went no further than its reader
     else:
         assert passes and not any(passes)
     monkeypatch.setattr(Prescan, "__call__", lambda self, content, looked_through: None)

@@ -202,6 +202,20 @@ class Prescan:
     def __init__(self, decoder: Decoder) -> None:
         self._decoder = decoder
         self._scan: HoldingScanner | None | bool = False  # False: not built yet; None: no hyperscan
+        self._every_pattern_found: bool | None = None
+
+    def quiet(self, scanned: Scanned) -> bool:
+        """Whether content the pass gave ``scanned`` for holds nothing any rule finds, plain
+        or base64-encoded: no finder found anywhere for a match to start, every pattern has a
+        finder (a configured rule's may not), and it holds base64 of no anchor. Detection
+        would try no pattern on it (see :func:`falguard.detection.detect.verdicts`)."""
+        hits, anchored = scanned
+        if anchored or any(hits.values()):
+            return False
+        if self._every_pattern_found is None:
+            rules = self._decoder.rules
+            self._every_pattern_found = all(p.finder is not None for rule in rules for p in rule.patterns)
+        return self._every_pattern_found
 
     def __call__(self, content: bytes, looked_through: int) -> Scanned | None:
         """The pass over ``content``, or None where :func:`one_pass` would give None: before

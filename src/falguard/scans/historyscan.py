@@ -12,10 +12,11 @@ from falguard.detection.facts import Attribution, Finding, HistoryEvent
 from falguard.errors import GitError, InputError
 from falguard.expand import member_suffix, outer_path
 from falguard.expand.encoded import Prescan
+from falguard.expand.images import may_hold_images
 from falguard.git import history as git_history
 from falguard.git import objects as git_objects
 from falguard.git import walks as git_walks
-from falguard.models import ScanResult, Severity, Summary
+from falguard.models import ScanResult, Severity, Summary, _set
 from falguard.scans import pipeline
 from falguard.scans.pipeline import Analyser, Stages
 from falguard.sources import DEFAULT_MAX_FILE_SIZE, Item
@@ -67,7 +68,7 @@ def scan_selection(
     source = HistorySource(
         repo, selection, coverage, config.max_file_size, progress, config.extra_key_names,
         on_listed=attribution.listed, on_env_files=attribution.env_files_listed, workers=workers,
-        prescan=Prescan(decoder),
+        prescan=_prescan(Prescan(decoder)),
     )  # fmt: skip
     try:
         return pipeline.run(source, config, [BundlerConfigs(), attribution], stages, result, decoder)
@@ -87,6 +88,23 @@ BUNDLER_CONFIG_STEMS = (
     "vite.config.",
     "webpack.config.",
 )
+
+
+def _prescan(prescan: Prescan) -> Callable[[Item, int], bool]:
+    """The blob readers' pass (see :class:`~falguard.sources.history.HistorySource`): it gives
+    the item the pipeline's finder pass, and keeps from the pipeline a blob in which nothing
+    would find anything (about two thirds of fal-ai/fal's candidates name fal and hold no
+    key): no rule finds a match in it, no image is in it, and it is no bundler config."""
+
+    def made(item: Item, looked_through: int) -> bool:
+        scanned = prescan(item.content, looked_through)
+        if scanned is None:
+            return True
+        _set(item, "scanned", scanned)
+        quiet = prescan.quiet(scanned) and not may_hold_images(item)
+        return not quiet or item.origin.path.rpartition("/")[2].startswith(BUNDLER_CONFIG_STEMS)
+
+    return made
 
 
 class BundlerConfigs(Analyser):

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from falguard import git
 from falguard.detection import fastfind
@@ -24,17 +24,15 @@ from falguard.errors import GitError
 from falguard.expand.imagekind import image_kind
 from falguard.expand.magic import container_kind
 from falguard.git import history as git_history
-from falguard.models import Origin, Summary, _set
+from falguard.models import Origin, Summary
 from falguard.sources import BINARY_SNIFF, Exclusion, Item, text_content
 from falguard.sources.fan_in import fan_in
 from falguard.sources.path_log import is_env_path
 
-if TYPE_CHECKING:
-    from falguard.expand.encoded import Scanned
-
-#: A pass over a blob's content made as it is read (:class:`falguard.expand.encoded.Prescan`):
-#: its content and how many bytes this reader has scanned so far.
-Prescan = Callable[[bytes, int], "Scanned | None"]
+#: A pass over a blob as it is read, given the item and how many bytes this reader has
+#: scanned so far: it may set the item's :attr:`~falguard.sources.Item.scanned`, and tells
+#: whether the item still goes to the pipeline (False: nothing there would find anything in it).
+Prescan = Callable[[Item, int], bool]
 
 #: Where a commit or tag message finding is said to be.
 COMMIT_MESSAGE = "(commit message)"
@@ -242,7 +240,7 @@ class _BatchReader:
             coverage.bytes += entry.end - entry.start
             if entry.kind == b"blob":
                 if image_kind(buf, entry.start, entry.end):
-                    yield self._blob(entry)  # an image: the pipeline reads its text (expand/), counted there
+                    yield self._image(entry)  # the pipeline reads its text (expand/), counted there
                     continue
                 if buf.startswith(_UTF16_BOMS, entry.start) or container_kind(buf, entry.start, entry.end):
                     candidates.add(index)  # UTF-16 text; an archive the pipeline opens (expand/)
@@ -253,8 +251,8 @@ class _BatchReader:
                 summary.bytes_scanned += entry.end - entry.start
                 if entry.path.endswith(b".ipynb") and buf.find(b'"image/', entry.start, entry.end) != -1:
                     candidates.add(index)  # a notebook's image outputs: the pipeline reads them (expand/)
-                if index in candidates:
-                    yield self._blob(entry)
+                if index in candidates and (blob := self._blob(entry)) is not None:
+                    yield blob
             elif entry.kind == b"tag" or (entry.kind == b"commit" and self.commits):
                 coverage.commits += entry.kind == b"commit"
                 if index in candidates:
@@ -263,7 +261,18 @@ class _BatchReader:
                         yield message
             # trees (a tag or a range can name one directly) hold no content to scan
 
-    def _blob(self, entry: _Entry) -> Item:
+    def _image(self, entry: _Entry) -> Item:
+        with memoryview(self.buf) as view:
+            data = bytes(view[entry.start : entry.end])
+        return Item(
+            Origin(entry.path.decode("utf-8", "backslashreplace"), source="history"),
+            data,
+            oid=entry.oid.decode(),
+            kind="blob",
+        )
+
+    def _blob(self, entry: _Entry) -> Item | None:
+        """The candidate blob as an item, or None when the prescan found it holds nothing."""
         with memoryview(self.buf) as view:
             data = bytes(view[entry.start : entry.end])  # one copy (a bytearray slice would be two)
         whole = container_kind(data) or image_kind(data)  # the pipeline opens it (expand/)
@@ -271,8 +280,13 @@ class _BatchReader:
         path = entry.path.decode("utf-8", "backslashreplace")
         oid = entry.oid.decode()
         item = Item(Origin(path, source="history"), content if content is not None else b"", oid=oid, kind="blob")
-        if self.prescan is not None and not whole and item.content:
-            _set(item, "scanned", self.prescan(item.content, self.summary.bytes_scanned))
+        if (
+            self.prescan is not None
+            and not whole
+            and item.content
+            and not self.prescan(item, self.summary.bytes_scanned)
+        ):
+            return None
         return item
 
 
