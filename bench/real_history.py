@@ -34,7 +34,10 @@ Getting the repositories (outside the project; never clone into a worktree):
 (where the network is closed, the session's ``fetch`` tool brings ``github:git/git`` and
 ``github:fal-ai/fal`` as bare repositories under /work/.mirror/, e.g.
 /work/.mirror/git+git/repo; use that path directly or ``git clone --mirror`` it to /tmp).
-A mirror also has the hosting service's refs (``refs/pull/*``): every tool scans them.
+A mirror also has the hosting service's refs (``refs/pull/*``): every tool scans them. The
+git/git snapshot fetched on 2026-12-08 lacks 25 blobs that 12 of those refs reach (every
+tool fails or calls the repository corrupt on them): docs/performance.md names the refs to
+delete, and how to drop every ``refs/pull/*`` for the branches-and-tags comparison.
 
 The peers are for benchmarks only, never falguard dependencies. ``--install-peers`` creates
 a venv for them (default /tmp/falguard-bench-peers) and runs
