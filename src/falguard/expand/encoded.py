@@ -169,12 +169,7 @@ def one_pass(content: bytes, decoder: Decoder) -> Scanned | None:
     holds base64 of an anchor (for :func:`encoded_findings`), from the same hyperscan pass,
     once the scan has looked through ``one_pass_after`` bytes; None before, for content that
     could reach the budget, and without hyperscan."""
-    looked = decoder.looked
-    if looked.total < decoder.one_pass_after or len(content) > WITHIN_BUDGET:
-        return None  # encoded_findings counts it
-    if looked.with_finders is False:
-        looked.with_finders = _holding_scanner(decoder)
-    return looked.with_finders(content) if callable(looked.with_finders) else None
+    return _pass(content, decoder, decoder.looked.total)  # encoded_findings counts what it looks through
 
 
 #: What :func:`one_pass` finds: every finder's hits (by source), and whether the content holds
@@ -182,13 +177,20 @@ def one_pass(content: bytes, decoder: Decoder) -> Scanned | None:
 Scanned = tuple[dict[bytes, list[int]], bool]
 
 
-def _holding_scanner(decoder: Decoder) -> HoldingScanner | None:
-    from falguard.detection import fastfind
-    from falguard.detection.detect import finder_sources
+def _pass(content: bytes, decoder: Decoder, looked_through: int) -> Scanned | None:
+    """:func:`one_pass` once ``looked_through`` bytes were looked through (the engine is built
+    once per decoder, whichever thread asks first: a second build would be the same one)."""
+    if looked_through < decoder.one_pass_after or len(content) > WITHIN_BUDGET:
+        return None
+    looked = decoder.looked
+    if looked.with_finders is False:
+        from falguard.detection import fastfind
+        from falguard.detection.detect import finder_sources
 
-    searches = _anchor_searches(decoder.prefilter)
-    finders, literals = finder_sources(decoder.rules)
-    return None if searches is None else fastfind.scanner_holding(finders, searches, literals)
+        searches = _anchor_searches(decoder.prefilter)
+        finders, literals = finder_sources(decoder.rules)
+        looked.with_finders = None if searches is None else fastfind.scanner_holding(finders, searches, literals)
+    return looked.with_finders(content) if callable(looked.with_finders) else None
 
 
 class Prescan:
@@ -201,7 +203,6 @@ class Prescan:
 
     def __init__(self, decoder: Decoder) -> None:
         self._decoder = decoder
-        self._scan: HoldingScanner | None | bool = False  # False: not built yet; None: no hyperscan
         self._every_pattern_found: bool | None = None
 
     def quiet(self, scanned: Scanned) -> bool:
@@ -221,11 +222,7 @@ class Prescan:
         """The pass over ``content``, or None where :func:`one_pass` would give None: before
         ``looked_through`` (bytes the caller has read so far) reaches ``one_pass_after``, for
         content that could reach the budget, and without hyperscan."""
-        if looked_through < self._decoder.one_pass_after or len(content) > WITHIN_BUDGET:
-            return None
-        if self._scan is False:
-            self._scan = _holding_scanner(self._decoder)  # cached by fastfind: threads share one
-        return self._scan(content) if callable(self._scan) else None
+        return _pass(content, self._decoder, looked_through)
 
 
 def _anchor_searches(prefilter: Prefilter) -> tuple[bytes, ...] | None:

@@ -90,6 +90,10 @@ BUNDLER_CONFIG_STEMS = (
 )
 
 
+def _names_bundler_config(item: Item) -> bool:
+    return item.origin.path.rpartition("/")[2].startswith(BUNDLER_CONFIG_STEMS)
+
+
 def _prescan(prescan: Prescan) -> Callable[[Item, int], bool]:
     """The blob readers' pass (see :class:`~falguard.sources.history.HistorySource`): it gives
     the item the pipeline's finder pass, and keeps from the pipeline a blob in which nothing
@@ -102,7 +106,7 @@ def _prescan(prescan: Prescan) -> Callable[[Item, int], bool]:
             return True
         _set(item, "scanned", scanned)
         quiet = prescan.quiet(scanned) and not may_hold_images(item)
-        return not quiet or item.origin.path.rpartition("/")[2].startswith(BUNDLER_CONFIG_STEMS)
+        return not quiet or _names_bundler_config(item)
 
     return made
 
@@ -111,7 +115,7 @@ class BundlerConfigs(Analyser):
     """Bundler configs that inline a fal key need no other file: judged blob by blob."""
 
     def observe(self, item: Item, detected: list[Finding], kept: list[Finding]) -> list[Finding]:
-        if item.kind != "blob" or not item.origin.path.rpartition("/")[2].startswith(BUNDLER_CONFIG_STEMS):
+        if item.kind != "blob" or not _names_bundler_config(item):
             return kept
         # only for content some rule may match: a clean push loads no browser module
         from falguard.browser.configs import config_blob_findings

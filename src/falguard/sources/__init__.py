@@ -15,12 +15,15 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Container, Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from falguard.config import DEFAULT_MAX_FILE_SIZE
 from falguard.expand.imagekind import image_kind
 from falguard.expand.magic import container_kind
 from falguard.models import Origin, Summary, Value, _set
+
+if TYPE_CHECKING:
+    from falguard.expand.encoded import Scanned
 
 __all__ = [
     "DEFAULT_MAX_FILE_SIZE", "Exclusion", "Item", "Source", "accept", "display_path", "read_regular_file", "text_content",
@@ -46,7 +49,7 @@ class Item(Value):
     #: Its finders' hits and whether it holds base64 of an anchor, when the source made that
     #: pass as it read the content (:class:`falguard.expand.encoded.Prescan`); not compared,
     #: and not carried by :meth:`replace` (a copy's content may differ).
-    scanned: tuple[dict[bytes, list[int]], bool] | None
+    scanned: Scanned | None
 
     def __init__(
         self,

@@ -32,7 +32,7 @@ from falguard.sources.path_log import is_env_path
 #: A pass over a blob as it is read, given the item and how many bytes this reader has
 #: scanned so far: it may set the item's :attr:`~falguard.sources.Item.scanned`, and tells
 #: whether the item still goes to the pipeline (False: nothing there would find anything in it).
-Prescan = Callable[[Item, int], bool]
+BlobPass = Callable[[Item, int], bool]
 
 #: Where a commit or tag message finding is said to be.
 COMMIT_MESSAGE = "(commit message)"
@@ -43,8 +43,10 @@ def _read_workers() -> int:
     """cat-file processes reading blobs (see :func:`history_objects`): one for each core this
     process may use beyond the one that scans, at most four. Each reader reads its parts of
     the list in path order, and one reader alone walks a file's delta chain once where
-    several each walk their share of it: on git/git with two cores, one reader took 6.6 s of
-    CPU where four took 8.4 s, and the scan's wall time fell with it (see docs/performance.md)."""
+    several each walk their share of it: git/git's blobs alone took one reader 6.6 s of CPU
+    where four took 8.4 s; in a whole scan with two cores the two were within the noise on
+    git/git and one was the quicker on fal-ai/fal, where fewer threads share the GIL (see
+    docs/performance.md)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not Linux
@@ -111,7 +113,7 @@ class _BatchReader:
         *,
         commits: bool,
         prefilter: Prefilter,
-        prescan: Prescan | None = None,
+        prescan: BlobPass | None = None,
     ) -> None:
         self.fd = fd
         self.prefilter = prefilter
@@ -240,7 +242,8 @@ class _BatchReader:
             coverage.bytes += entry.end - entry.start
             if entry.kind == b"blob":
                 if image_kind(buf, entry.start, entry.end):
-                    yield self._image(entry)  # the pipeline reads its text (expand/), counted there
+                    if (image := self._blob(entry)) is not None:  # always: no pass is made over an image
+                        yield image  # the pipeline reads its text (expand/), counted there
                     continue
                 if buf.startswith(_UTF16_BOMS, entry.start) or container_kind(buf, entry.start, entry.end):
                     candidates.add(index)  # UTF-16 text; an archive the pipeline opens (expand/)
@@ -261,18 +264,9 @@ class _BatchReader:
                         yield message
             # trees (a tag or a range can name one directly) hold no content to scan
 
-    def _image(self, entry: _Entry) -> Item:
-        with memoryview(self.buf) as view:
-            data = bytes(view[entry.start : entry.end])
-        return Item(
-            Origin(entry.path.decode("utf-8", "backslashreplace"), source="history"),
-            data,
-            oid=entry.oid.decode(),
-            kind="blob",
-        )
-
     def _blob(self, entry: _Entry) -> Item | None:
-        """The candidate blob as an item, or None when the prescan found it holds nothing."""
+        """The candidate blob as an item, or None when ``prescan`` found it holds nothing (no
+        pass is made over an archive or an image: the pipeline opens them)."""
         with memoryview(self.buf) as view:
             data = bytes(view[entry.start : entry.end])  # one copy (a bytearray slice would be two)
         whole = container_kind(data) or image_kind(data)  # the pipeline opens it (expand/)
@@ -338,7 +332,7 @@ def history_objects(
     extra_names: Sequence[str] = (),
     on_listed: Callable[[], None] | None = None,
     on_env_files: Callable[[set[bytes]], None] | None = None,
-    prescan: Prescan | None = None,
+    prescan: BlobPass | None = None,
 ) -> Iterator[Item]:
     """Candidates for detection from every object ``revisions`` reach, each read once.
 
@@ -422,7 +416,7 @@ def _read_streams(
     max_size: int,
     progress: Callable[[Coverage], None] | None,
     prefilter: Prefilter,
-    prescan: Prescan | None = None,
+    prescan: BlobPass | None = None,
 ) -> Iterator[Item]:
     """Candidates from every process of ``streams`` (the commits', then the blobs'), as they come."""
     commit_fds = set(streams[0].fds)
@@ -489,7 +483,7 @@ class HistorySource:
     on_listed: Callable[[], None] | None = None  # see history_objects
     on_env_files: Callable[[set[bytes]], None] | None = None  # see history_objects
     workers: int | None = None  # blob readers (default READ_WORKERS)
-    prescan: Prescan | None = None  # the pipeline's finder pass, made by the readers (see history_objects)
+    prescan: BlobPass | None = None  # the pipeline's finder pass, made by the readers (see history_objects)
 
     def items(self, summary: Summary, excluded: Exclusion) -> Iterator[Item]:
         # paths are judged where findings are reported (a blob's introducing path), not here
